@@ -34,7 +34,7 @@ describe('AdamW graph', () => {
       g.output(next.v, 'v_next');
       const session = await ort.InferenceSession.create(encodeModel(g));
       let state = { p: [0.5, -1, 2, 0.001], m: [0, 0, 0, 0], v: [0, 0, 0, 0] };
-      let ours = { p: t32(state.p), m: t32(state.m), v: t32(state.v) };
+      let ours: Record<'p' | 'm' | 'v', ort.Tensor> = { p: t32(state.p), m: t32(state.m), v: t32(state.v) };
       for (let t = 1; t <= 3; t++) {
         const grad = [0.1 * t, -0.2, 3e-4, 5 - t];
         const lr = 1e-3 / t;
