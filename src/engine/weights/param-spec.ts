@@ -1,0 +1,12 @@
+/** One trainable parameter of a model graph, named exactly as in the Hugging Face PyTorch model. */
+export interface ParamSpec {
+  /** e.g. `bert.encoder.layer.0.attention.self.query.weight`, `classifier.weight`. */
+  name: string;
+  shape: number[];
+  /**
+   * How transformers' `_init_weights` fills it when a checkpoint lacks it:
+   * Linear and Embedding weights from normal(0, initializer_range), biases and
+   * LayerNorm biases with zeros, LayerNorm weights with ones.
+   */
+  init: 'normal' | 'zeros' | 'ones';
+}
