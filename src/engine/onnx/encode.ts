@@ -49,12 +49,32 @@ function liveNodes(graph: Graph): Node[] {
   return live.reverse();
 }
 
+function frozenParams(graph: Graph, values: ReadonlyMap<string, Float32Array> | undefined): Map<Value, ConstTensor> {
+  const frozen = new Map<Value, ConstTensor>();
+  if (!values) return frozen;
+  for (const p of graph.params) {
+    const data = values.get(p.name);
+    if (!data) throw new Error(`encodeModel: no value for parameter ${p.name}`);
+    const shape = p.shape as readonly number[];
+    if (data.length !== shape.reduce((a, b) => a * b, 1)) throw new Error(`encodeModel: ${p.name} has ${data.length} values for shape [${shape.join(', ')}]`);
+    frozen.set(p, { dtype: 'float32', shape, data });
+  }
+  return frozen;
+}
+
 /** Encodes the graph as ONNX `ModelProto` bytes that any onnxruntime backend can load. */
-export function encodeModel(graph: Graph, options: { docString?: string } = {}): Uint8Array {
+export interface EncodeOptions {
+  readonly docString?: string;
+  /** Parameter values to store in the model as initializers (an inference export) instead of graph inputs. */
+  readonly initializers?: ReadonlyMap<string, Float32Array>;
+}
+
+export function encodeModel(graph: Graph, options: EncodeOptions = {}): Uint8Array {
   if (graph.outputs.length === 0) throw new Error(`graph ${graph.name} has no outputs`);
   const nodes = liveNodes(graph);
   const used = new Set<Value>(graph.outputs);
   for (const n of nodes) for (const v of n.inputs) if (v) used.add(v);
+  const frozen = frozenParams(graph, options.initializers);
   const model = onnx.ModelProto.create({
     irVersion: IR_VERSION,
     producerName: 'finetune-studio',
@@ -63,9 +83,9 @@ export function encodeModel(graph: Graph, options: { docString?: string } = {}):
     graph: {
       name: graph.name,
       // Unused inputs are dropped: onnxruntime insists on a feed for every declared input.
-      input: [...graph.inputs, ...graph.params].filter((v) => used.has(v)).map(valueInfo),
+      input: [...graph.inputs, ...graph.params].filter((v) => used.has(v) && !frozen.has(v)).map(valueInfo),
       output: graph.outputs.map(valueInfo),
-      initializer: [...graph.constants].filter(([v]) => used.has(v)).map(([v, t]) => tensorProto(v.name, t)),
+      initializer: [...graph.constants, ...frozen].filter(([v]) => used.has(v)).map(([v, t]) => tensorProto(v.name, t)),
       node: nodes.map((n) => ({
         name: n.name,
         opType: n.op,
