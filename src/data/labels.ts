@@ -1,0 +1,59 @@
+import type { LabelledExample } from './examples.ts';
+
+/** Above this ratio between the most and the least frequent label the user is warned. */
+const IMBALANCE_RATIO_LIMIT = 10;
+
+/**
+ * The distinct labels in a stable order, whose positions become class ids.
+ * Integer labels sort numerically so that "0", "1", "2" keep ids 0, 1, 2 as
+ * Hugging Face's ClassLabel gives them; other labels sort by code unit, which
+ * unlike localeCompare is the same on every machine.
+ */
+export function buildLabelSet(labels: readonly string[]): string[] {
+  const distinct = [...new Set(labels)];
+  const allIntegers = distinct.every((label) => /^-?\d+$/.test(label));
+  return distinct.sort(allIntegers ? compareIntegers : compareCodeUnits);
+}
+
+/** How many examples each label has, in label-set order. */
+export function labelCounts(examples: readonly LabelledExample[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const { label } of examples) counts.set(label, (counts.get(label) ?? 0) + 1);
+  return new Map(buildLabelSet([...counts.keys()]).map((label) => [label, counts.get(label) ?? 0]));
+}
+
+/** Plain-language warnings about labels that are too rare or too unbalanced to train well. */
+export function labelWarnings(counts: ReadonlyMap<string, number>): string[] {
+  const entries = [...counts];
+  if (entries.length === 1) {
+    return [`Only one label ("${entries[0][0]}") was found. A classifier needs at least two different labels.`];
+  }
+  const warnings = entries
+    .filter(([, count]) => count < 2)
+    .map(
+      ([label, count]) =>
+        `Label "${label}" has only ${count} example${count === 1 ? '' : 's'}. Each label needs at least 2 ` +
+        '(one to learn from and one to check the model with); add more examples of it or remove it.',
+    );
+  if (entries.length >= 2) {
+    const [largestLabel, largest] = entries.reduce((best, entry) => (entry[1] > best[1] ? entry : best));
+    const [smallestLabel, smallest] = entries.reduce((best, entry) => (entry[1] < best[1] ? entry : best));
+    if (largest > IMBALANCE_RATIO_LIMIT * smallest) {
+      warnings.push(
+        `The labels are very unbalanced: "${largestLabel}" has ${largest} examples but "${smallestLabel}" has only ${smallest} ` +
+          `(${Math.round(largest / smallest)} times fewer). The model may learn to mostly answer "${largestLabel}"; ` +
+          `more "${smallestLabel}" examples would help.`,
+      );
+    }
+  }
+  return warnings;
+}
+
+function compareIntegers(a: string, b: string): number {
+  const difference = BigInt(a) - BigInt(b);
+  return difference < 0n ? -1 : difference > 0n ? 1 : compareCodeUnits(a, b);
+}
+
+function compareCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
