@@ -80,4 +80,24 @@ describe('graph builder', () => {
     });
     expect([...(out.grad!.data as Float32Array)]).toEqual([3, 4, 0, 0, 6, 8]);
   });
+
+  it('runs Gemm with transposed operands and Expand to a static shape', async () => {
+    const g = new Graph('gemm-expand');
+    const a = g.input('a', 'float32', [3, 2]);
+    const b = g.input('b', 'float32', [4, 3]);
+    expect(() => op.gemm(a, b)).toThrow(/inner dimensions/);
+    g.output(op.gemm(a, b, { transA: true, transB: true }), 'ab');
+    const x = g.input('x', 'float32', ['batch', 1]);
+    const wide = op.expand(x, [1, 3]);
+    expect(wide.shape).toEqual(['batch', 3]);
+    g.output(wide, 'wide');
+    const out = await run(g, {
+      a: f32([1, 2, 3, 4, 5, 6], [3, 2]),
+      b: f32([1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1], [4, 3]),
+      x: f32([7, 8], [2, 1]),
+    });
+    // aᵀ = [[1,3,5],[2,4,6]], bᵀ = [[1,0,0,1],[0,1,0,1],[0,0,1,1]]
+    expect([...(out.ab!.data as Float32Array)]).toEqual([1, 3, 5, 9, 2, 4, 6, 12]);
+    expect([...(out.wide!.data as Float32Array)]).toEqual([7, 7, 7, 8, 8, 8]);
+  });
 });

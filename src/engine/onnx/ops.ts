@@ -111,6 +111,24 @@ export function matMul(a: Value, b: Value): Value {
   return a.graph.addNode('MatMul', [a, b], [{ dtype: 'float32', shape }])[0]!;
 }
 
+/**
+ * 2-D product op(a)·op(b) with optional transposes, which the kernel applies while reading:
+ * gradients such as xᵀ·dy need no materialized Transpose this way.
+ */
+export function gemm(a: Value, b: Value, options: { transA?: boolean; transB?: boolean } = {}): Value {
+  graphOf('Gemm', a, b);
+  requireDtype('Gemm', a, float);
+  requireDtype('Gemm', b, float);
+  if (a.rank !== 2 || b.rank !== 2) throw new ShapeError(`Gemm: operands need rank 2, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  const [m, k1] = options.transA ? [a.shape[1]!, a.shape[0]!] : [a.shape[0]!, a.shape[1]!];
+  const [k2, n] = options.transB ? [b.shape[1]!, b.shape[0]!] : [b.shape[0]!, b.shape[1]!];
+  if (k1 !== k2) throw new ShapeError(`Gemm: inner dimensions differ, ${formatShape(a.shape)} × ${formatShape(b.shape)}`);
+  return a.graph.addNode('Gemm', [a, b], [{ dtype: 'float32', shape: [m, n] }], {
+    transA: { int: options.transA ? 1 : 0 },
+    transB: { int: options.transB ? 1 : 0 },
+  })[0]!;
+}
+
 export function transpose(x: Value, perm: readonly number[]): Value {
   if (perm.length !== x.rank || [...perm].sort((p, q) => p - q).some((p, i) => p !== i)) {
     throw new ShapeError(`Transpose: perm [${perm.join(', ')}] is not a permutation of rank ${x.rank}`);
@@ -289,6 +307,14 @@ export function slice(x: Value, axis: number, start: number, end: number): Value
   const shape = x.shape.map((d, i) => (i === a ? end - start : d));
   const g = x.graph;
   return g.addNode('Slice', [x, g.int64s([start]), g.int64s([end]), g.int64s([a])], [{ dtype: x.dtype, shape }])[0]!;
+}
+
+/**
+ * Broadcasts x to a static target (numpy rules, so a 1 in `shape` keeps x's dimension, symbolic
+ * ones included). Writes its output without reading a tensor of the target's size.
+ */
+export function expand(x: Value, shape: readonly number[]): Value {
+  return x.graph.addNode('Expand', [x, x.graph.int64s(shape)], [{ dtype: x.dtype, shape: broadcastShapes('Expand', x.shape, shape) }])[0]!;
 }
 
 /** A float32 tensor of zeros shaped like x, without a runtime Shape op. */

@@ -1,0 +1,44 @@
+/** The gradient rule of every differentiable op the graph builder records, by ONNX op type. */
+import type { GradientRule } from '../rule.ts';
+import * as elementwise from './elementwise.ts';
+import * as indexing from './indexing.ts';
+import * as layout from './layout.ts';
+import * as matmul from './matmul.ts';
+import * as normalization from './normalization.ts';
+import * as reduce from './reduce.ts';
+
+export const gradientRules: ReadonlyMap<string, GradientRule> = new Map([
+  ['Add', elementwise.add],
+  ['Sub', elementwise.sub],
+  ['Mul', elementwise.mul],
+  ['Div', elementwise.div],
+  ['Pow', elementwise.pow],
+  ['Neg', elementwise.neg],
+  ['Sqrt', elementwise.sqrt],
+  ['Exp', elementwise.exp],
+  ['Log', elementwise.log],
+  ['Erf', elementwise.erf],
+  ['Tanh', elementwise.tanh],
+  ['Relu', elementwise.relu],
+  ['Sin', elementwise.sin],
+  ['Floor', elementwise.floor],
+  ['Identity', elementwise.passThrough],
+  ['Cast', elementwise.passThrough],
+  ['Where', elementwise.where],
+  ['MatMul', matmul.matMul],
+  ['Gemm', matmul.gemm],
+  ['Transpose', layout.transpose],
+  ['Reshape', layout.reshape],
+  ['Unsqueeze', layout.unsqueeze],
+  ['Squeeze', layout.squeeze],
+  ['Concat', layout.concat],
+  ['Slice', layout.slice],
+  ['Gather', indexing.gather],
+  ['ScatterND', indexing.scatterNDAdd],
+  ['ReduceSum', reduce.reduceSum],
+  ['ReduceMean', reduce.reduceMean],
+  ['ReduceMax', reduce.reduceMax],
+  ['CumSum', reduce.cumSum],
+  ['Softmax', normalization.softmax],
+  ['LayerNormalization', normalization.layerNormalization],
+]);
