@@ -198,6 +198,8 @@ export function squeeze(x: Value, axes: readonly number[]): Value {
 
 function reduce(op: string, x: Value, axes: readonly number[], keepDims: boolean): Value {
   requireDtype(op, x, numeric);
+  // ONNX reads empty axes as "reduce everything" (noop_with_empty_axes=0): make callers say which.
+  if (axes.length === 0) throw new ShapeError(`${op}: name the axes to reduce (ONNX treats an empty list as all axes)`);
   const normalized = axes.map((a) => normalizeAxis(op, a, x.rank)).sort((p, q) => p - q);
   const shape = keepDims ? x.shape.map((d, i) => (normalized.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !normalized.includes(i));
   return x.graph.addNode(op, [x, x.graph.int64s(normalized)], [{ dtype: x.dtype, shape }], { keepdims: { int: keepDims ? 1 : 0 } })[0]!;
