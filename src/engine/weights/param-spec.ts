@@ -9,4 +9,9 @@ export interface ParamSpec {
    * LayerNorm biases with zeros, LayerNorm weights with ones.
    */
   init: 'normal' | 'zeros' | 'ones';
+  /**
+   * An Embedding's padding_idx: `_init_weights` zeroes this row after the normal draw, so a
+   * model trained from scratch starts with a zero pad embedding as transformers' does.
+   */
+  zeroRow?: number;
 }

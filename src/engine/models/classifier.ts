@@ -1,0 +1,27 @@
+/**
+ * *ForSequenceClassification as one graph: parameters named as in the Hugging Face checkpoint,
+ * the architecture's encoder, its head. Training graphs pass a Dropout; evaluation and
+ * inference graphs pass null, which is eval mode.
+ */
+import type { Graph, Value } from '../onnx/graph.ts';
+import type { EncoderConfig } from './config.ts';
+import type { Dropout } from './dropout.ts';
+import { checkEncoderInputs, encodeSequence, type EncoderInputs } from './encoder.ts';
+import { classificationHead } from './heads.ts';
+import { Params } from './layers.ts';
+import { classifierParamSpecs } from './params.ts';
+
+export type ClassifierInputs = EncoderInputs;
+
+const evalMode: Dropout = { apply: (x) => x };
+
+/**
+ * Records the model on `g`, creating one `g.param` per entry of classifierParamSpecs (same
+ * names, same order). Returns logits [batch, numLabels].
+ */
+export function buildSequenceClassifier(g: Graph, config: EncoderConfig, numLabels: number, inputs: ClassifierInputs, dropout: Dropout | null): { logits: Value } {
+  checkEncoderInputs(config, inputs);
+  const params = new Params(new Map(classifierParamSpecs(config, numLabels).map((spec) => [spec.name, g.param(spec.name, spec.shape)])));
+  const hidden = encodeSequence(g, config, params, inputs, dropout ?? evalMode);
+  return { logits: classificationHead(g, config, params, hidden, inputs.attentionMask, dropout ?? evalMode) };
+}

@@ -1,0 +1,217 @@
+/**
+ * Dropout whose masks are made on the device, inside the graph, from a per-step seed: nothing
+ * the size of a mask is ever uploaded, and RandomUniformLike (which falls back to the CPU on
+ * WebGPU) is not needed. A mask is an ordinary forward value, so the backward pass multiplies
+ * by the very same tensor.
+ *
+ * The uniform numbers come from a float hash of each element's coordinates:
+ *
+ * - Coordinates: per axis, a small index tensor broadcast against the others — constant
+ *   ranges for static axes, CumSums over a ones tensor made from the attention mask for the
+ *   batch and sequence axes (no Shape op). Each index c becomes a phase offset fract(c·α)
+ *   with an irrational α per axis (a Weyl sequence: distinct indices stay well apart).
+ * - Two independent lanes (different α, salts, gains). Each lane threads a phase through the
+ *   axes, φ ← warp(φ + offset), starting from its view of the seed (lane 0: seed·α₀; lane 1:
+ *   the seed's low bits magnified) plus a salt hashed from the site's name. warp is an
+ *   invertible circle map: it breaks the lattice structure of summed offsets without
+ *   amplifying, so float32 keeps ~23 bits telling prefixes apart. Most of this runs on
+ *   tensors without the last axis, i.e. small ones, and the offsets are shared by all sites.
+ * - Each lane ends with the classic fract(K·sin(·)) on the last axis, and u = fract(lane₀ + lane₁).
+ *   One lane's state is one float32: among 10⁵ rows some would lie within 1/(2πK) of each
+ *   other and share most of a mask; needing both lanes to collide makes that negligible, and
+ *   summing two nearly uniform lanes mod 1 also flattens the arcsine bias of fract(K·sin).
+ * - Every sin argument is kept in [-π, π), where GPU sin is accurate (WGSL promises nothing
+ *   outside it); K ≈ 4096 keeps 12 fractional bits of K·sin in float32.
+ *
+ * The GPU's sin differs from the CPU's in the last bits, so masks are not bit-identical across
+ * backends; each graph computes its mask once and uses it for forward and backward.
+ */
+import { type Graph, type Value } from '../onnx/graph.ts';
+import * as op from '../onnx/ops.ts';
+import { formatShape, ShapeError } from '../onnx/shape.ts';
+import { Rng } from '../random.ts';
+
+export interface Dropout {
+  /**
+   * Zeroes each element of x with probability p and scales the survivors by 1/(1−p)
+   * (inverted dropout, as torch.nn.Dropout in training mode); p = 0 returns x itself.
+   * `site` names the call (e.g. the HF module path): it salts the hash, so each site of a
+   * graph must have its own.
+   */
+  apply(x: Value, p: number, site: string): Value;
+}
+
+interface Lane {
+  readonly name: string;
+  /** The lane's starting phase, before the site's salt. */
+  readonly seedPhase: (seed: Value) => Value;
+  /** One Weyl rate per axis position. */
+  readonly axisRates: readonly number[];
+  readonly gain: number;
+}
+
+const maxRank = 6;
+const firstPrimes = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43];
+
+/** Fractional parts of square roots of primes: irrationals with well-spread Weyl sequences. */
+function weylRate(k: number): number {
+  const root = Math.sqrt(firstPrimes[k]!);
+  return root - Math.floor(root);
+}
+
+const axisRates = (lane: number) => Array.from({ length: maxRank }, (_, axis) => weylRate(lane * (maxRank + 1) + 1 + axis));
+
+/** Multiplying by a power of two is exact, so fract(seed·2¹²) is the seed's low bits, 4096× magnified. */
+const lowSeedBitsScale = 2 ** 12;
+
+/**
+ * Lane 0 follows the whole seed linearly (it separates seeds far apart, integers included);
+ * lane 1 follows its low bits magnified (it separates seeds a few ulps apart), so any two
+ * distinct seeds start at least one lane at a clearly different phase.
+ */
+const lanes: readonly Lane[] = [
+  { name: 'lane0', seedPhase: (seed) => op.mul(seed, weylRate(0)), axisRates: axisRates(0), gain: 4099.3137 },
+  {
+    name: 'lane1',
+    seedPhase: (seed) => op.mul(fract(op.mul(seed, lowSeedBitsScale)), weylRate(maxRank + 1)),
+    axisRates: axisRates(1),
+    gain: 3929.7742,
+  },
+];
+
+/** Below 1/(2π) the circle map x + β·sin(2πx) is strictly increasing, hence invertible. */
+const warpStrength = 0.1;
+
+/** Exact in float32 for indices below 2^14: αHi has 10 fractional bits, so c·αHi needs ≤ 24. */
+const rateSplitBits = 10;
+
+function fract(x: Value): Value {
+  return op.sub(x, op.floor(x));
+}
+
+/** sin(2π·fract(v) − π): a full period, with the argument where GPU sin is accurate. */
+function periodicSin(v: Value): Value {
+  return op.sin(op.sub(op.mul(fract(v), 2 * Math.PI), Math.PI));
+}
+
+function warp(phase: Value): Value {
+  const t = fract(phase);
+  return fract(op.add(t, op.mul(periodicSin(t), warpStrength)));
+}
+
+/** fract(c·α) for integer-valued c, computed as fract(c·αHi) + c·αLo so large c lose no precision. */
+function weylOffset(index: Value, rate: number): Value {
+  const scale = 2 ** rateSplitBits;
+  const hi = Math.floor(rate * scale) / scale;
+  return op.add(fract(op.mul(index, hi)), op.mul(index, Math.fround(rate - hi)));
+}
+
+/** FNV-1a of the text, as a fraction in [0, 1). */
+function saltOf(text: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(text)) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  return Math.fround(hash / 2 ** 32) % 1;
+}
+
+/**
+ * Per-axis phase offsets fract(c·α) of the tensor being masked, built once per (axis, size,
+ * rate) and shared by every site: index tensors 0 … n−1 shaped to broadcast along that axis.
+ */
+class Coordinates {
+  private readonly batchIndex: Value;
+  private readonly seqIndex: Value;
+  private readonly offsets = new Map<string, Value>();
+
+  constructor(
+    private readonly g: Graph,
+    private readonly attentionMask: Value,
+  ) {
+    if (attentionMask.rank !== 2 || attentionMask.dtype !== 'float32') {
+      throw new ShapeError(`dropout: the attention mask must be float32 [batch, seq], got ${attentionMask.dtype}${formatShape(attentionMask.shape)}`);
+    }
+    const [batch, seq] = attentionMask.shape;
+    if (typeof batch === 'string' && batch === seq) throw new ShapeError(`dropout: batch and seq share the symbolic name ${batch}`);
+    const ones = op.add(op.mul(attentionMask, 0), 1);
+    // CumSum of ones counts 1, 2, … along the axis; ReduceMax first keeps these tensors [B,1] and [1,S].
+    this.batchIndex = op.sub(op.cumSum(op.reduceMax(ones, [1], true), 0), 1);
+    this.seqIndex = op.sub(op.cumSum(op.reduceMax(ones, [0], true), 1), 1);
+  }
+
+  offsetAlong(x: Value, axis: number, rate: number): Value {
+    const key = `${x.rank}:${axis}:${x.shape[axis]}:${rate}`;
+    let offset = this.offsets.get(key);
+    if (!offset) {
+      offset = this.g.scope('dropout.coordinates', () => weylOffset(this.index(x, axis), rate));
+      this.offsets.set(key, offset);
+    }
+    return offset;
+  }
+
+  private index(x: Value, axis: number): Value {
+    const dim = x.shape[axis]!;
+    const target = x.shape.map((d, i) => (i === axis ? d : 1));
+    if (typeof dim === 'number') {
+      const data = Float32Array.from({ length: dim }, (_, i) => i);
+      return this.g.constant({ dtype: 'float32', shape: target as number[], data });
+    }
+    const [batch, seq] = this.attentionMask.shape;
+    if (dim === batch) return op.reshape(this.batchIndex, target);
+    if (dim === seq) return op.reshape(this.seqIndex, target);
+    throw new ShapeError(`dropout: axis ${axis} of ${formatShape(x.shape)} is neither static nor the attention mask's batch or seq dimension`);
+  }
+}
+
+/**
+ * Dropout for one graph. `seed` is a float32 scalar input fed a fresh value every step
+ * (see dropoutSeedFor); `attentionMask` ([batch, seq], float32) supplies the symbolic sizes.
+ */
+export function createHashDropout(g: Graph, seed: Value, attentionMask: Value): Dropout {
+  if (seed.rank !== 0 || seed.dtype !== 'float32') throw new ShapeError(`dropout: the seed must be a float32 scalar, got ${seed.toString()}`);
+  const coordinates = g.scope('dropout.coordinates', () => new Coordinates(g, attentionMask));
+  const seedPhases = g.scope('dropout.seed', () => lanes.map((lane) => lane.seedPhase(seed)));
+  const sites = new Set<string>();
+
+  function uniform(x: Value, site: string): Value {
+    const last = x.rank - 1;
+    const laneOutputs = lanes.map((lane, l) =>
+      g.scope(lane.name, () => {
+        let phase = op.add(seedPhases[l]!, saltOf(`${lane.name}|${site}`));
+        for (let axis = 0; axis < last; axis++) phase = warp(op.add(phase, coordinates.offsetAlong(x, axis, lane.axisRates[axis]!)));
+        const final = op.add(phase, coordinates.offsetAlong(x, last, lane.axisRates[last]!));
+        return fract(op.mul(periodicSin(final), lane.gain));
+      }),
+    );
+    return fract(op.add(laneOutputs[0]!, laneOutputs[1]!));
+  }
+
+  return {
+    apply(x, p, site) {
+      if (!(p >= 0 && p < 1)) throw new Error(`dropout ${site}: p must be in [0, 1), got ${p}`);
+      if (x.dtype !== 'float32') throw new ShapeError(`dropout ${site}: x must be float32, got ${x.dtype}`);
+      if (x.rank < 1 || x.rank > maxRank) throw new ShapeError(`dropout ${site}: rank ${x.rank} is outside 1…${maxRank}`);
+      if (sites.has(site)) throw new Error(`dropout site ${site} is used twice; equal sites would draw equal masks`);
+      sites.add(site);
+      if (p === 0) return x;
+      return g.scope(`dropout(${site})`, () => {
+        const keepScale = op.where(op.less(uniform(x, site), p), g.scalar(0), 1 / (1 - p));
+        return op.mul(x, keepScale);
+      });
+    },
+  };
+}
+
+/**
+ * The dropout seed of one micro-step of a run: uniform in [0, 1), reproducible from the
+ * run's seed, unrelated between neighbouring steps.
+ */
+export function dropoutSeedFor(runSeed: number, microStep: number): number {
+  for (const [name, value] of [['run seed', runSeed], ['micro-step', microStep]] as const) {
+    if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`dropoutSeedFor: ${name} must be a non-negative safe integer, got ${value}`);
+  }
+  // A 32-bit key per run and the step, packed injectively into one safe-integer Rng seed
+  // (Rng's warm-up makes neighbouring seeds unrelated).
+  const runKey = new Rng(runSeed).nextUint32();
+  const stepHigh = Math.floor(microStep / 2 ** 21);
+  const stepLow = microStep % 2 ** 21;
+  return new Rng(stepLow * 2 ** 32 + ((runKey ^ stepHigh) >>> 0)).nextFloat();
+}
