@@ -178,6 +178,13 @@ describe('loadPretrainedParams', () => {
     expect(embeddings.every((value) => value !== 0 && Math.abs(value) < 0.2)).toBe(true);
   });
 
+  it("zeroes an embedding's padding row after the normal draw, as nn.Embedding(padding_idx) starts", () => {
+    const spec: ParamSpec = { name: 'bert.embeddings.word_embeddings.weight', shape: [4, 3], init: 'normal', zeroRow: 2 };
+    const table = loadPretrainedParams({ expected: [spec], checkpoint: new Map(), basePrefix: 'bert', initializerRange: 0.02, rng: new Rng(3) }).params.get(spec.name)!;
+    expect([...table.subarray(6, 9)]).toEqual([0, 0, 0]);
+    expect([...table.subarray(0, 6), ...table.subarray(9)].every((value) => value !== 0)).toBe(true);
+  });
+
   it('draws normal inits with std initializer_range, reproducibly from the seed', () => {
     const bigHead: ParamSpec[] = [{ name: 'classifier.weight', shape: [200, 500], init: 'normal' }];
     const draw = (seed: number) =>

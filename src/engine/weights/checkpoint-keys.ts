@@ -71,6 +71,10 @@ function initialise(spec: ParamSpec, initializerRange: number, rng: Rng): Float3
   if (spec.init === 'ones') values.fill(1);
   else if (spec.init === 'normal') {
     for (let i = 0; i < values.length; i++) values[i] = rng.normal(0, initializerRange);
+    if (spec.zeroRow !== undefined) {
+      const width = spec.shape[1] ?? 1;
+      values.fill(0, spec.zeroRow * width, (spec.zeroRow + 1) * width);
+    }
   }
   return values;
 }
