@@ -1,0 +1,78 @@
+/**
+ * Logits for tokenized rows with dropout off: the evaluation graph behind the trainer's
+ * per-epoch metrics, `finetune-studio predict`/`eval`, and the studio's try-it box.
+ * It takes the parameter tensors per call, so a trainer can pass its device-resident ones.
+ */
+import { compileEvalStep, io } from './artifacts.ts';
+import { lengthSortedBatches, padBatch, type PaddedBatch, type PaddingRules, type TokenizedExample } from './batching.ts';
+import type { EncoderConfig } from './models/config.ts';
+import { positionIdsFor } from './models/positions.ts';
+import { type Backend, readFloat32, type RuntimeSession, type RuntimeTensor, sessionOptions } from './runtime.ts';
+
+export class Predictor {
+  private constructor(
+    private readonly backend: Backend,
+    private readonly config: EncoderConfig,
+    private readonly numLabels: number,
+    private readonly session: RuntimeSession,
+  ) {}
+
+  static async create(backend: Backend, config: EncoderConfig, numLabels: number): Promise<Predictor> {
+    const session = await backend.ort.InferenceSession.create(compileEvalStep(config, numLabels), sessionOptions(backend, []));
+    return new Predictor(backend, config, numLabels, session);
+  }
+
+  paddingRules(maxLength: number): PaddingRules {
+    return { padTokenId: this.config.padTokenId, maxLength, positionIds: (ids, seq) => positionIdsFor(this.config, ids, 1, seq) };
+  }
+
+  /** Uploads CPU weights once, for callers that hold them as arrays (predict, eval). */
+  upload(params: ReadonlyMap<string, Float32Array>, shapes: ReadonlyMap<string, readonly number[]>): Map<string, RuntimeTensor> {
+    const { Tensor } = this.backend.ort;
+    return new Map([...params].map(([name, data]) => [name, new Tensor('float32', data, shapes.get(name) ?? [data.length])] as const));
+  }
+
+  /** The tensors a batch feeds, shared by training and evaluation graphs. */
+  batchFeeds(batch: PaddedBatch): Record<string, RuntimeTensor> {
+    const { Tensor } = this.backend.ort;
+    const dims = [batch.size, batch.seq];
+    const feeds: Record<string, RuntimeTensor> = {
+      [io.inputIds]: new Tensor('int64', batch.inputIds, dims),
+      [io.positionIds]: new Tensor('int64', batch.positionIds, dims),
+      [io.attentionMask]: new Tensor('int32', batch.attentionMask, dims),
+      [io.labels]: new Tensor('int32', batch.labels, [batch.size]),
+    };
+    if (this.config.typeVocabSize > 0) feeds[io.tokenTypeIds] = new Tensor('int64', batch.tokenTypeIds, dims);
+    return feeds;
+  }
+
+  /** Row-major logits, numLabels per row, in the order of `rows`. */
+  async logits(rows: readonly TokenizedExample[], params: ReadonlyMap<string, RuntimeTensor>, options: { maxLength: number; batchSize: number }): Promise<Float32Array> {
+    const k = this.numLabels;
+    const result = new Float32Array(rows.length * k);
+    const rules = this.paddingRules(options.maxLength);
+    for (const indices of lengthSortedBatches(rows, options.batchSize)) {
+      const batch = padBatch(indices.map((i) => rows[i]!), rules);
+      const out = await this.session.run(pickFeeds(this.session, { ...this.batchFeeds(batch), ...Object.fromEntries(params) }));
+      const logits = await readFloat32(out[io.logits]!);
+      indices.forEach((row, j) => result.set(logits.subarray(j * k, (j + 1) * k), row * k));
+      for (const t of Object.values(out)) t.dispose();
+    }
+    return result;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/** Exactly the feeds a session declares, so one feed record can serve graphs with fewer inputs. */
+export function pickFeeds(session: RuntimeSession, feeds: Record<string, RuntimeTensor>): Record<string, RuntimeTensor> {
+  const picked: Record<string, RuntimeTensor> = {};
+  for (const name of session.inputNames) {
+    const t = feeds[name];
+    if (!t) throw new Error(`no feed for graph input ${name}`);
+    picked[name] = t;
+  }
+  return picked;
+}

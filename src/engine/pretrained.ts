@@ -1,0 +1,69 @@
+/**
+ * From a Hugging Face model (config.json + weights) and a label set to the checkpoint a run
+ * starts from: the config gets the labels and any overrides, as
+ * `AutoModelForSequenceClassification.from_pretrained(id, num_labels=…, id2label=…, **overrides)`
+ * would set them, and the weights are mapped by name with the missing head initialised.
+ */
+import { type TrainingCheckpoint, initialProgress } from './checkpoint.ts';
+import { architectureClassName, basePrefix, parseModelConfig } from './models/config.ts';
+import { classifierParamSpecs } from './models/params.ts';
+import { Rng } from './random.ts';
+import { type TrainingSettings } from './settings.ts';
+import { formatLoadReport, loadPretrainedParams, type LoadReport } from './weights/checkpoint-keys.ts';
+import type { NamedTensor } from './weights/safetensors.ts';
+
+export interface PretrainedSource {
+  /** Hub id or folder, for messages and the model card. */
+  readonly name: string;
+  readonly configJson: Record<string, unknown>;
+  /** Empty for a model trained from scratch. */
+  readonly weights: Map<string, NamedTensor>;
+}
+
+export interface StartingPoint {
+  readonly checkpoint: TrainingCheckpoint;
+  readonly report: LoadReport;
+  /** What transformers would log about missing and unused weights. */
+  readonly message: string;
+}
+
+/** The config a fine-tuned classifier carries: overrides applied, labels named both ways. */
+export function classifierConfigJson(base: Record<string, unknown>, labels: readonly string[], overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const config: Record<string, unknown> = { ...base, ...overrides };
+  config.id2label = Object.fromEntries(labels.map((l, i) => [String(i), l]));
+  config.label2id = Object.fromEntries(labels.map((l, i) => [l, i]));
+  config.problem_type = 'single_label_classification';
+  delete config.num_labels;
+  return config;
+}
+
+export function startingPoint(source: PretrainedSource, labels: readonly string[], settings: TrainingSettings, overrides: Record<string, unknown> = {}): StartingPoint {
+  if (labels.length < 2) throw new Error(`a classifier needs at least 2 labels, the data has ${labels.length}`);
+  const modelConfig = classifierConfigJson(source.configJson, labels, overrides);
+  const config = parseModelConfig(modelConfig);
+  const expected = classifierParamSpecs(config, labels.length);
+  const report = loadPretrainedParams({
+    expected,
+    checkpoint: source.weights,
+    basePrefix: basePrefix(config),
+    initializerRange: config.initializerRange,
+    rng: new Rng(settings.seed),
+  });
+  const message = formatLoadReport(report, { modelClass: architectureClassName(config), checkpoint: source.name });
+  modelConfig.architectures = [architectureClassName(config)];
+  return {
+    report,
+    message,
+    checkpoint: {
+      modelConfig,
+      labels,
+      settings,
+      progress: initialProgress,
+      dataOrder: [],
+      history: { steps: [], evals: [] },
+      params: report.params,
+      paramShapes: new Map(expected.map((p) => [p.name, p.shape])),
+      moments: null,
+    },
+  };
+}

@@ -1,0 +1,115 @@
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import type { TokenizedExample } from './batching.ts';
+import { parseCheckpoint, serializeCheckpoint, type TrainingCheckpoint } from './checkpoint.ts';
+import { startingPoint } from './pretrained.ts';
+import { Rng } from './random.ts';
+import { defaultSettings, type TrainingSettings } from './settings.ts';
+import { DivergedError, Trainer, type TrainerEvent } from './trainer.ts';
+
+const backend = { name: 'cpu' as const, ort };
+const configJson = { model_type: 'bert', vocab_size: 40, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 32, max_position_embeddings: 32 };
+
+/** Label 1 rows use tokens 10–19, label 0 rows 20–29: learnable in a few epochs. */
+function synthetic(n: number, seed: number): TokenizedExample[] {
+  const rng = new Rng(seed);
+  return Array.from({ length: n }, () => {
+    const label = rng.nextFloat() < 0.5 ? 0 : 1;
+    const len = 3 + rng.nextInt(9);
+    const ids = Int32Array.from({ length: len }, (_, i) => (i === 0 ? 2 : (label ? 10 : 20) + rng.nextInt(10)));
+    return { inputIds: ids, tokenTypeIds: null, label };
+  });
+}
+
+function start(settings: Partial<TrainingSettings>, overrides: Record<string, unknown> = {}): TrainingCheckpoint {
+  const full = { ...defaultSettings, epochs: 2, batchSize: 8, learningRate: 3e-3, maxLength: 16, seed: 3, ...settings };
+  return startingPoint({ name: 'scratch', configJson, weights: new Map() }, ['neg', 'pos'], full, overrides).checkpoint;
+}
+
+async function run(checkpoint: TrainingCheckpoint, train: TokenizedExample[], validation: TokenizedExample[], signal?: AbortSignal) {
+  const events: TrainerEvent[] = [];
+  const trainer = await Trainer.create({ backend, checkpoint, train, validation, onEvent: (e) => events.push(e) });
+  const outcome = await trainer.train(signal);
+  const snapshot = await trainer.snapshot();
+  await trainer.release();
+  const losses = events.flatMap((e) => (e.type === 'step' ? [e.record.loss] : []));
+  return { outcome, snapshot, losses, events };
+}
+
+const train = synthetic(40, 1);
+const validation = synthetic(16, 2);
+
+describe('Trainer', () => {
+  it('learns a learnable task and evaluates after every epoch', async () => {
+    const { outcome, snapshot, events } = await run(start({ epochs: 10, learningRate: 5e-3 }), train, validation);
+    expect(outcome).toBe('finished');
+    const evals = events.flatMap((e) => (e.type === 'eval' ? [e.record] : []));
+    expect(evals.map((e) => e.step)).toEqual([5, 10, 15, 20, 25, 30, 35, 40, 45, 50]);
+    expect(evals.at(-1)!.metrics.accuracy).toBeGreaterThanOrEqual(0.9);
+    expect(evals.at(-1)!.metrics.loss).toBeLessThan(evals[0]!.metrics.loss);
+    expect(evals.every((e) => e.trainLoss !== null)).toBe(true);
+    expect(snapshot.progress).toMatchObject({ step: 50, finished: true });
+  });
+
+  it('resumes from a serialized checkpoint exactly where it stopped, dropout included', async () => {
+    const checkpoint = start({ epochs: 2 }, { hidden_dropout_prob: 0.2, attention_probs_dropout_prob: 0.1 });
+    const straight = await run(checkpoint, train, validation);
+
+    // Pause after 3 updates (mid-epoch), round-trip the checkpoint through bytes, resume.
+    const stop = new AbortController();
+    let steps = 0;
+    const first = await Trainer.create({
+      backend, checkpoint, train, validation,
+      onEvent: (e) => { if (e.type === 'step' && ++steps === 3) stop.abort(); },
+    });
+    expect(await first.train(stop.signal)).toBe('paused');
+    const paused = parseCheckpoint(serializeCheckpoint(await first.snapshot()));
+    await first.release();
+    expect(paused.progress).toMatchObject({ step: 3, epoch: 0, batchInEpoch: 3 });
+
+    const resumed = await run(paused, train, validation);
+    expect(resumed.outcome).toBe('finished');
+    expect([...straight.losses.slice(0, 3), ...resumed.losses]).toEqual(straight.losses);
+    for (const [name, value] of straight.snapshot.params) expect(resumed.snapshot.params.get(name)).toEqual(value);
+    expect(resumed.snapshot.history.steps.map((s) => s.loss)).toEqual(straight.losses);
+  });
+
+  it('accumulating two half batches makes the same update as one full batch', async () => {
+    const rows = train.slice(0, 16);
+    const noDropout = { hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 };
+    const full = await run(start({ epochs: 1, batchSize: 16 }, noDropout), rows, []);
+    const halves = await run(start({ epochs: 1, batchSize: 8, gradAccumulation: 2 }, noDropout), rows, []);
+    expect(full.snapshot.progress.step).toBe(1);
+    expect(halves.snapshot.progress.step).toBe(1);
+    expect(halves.losses[0]).toBeCloseTo(full.losses[0]!, 5);
+    for (const [name, value] of full.snapshot.params) {
+      const other = halves.snapshot.params.get(name)!;
+      value.forEach((x, i) => expect(Math.abs(x - other[i]!)).toBeLessThan(1e-6));
+    }
+  });
+
+  it('stops at max steps and runs the schedule to zero there', async () => {
+    const { snapshot } = await run(start({ epochs: 3, maxSteps: 4 }), train, validation);
+    expect(snapshot.progress.step).toBe(4);
+    const expected = [3e-3, 2.25e-3, 1.5e-3, 0.75e-3];
+    snapshot.history.steps.forEach((s, i) => expect(s.learningRate).toBeCloseTo(expected[i]!, 12));
+    expect(snapshot.history.evals).toHaveLength(1);
+  });
+
+  it('discards a diverged update and keeps the weights it had', async () => {
+    const checkpoint = start({ epochs: 1 });
+    const poisoned = new Map(checkpoint.params);
+    poisoned.set('classifier.bias', Float32Array.of(Infinity, 0));
+    const trainer = await Trainer.create({ backend, checkpoint: { ...checkpoint, params: poisoned }, train, validation: [] });
+    await expect(trainer.train()).rejects.toBeInstanceOf(DivergedError);
+    const after = await trainer.snapshot();
+    await trainer.release();
+    expect(after.progress.step).toBe(0);
+    for (const [name, value] of poisoned) expect(after.params.get(name)).toEqual(value);
+  });
+
+  it('names the row whose label id is out of range', async () => {
+    const bad = [...train.slice(0, 3), { ...train[3]!, label: 5 }];
+    await expect(Trainer.create({ backend, checkpoint: start({}), train: bad, validation: [] })).rejects.toThrow('training row 4 has label id 5, expected 0…1');
+  });
+});

@@ -1,0 +1,323 @@
+/**
+ * The training loop. Read it top to bottom: create() compiles the artifacts and puts the
+ * weights on the device; train() runs updates until the schedule ends or the caller pauses;
+ * each update feeds one (or, with accumulation, several) padded batches and swaps in the
+ * updated parameters and moments the step returned. Only the batch goes up and only the
+ * loss comes down; on WebGPU the weights never leave GPU buffers until snapshot().
+ */
+import { compileTrainingArtifacts, io, type TrainingArtifacts } from './artifacts.ts';
+import { epochOrder, padBatch, type PaddedBatch, type PaddingRules, type TokenizedExample } from './batching.ts';
+import { type EvalRecord, type StepRecord, type TrainingCheckpoint, type TrainingProgress } from './checkpoint.ts';
+import { classificationMetrics, type ClassificationMetrics } from './metrics.ts';
+import { type EncoderConfig, parseModelConfig } from './models/config.ts';
+import { dropoutSeedFor } from './models/dropout.ts';
+import { adamWScalarValues, trainerAdamW, type AdamWHyper } from './optim/adamw.ts';
+import { learningRateAt, type LinearSchedule, updatesPerEpoch, warmupStepsFor } from './optim/schedule.ts';
+import { pickFeeds, Predictor } from './predictor.ts';
+import { type Backend, readFloat32, type RuntimeSession, type RuntimeTensor, sessionOptions } from './runtime.ts';
+import { type TrainingSettings, validateSettings } from './settings.ts';
+
+export type TrainerEvent =
+  | { readonly type: 'step'; readonly record: StepRecord; readonly samplesPerSecond: number; readonly etaMs: number; readonly totalSteps: number }
+  | { readonly type: 'eval'; readonly record: EvalRecord };
+
+export interface TrainerInit {
+  readonly backend: Backend;
+  readonly checkpoint: TrainingCheckpoint;
+  readonly train: readonly TokenizedExample[];
+  readonly validation: readonly TokenizedExample[];
+  readonly onEvent?: (event: TrainerEvent) => void;
+}
+
+export type TrainOutcome = 'finished' | 'paused';
+
+type TensorMap = Map<string, RuntimeTensor>;
+
+/** A non-finite loss or gradient norm: the update was discarded and the weights are as before it. */
+export class DivergedError extends Error {
+  override name = 'DivergedError';
+}
+
+export class Trainer {
+  private progress: TrainingProgress;
+  private dataOrder: number[];
+  private readonly steps: StepRecord[];
+  private readonly evals: EvalRecord[];
+  private readonly schedule: LinearSchedule;
+  private readonly optimizer: AdamWHyper;
+  private readonly padding: PaddingRules;
+  private readonly batchesPerEpoch: number;
+
+  private constructor(
+    private readonly init: TrainerInit,
+    readonly config: EncoderConfig,
+    readonly settings: TrainingSettings,
+    readonly artifacts: TrainingArtifacts,
+    private readonly sessions: { train: RuntimeSession; accumulate: RuntimeSession | null },
+    private readonly predictor: Predictor,
+    private params: TensorMap,
+    private moments: { m: TensorMap; v: TensorMap },
+  ) {
+    const c = init.checkpoint;
+    this.progress = c.progress;
+    this.dataOrder = [...c.dataOrder];
+    this.steps = [...c.history.steps];
+    this.evals = [...c.history.evals];
+    this.optimizer = { ...trainerAdamW, weightDecay: settings.weightDecay };
+    this.batchesPerEpoch = Math.ceil(init.train.length / settings.batchSize);
+    const perEpoch = updatesPerEpoch(this.batchesPerEpoch, settings.gradAccumulation);
+    const totalSteps = settings.maxSteps > 0 ? settings.maxSteps : perEpoch * settings.epochs;
+    this.schedule = { baseLr: settings.learningRate, totalSteps, warmupSteps: warmupStepsFor(totalSteps, settings.warmupRatio) };
+    this.padding = predictor.paddingRules(settings.maxLength);
+  }
+
+  static async create(init: TrainerInit): Promise<Trainer> {
+    const { checkpoint, backend } = init;
+    const settings = checkpoint.settings;
+    validateSettings(settings);
+    if (init.train.length === 0) throw new Error('the training set is empty');
+    const config = parseModelConfig(checkpoint.modelConfig);
+    const numLabels = checkpoint.labels.length;
+    for (const [split, rows] of [['training', init.train], ['validation', init.validation]] as const) {
+      const bad = rows.findIndex((r) => !(r.label >= 0 && r.label < numLabels));
+      if (bad >= 0) throw new Error(`${split} row ${bad + 1} has label id ${rows[bad]!.label}, expected 0…${numLabels - 1}`);
+    }
+    const artifacts = compileTrainingArtifacts({
+      config,
+      numLabels,
+      optimizer: { ...trainerAdamW, weightDecay: settings.weightDecay },
+      maxGradNorm: settings.maxGradNorm,
+      gradAccumulation: settings.gradAccumulation,
+    });
+    const names = artifacts.params.map((p) => p.name);
+    const resident = (prefix: (n: string) => string) => names.map((n) => io.next(prefix(n)));
+    const same = (n: string) => n;
+    const trainOutputs = [...resident(same), ...resident(io.m), ...resident(io.v)];
+    const { ort } = backend;
+    const sessions = {
+      train: await ort.InferenceSession.create(artifacts.trainStep, sessionOptions(backend, trainOutputs)),
+      accumulate: artifacts.accumulateStep ? await ort.InferenceSession.create(artifacts.accumulateStep, sessionOptions(backend, resident(io.acc))) : null,
+    };
+    const predictor = await Predictor.create(backend, config, numLabels);
+    const upload = (source: (name: string) => Float32Array) =>
+      new Map(artifacts.params.map((p) => [p.name, new ort.Tensor('float32', source(p.name), p.shape)] as const));
+    const params = upload((name) => {
+      const data = checkpoint.params.get(name);
+      if (!data) throw new Error(`the checkpoint has no value for ${name}`);
+      return data;
+    });
+    const zeros = (name: string) => new Float32Array(checkpoint.params.get(name)!.length);
+    const moments = {
+      m: upload((name) => checkpoint.moments?.m.get(name) ?? zeros(name)),
+      v: upload((name) => checkpoint.moments?.v.get(name) ?? zeros(name)),
+    };
+    return new Trainer(init, config, settings, artifacts, sessions, predictor, params, moments);
+  }
+
+  get totalSteps(): number {
+    return this.schedule.totalSteps;
+  }
+
+  get currentProgress(): TrainingProgress {
+    return this.progress;
+  }
+
+  /** Runs updates until the schedule ends, or until `signal` aborts (checked between updates). */
+  async train(signal?: AbortSignal): Promise<TrainOutcome> {
+    const { settings } = this;
+    const started = performance.now();
+    let samplesThisRun = 0;
+    let stepsThisRun = 0;
+    while (this.progress.step < this.schedule.totalSteps) {
+      if (signal?.aborted) return 'paused';
+      if (this.dataOrder.length === 0) this.dataOrder = epochOrder(this.init.train.length, settings.seed, this.progress.epoch);
+      const first = this.progress.batchInEpoch;
+      const last = Math.min(first + settings.gradAccumulation, this.batchesPerEpoch);
+      const batches = [];
+      for (let b = first; b < last; b++) batches.push(this.trainingBatch(b));
+      const lr = learningRateAt(this.schedule, this.progress.step);
+      const { loss, gradNorm } = await this.update(batches, lr);
+      samplesThisRun += batches.reduce((n, b) => n + b.size, 0);
+      stepsThisRun += 1;
+      const p = this.progress;
+      const record: StepRecord = { step: p.step + 1, epoch: p.epoch + last / this.batchesPerEpoch, loss, learningRate: lr, gradNorm };
+      this.steps.push(record);
+      this.progress = {
+        ...p,
+        step: p.step + 1,
+        batchInEpoch: last,
+        microStep: p.microStep + batches.length,
+        epochLossSum: p.epochLossSum + loss,
+        epochLossCount: p.epochLossCount + 1,
+      };
+      const elapsed = performance.now() - started;
+      this.emit({
+        type: 'step',
+        record,
+        samplesPerSecond: (samplesThisRun / elapsed) * 1000,
+        etaMs: (elapsed / stepsThisRun) * (this.schedule.totalSteps - this.progress.step),
+        totalSteps: this.schedule.totalSteps,
+      });
+      const epochDone = last === this.batchesPerEpoch;
+      const scheduleDone = this.progress.step === this.schedule.totalSteps;
+      if (epochDone || scheduleDone || (settings.evalSteps > 0 && this.progress.step % settings.evalSteps === 0)) {
+        await this.recordEvaluation(epochDone || scheduleDone);
+      }
+      if (epochDone) {
+        this.progress = { ...this.progress, epoch: this.progress.epoch + 1, batchInEpoch: 0, epochLossSum: 0, epochLossCount: 0 };
+        this.dataOrder = [];
+      }
+    }
+    this.progress = { ...this.progress, finished: true };
+    return 'finished';
+  }
+
+  private trainingBatch(index: number): PaddedBatch {
+    const { batchSize } = this.settings;
+    const rows = this.dataOrder.slice(index * batchSize, (index + 1) * batchSize).map((i) => this.init.train[i]!);
+    return padBatch(rows, this.padding);
+  }
+
+  private scalar(value: number): RuntimeTensor {
+    return new this.init.backend.ort.Tensor('float32', Float32Array.of(value), []);
+  }
+
+  private stateFeeds(): Record<string, RuntimeTensor> {
+    const feeds: Record<string, RuntimeTensor> = {};
+    for (const [name, t] of this.params) {
+      feeds[name] = t;
+      feeds[io.m(name)] = this.moments.m.get(name)!;
+      feeds[io.v(name)] = this.moments.v.get(name)!;
+    }
+    return feeds;
+  }
+
+  /**
+   * One optimizer update over `batches` (one per micro-batch). New tensors replace the old
+   * only after every check passed, so a failed or diverged step leaves the model as it was.
+   */
+  private async update(batches: PaddedBatch[], lr: number): Promise<{ loss: number; gradNorm: number }> {
+    const accumulated: TensorMap = new Map();
+    const created: RuntimeTensor[] = [];
+    let lossSum = 0;
+    const microStep = this.progress.microStep;
+    try {
+      for (let i = 0; i < batches.length - 1; i++) {
+        const out = await this.sessions.accumulate!.run(pickFeeds(this.sessions.accumulate!, {
+          ...this.predictor.batchFeeds(batches[i]!),
+          ...this.accumulationFeeds(accumulated, i === 0),
+          [io.dropoutSeed]: this.scalar(dropoutSeedFor(this.settings.seed, microStep + i)),
+          ...Object.fromEntries(this.params),
+        }));
+        lossSum += await this.finite(out[io.loss]!, 'loss');
+        for (const name of this.params.keys()) {
+          const next = out[io.next(io.acc(name))]!;
+          created.push(next);
+          accumulated.get(name)?.dispose();
+          accumulated.set(name, next);
+        }
+      }
+      const lastFeeds: Record<string, RuntimeTensor> = {
+        ...this.predictor.batchFeeds(batches[batches.length - 1]!),
+        ...this.stateFeeds(),
+        [io.dropoutSeed]: this.scalar(dropoutSeedFor(this.settings.seed, microStep + batches.length - 1)),
+        ...Object.fromEntries(
+          Object.entries(adamWScalarValues(this.optimizer, this.progress.step + 1, lr)).map(([k, x]) => [k, this.scalar(x)]),
+        ),
+      };
+      if (this.settings.gradAccumulation > 1) {
+        Object.assign(lastFeeds, this.accumulationFeeds(accumulated, batches.length === 1), { [io.gradScale]: this.scalar(1 / batches.length) });
+      }
+      const out = await this.sessions.train.run(pickFeeds(this.sessions.train, lastFeeds));
+      for (const t of Object.values(out)) created.push(t);
+      lossSum += await this.finite(out[io.loss]!, 'loss');
+      const gradNorm = await this.finite(out[io.gradNorm]!, 'gradient norm');
+      this.swapState(out);
+      created.length = 0;
+      return { loss: lossSum / batches.length, gradNorm };
+    } finally {
+      for (const t of created) t.dispose();
+      for (const t of accumulated.values()) if (!created.includes(t)) t.dispose();
+    }
+  }
+
+  /** The first micro-batch of an update starts a new sum: keep=0 over any same-shaped tensor (the parameters). */
+  private accumulationFeeds(accumulated: TensorMap, fresh: boolean): Record<string, RuntimeTensor> {
+    const feeds: Record<string, RuntimeTensor> = { [io.accumulateKeep]: this.scalar(fresh ? 0 : 1) };
+    for (const [name, p] of this.params) feeds[io.acc(name)] = fresh ? p : accumulated.get(name)!;
+    return feeds;
+  }
+
+  private async finite(t: RuntimeTensor, what: string): Promise<number> {
+    const value = (await readFloat32(t))[0]!;
+    if (!Number.isFinite(value)) {
+      throw new DivergedError(`the ${what} became ${value} at step ${this.progress.step + 1}; the update was discarded. Try a lower learning rate.`);
+    }
+    return value;
+  }
+
+  private swapState(out: Record<string, RuntimeTensor>): void {
+    const take = (map: TensorMap, key: (n: string) => string) => {
+      for (const name of [...map.keys()]) {
+        map.get(name)!.dispose();
+        map.set(name, out[io.next(key(name))]!);
+      }
+    };
+    take(this.params, (n) => n);
+    take(this.moments.m, io.m);
+    take(this.moments.v, io.v);
+  }
+
+  private async recordEvaluation(endOfEpoch: boolean): Promise<void> {
+    if (this.init.validation.length === 0) return;
+    const metrics = await this.evaluate(this.init.validation);
+    const p = this.progress;
+    const record: EvalRecord = {
+      step: p.step,
+      epoch: p.epoch + p.batchInEpoch / this.batchesPerEpoch,
+      trainLoss: endOfEpoch && p.epochLossCount > 0 ? p.epochLossSum / p.epochLossCount : null,
+      metrics,
+    };
+    this.evals.push(record);
+    this.emit({ type: 'eval', record });
+  }
+
+  /** Logits for `rows`, row after row, with dropout off. */
+  logits(rows: readonly TokenizedExample[]): Promise<Float32Array> {
+    return this.predictor.logits(rows, this.params, { maxLength: this.settings.maxLength, batchSize: this.settings.evalBatchSize });
+  }
+
+  async evaluate(rows: readonly TokenizedExample[]): Promise<ClassificationMetrics> {
+    const logits = await this.logits(rows);
+    return classificationMetrics(logits, rows.map((r) => r.label), this.init.checkpoint.labels);
+  }
+
+  /** Reads the weights and moments back from the device: everything needed to resume. */
+  async snapshot(): Promise<TrainingCheckpoint> {
+    const read = async (map: TensorMap) => new Map(await Promise.all([...map].map(async ([n, t]) => [n, (await readFloat32(t)).slice()] as const)));
+    return {
+      modelConfig: this.init.checkpoint.modelConfig,
+      labels: this.init.checkpoint.labels,
+      settings: this.settings,
+      progress: this.progress,
+      dataOrder: this.dataOrder,
+      history: { steps: [...this.steps], evals: [...this.evals] },
+      params: await read(this.params),
+      paramShapes: new Map(this.artifacts.params.map((p) => [p.name, p.shape])),
+      moments: this.progress.step > 0 ? { m: await read(this.moments.m), v: await read(this.moments.v) } : null,
+    };
+  }
+
+  get history(): { steps: readonly StepRecord[]; evals: readonly EvalRecord[] } {
+    return { steps: this.steps, evals: this.evals };
+  }
+
+  async release(): Promise<void> {
+    for (const map of [this.params, this.moments.m, this.moments.v]) for (const t of map.values()) t.dispose();
+    await Promise.all([this.sessions.train.release(), this.sessions.accumulate?.release(), this.predictor.release()]);
+  }
+
+  private emit(event: TrainerEvent): void {
+    this.init.onEvent?.(event);
+  }
+}
