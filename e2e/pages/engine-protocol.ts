@@ -1,0 +1,88 @@
+/**
+ * What the engine test page asks its worker for and what comes back. Shared by
+ * `engine-page.ts`, `engine-worker.ts` and `engine-webgpu.test.ts` (types only).
+ */
+export type EngineBackendName = 'webgpu' | 'wasm';
+
+export interface EngineRunRequest {
+  readonly backend: EngineBackendName;
+  /** Optimizer updates to take. */
+  readonly steps: number;
+  readonly learningRate: number;
+  readonly seed: number;
+}
+
+export interface AdapterSummary {
+  readonly vendor: string;
+  readonly architecture: string;
+  readonly device: string;
+  readonly description: string;
+  readonly isFallbackAdapter: boolean | null;
+}
+
+/** Sums over every parameter value: equal models give equal sums, up to float rounding. */
+export interface ParamChecksum {
+  readonly count: number;
+  readonly sum: number;
+  readonly sumAbs: number;
+  readonly sumSquares: number;
+}
+
+/** One session the trainer created, as the instrumented onnxruntime module saw it. */
+export interface SessionRecord {
+  readonly index: number;
+  /** 'train_step' when the session has `loss` and `grad_norm` outputs, else 'eval_step'. */
+  readonly role: 'train_step' | 'eval_step' | 'other';
+  readonly executionProviders: readonly string[];
+  readonly inputCount: number;
+  readonly outputCount: number;
+  /** Outputs the trainer asked to keep on the device. */
+  readonly preferredOutputLocation: Readonly<Record<string, string>>;
+  /** ORT's log lines written while this session was created. */
+  readonly creationLog: readonly string[];
+}
+
+/** Where the train step's state tensors were, run by run. */
+export interface TrainRunRecord {
+  /** Locations of the parameter and moment feeds (`x` where `x.next` is an output), counted. */
+  readonly stateInputs: Readonly<Record<string, number>>;
+  /** Locations of the updated parameters and moments (`*.next` outputs), counted. */
+  readonly stateOutputs: Readonly<Record<string, number>>;
+  readonly lossLocation: string;
+  /** A parameter output's location, read right after the run, e.g. the word embeddings'. */
+  readonly probe: { readonly name: string; readonly location: string; readonly dims: readonly number[] };
+}
+
+/** The trainer's evaluation on the held-out rows; step 0 is before training. */
+export interface EvalSummary {
+  readonly step: number;
+  readonly loss: number;
+  readonly accuracy: number;
+}
+
+export interface EngineRunSuccess {
+  readonly ok: true;
+  readonly backend: EngineBackendName;
+  readonly crossOriginIsolated: boolean;
+  readonly numThreads: number;
+  readonly adapter: AdapterSummary | null;
+  readonly losses: readonly number[];
+  readonly gradNorms: readonly number[];
+  readonly learningRates: readonly number[];
+  readonly evals: readonly EvalSummary[];
+  readonly initialChecksum: ParamChecksum;
+  readonly checksum: ParamChecksum;
+  readonly sessions: readonly SessionRecord[];
+  readonly trainRuns: readonly TrainRunRecord[];
+  /** Log lines outside session creation (ORT runs, warnings), capped. */
+  readonly otherLog: readonly string[];
+}
+
+export interface EngineRunFailure {
+  readonly ok: false;
+  readonly backend: EngineBackendName;
+  readonly error: string;
+  readonly log: readonly string[];
+}
+
+export type EngineRunResult = EngineRunSuccess | EngineRunFailure;
