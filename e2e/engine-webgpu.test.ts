@@ -34,17 +34,7 @@ const shapeOnlyOps = new Set(['Shape', 'Size']);
  * Train-step nodes known to fall back to the CPU on the WebGPU EP, each with its reason. The test
  * fails on any other CPU node, and also when a listed fallback disappears (update the list then).
  */
-const knownCpuFallbacks: { op: string; name: RegExp; count: number; why: string }[] = [
-  {
-    op: 'Unsqueeze',
-    name: /^grad\/bert\.embeddings\/Gather_\d+\/Unsqueeze_\d+$/,
-    count: 3,
-    why:
-      'the word/position/token-type embedding gradients unsqueeze the int64 ids into ScatterND indices; ' +
-      'the WebGPU EP registers no int64 Unsqueeze kernel (its log: "enable int64: 0"), so ORT runs them on the CPU ' +
-      'and copies the result up (MemcpyFromHost). Cheap (the ids come from the CPU anyway) but a CPU node.',
-  },
-];
+const knownCpuFallbacks: { op: string; name: RegExp; count: number; why: string }[] = [];
 
 let server: DevServer;
 let browser: Browser;

@@ -65,12 +65,16 @@ interface BatchGraph {
   readonly params: Value[];
 }
 
-/** The classifier over training-style inputs: int64 ids and positions (ScatterND wants int64 indices), an int32 mask. */
+/**
+ * The classifier over training-style inputs, all int32: the WebGPU EP has no int64 kernels, so
+ * int64 ids would put the embedding gradients' index ops on the CPU (the Gather gradient casts
+ * its int32 indices to the int64 ScatterND needs, on the GPU).
+ */
 function classifierOverBatch(name: string, config: EncoderConfig, numLabels: number, withDropout: boolean): BatchGraph {
   const g = new Graph(name);
-  const inputIds = g.input(io.inputIds, 'int64', ['batch', 'seq']);
-  const positionIds = g.input(io.positionIds, 'int64', ['batch', 'seq']);
-  const tokenTypeIds = config.typeVocabSize > 0 ? g.input(io.tokenTypeIds, 'int64', ['batch', 'seq']) : null;
+  const inputIds = g.input(io.inputIds, 'int32', ['batch', 'seq']);
+  const positionIds = g.input(io.positionIds, 'int32', ['batch', 'seq']);
+  const tokenTypeIds = config.typeVocabSize > 0 ? g.input(io.tokenTypeIds, 'int32', ['batch', 'seq']) : null;
   const attentionMask = op.cast(g.input(io.attentionMask, 'int32', ['batch', 'seq']), 'float32');
   const inputs: ClassifierInputs = { inputIds, positionIds, tokenTypeIds, attentionMask };
   const dropout = withDropout ? createHashDropout(g, g.input(io.dropoutSeed, 'float32', []), attentionMask) : null;

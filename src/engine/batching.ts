@@ -15,9 +15,9 @@ export interface TokenizedExample {
 export interface PaddedBatch {
   readonly size: number;
   readonly seq: number;
-  readonly inputIds: BigInt64Array;
-  readonly positionIds: BigInt64Array;
-  readonly tokenTypeIds: BigInt64Array;
+  readonly inputIds: Int32Array;
+  readonly positionIds: Int32Array;
+  readonly tokenTypeIds: Int32Array;
   readonly attentionMask: Int32Array;
   readonly labels: Int32Array;
 }
@@ -41,9 +41,9 @@ export function padBatch(rows: readonly TokenizedExample[], rules: PaddingRules)
   if (longest > rules.maxLength) throw new Error(`a row has ${longest} tokens, more than max length ${rules.maxLength}`);
   const seq = bucketLength(longest, rules.maxLength);
   const n = rows.length;
-  const inputIds = new BigInt64Array(n * seq);
-  const positionIds = new BigInt64Array(n * seq);
-  const tokenTypeIds = new BigInt64Array(n * seq);
+  const inputIds = new Int32Array(n * seq);
+  const positionIds = new Int32Array(n * seq);
+  const tokenTypeIds = new Int32Array(n * seq);
   const attentionMask = new Int32Array(n * seq);
   const labels = new Int32Array(n);
   rows.forEach((row, r) => {
@@ -52,11 +52,11 @@ export function padBatch(rows: readonly TokenizedExample[], rules: PaddingRules)
     const positions = rules.positionIds(ids, seq);
     for (let s = 0; s < seq; s++) {
       const at = r * seq + s;
-      inputIds[at] = BigInt(ids[s]!);
-      positionIds[at] = BigInt(positions[s]!);
+      inputIds[at] = ids[s]!;
+      positionIds[at] = positions[s]!;
       if (s < row.inputIds.length) {
         attentionMask[at] = 1;
-        tokenTypeIds[at] = BigInt(row.tokenTypeIds?.[s] ?? 0);
+        tokenTypeIds[at] = row.tokenTypeIds?.[s] ?? 0;
       }
     }
     labels[r] = row.label;

@@ -37,12 +37,12 @@ export class Predictor {
     const { Tensor } = this.backend.ort;
     const dims = [batch.size, batch.seq];
     const feeds: Record<string, RuntimeTensor> = {
-      [io.inputIds]: new Tensor('int64', batch.inputIds, dims),
-      [io.positionIds]: new Tensor('int64', batch.positionIds, dims),
+      [io.inputIds]: new Tensor('int32', batch.inputIds, dims),
+      [io.positionIds]: new Tensor('int32', batch.positionIds, dims),
       [io.attentionMask]: new Tensor('int32', batch.attentionMask, dims),
       [io.labels]: new Tensor('int32', batch.labels, [batch.size]),
     };
-    if (this.config.typeVocabSize > 0) feeds[io.tokenTypeIds] = new Tensor('int64', batch.tokenTypeIds, dims);
+    if (this.config.typeVocabSize > 0) feeds[io.tokenTypeIds] = new Tensor('int32', batch.tokenTypeIds, dims);
     return feeds;
   }
 
