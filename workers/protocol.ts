@@ -1,0 +1,276 @@
+/**
+ * Every message between the studio page and its two workers, typed once and imported by both
+ * sides. Requests go page → worker, replies worker → page; each worker handles its request
+ * union in one `switch`, and the page handles each reply union in one `switch`
+ * (src/store/replies.ts). Big payloads are typed arrays whose buffers are transferred, not
+ * copied: `transferablesOf` names them per message, so nothing else is ever detached.
+ *
+ * The data worker (tokenize.worker.ts) owns the dataset: a 100 MB file is parsed there and
+ * the page only ever sees summaries. The train worker (train.worker.ts) owns the model, the
+ * trainer and the saved run.
+ */
+import type { ColumnMapping } from '../src/data/columns.ts';
+import type { EvalRecord, StepRecord } from '../src/engine/checkpoint.ts';
+import type { ClassificationMetrics } from '../src/engine/metrics.ts';
+import type { TrainingSettings } from '../src/engine/settings.ts';
+import type { DownloadProgress } from '../src/hub/hub-client.ts';
+import type { CompleteTokenizerFiles } from '../src/tokenize/tokenizer-files.ts';
+
+export type { ColumnMapping, CompleteTokenizerFiles, EvalRecord, StepRecord, TrainingSettings };
+
+// ---------------------------------------------------------------- shared data shapes
+
+/** How the validation rows are chosen: a seeded stratified share of the file, or a second file. */
+export type SplitChoice = { readonly kind: 'fraction'; readonly fraction: number; readonly seed: number } | { readonly kind: 'file' };
+
+export interface DatasetSummary {
+  readonly fileName: string;
+  readonly rowCount: number;
+  readonly columns: readonly string[];
+  /** The first rows of the file, every column, cells shortened for display. */
+  readonly preview: readonly (readonly string[])[];
+  readonly mapping: ColumnMapping;
+  /** Class names in id order. */
+  readonly labels: readonly string[];
+  /** Rows per label in the training rows, in `labels` order. */
+  readonly trainCounts: readonly number[];
+  /** Rows per label in the validation rows, in `labels` order. */
+  readonly validationCounts: readonly number[];
+  readonly warnings: readonly string[];
+  readonly split: SplitChoice;
+  readonly validationFile: { readonly fileName: string; readonly rowCount: number } | null;
+}
+
+/**
+ * Tokenized rows laid end to end, so a whole split crosses to another thread as four
+ * transferred buffers instead of one cloned object per row. Row r is
+ * `ids.subarray(offsets[r], offsets[r + 1])`.
+ */
+export interface PackedRows {
+  readonly ids: Int32Array;
+  readonly offsets: Int32Array;
+  /** Same layout as `ids`; null where the tokenizer gives no segment ids (RoBERTa, DistilBERT). */
+  readonly typeIds: Int32Array | null;
+  readonly labels: Int32Array;
+}
+
+export interface TokenizedDataset {
+  readonly labels: readonly string[];
+  readonly maxLength: number;
+  readonly train: PackedRows;
+  readonly validation: PackedRows;
+  /** The validation rows as people read them, for the worst-misclassified list. */
+  readonly validationTexts: readonly string[];
+  /** Training rows longer than maxLength, cut to fit. */
+  readonly truncated: number;
+}
+
+export interface LengthBin {
+  /** Inclusive token-count range. */
+  readonly from: number;
+  readonly to: number;
+  readonly count: number;
+}
+
+export interface TokenStats {
+  /** Rows measured (a sample of large datasets) and rows in the dataset. */
+  readonly sampled: number;
+  readonly total: number;
+  readonly bins: readonly LengthBin[];
+  readonly maxLength: number;
+  /** Share of the measured rows longer than maxLength. */
+  readonly truncatedShare: number;
+  readonly preview: TokenPreview | null;
+}
+
+export interface TokenPreview {
+  readonly row: number;
+  readonly text: string;
+  /** The text's tokens, special tokens left out. */
+  readonly tokens: readonly string[];
+  /** The ids the model reads: special tokens in, truncated to maxLength. */
+  readonly ids: readonly number[];
+}
+
+export type ScratchSize = 'tiny' | 'mini';
+
+export type ModelRequestSource =
+  | { readonly kind: 'hub'; readonly id: string; readonly endpoint: string }
+  | { readonly kind: 'folder'; readonly files: readonly { readonly path: string; readonly file: File }[] }
+  | { readonly kind: 'scratch'; readonly size: ScratchSize; readonly vocabUrl: string };
+
+export interface ModelSummary {
+  /** Hub id, folder name, or a description of the from-scratch config. */
+  readonly name: string;
+  readonly source: 'hub' | 'folder' | 'scratch' | 'saved-run';
+  readonly modelType: string;
+  /** The transformers class the fine-tuned model will be, e.g. BertForSequenceClassification. */
+  readonly className: string;
+  readonly layers: number;
+  readonly hiddenSize: number;
+  readonly heads: number;
+  readonly intermediateSize: number;
+  readonly vocabSize: number;
+  /** The longest input the position table allows (RoBERTa reserves the first slots). */
+  readonly maxPositions: number;
+  /** Parameters without the final label projection, which adds (hiddenSize + 1) per label. */
+  readonly parametersWithoutLabels: number;
+  /** False when training from scratch. */
+  readonly pretrained: boolean;
+  readonly tokenizerKind: string;
+}
+
+export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
+export type BackendName = 'webgpu' | 'wasm';
+
+export interface BackendInfo {
+  readonly name: BackendName;
+  /** For people: the WebGPU adapter, or the WASM thread count. */
+  readonly description: string;
+  /** Why WASM runs although WebGPU was wanted; null when the wanted backend runs. */
+  readonly fallbackReason: string | null;
+}
+
+export type RunEnd = 'paused' | 'finished' | 'stopped' | 'failed';
+
+/** What the reload banner says about the run saved in the browser. */
+export interface SavedRunInfo {
+  readonly savedAt: string;
+  readonly modelName: string;
+  readonly datasetName: string;
+  readonly step: number;
+  readonly totalSteps: number;
+  readonly epochsDone: number;
+  readonly epochs: number;
+  readonly state: RunEnd;
+  readonly storage: 'opfs' | 'indexeddb';
+}
+
+export interface WorstRow {
+  /** Index among the validation rows. */
+  readonly index: number;
+  readonly text: string;
+  readonly truth: string;
+  readonly predicted: string;
+  /** Probability the model gave its (wrong) prediction. */
+  readonly confidence: number;
+}
+
+/** What the model card says about the run beyond its checkpoint. */
+export interface ExportRequestInfo {
+  readonly dataset: DatasetSummary;
+  readonly model: ModelSummary;
+  readonly backend: BackendInfo | null;
+}
+
+// ---------------------------------------------------------------- data worker
+
+export type DataRequest =
+  | { readonly type: 'configure'; readonly hubEndpoint: string }
+  | { readonly type: 'load-dataset'; readonly role: 'main' | 'validation'; readonly source: DatasetSource }
+  | { readonly type: 'set-mapping'; readonly mapping: ColumnMapping }
+  | { readonly type: 'set-split'; readonly split: SplitChoice }
+  | { readonly type: 'remove-validation-file' }
+  | { readonly type: 'set-tokenizer'; readonly files: CompleteTokenizerFiles }
+  | { readonly type: 'token-stats'; readonly maxLength: number; readonly previewRow: number }
+  | { readonly type: 'tokenize'; readonly maxLength: number }
+  | { readonly type: 'encode'; readonly requestId: number; readonly text: string; readonly maxLength: number };
+
+export type DatasetSource = { readonly kind: 'file'; readonly file: File } | { readonly kind: 'url'; readonly url: string; readonly fileName: string };
+
+export type DataReply =
+  | { readonly type: 'dataset-progress'; readonly role: 'main' | 'validation'; readonly fileName: string; readonly phase: 'reading' | 'parsing'; readonly fraction: number | null }
+  | { readonly type: 'dataset'; readonly summary: DatasetSummary }
+  | { readonly type: 'dataset-error'; readonly role: 'main' | 'validation'; readonly message: string }
+  | { readonly type: 'tokenizer-ready' }
+  | { readonly type: 'token-stats'; readonly stats: TokenStats }
+  | { readonly type: 'tokenize-progress'; readonly done: number; readonly total: number }
+  | { readonly type: 'tokenized'; readonly data: TokenizedDataset }
+  | { readonly type: 'encoded'; readonly requestId: number; readonly ids: Int32Array; readonly typeIds: Int32Array | null }
+  | { readonly type: 'error'; readonly scope: ErrorScope; readonly message: string };
+
+// ---------------------------------------------------------------- train worker
+
+export type TrainRequest =
+  | { readonly type: 'load-model'; readonly source: ModelRequestSource }
+  | {
+      readonly type: 'train';
+      readonly settings: TrainingSettings;
+      /** config.json keys to override, as from_pretrained(**kwargs), e.g. dropout. */
+      readonly configOverrides: Readonly<Record<string, number>>;
+      readonly data: TokenizedDataset;
+      readonly backend: BackendChoice;
+      readonly dataset: DatasetSummary;
+    }
+  | { readonly type: 'pause' }
+  | { readonly type: 'resume'; readonly backend: BackendChoice }
+  | { readonly type: 'stop' }
+  | { readonly type: 'probe-saved-run' }
+  | { readonly type: 'restore-saved-run' }
+  | { readonly type: 'discard-saved-run' }
+  | { readonly type: 'evaluate'; readonly backend: BackendChoice }
+  | { readonly type: 'classify'; readonly requestId: number; readonly ids: Int32Array; readonly typeIds: Int32Array | null; readonly backend: BackendChoice }
+  | { readonly type: 'export' };
+
+export type TrainReply =
+  | { readonly type: 'model-progress'; readonly progress: DownloadProgress }
+  | { readonly type: 'model-loaded'; readonly summary: ModelSummary; readonly tokenizer: CompleteTokenizerFiles }
+  | { readonly type: 'run-preparing'; readonly phase: string }
+  | { readonly type: 'run-started'; readonly backend: BackendInfo; readonly totalSteps: number; readonly notice: string | null }
+  /** Step records batched for a few hundred milliseconds, so a fast run does not flood the page. */
+  | { readonly type: 'steps'; readonly records: readonly StepRecord[]; readonly samplesPerSecond: number; readonly etaMs: number; readonly totalSteps: number }
+  | { readonly type: 'eval'; readonly record: EvalRecord }
+  | { readonly type: 'run-ended'; readonly end: RunEnd; readonly message: string | null }
+  | { readonly type: 'checkpoint-saved'; readonly info: SavedRunInfo }
+  | { readonly type: 'saved-run'; readonly info: SavedRunInfo | null }
+  | {
+      readonly type: 'restored';
+      readonly info: SavedRunInfo;
+      readonly dataset: DatasetSummary;
+      readonly model: ModelSummary;
+      readonly tokenizer: CompleteTokenizerFiles;
+      readonly settings: TrainingSettings;
+      readonly steps: readonly StepRecord[];
+      readonly evals: readonly EvalRecord[];
+      readonly backend: BackendInfo | null;
+    }
+  | { readonly type: 'evaluation'; readonly metrics: ClassificationMetrics; readonly worst: readonly WorstRow[] }
+  | { readonly type: 'classified'; readonly requestId: number; readonly probabilities: readonly number[] }
+  | { readonly type: 'exported'; readonly fileName: string; readonly bytes: Uint8Array }
+  | { readonly type: 'error'; readonly scope: ErrorScope; readonly message: string; readonly hubUnreachable?: boolean };
+
+/** Which screen an error belongs to. */
+export type ErrorScope = 'data' | 'model' | 'train' | 'evaluate' | 'export';
+
+export type StudioMessage = DataRequest | DataReply | TrainRequest | TrainReply;
+
+// ---------------------------------------------------------------- transfers
+
+function packedBuffers(rows: PackedRows): ArrayBufferLike[] {
+  return [rows.ids.buffer, rows.offsets.buffer, rows.labels.buffer, ...(rows.typeIds ? [rows.typeIds.buffer] : [])];
+}
+
+/**
+ * The buffers a message hands over. Only buffers the sender built for this message are
+ * listed: transferring detaches them on the sending side.
+ */
+export function transferablesOf(message: StudioMessage): Transferable[] {
+  let buffers: ArrayBufferLike[] = [];
+  switch (message.type) {
+    case 'tokenized':
+    case 'train':
+      buffers = [...packedBuffers(message.data.train), ...packedBuffers(message.data.validation)];
+      break;
+    case 'encoded':
+    case 'classify':
+      buffers = [message.ids.buffer, ...(message.typeIds ? [message.typeIds.buffer] : [])];
+      break;
+    case 'exported':
+      buffers = [message.bytes.buffer];
+      break;
+    default:
+      return [];
+  }
+  // A SharedArrayBuffer is shared, not transferred; a buffer may back several arrays.
+  return [...new Set(buffers.filter((b): b is ArrayBuffer => b instanceof ArrayBuffer))];
+}
