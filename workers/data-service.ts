@@ -1,0 +1,310 @@
+/**
+ * What the data worker does, kept apart from the worker's message plumbing so Node tests can
+ * drive it: it owns the parsed dataset (a large file never crosses to the page), the split
+ * and the tokenizer, and answers each request with the summaries the page draws.
+ *
+ * A new file replaces the dataset only once it has parsed and passed every check; a failing
+ * file or column choice leaves what was loaded before untouched.
+ */
+import { guessColumns, requireColumns, type ColumnMapping } from '../src/data/columns.ts';
+import { DatasetError } from '../src/data/dataset-error.ts';
+import { toExamples, type LabelledExample } from '../src/data/examples.ts';
+import { buildLabelSet, labelCounts, labelWarnings } from '../src/data/labels.ts';
+import { parseTable, type Table } from '../src/data/parse.ts';
+import { stratifiedSplit } from '../src/data/split.ts';
+import type { CompleteTokenizerFiles } from '../src/tokenize/tokenizer-files.ts';
+import type { TextTokenizer } from '../src/tokenize/tokenizer.ts';
+import { tokenizeExamples } from '../src/tokenize/tokenize-examples.ts';
+import { packRows } from './packed-rows.ts';
+import { looksLikeParquet, parquetTable } from './parquet.ts';
+import type { DataReply, DataRequest, DatasetSource, DatasetSummary, SplitChoice, TokenPreview } from './protocol.ts';
+import { lengthHistogram, sampleIndices } from './token-stats.ts';
+
+export interface DataServiceDeps {
+  readonly send: (reply: DataReply) => void;
+  readonly createTokenizer: (files: CompleteTokenizerFiles) => Promise<TextTokenizer>;
+  readonly configure: (hubEndpoint: string) => Promise<void>;
+  readonly fetch: typeof fetch;
+  /** Milliseconds, for spacing progress messages. */
+  readonly now: () => number;
+}
+
+interface LoadedFile {
+  readonly table: Table;
+  readonly examples: LabelledExample[];
+}
+
+const PREVIEW_ROWS = 8;
+const PREVIEW_CELL_CHARS = 200;
+/** Progress messages at most this often: enough for a smooth bar, too few to cost anything. */
+const PROGRESS_INTERVAL_MS = 100;
+
+export const DEFAULT_SPLIT: Extract<SplitChoice, { kind: 'fraction' }> = { kind: 'fraction', fraction: 0.2, seed: 42 };
+
+export class DataService {
+  private main: (LoadedFile & { mapping: ColumnMapping }) | null = null;
+  private validationFile: LoadedFile | null = null;
+  private split: SplitChoice = DEFAULT_SPLIT;
+  private tokenizer: TextTokenizer | null = null;
+  /** Untruncated token counts of the sampled rows; they depend on the rows and the tokenizer only. */
+  private lengths: { rows: readonly LabelledExample[]; tokenizer: TextTokenizer; indices: number[]; lengths: Int32Array } | null = null;
+
+  constructor(private readonly deps: DataServiceDeps) {}
+
+  async handle(request: DataRequest): Promise<void> {
+    switch (request.type) {
+      case 'configure':
+        return this.deps.configure(request.hubEndpoint);
+      case 'load-dataset':
+        return this.loadDataset(request.role, request.source);
+      case 'set-mapping':
+        return this.guarded('main', () => this.setMapping(request.mapping));
+      case 'set-split':
+        return this.guarded('main', () => this.setSplit(request.split));
+      case 'remove-validation-file':
+        this.validationFile = null;
+        if (this.split.kind === 'file') this.split = DEFAULT_SPLIT;
+        return this.sendSummary();
+      case 'set-tokenizer':
+        this.tokenizer = await this.deps.createTokenizer(request.files);
+        this.lengths = null;
+        return this.deps.send({ type: 'tokenizer-ready' });
+      case 'token-stats':
+        return this.tokenStats(request.maxLength, request.previewRow);
+      case 'tokenize':
+        return this.tokenize(request.maxLength);
+      case 'encode': {
+        const encoded = this.requireTokenizer().encode(request.text, undefined, request.maxLength);
+        return this.deps.send({ type: 'encoded', requestId: request.requestId, ids: encoded.inputIds, typeIds: encoded.tokenTypeIds });
+      }
+    }
+  }
+
+  /** Dataset problems are the user's to fix: they are answered as dataset errors, naming the file. */
+  private async guarded(role: 'main' | 'validation', work: () => void | Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      if (!(error instanceof DatasetError)) throw error;
+      this.deps.send({ type: 'dataset-error', role, message: error.message });
+    }
+  }
+
+  private async loadDataset(role: 'main' | 'validation', source: DatasetSource): Promise<void> {
+    const fileName = source.kind === 'file' ? source.file.name : source.fileName;
+    await this.guarded(role, async () => {
+      if (role === 'validation' && this.main === null) {
+        throw new DatasetError({ file: fileName }, 'load the training data first; the validation file is read with its column choices.');
+      }
+      const bytes = await this.read(role, fileName, source);
+      this.progress(role, fileName, 'parsing', null, true);
+      const table = looksLikeParquet(fileName, bytes) ? await parquetTable(fileName, bytes) : parseTable(fileName, decodeText(fileName, bytes));
+      if (role === 'main') {
+        const mapping = guessColumns(table);
+        const examples = toExamples(table, mapping);
+        this.checkLabels(fileName, examples);
+        // The old validation file was chosen for the old data; the new data starts from a split.
+        this.main = { table, mapping, examples };
+        this.validationFile = null;
+        if (this.split.kind === 'file') this.split = DEFAULT_SPLIT;
+      } else {
+        const examples = this.validationExamples(table, this.main!.mapping);
+        this.validationFile = { table, examples };
+        this.split = { kind: 'file' };
+      }
+      this.lengths = null;
+      this.sendSummary();
+    });
+  }
+
+  private async read(role: 'main' | 'validation', fileName: string, source: DatasetSource): Promise<Uint8Array> {
+    let stream: ReadableStream<Uint8Array> | null;
+    let total: number | null;
+    if (source.kind === 'file') {
+      stream = source.file.stream();
+      total = source.file.size;
+    } else {
+      const response = await this.deps.fetch(source.url);
+      if (!response.ok) throw new DatasetError({ file: fileName }, `could not be downloaded from ${source.url} (HTTP ${response.status}).`);
+      stream = response.body;
+      const length = Number(response.headers.get('content-length'));
+      total = Number.isFinite(length) && length > 0 ? length : null;
+    }
+    const chunks: Uint8Array[] = [];
+    let loaded = 0;
+    this.progress(role, fileName, 'reading', total ? 0 : null, true);
+    const reader = stream?.getReader();
+    for (;;) {
+      const chunk = await reader?.read();
+      if (!chunk || chunk.done) break;
+      chunks.push(chunk.value);
+      loaded += chunk.value.length;
+      this.progress(role, fileName, 'reading', total ? Math.min(1, loaded / total) : null, false);
+    }
+    const bytes = new Uint8Array(loaded);
+    let at = 0;
+    for (const chunk of chunks) {
+      bytes.set(chunk, at);
+      at += chunk.length;
+    }
+    return bytes;
+  }
+
+  private lastProgress = -Infinity;
+
+  private progress(role: 'main' | 'validation', fileName: string, phase: 'reading' | 'parsing', fraction: number | null, force: boolean): void {
+    const now = this.deps.now();
+    if (!force && now - this.lastProgress < PROGRESS_INTERVAL_MS) return;
+    this.lastProgress = now;
+    this.deps.send({ type: 'dataset-progress', role, fileName, phase, fraction });
+  }
+
+  private setMapping(mapping: ColumnMapping): void {
+    const main = this.requireMain();
+    const examples = toExamples(main.table, mapping);
+    this.checkLabels(main.table.fileName, examples);
+    const validation = this.validationFile ? { ...this.validationFile, examples: this.validationExamples(this.validationFile.table, mapping) } : null;
+    this.main = { ...main, mapping, examples };
+    this.validationFile = validation;
+    this.lengths = null;
+    this.sendSummary();
+  }
+
+  private setSplit(split: SplitChoice): void {
+    const main = this.requireMain();
+    if (split.kind === 'file' && this.validationFile === null) {
+      throw new DatasetError({ file: main.table.fileName }, 'choose a validation file first.');
+    }
+    if (split.kind === 'fraction') {
+      if (!(split.fraction >= 0 && split.fraction < 1)) throw new RangeError(`the validation share must be at least 0% and below 100%, got ${split.fraction * 100}%`);
+      if (!Number.isInteger(split.seed) || split.seed < 0) throw new RangeError(`the split seed must be a whole number ≥ 0, got ${split.seed}`);
+    }
+    this.split = split;
+    this.sendSummary();
+  }
+
+  private validationExamples(table: Table, mapping: ColumnMapping): LabelledExample[] {
+    requireColumns(table, mapping);
+    return toExamples(table, mapping);
+  }
+
+  private checkLabels(file: string, examples: readonly LabelledExample[]): void {
+    const labels = buildLabelSet(examples.map((e) => e.label));
+    if (labels.length < 2) {
+      throw new DatasetError({ file }, `the label column has only one value ("${labels[0]}"). A classifier needs at least two different labels; check the label column.`);
+    }
+  }
+
+  private requireMain(): LoadedFile & { mapping: ColumnMapping } {
+    if (this.main === null) throw new DatasetError({ file: 'dataset' }, 'no dataset is loaded yet.');
+    return this.main;
+  }
+
+  private requireTokenizer(): TextTokenizer {
+    if (this.tokenizer === null) throw new Error('no tokenizer yet: load a model first');
+    return this.tokenizer;
+  }
+
+  /** The training and validation examples the current split gives. */
+  splitExamples(): { train: LabelledExample[]; validation: LabelledExample[] } {
+    const main = this.requireMain();
+    if (this.split.kind === 'file' && this.validationFile) return { train: main.examples, validation: this.validationFile.examples };
+    const { fraction, seed } = this.split.kind === 'fraction' ? this.split : DEFAULT_SPLIT;
+    return stratifiedSplit(main.examples, (e) => e.label, fraction, seed);
+  }
+
+  private sendSummary(): void {
+    this.deps.send({ type: 'dataset', summary: this.summary() });
+  }
+
+  summary(): DatasetSummary {
+    const main = this.requireMain();
+    const { train, validation } = this.splitExamples();
+    const labels = buildLabelSet([...train, ...validation].map((e) => e.label));
+    const countsOf = (rows: readonly LabelledExample[]) => {
+      const counts = labelCounts(rows);
+      return labels.map((l) => counts.get(l) ?? 0);
+    };
+    const trainLabels = new Set(train.map((e) => e.label));
+    const validationOnly = labels.filter((l) => !trainLabels.has(l));
+    const warnings = [
+      ...labelWarnings(labelCounts(main.examples)),
+      ...validationOnly.map((l) => `Label "${l}" appears only in the validation file: the model never sees it in training and cannot learn it.`),
+    ];
+    if (validation.length === 0) warnings.push('There are no validation rows, so the studio cannot measure accuracy. Keep a share for validation or add a validation file.');
+    const { table } = main;
+    return {
+      fileName: table.fileName,
+      rowCount: table.rows.length,
+      columns: table.columns,
+      preview: table.rows.slice(0, PREVIEW_ROWS).map((row) => table.columns.map((c) => shorten(row[c] ?? ''))),
+      mapping: main.mapping,
+      labels,
+      trainCounts: countsOf(train),
+      validationCounts: countsOf(validation),
+      warnings,
+      split: this.split,
+      validationFile: this.validationFile ? { fileName: this.validationFile.table.fileName, rowCount: this.validationFile.table.rows.length } : null,
+    };
+  }
+
+  private tokenStats(maxLength: number, previewRow: number): void {
+    const tokenizer = this.requireTokenizer();
+    const rows = this.requireMain().examples;
+    if (this.lengths === null || this.lengths.rows !== rows || this.lengths.tokenizer !== tokenizer) {
+      const indices = sampleIndices(rows.length);
+      const lengths = Int32Array.from(indices, (i) => tokenizer.encode(rows[i]!.text, rows[i]!.textPair, maxLength).untruncatedLength);
+      this.lengths = { rows, tokenizer, indices, lengths };
+    }
+    const { bins, truncatedShare } = lengthHistogram(this.lengths.lengths, maxLength);
+    let preview: TokenPreview | null = null;
+    if (rows.length > 0) {
+      const row = ((previewRow % rows.length) + rows.length) % rows.length;
+      const example = rows[row]!;
+      const tokens = [...tokenizer.tokenize(example.text), ...(example.textPair === undefined ? [] : tokenizer.tokenize(example.textPair))];
+      const ids = Array.from(tokenizer.encode(example.text, example.textPair, maxLength).inputIds);
+      preview = { row, text: displayText(example), tokens, ids };
+    }
+    this.deps.send({ type: 'token-stats', stats: { sampled: this.lengths.indices.length, total: rows.length, bins, maxLength, truncatedShare, preview } });
+  }
+
+  private tokenize(maxLength: number): void {
+    const tokenizer = this.requireTokenizer();
+    const { train, validation } = this.splitExamples();
+    const labels = buildLabelSet([...train, ...validation].map((e) => e.label));
+    const total = train.length + validation.length;
+    const report = (offset: number) => (done: number) => this.deps.send({ type: 'tokenize-progress', done: offset + done, total });
+    const trainRows = tokenizeExamples(tokenizer, train, labels, maxLength, report(0));
+    const validationRows = tokenizeExamples(tokenizer, validation, labels, maxLength, report(train.length));
+    this.deps.send({
+      type: 'tokenized',
+      data: {
+        labels,
+        maxLength,
+        train: packRows(trainRows.rows),
+        validation: packRows(validationRows.rows),
+        validationTexts: validation.map(displayText),
+        truncated: trainRows.truncated,
+      },
+    });
+  }
+}
+
+function shorten(text: string): string {
+  return text.length > PREVIEW_CELL_CHARS ? `${text.slice(0, PREVIEW_CELL_CHARS - 1)}…` : text;
+}
+
+function displayText(example: LabelledExample): string {
+  return example.textPair === undefined ? example.text : `${example.text} ‖ ${example.textPair}`;
+}
+
+function decodeText(fileName: string, bytes: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new DatasetError(
+      { file: fileName },
+      'is not UTF-8 text. Save it as CSV UTF-8 (in Excel: "CSV UTF-8"), TSV, JSON, JSON Lines or Parquet.',
+    );
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Parquet datasets (what `datasets`' to_parquet and the Hub's dataset viewer produce) read into
+ * the same Table the text formats give, so column guessing and validation work unchanged.
+ */
+import { parquetMetadata, parquetReadObjects, parquetSchema } from 'hyparquet';
+import { DatasetError } from '../src/data/dataset-error.ts';
+import type { Table } from '../src/data/parse.ts';
+
+/** Parquet files start and end with these four bytes. */
+export function looksLikeParquet(fileName: string, bytes: Uint8Array): boolean {
+  const magic = (at: number) => bytes[at] === 0x50 && bytes[at + 1] === 0x41 && bytes[at + 2] === 0x52 && bytes[at + 3] === 0x31;
+  return /\.parquet$/i.test(fileName) || (bytes.length >= 8 && magic(0) && magic(bytes.length - 4));
+}
+
+/** A cell as text: what a CSV export of the same column would hold. */
+export function cellText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (value instanceof Date) return value.toISOString();
+  return JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
+export async function parquetTable(fileName: string, bytes: Uint8Array): Promise<Table> {
+  // hyparquet reads from an ArrayBuffer; a view of part of a buffer is copied out first.
+  const file = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes.buffer : bytes.slice().buffer;
+  let columns: string[];
+  let objects: Record<string, unknown>[];
+  try {
+    const metadata = parquetMetadata(file);
+    columns = parquetSchema(metadata).children.map((child) => child.element.name);
+    objects = await parquetReadObjects({ file, metadata });
+  } catch (error) {
+    throw new DatasetError(
+      { file: fileName },
+      `could not be read as Parquet (${error instanceof Error ? error.message : String(error)}). ` +
+        'Save it again with pandas or 🤗 datasets (snappy or no compression), or as CSV.',
+    );
+  }
+  if (objects.length === 0) throw new DatasetError({ file: fileName }, 'no data rows: the Parquet file has no rows.');
+  return {
+    fileName,
+    columns,
+    rows: objects.map((object) => Object.fromEntries(columns.map((c) => [c, cellText(object[c])]))),
+    // Parquet has no lines: errors then name the row, which is what a Parquet viewer shows.
+    lines: [],
+  };
+}
