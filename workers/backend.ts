@@ -1,0 +1,75 @@
+/**
+ * Picks where training runs: WebGPU through onnxruntime-web's native WebGPU EP (the
+ * `onnxruntime-web/webgpu` bundle; its JSEP sibling gives wrong results for some ops, see
+ * ARCHITECTURE.md), else WASM, and says why in words a teacher can read out.
+ */
+/// <reference lib="webworker" />
+import webgpuWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
+import plainWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
+import type { Backend, OrtModule } from '../src/engine/runtime.ts';
+import type { BackendChoice, BackendInfo } from './protocol.ts';
+
+interface GpuAdapterLike {
+  readonly info?: { readonly vendor?: string; readonly architecture?: string; readonly description?: string; readonly isFallbackAdapter?: boolean };
+  readonly isFallbackAdapter?: boolean;
+}
+
+interface GpuLike {
+  requestAdapter(options?: { powerPreference?: 'high-performance' | 'low-power' }): Promise<GpuAdapterLike | null>;
+}
+
+export interface ChosenBackend {
+  readonly backend: Backend;
+  readonly info: BackendInfo;
+}
+
+/** Names the adapter as people know it: "nvidia ampere", or SwiftShader's software fallback. */
+export function describeAdapter(adapter: GpuAdapterLike): string {
+  const info = adapter.info ?? {};
+  const name = [info.vendor, info.architecture].filter((part) => part !== undefined && part !== '').join(' ') || 'unnamed GPU';
+  const fallback = info.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false;
+  const detail = info.description ? ` (${info.description})` : '';
+  return fallback ? `${name}${detail}, a software fallback adapter: slow, but correct` : `${name}${detail}`;
+}
+
+async function webgpuAdapter(): Promise<{ adapter: GpuAdapterLike } | { reason: string }> {
+  const gpu = (self.navigator as unknown as { gpu?: GpuLike }).gpu;
+  if (!gpu) return { reason: 'this browser does not offer WebGPU (Chrome and Edge 113+ do; Firefox and Safari only in recent versions)' };
+  try {
+    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    return adapter ? { adapter } : { reason: 'the browser offers WebGPU but found no usable graphics adapter' };
+  } catch (error) {
+    return { reason: `asking for a WebGPU adapter failed: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
+
+export async function webgpuBackend(): Promise<ChosenBackend | { reason: string }> {
+  const found = await webgpuAdapter();
+  if ('reason' in found) return found;
+  const ort = await import('onnxruntime-web/webgpu');
+  ort.env.wasm.wasmPaths = { wasm: new URL(webgpuWasmUrl, self.location.href).href };
+  return {
+    backend: { name: 'webgpu', ort: ort as unknown as OrtModule, description: `WebGPU on ${describeAdapter(found.adapter)}` },
+    info: { name: 'webgpu', description: describeAdapter(found.adapter), fallbackReason: null },
+  };
+}
+
+export async function wasmBackend(reason: string | null): Promise<ChosenBackend> {
+  const ort = await import('onnxruntime-web/wasm');
+  ort.env.wasm.wasmPaths = { wasm: new URL(plainWasmUrl, self.location.href).href };
+  // Threads need a cross-origin isolated page (vite.config.ts sends COOP/COEP); leave a core for the page.
+  const threads = self.crossOriginIsolated ? Math.max(1, Math.min(4, (self.navigator.hardwareConcurrency || 2) - 1)) : 1;
+  ort.env.wasm.numThreads = threads;
+  const description = `${threads} CPU thread${threads === 1 ? '' : 's'}${self.crossOriginIsolated ? '' : ' (the page is not cross-origin isolated, so no threads)'}`;
+  return {
+    backend: { name: 'wasm', ort: ort as unknown as OrtModule, description: `WASM, ${description}` },
+    info: { name: 'wasm', description, fallbackReason: reason },
+  };
+}
+
+export async function chooseBackend(choice: BackendChoice): Promise<ChosenBackend> {
+  if (choice === 'wasm') return wasmBackend(null);
+  const webgpu = await webgpuBackend();
+  if ('backend' in webgpu) return webgpu;
+  return wasmBackend(choice === 'webgpu' ? `WebGPU was asked for, but ${webgpu.reason}` : `WebGPU is not available: ${webgpu.reason}`);
+}

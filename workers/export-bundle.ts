@@ -1,0 +1,47 @@
+/**
+ * The .zip the Export button downloads: the Hugging Face folder (config.json with
+ * id2label/label2id, model.safetensors, tokenizer files, trainer_state.json), onnx/model.onnx
+ * for transformers.js, the model card and the full training history.
+ */
+import { zipSync, type Zippable } from 'fflate';
+import { compileInferenceModel } from '../src/engine/artifacts.ts';
+import type { TrainingCheckpoint } from '../src/engine/checkpoint.ts';
+import { parseModelConfig } from '../src/engine/models/config.ts';
+import { huggingFaceFolder } from '../src/export/hf-folder.ts';
+import type { CompleteTokenizerFiles } from '../src/tokenize/tokenizer-files.ts';
+import { modelCard } from './model-card.ts';
+import type { ExportRequestInfo } from './protocol.ts';
+
+/** Lowercase letters, digits and dashes: a file name every OS and the Hub accept. */
+export function slug(text: string): string {
+  const base = text.replace(/\.[a-z0-9]+$/i, '');
+  return (
+    base
+      .normalize('NFKD')
+      // Accents split off by NFKD go, so "Ünïcode" becomes "unicode" rather than "n-code".
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60) || 'model'
+  );
+}
+
+export function bundleFiles(c: TrainingCheckpoint, tokenizer: CompleteTokenizerFiles, info: ExportRequestInfo): Map<string, Uint8Array> {
+  const files = huggingFaceFolder(c, tokenizer);
+  files.set('onnx/model.onnx', compileInferenceModel(parseModelConfig(c.modelConfig), c.labels.length, c.params));
+  const encoder = new TextEncoder();
+  files.set('README.md', encoder.encode(modelCard(c, info)));
+  files.set('training_history.json', encoder.encode(`${JSON.stringify({ labels: c.labels, settings: c.settings, ...c.history }, null, 1)}\n`));
+  return files;
+}
+
+export function exportBundle(c: TrainingCheckpoint, tokenizer: CompleteTokenizerFiles, info: ExportRequestInfo): { fileName: string; bytes: Uint8Array } {
+  const zippable: Zippable = {};
+  for (const [name, bytes] of bundleFiles(c, tokenizer, info)) {
+    // Float weights barely compress: storing them saves seconds on a large model.
+    const binary = name.endsWith('.safetensors') || name.endsWith('.onnx');
+    zippable[name] = [bytes, { level: binary ? 0 : 6 }];
+  }
+  return { fileName: `${slug(info.model.name)}-${slug(info.dataset.fileName)}.zip`, bytes: zipSync(zippable) };
+}

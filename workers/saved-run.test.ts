@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { startingPoint } from '../src/engine/pretrained.ts';
+import { defaultSettings } from '../src/engine/settings.ts';
+import { packRows } from './packed-rows.ts';
+import { type BlobStore, SavedRun, type SavedSession } from './saved-run.ts';
+
+/** OPFS and IndexedDB behave alike for SavedRun: named byte files. */
+function memoryStore(): BlobStore & { files: Map<string, Uint8Array> } {
+  const files = new Map<string, Uint8Array>();
+  return {
+    kind: 'opfs',
+    files,
+    read: async (name) => files.get(name)?.slice() ?? null,
+    write: async (name, bytes) => void files.set(name, bytes.slice()),
+    remove: async (name) => void files.delete(name),
+  };
+}
+
+const configJson = { model_type: 'bert', vocab_size: 30, hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 16, max_position_embeddings: 16 };
+const checkpoint = startingPoint({ name: 'scratch', configJson, weights: new Map() }, ['a', 'b'], defaultSettings).checkpoint;
+const session = { validationTexts: ['hello'], tokenizer: { tokenizerJson: {}, tokenizerConfig: {}, specialTokensMap: {} } } as unknown as SavedSession;
+const rows = { train: packRows([{ inputIds: Int32Array.of(1, 2), tokenTypeIds: null, label: 1 }]), validation: packRows([]) };
+const info = { modelName: 'm', datasetName: 'd.csv', step: 0, totalSteps: 10, epochsDone: 0, epochs: 3, state: 'paused' as const };
+
+describe('SavedRun', () => {
+  it('offers nothing until the first checkpoint is saved', async () => {
+    const saved = new SavedRun(memoryStore());
+    await saved.begin(session, rows);
+    expect(await saved.info()).toBeNull();
+    expect(await saved.load()).toBeNull();
+  });
+
+  it('gives back the session, the rows and the checkpoint as saved', async () => {
+    const saved = new SavedRun(memoryStore());
+    await saved.begin(session, rows);
+    const written = await saved.save(checkpoint, info, new Date('2025-01-02T03:04:05Z'));
+    expect(written).toEqual({ ...info, savedAt: '2025-01-02T03:04:05.000Z', storage: 'opfs' });
+    expect(await saved.info()).toEqual(written);
+    const loaded = (await saved.load())!;
+    expect(loaded.session).toEqual(session);
+    expect(loaded.rows).toEqual(rows);
+    expect(loaded.checkpoint.labels).toEqual(['a', 'b']);
+    expect([...loaded.checkpoint.params.keys()]).toEqual([...checkpoint.params.keys()].sort());
+  });
+
+  it('forgets the old run when a new one begins, and on discard', async () => {
+    const store = memoryStore();
+    const saved = new SavedRun(store);
+    await saved.begin(session, rows);
+    await saved.save(checkpoint, info);
+    await saved.begin(session, rows);
+    expect(await saved.info()).toBeNull();
+    await saved.save(checkpoint, info);
+    await saved.discard();
+    expect(store.files.size).toBe(0);
+  });
+
+  it('says so when the browser dropped part of the run', async () => {
+    const store = memoryStore();
+    const saved = new SavedRun(store);
+    await saved.begin(session, rows);
+    await saved.save(checkpoint, info);
+    store.files.delete('rows.bin');
+    await expect(saved.load()).rejects.toThrow(/incomplete/);
+  });
+});

@@ -1,0 +1,171 @@
+import * as ort from 'onnxruntime-node';
+import { unzipSync } from 'fflate';
+import { describe, expect, it } from 'vitest';
+import type { OrtModule } from '../src/engine/runtime.ts';
+import { Rng } from '../src/engine/random.ts';
+import { defaultSettings, type TrainingSettings } from '../src/engine/settings.ts';
+import { completeTokenizerFiles } from '../src/tokenize/tokenizer-files.ts';
+import type { ChosenBackend } from './backend.ts';
+import { summarize, type LoadedModel } from './model-loader.ts';
+import { packRows } from './packed-rows.ts';
+import type { DatasetSummary, TokenizedDataset, TrainReply } from './protocol.ts';
+import { type BlobStore, SavedRun } from './saved-run.ts';
+import { TrainService, worstRows } from './train-service.ts';
+
+const configJson = { model_type: 'bert', vocab_size: 40, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 32, max_position_embeddings: 32 };
+const vocabTxt = Array.from({ length: 40 }, (_, i) => ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'][i] ?? `w${i}`).join('\n');
+const model: LoadedModel = {
+  source: { name: 'tiny', configJson, weights: new Map() },
+  tokenizer: completeTokenizerFiles({ vocabTxt, tokenizerConfig: { do_lower_case: true } }, configJson),
+  summary: summarize('tiny', configJson, 'scratch', 'WordPiece (vocab.txt)'),
+};
+
+const cpu = (): ChosenBackend => ({ backend: { name: 'cpu', ort }, info: { name: 'wasm', description: 'test CPU', fallbackReason: null } });
+
+/** Label 1 rows use tokens 10–19, label 0 rows 20–29. */
+function rows(n: number, seed: number) {
+  const rng = new Rng(seed);
+  return Array.from({ length: n }, () => {
+    const label = rng.nextFloat() < 0.5 ? 0 : 1;
+    const ids = Int32Array.from({ length: 3 + rng.nextInt(6) }, (_, i) => (i === 0 ? 2 : (label ? 10 : 20) + rng.nextInt(10)));
+    return { inputIds: ids, tokenTypeIds: null, label };
+  });
+}
+
+function data(): TokenizedDataset {
+  const validation = rows(8, 2);
+  return { labels: ['neg', 'pos'], maxLength: 16, train: packRows(rows(24, 1)), validation: packRows(validation), validationTexts: validation.map((_, i) => `text ${i}`), truncated: 0 };
+}
+
+const dataset: DatasetSummary = {
+  fileName: 'd.csv',
+  rowCount: 32,
+  columns: ['text', 'label'],
+  preview: [],
+  mapping: { text: 'text', label: 'label' },
+  labels: ['neg', 'pos'],
+  trainCounts: [12, 12],
+  validationCounts: [4, 4],
+  warnings: [],
+  split: { kind: 'fraction', fraction: 0.25, seed: 42 },
+  validationFile: null,
+};
+const settings: TrainingSettings = { ...defaultSettings, epochs: 3, batchSize: 8, learningRate: 5e-3, maxLength: 16, seed: 3, evalBatchSize: 8 };
+
+function memoryStore(): BlobStore {
+  const files = new Map<string, Uint8Array>();
+  return { kind: 'indexeddb', read: async (n) => files.get(n)?.slice() ?? null, write: async (n, b) => void files.set(n, b.slice()), remove: async (n) => void files.delete(n) };
+}
+
+function harness(store = memoryStore(), overrides: Partial<ConstructorParameters<typeof TrainService>[0]> = {}) {
+  const replies: TrainReply[] = [];
+  const saved = new SavedRun(store);
+  const service = new TrainService({
+    send: (r) => replies.push(r),
+    chooseBackend: async () => cpu(),
+    wasmBackend: async (reason) => ({ ...cpu(), info: { ...cpu().info, fallbackReason: reason } }),
+    loadModel: async () => model,
+    savedRun: async () => saved,
+    ...overrides,
+  });
+  const of = <T extends TrainReply['type']>(type: T) => replies.filter((r): r is Extract<TrainReply, { type: T }> => r.type === type);
+  return { service, replies, of, store };
+}
+
+describe('TrainService', () => {
+  it('trains, checkpoints every epoch, evaluates, classifies and exports', async () => {
+    const { service, of } = harness();
+    await expect(service.handle({ type: 'train', settings, configOverrides: {}, data: data(), backend: 'auto', dataset })).rejects.toThrow(/load a model/);
+    await service.handle({ type: 'load-model', source: { kind: 'scratch', size: 'tiny', vocabUrl: 'unused' } });
+    expect(of('model-loaded')[0]!.summary.name).toBe('tiny');
+
+    await service.handle({ type: 'train', settings, configOverrides: {}, data: data(), backend: 'auto', dataset });
+    expect(of('run-started')[0]).toMatchObject({ totalSteps: 9, backend: { description: 'test CPU' } });
+    await expect(service.handle({ type: 'export' })).rejects.toThrow(/pause or stop training/);
+    await service.loop;
+    expect(of('steps').flatMap((r) => r.records).map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(of('eval').map((r) => r.record.epoch)).toEqual([1, 2, 3]);
+    expect(of('checkpoint-saved').map((r) => [r.info.step, r.info.state])).toEqual([
+      [3, 'paused'],
+      [6, 'paused'],
+      [9, 'finished'],
+    ]);
+    expect(of('run-ended')).toEqual([{ type: 'run-ended', end: 'finished', message: null }]);
+
+    await service.handle({ type: 'evaluate', backend: 'auto' });
+    const evaluation = of('evaluation')[0]!;
+    expect(evaluation.metrics.examples).toBe(8);
+    expect(evaluation.metrics.accuracy).toBe(of('eval').at(-1)!.record.metrics.accuracy);
+
+    await service.handle({ type: 'classify', requestId: 3, ids: Int32Array.of(2, 11, 12, 13), typeIds: null, backend: 'auto' });
+    const classified = of('classified')[0]!;
+    expect(classified.requestId).toBe(3);
+    expect(classified.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1);
+
+    await service.handle({ type: 'export' });
+    const files = unzipSync(of('exported')[0]!.bytes);
+    expect(Object.keys(files)).toEqual(expect.arrayContaining(['config.json', 'model.safetensors', 'onnx/model.onnx', 'README.md', 'training_history.json']));
+    await expect(service.handle({ type: 'resume', backend: 'auto' })).rejects.toThrow(/has finished/);
+  });
+
+  it('pauses, and after a reload resumes the saved run to the end', async () => {
+    const store = memoryStore();
+    const first = harness(store);
+    await first.service.handle({ type: 'load-model', source: { kind: 'scratch', size: 'tiny', vocabUrl: 'unused' } });
+    await first.service.handle({ type: 'train', settings, configOverrides: {}, data: data(), backend: 'auto', dataset });
+    await first.service.handle({ type: 'pause' });
+    await first.service.loop;
+    expect(first.of('run-ended')).toEqual([{ type: 'run-ended', end: 'paused', message: null }]);
+    const pausedAt = first.of('checkpoint-saved').at(-1)!.info;
+    expect(pausedAt.state).toBe('paused');
+    expect(pausedAt.step).toBeLessThan(9);
+
+    // A reloaded tab: a new worker over the same storage.
+    const second = harness(store);
+    await second.service.handle({ type: 'probe-saved-run' });
+    expect(second.of('saved-run')[0]!.info).toMatchObject({ step: pausedAt.step, state: 'paused', storage: 'indexeddb' });
+    await second.service.handle({ type: 'restore-saved-run' });
+    const restored = second.of('restored')[0]!;
+    expect(restored.dataset.fileName).toBe('d.csv');
+    expect(restored.steps).toHaveLength(pausedAt.step);
+    await second.service.handle({ type: 'resume', backend: 'auto' });
+    await second.service.loop;
+    const resumedSteps = second.of('steps').flatMap((r) => r.records.map((s) => s.step));
+    expect(resumedSteps[0]).toBe(pausedAt.step + 1);
+    expect(resumedSteps.at(-1)).toBe(9);
+    expect(second.of('run-ended').at(-1)!.end).toBe('finished');
+  });
+
+  it('stops a paused run for good', async () => {
+    const { service, of } = harness();
+    await service.handle({ type: 'load-model', source: { kind: 'scratch', size: 'tiny', vocabUrl: 'unused' } });
+    await service.handle({ type: 'train', settings, configOverrides: {}, data: data(), backend: 'auto', dataset });
+    await service.handle({ type: 'pause' });
+    await service.loop;
+    await service.handle({ type: 'stop' });
+    expect(of('run-ended').map((r) => r.end)).toEqual(['paused', 'stopped']);
+    expect(of('checkpoint-saved').at(-1)!.info.state).toBe('stopped');
+  });
+
+  it('falls back to WASM, saying why, when WebGPU cannot run the model', async () => {
+    const broken: OrtModule = { Tensor: ort.Tensor, InferenceSession: { create: async () => Promise.reject(new Error('device lost')) } };
+    const { service, of } = harness(memoryStore(), {
+      chooseBackend: async () => ({ backend: { name: 'webgpu', ort: broken }, info: { name: 'webgpu', description: 'gpu', fallbackReason: null } }),
+    });
+    await service.handle({ type: 'load-model', source: { kind: 'scratch', size: 'tiny', vocabUrl: 'unused' } });
+    await service.handle({ type: 'train', settings: { ...settings, epochs: 1 }, configOverrides: {}, data: data(), backend: 'auto', dataset });
+    await service.loop;
+    expect(of('run-started')[0]!.backend.fallbackReason).toBe('WebGPU could not run this model (device lost)');
+    expect(of('run-ended')[0]!.end).toBe('finished');
+  });
+});
+
+describe('worstRows', () => {
+  it('lists the confident mistakes first', () => {
+    const logits = Float32Array.of(3, 0, 0, 1, 0.2, 0, 0, 5);
+    const worst = worstRows(logits, [1, 1, 1, 1], ['a', 'b'], ['w', 'x', 'y', 'z']);
+    expect(worst.map((w) => w.text)).toEqual(['w', 'y']);
+    expect(worst[0]).toMatchObject({ truth: 'b', predicted: 'a' });
+    expect(worst[0]!.confidence).toBeCloseTo(Math.exp(3) / (Math.exp(3) + 1));
+  });
+});

@@ -1,0 +1,393 @@
+/**
+ * What the train worker does, apart from the worker plumbing so Node tests can drive it: it
+ * holds the loaded model and the run, trains in the background while still answering Pause
+ * and Stop, saves a checkpoint after every epoch and whenever the run pauses or ends, and
+ * evaluates, classifies and exports the trained model.
+ *
+ * The trainer's pause is exact (it stops between updates and resumes on the same batch), so
+ * the run is trained one epoch per `train()` call: between calls the weights are still, and
+ * the checkpoint is taken there.
+ */
+import type { TokenizedExample } from '../src/engine/batching.ts';
+import type { StepRecord, TrainingCheckpoint } from '../src/engine/checkpoint.ts';
+import { argmax, classificationMetrics, crossEntropyOf, softmax } from '../src/engine/metrics.ts';
+import { startingPoint } from '../src/engine/pretrained.ts';
+import { DivergedError, Trainer, type TrainerEvent } from '../src/engine/trainer.ts';
+import type { DownloadProgress } from '../src/hub/hub-client.ts';
+import { HubError } from '../src/hub/hub-client.ts';
+import type { ChosenBackend } from './backend.ts';
+import { exportBundle } from './export-bundle.ts';
+import type { LoadedModel } from './model-loader.ts';
+import { unpackRows } from './packed-rows.ts';
+import type {
+  BackendChoice,
+  BackendInfo,
+  CompleteTokenizerFiles,
+  DatasetSummary,
+  ModelRequestSource,
+  ModelSummary,
+  RunEnd,
+  SavedRunInfo,
+  TrainReply,
+  TrainRequest,
+  WorstRow,
+} from './protocol.ts';
+import type { SavedRun } from './saved-run.ts';
+
+export interface TrainServiceDeps {
+  readonly send: (reply: TrainReply) => void;
+  readonly chooseBackend: (choice: BackendChoice) => Promise<ChosenBackend>;
+  /** WASM, for when WebGPU was chosen but could not run the model. */
+  readonly wasmBackend: (reason: string) => Promise<ChosenBackend>;
+  readonly loadModel: (source: ModelRequestSource, onProgress: (p: DownloadProgress) => void) => Promise<LoadedModel>;
+  readonly savedRun: () => Promise<SavedRun>;
+}
+
+/** Step records are sent at most this often: a fast run gives the page a few updates a second, not hundreds. */
+export const STEP_FLUSH_MS = 250;
+const WORST_ROWS = 12;
+
+interface Run {
+  trainer: Trainer | null;
+  /** The latest snapshot: what a new trainer starts from when the old one is gone. */
+  checkpoint: TrainingCheckpoint;
+  readonly rows: { readonly train: TokenizedExample[]; readonly validation: TokenizedExample[] };
+  readonly validationTexts: readonly string[];
+  readonly tokenizer: CompleteTokenizerFiles;
+  readonly dataset: DatasetSummary;
+  readonly model: ModelSummary;
+  backend: BackendInfo | null;
+  state: 'running' | RunEnd;
+}
+
+export class TrainService {
+  private model: LoadedModel | null = null;
+  private run: Run | null = null;
+  /** Aborts the train() call in flight. */
+  private abort: AbortController | null = null;
+  /** Pause or Stop, asked for while running; kept until the loop acts on it, even between epochs. */
+  private intent: 'paused' | 'stopped' | null = null;
+  /** The backend the user asked for last, for trainers started to evaluate or classify. */
+  private backendChoice: BackendChoice = 'auto';
+  private pendingSteps: StepRecord[] = [];
+  private lastStep: Extract<TrainerEvent, { type: 'step' }> | null = null;
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The training loop in flight, for tests to await. */
+  loop: Promise<void> = Promise.resolve();
+
+  constructor(private readonly deps: TrainServiceDeps) {}
+
+  async handle(request: TrainRequest): Promise<void> {
+    switch (request.type) {
+      case 'load-model': {
+        this.requireIdle('load another model');
+        const loaded = await this.deps.loadModel(request.source, (progress) => this.deps.send({ type: 'model-progress', progress }));
+        this.model = loaded;
+        return this.deps.send({ type: 'model-loaded', summary: loaded.summary, tokenizer: loaded.tokenizer });
+      }
+      case 'train':
+        return this.startRun(request);
+      case 'pause':
+      case 'stop':
+        return this.interrupt(request.type === 'pause' ? 'paused' : 'stopped');
+      case 'resume':
+        return this.resume(request.backend);
+      case 'probe-saved-run':
+        return this.deps.send({ type: 'saved-run', info: await (await this.deps.savedRun()).info() });
+      case 'restore-saved-run':
+        return this.restore();
+      case 'discard-saved-run':
+        await (await this.deps.savedRun()).discard();
+        return this.deps.send({ type: 'saved-run', info: null });
+      case 'evaluate':
+        this.backendChoice = request.backend;
+        return this.evaluate();
+      case 'classify': {
+        this.backendChoice = request.backend;
+        const trainer = await this.idleTrainer('try the model');
+        const logits = await trainer.logits([{ inputIds: request.ids, tokenTypeIds: request.typeIds, label: 0 }]);
+        return this.deps.send({ type: 'classified', requestId: request.requestId, probabilities: softmax(logits) });
+      }
+      case 'export': {
+        const run = this.requireRun('export');
+        this.requireIdle('export');
+        const checkpoint = run.trainer ? await run.trainer.snapshot() : run.checkpoint;
+        const { fileName, bytes } = exportBundle(checkpoint, run.tokenizer, { dataset: run.dataset, model: run.model, backend: run.backend });
+        return this.deps.send({ type: 'exported', fileName, bytes });
+      }
+    }
+  }
+
+  private requireRun(what: string): Run {
+    if (!this.run) throw new Error(`there is no trained model to ${what} yet: train one first`);
+    return this.run;
+  }
+
+  private requireIdle(what: string): void {
+    if (this.run?.state === 'running') throw new Error(`pause or stop training before you ${what}`);
+  }
+
+  private async startRun(request: Extract<TrainRequest, { type: 'train' }>): Promise<void> {
+    this.requireIdle('start a new run');
+    const model = this.model;
+    if (!model) throw new Error('load a model before training');
+    await this.releaseTrainer();
+    this.deps.send({ type: 'run-preparing', phase: 'Setting up the model' });
+    const start = startingPoint(model.source, request.data.labels, request.settings, request.configOverrides);
+    const rows = { train: unpackRows(request.data.train), validation: unpackRows(request.data.validation) };
+    const run: Run = {
+      trainer: null,
+      checkpoint: start.checkpoint,
+      rows,
+      validationTexts: request.data.validationTexts,
+      tokenizer: model.tokenizer,
+      dataset: request.dataset,
+      model: model.summary,
+      backend: null,
+      state: 'running',
+    };
+    this.run = run;
+    try {
+      await this.startTrainer(run, request.backend);
+    } catch (error) {
+      run.state = 'failed';
+      throw error;
+    }
+    try {
+      const saved = await this.deps.savedRun();
+      await saved.begin(
+        { dataset: run.dataset, model: run.model, tokenizer: run.tokenizer, validationTexts: run.validationTexts, backend: run.backend },
+        { train: request.data.train, validation: request.data.validation },
+      );
+    } catch (error) {
+      this.deps.send({ type: 'error', scope: 'train', message: `Training goes on, but this run cannot be saved in the browser: ${messageOf(error)}` });
+    }
+    // What transformers would log: which weights are new (the classification head) or unused.
+    this.announce(run, model.summary.pretrained ? start.message : 'Training from scratch: every weight starts random, so expect it to need more data and epochs than a pretrained model.');
+  }
+
+  /** Compiles the run's graphs on the chosen backend; when WebGPU cannot run them, on WASM, saying why. */
+  private async startTrainer(run: Run, choice: BackendChoice): Promise<void> {
+    this.deps.send({ type: 'run-preparing', phase: 'Compiling the training graphs' });
+    this.backendChoice = choice;
+    let chosen = await this.deps.chooseBackend(choice);
+    const create = (c: ChosenBackend) =>
+      Trainer.create({ backend: c.backend, checkpoint: run.checkpoint, train: run.rows.train, validation: run.rows.validation, onEvent: (e) => this.onTrainerEvent(e) });
+    let trainer: Trainer;
+    try {
+      trainer = await create(chosen);
+    } catch (error) {
+      if (chosen.info.name !== 'webgpu') throw error;
+      chosen = await this.deps.wasmBackend(`WebGPU could not run this model (${messageOf(error)})`);
+      trainer = await create(chosen);
+    }
+    run.trainer = trainer;
+    run.backend = chosen.info;
+  }
+
+  private announce(run: Run, notice: string | null): void {
+    run.state = 'running';
+    this.intent = null;
+    this.deps.send({ type: 'run-started', backend: run.backend!, totalSteps: run.trainer!.totalSteps, notice });
+    this.loop = this.trainLoop(run);
+  }
+
+  private async resume(choice: BackendChoice): Promise<void> {
+    const run = this.requireRun('resume');
+    if (run.state === 'running') return;
+    if (run.checkpoint.progress.finished) throw new Error('this run has finished; start a new one to train more');
+    if (!run.trainer) await this.startTrainer(run, choice);
+    this.announce(run, null);
+  }
+
+  private async interrupt(intent: 'paused' | 'stopped'): Promise<void> {
+    const run = this.run;
+    if (!run) return;
+    if (run.state === 'running') {
+      this.intent = intent;
+      this.abort?.abort();
+      return;
+    }
+    // Stopping a paused run: it is not offered for resuming any more.
+    if (intent === 'stopped' && (run.state === 'paused' || run.state === 'failed')) {
+      run.state = 'stopped';
+      await this.save(run, 'stopped');
+      this.deps.send({ type: 'run-ended', end: 'stopped', message: null });
+    }
+  }
+
+  private onTrainerEvent(event: TrainerEvent): void {
+    if (event.type === 'step') {
+      this.pendingSteps.push(event.record);
+      this.lastStep = event;
+      this.flushTimer ??= setTimeout(() => this.flushSteps(), STEP_FLUSH_MS);
+      // An epoch just ended (its evaluation follows before the next update): stop there to save.
+      if (Number.isInteger(event.record.epoch)) this.abort?.abort();
+      return;
+    }
+    this.flushSteps();
+    this.deps.send({ type: 'eval', record: event.record });
+  }
+
+  private flushSteps(): void {
+    if (this.flushTimer !== null) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    const last = this.lastStep;
+    if (this.pendingSteps.length === 0 || !last) return;
+    this.deps.send({ type: 'steps', records: this.pendingSteps, samplesPerSecond: last.samplesPerSecond, etaMs: last.etaMs, totalSteps: last.totalSteps });
+    this.pendingSteps = [];
+  }
+
+  private async trainLoop(run: Run): Promise<void> {
+    const trainer = run.trainer!;
+    try {
+      for (;;) {
+        const abort = new AbortController();
+        this.abort = abort;
+        // Asked for while the last checkpoint was being saved: train() returns at once.
+        if (this.intent) abort.abort();
+        const outcome = await trainer.train(abort.signal);
+        this.flushSteps();
+        const end: RunEnd | null = outcome === 'finished' ? 'finished' : this.intent;
+        run.checkpoint = await trainer.snapshot();
+        // Saved as paused at an epoch boundary: if the tab dies now, that is what the run is.
+        await this.save(run, end ?? 'paused');
+        if (end) {
+          this.abort = null;
+          this.intent = null;
+          run.state = end;
+          this.deps.send({ type: 'run-ended', end, message: null });
+          return;
+        }
+      }
+    } catch (error) {
+      this.flushSteps();
+      this.abort = null;
+      this.intent = null;
+      await this.keepAfterFailure(run, error);
+      run.state = 'failed';
+      this.deps.send({ type: 'run-ended', end: 'failed', message: messageOf(error) });
+    }
+  }
+
+  /**
+   * A diverged update was discarded, so the trainer is intact and can resume. After any other
+   * failure the device may be gone: the weights are read back if they still can be, saved, and
+   * a resumed run starts a new trainer from them.
+   */
+  private async keepAfterFailure(run: Run, error: unknown): Promise<void> {
+    const trainer = run.trainer!;
+    try {
+      run.checkpoint = await trainer.snapshot();
+      await this.save(run, 'failed');
+    } catch {
+      // Nothing newer than the last saved checkpoint can be had; it stays in run.checkpoint.
+    }
+    if (!(error instanceof DivergedError)) await this.releaseTrainer();
+  }
+
+  private async save(run: Run, state: RunEnd): Promise<void> {
+    const c = run.checkpoint;
+    const settings = c.settings;
+    try {
+      const info: SavedRunInfo = await (await this.deps.savedRun()).save(c, {
+        modelName: run.model.name,
+        datasetName: run.dataset.fileName,
+        step: c.progress.step,
+        totalSteps: run.trainer?.totalSteps ?? c.progress.step,
+        epochsDone: c.progress.epoch,
+        epochs: settings.epochs,
+        state,
+      });
+      this.deps.send({ type: 'checkpoint-saved', info });
+    } catch (error) {
+      this.deps.send({ type: 'error', scope: 'train', message: `The checkpoint could not be saved in the browser (${messageOf(error)}); the run itself is fine.` });
+    }
+  }
+
+  private async restore(): Promise<void> {
+    this.requireIdle('open the saved run');
+    const loaded = await (await this.deps.savedRun()).load();
+    if (!loaded) return this.deps.send({ type: 'saved-run', info: null });
+    await this.releaseTrainer();
+    const { info, session, checkpoint } = loaded;
+    this.run = {
+      trainer: null,
+      checkpoint,
+      rows: { train: unpackRows(loaded.rows.train), validation: unpackRows(loaded.rows.validation) },
+      validationTexts: session.validationTexts,
+      tokenizer: session.tokenizer,
+      dataset: session.dataset,
+      model: { ...session.model, source: 'saved-run' },
+      backend: session.backend,
+      state: info.state === 'finished' ? 'finished' : info.state === 'stopped' ? 'stopped' : 'paused',
+    };
+    this.deps.send({
+      type: 'restored',
+      info,
+      dataset: session.dataset,
+      model: this.run.model,
+      tokenizer: session.tokenizer,
+      settings: checkpoint.settings,
+      steps: checkpoint.history.steps,
+      evals: checkpoint.history.evals,
+      backend: session.backend,
+    });
+  }
+
+  /** The run's trainer when no training is in flight, started from the checkpoint if needed. */
+  private async idleTrainer(what: string): Promise<Trainer> {
+    const run = this.requireRun(what);
+    this.requireIdle(what);
+    if (!run.trainer) await this.startTrainer(run, this.backendChoice);
+    return run.trainer!;
+  }
+
+  private async evaluate(): Promise<void> {
+    const trainer = await this.idleTrainer('evaluate');
+    const run = this.run!;
+    const { validation } = run.rows;
+    if (validation.length === 0) throw new Error('this run has no validation rows to evaluate on');
+    const labels = run.checkpoint.labels;
+    const logits = await trainer.logits(validation);
+    const truth = validation.map((r) => r.label);
+    const metrics = classificationMetrics(logits, truth, labels);
+    this.deps.send({ type: 'evaluation', metrics, worst: worstRows(logits, truth, labels, run.validationTexts) });
+  }
+
+  private async releaseTrainer(): Promise<void> {
+    const trainer = this.run?.trainer;
+    if (!trainer) return;
+    this.run!.trainer = null;
+    try {
+      await trainer.release();
+    } catch {
+      // A lost device has nothing left to release.
+    }
+  }
+
+  /** Whether a load error is the Hub being out of reach, so the page offers the offline options. */
+  static hubUnreachable(error: unknown): boolean {
+    return error instanceof HubError && error.reason === 'unreachable';
+  }
+}
+
+/** The misclassified rows the model was most sure about: what to read first to see what it gets wrong. */
+export function worstRows(logits: Float32Array, truth: readonly number[], labels: readonly string[], texts: readonly string[], limit = WORST_ROWS): WorstRow[] {
+  const k = labels.length;
+  const wrong: (WorstRow & { loss: number })[] = [];
+  truth.forEach((t, i) => {
+    const row = logits.subarray(i * k, (i + 1) * k);
+    const predicted = argmax(row);
+    if (predicted === t) return;
+    wrong.push({ index: i, text: texts[i] ?? '', truth: labels[t]!, predicted: labels[predicted]!, confidence: softmax(row)[predicted]!, loss: crossEntropyOf(row, t) });
+  });
+  return wrong
+    .sort((a, b) => b.loss - a.loss)
+    .slice(0, limit)
+    .map(({ loss: _loss, ...row }) => row);
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
