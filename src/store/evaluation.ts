@@ -1,0 +1,34 @@
+import { patch } from './patch.ts';
+import { effectiveMaxLength } from './training.ts';
+import type { EvaluationSlice, SliceCreator, StudioState } from './types.ts';
+
+/** A model exists to evaluate, try and export: a run that is not training right now. */
+export function hasIdleModel(s: StudioState): boolean {
+  return ['paused', 'finished', 'stopped', 'failed'].includes(s.training.status) && s.training.steps.length > 0;
+}
+
+export const createEvaluationSlice: SliceCreator<EvaluationSlice> = (set, get, deps) => ({
+  evaluation: { status: 'idle', metrics: null, worst: [], tryText: '', tryRequestId: 0, trying: false, tryResult: null, exporting: false, exported: null },
+  evaluate() {
+    if (!hasIdleModel(get())) return;
+    patch(set, get, 'evaluation', { status: 'running' });
+    deps.train.post({ type: 'evaluate', backend: get().ui.backendChoice });
+  },
+  setTryText(tryText) {
+    patch(set, get, 'evaluation', { tryText });
+  },
+  classify() {
+    const s = get();
+    const text = s.evaluation.tryText.trim();
+    if (text === '') return s.showError('evaluate', 'Type a sentence to classify first.');
+    if (!hasIdleModel(s)) return s.showError('evaluate', 'Train a model first, or pause the run, to try it.');
+    const requestId = s.evaluation.tryRequestId + 1;
+    patch(set, get, 'evaluation', { trying: true, tryRequestId: requestId });
+    deps.data.post({ type: 'encode', requestId, text, maxLength: effectiveMaxLength(s) });
+  },
+  exportModel() {
+    if (!hasIdleModel(get())) return get().showError('export', 'Train a model first, or pause the run, to download it.');
+    patch(set, get, 'evaluation', { exporting: true, exported: null });
+    deps.train.post({ type: 'export' });
+  },
+});

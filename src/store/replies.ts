@@ -1,0 +1,180 @@
+/**
+ * The page's side of the worker protocol: one switch per worker turns each reply into store
+ * updates, and forwards what one worker made to the other (tokenizer files to the data
+ * worker, tokenized rows and encoded text to the train worker).
+ */
+import type { DataReply, ErrorScope, TrainReply } from '../../workers/protocol.ts';
+import { patch } from './patch.ts';
+import { dropoutOverrides } from './training.ts';
+import type { StoreDeps, StudioStore, TrainingStatus } from './types.ts';
+
+export function handleDataReply(store: StudioStore, deps: StoreDeps, reply: DataReply): void {
+  const { getState: get, setState: set } = store;
+  switch (reply.type) {
+    case 'dataset-progress':
+      patch(set, get, 'dataset', { loading: { role: reply.role, fileName: reply.fileName, phase: reply.phase, fraction: reply.fraction } });
+      return;
+    case 'dataset':
+      patch(set, get, 'dataset', { summary: reply.summary, loading: null, fromSavedRun: false, tokenStats: null });
+      if (get().ui.error?.scope === 'data') get().dismissError();
+      get().requestTokenStats();
+      return;
+    case 'dataset-error':
+      // The dataset already loaded (if any) stays: only the error is new.
+      patch(set, get, 'dataset', { loading: null });
+      get().showError('data', reply.message);
+      return;
+    case 'tokenizer-ready':
+      patch(set, get, 'model', { tokenizerReady: true });
+      get().requestTokenStats();
+      return;
+    case 'token-stats':
+      patch(set, get, 'dataset', { tokenStats: reply.stats });
+      return;
+    case 'tokenize-progress':
+      patch(set, get, 'training', { tokenized: { done: reply.done, total: reply.total } });
+      return;
+    case 'tokenized': {
+      const s = get();
+      // A Stop or an error while tokenizing ends the preparation; late rows are dropped.
+      if (s.training.status !== 'preparing' || !s.dataset.summary || !s.model.summary) return;
+      patch(set, get, 'training', { phase: 'Setting up the model' });
+      deps.train.post({
+        type: 'train',
+        settings: { ...s.training.settings, maxLength: reply.data.maxLength },
+        configOverrides: dropoutOverrides(s.model.summary.modelType, s.training.dropout),
+        data: reply.data,
+        backend: s.ui.backendChoice,
+        dataset: s.dataset.summary,
+      });
+      return;
+    }
+    case 'encoded':
+      if (reply.requestId !== get().evaluation.tryRequestId) return;
+      deps.train.post({ type: 'classify', requestId: reply.requestId, ids: reply.ids, typeIds: reply.typeIds, backend: get().ui.backendChoice });
+      return;
+    case 'error':
+      failed(store, reply.scope, reply.message);
+      return;
+  }
+}
+
+export function handleTrainReply(store: StudioStore, deps: StoreDeps, reply: TrainReply): void {
+  const { getState: get, setState: set } = store;
+  switch (reply.type) {
+    case 'model-progress':
+      patch(set, get, 'model', { loading: { what: get().model.loading?.what ?? 'Loading the model', progress: reply.progress } });
+      return;
+    case 'model-loaded':
+      patch(set, get, 'model', { summary: reply.summary, loading: null, tokenizerReady: false, hubUnreachable: false });
+      deps.data.post({ type: 'set-tokenizer', files: reply.tokenizer });
+      return;
+    case 'run-preparing':
+      patch(set, get, 'training', { status: 'preparing', phase: reply.phase });
+      return;
+    case 'run-started': {
+      // A Pause or Stop clicked while preparing is already on its way to the worker.
+      const status = get().training.status;
+      patch(set, get, 'training', {
+        status: status === 'pausing' || status === 'stopping' ? status : 'running',
+        phase: null,
+        backend: reply.backend,
+        totalSteps: reply.totalSteps,
+        notice: reply.notice ?? get().training.notice,
+      });
+      return;
+    }
+    case 'steps':
+      patch(set, get, 'training', {
+        steps: [...get().training.steps, ...reply.records],
+        samplesPerSecond: reply.samplesPerSecond,
+        etaMs: reply.etaMs,
+        totalSteps: reply.totalSteps,
+      });
+      return;
+    case 'eval':
+      patch(set, get, 'training', { evals: [...get().training.evals, reply.record] });
+      return;
+    case 'run-ended': {
+      patch(set, get, 'training', { status: reply.end, phase: null, etaMs: null });
+      if (reply.end === 'failed') get().showError('train', `Training stopped: ${reply.message ?? 'an unknown error'}. The model and its last checkpoint are kept; you can resume.`);
+      // Fresh numbers for the evaluate screen, from the model as it now is.
+      if (get().training.steps.length > 0) get().evaluate();
+      return;
+    }
+    case 'checkpoint-saved':
+      patch(set, get, 'training', { lastSaved: reply.info });
+      return;
+    case 'saved-run':
+      patch(set, get, 'ui', { savedRun: reply.info, restoring: null });
+      return;
+    case 'restored': {
+      const resume = get().ui.restoring === 'resume' && (reply.info.state === 'paused' || reply.info.state === 'failed');
+      patch(set, get, 'ui', { savedRun: null, restoring: null, screen: resume || reply.info.state === 'paused' ? 'train' : 'evaluate' });
+      patch(set, get, 'dataset', { summary: reply.dataset, loading: null, tokenStats: null, fromSavedRun: true });
+      patch(set, get, 'model', { summary: reply.model, loading: null, tokenizerReady: false });
+      const status: TrainingStatus = reply.info.state === 'failed' ? 'paused' : reply.info.state;
+      patch(set, get, 'training', {
+        settings: reply.settings,
+        status,
+        phase: null,
+        steps: [...reply.steps],
+        evals: [...reply.evals],
+        totalSteps: reply.info.totalSteps,
+        backend: reply.backend,
+        lastSaved: reply.info,
+        samplesPerSecond: null,
+        etaMs: null,
+        notice: null,
+      });
+      deps.data.post({ type: 'set-tokenizer', files: reply.tokenizer });
+      if (resume) get().resumeTraining();
+      else get().evaluate();
+      return;
+    }
+    case 'evaluation':
+      patch(set, get, 'evaluation', { status: 'ready', metrics: reply.metrics, worst: reply.worst });
+      return;
+    case 'classified': {
+      const s = get();
+      if (reply.requestId !== s.evaluation.tryRequestId) return;
+      const labels = s.evaluation.metrics?.perClass.map((c) => c.label) ?? s.dataset.summary?.labels ?? [];
+      patch(set, get, 'evaluation', {
+        trying: false,
+        tryResult: { text: s.evaluation.tryText.trim(), probabilities: reply.probabilities.map((probability, i) => ({ label: labels[i] ?? `label ${i}`, probability })) },
+      });
+      return;
+    }
+    case 'exported':
+      deps.download(reply.fileName, reply.bytes);
+      patch(set, get, 'evaluation', { exporting: false, exported: { fileName: reply.fileName, bytes: reply.bytes.length } });
+      return;
+    case 'error':
+      if (reply.scope === 'model') patch(set, get, 'model', { hubUnreachable: reply.hubUnreachable === true });
+      failed(store, reply.scope, reply.message);
+      return;
+  }
+}
+
+/** Whatever was in flight for the failing screen stops spinning, and the message is shown. */
+function failed(store: StudioStore, scope: ErrorScope, message: string): void {
+  const { getState: get, setState: set } = store;
+  switch (scope) {
+    case 'model':
+      patch(set, get, 'model', { loading: null });
+      break;
+    case 'train':
+      if (get().training.status === 'preparing') patch(set, get, 'training', { status: get().training.steps.length > 0 ? 'paused' : 'idle', phase: null });
+      break;
+    case 'evaluate':
+      patch(set, get, 'evaluation', { trying: false, status: get().evaluation.metrics ? 'ready' : 'idle' });
+      break;
+    case 'export':
+      patch(set, get, 'evaluation', { exporting: false });
+      break;
+    case 'data':
+      patch(set, get, 'dataset', { loading: null });
+      break;
+  }
+  get().showError(scope, message);
+}

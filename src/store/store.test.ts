@@ -1,0 +1,322 @@
+import { describe, expect, it } from 'vitest';
+import { packRows } from '../../workers/packed-rows.ts';
+import type { DataRequest, DatasetSummary, EvalRecord, ModelSummary, SavedRunInfo, TokenizedDataset, TrainRequest } from '../../workers/protocol.ts';
+import { defaultSettings } from '../engine/settings.ts';
+import { handleDataReply, handleTrainReply } from './replies.ts';
+import { createStudioStore } from './store.ts';
+import { dropoutOverrides, effectiveMaxLength, trainBlocker } from './training.ts';
+import type { StoreDeps } from './types.ts';
+import { settingsFromUrl } from './ui.ts';
+
+function setup(initial = { hubEndpoint: 'https://huggingface.co', backendChoice: 'auto' as const }) {
+  const data: DataRequest[] = [];
+  const train: TrainRequest[] = [];
+  const downloads: [string, number][] = [];
+  const deps: StoreDeps = {
+    data: { post: (r) => data.push(r) },
+    train: { post: (r) => train.push(r) },
+    download: (name, bytes) => downloads.push([name, bytes.length]),
+    assetUrl: (path) => `http://studio/${path}`,
+  };
+  const store = createStudioStore(deps, initial);
+  return { store, s: () => store.getState(), data, train, downloads, dataReply: (r: Parameters<typeof handleDataReply>[2]) => handleDataReply(store, deps, r), trainReply: (r: Parameters<typeof handleTrainReply>[2]) => handleTrainReply(store, deps, r) };
+}
+
+const summary: DatasetSummary = {
+  fileName: 'reviews.csv',
+  rowCount: 10,
+  columns: ['text', 'label'],
+  preview: [['nice', 'pos']],
+  mapping: { text: 'text', label: 'label' },
+  labels: ['neg', 'pos'],
+  trainCounts: [4, 4],
+  validationCounts: [1, 1],
+  warnings: [],
+  split: { kind: 'fraction', fraction: 0.2, seed: 42 },
+  validationFile: null,
+};
+
+const model: ModelSummary = {
+  name: 'prajjwal1/bert-tiny',
+  source: 'hub',
+  modelType: 'distilbert',
+  className: 'DistilBertForSequenceClassification',
+  layers: 2,
+  hiddenSize: 128,
+  heads: 2,
+  intermediateSize: 512,
+  vocabSize: 30522,
+  maxPositions: 64,
+  parametersWithoutLabels: 4_385_920,
+  pretrained: true,
+  tokenizerKind: 'tokenizer.json',
+};
+
+const tokenizer = { tokenizerJson: {}, tokenizerConfig: {}, specialTokensMap: {} };
+const evalRecord = (step: number): EvalRecord => ({
+  step,
+  epoch: step / 5,
+  trainLoss: 0.5,
+  metrics: { loss: 0.4, accuracy: 0.9, macroF1: 0.89, examples: 2, perClass: [], confusion: [] },
+});
+
+/** Dataset and model loaded, tokenizer ready: what Train needs. */
+function ready() {
+  const h = setup();
+  h.dataReply({ type: 'dataset', summary });
+  h.trainReply({ type: 'model-loaded', summary: model, tokenizer });
+  h.dataReply({ type: 'tokenizer-ready' });
+  return h;
+}
+
+describe('settingsFromUrl', () => {
+  it('reads the Hub address and a forced backend from the page address', () => {
+    expect(settingsFromUrl('?hub=http://127.0.0.1:5000&backend=wasm')).toEqual({ hubEndpoint: 'http://127.0.0.1:5000', backendChoice: 'wasm' });
+    expect(settingsFromUrl('')).toEqual({ hubEndpoint: 'https://huggingface.co', backendChoice: 'auto' });
+    expect(settingsFromUrl('?backend=gpu').backendChoice).toBe('auto');
+  });
+});
+
+describe('the studio store', () => {
+  it('starts by telling the data worker the Hub address and asking for a saved run', () => {
+    const h = setup({ hubEndpoint: 'http://hub.test', backendChoice: 'auto' });
+    h.s().start();
+    expect(h.data).toEqual([{ type: 'configure', hubEndpoint: 'http://hub.test' }]);
+    expect(h.train).toEqual([{ type: 'probe-saved-run' }]);
+  });
+
+  it('loads the demo dataset from the app and shows progress, then the summary', () => {
+    const h = setup();
+    h.s().loadDemoDataset();
+    expect(h.data[0]).toEqual({ type: 'load-dataset', role: 'main', source: { kind: 'url', url: 'http://studio/demo/reviews.csv', fileName: 'reviews.csv' } });
+    expect(h.s().dataset.loading).toMatchObject({ fileName: 'reviews.csv', phase: 'reading' });
+    h.dataReply({ type: 'dataset-progress', role: 'main', fileName: 'reviews.csv', phase: 'parsing', fraction: null });
+    expect(h.s().dataset.loading?.phase).toBe('parsing');
+    h.dataReply({ type: 'dataset', summary });
+    expect(h.s().dataset).toMatchObject({ summary, loading: null });
+  });
+
+  it('keeps the loaded dataset when a bad file fails, and shows the specific error', () => {
+    const h = setup();
+    h.dataReply({ type: 'dataset', summary });
+    h.s().loadDatasetFile(new File(['x'], 'bad.csv'));
+    h.dataReply({ type: 'dataset-error', role: 'main', message: 'bad.csv, line 3: expected 2 columns' });
+    expect(h.s().dataset.summary).toBe(summary);
+    expect(h.s().dataset.loading).toBeNull();
+    expect(h.s().ui.error).toEqual({ scope: 'data', message: 'bad.csv, line 3: expected 2 columns' });
+    h.dataReply({ type: 'dataset', summary: { ...summary, fileName: 'good.csv' } });
+    expect(h.s().ui.error).toBeNull();
+  });
+
+  it('asks for token statistics once both the dataset and the tokenizer are there, capped at the model’s length', () => {
+    const h = setup();
+    h.dataReply({ type: 'dataset', summary });
+    expect(h.data.filter((r) => r.type === 'token-stats')).toEqual([]);
+    h.trainReply({ type: 'model-loaded', summary: model, tokenizer });
+    expect(h.data.at(-1)).toEqual({ type: 'set-tokenizer', files: tokenizer });
+    h.dataReply({ type: 'tokenizer-ready' });
+    expect(h.data.at(-1)).toEqual({ type: 'token-stats', maxLength: 64, previewRow: 0 });
+    h.s().setSetting('maxLength', 32);
+    expect(h.data.at(-1)).toEqual({ type: 'token-stats', maxLength: 32, previewRow: 0 });
+    h.s().nextTokenPreview();
+    expect(h.data.at(-1)).toEqual({ type: 'token-stats', maxLength: 32, previewRow: 1 });
+  });
+
+  it('loads Hub models from the configured address and says when the Hub is out of reach', () => {
+    const h = setup();
+    h.s().setHubEndpoint('not a url');
+    expect(h.s().ui.error?.message).toMatch(/not a web address/);
+    h.s().setHubEndpoint('http://127.0.0.1:9000/');
+    expect(h.data.at(-1)).toEqual({ type: 'configure', hubEndpoint: 'http://127.0.0.1:9000' });
+    h.s().loadHubModel(' owner/model ');
+    expect(h.train.at(-1)).toEqual({ type: 'load-model', source: { kind: 'hub', id: 'owner/model', endpoint: 'http://127.0.0.1:9000' } });
+    expect(h.s().model.loading?.what).toBe('Downloading owner/model');
+    h.trainReply({ type: 'error', scope: 'model', message: 'Cannot reach http://127.0.0.1:9000: you may be offline.', hubUnreachable: true });
+    expect(h.s().model).toMatchObject({ loading: null, hubUnreachable: true });
+    expect(h.s().ui.error?.scope).toBe('model');
+    h.s().loadScratchModel('tiny');
+    expect(h.train.at(-1)).toEqual({ type: 'load-model', source: { kind: 'scratch', size: 'tiny', vocabUrl: 'http://studio/tokenizers/bert-base-uncased/vocab.txt' } });
+    expect(h.s().ui.error).toBeNull();
+  });
+
+  it('runs a training from Train to the end: tokenize, train, steps, evals, evaluation', () => {
+    const h = ready();
+    expect(trainBlocker(h.s())).toBeNull();
+    h.s().setDropout(0.2);
+    h.s().setBackendChoice('wasm');
+    h.s().startTraining();
+    expect(h.s().training.status).toBe('preparing');
+    expect(h.data.at(-1)).toEqual({ type: 'tokenize', maxLength: 64 });
+    h.dataReply({ type: 'tokenize-progress', done: 5, total: 10 });
+    expect(h.s().training.tokenized).toEqual({ done: 5, total: 10 });
+    const tokenized: TokenizedDataset = { labels: ['neg', 'pos'], maxLength: 64, train: packRows([]), validation: packRows([]), validationTexts: [], truncated: 0 };
+    h.dataReply({ type: 'tokenized', data: tokenized });
+    const request = h.train.at(-1) as Extract<TrainRequest, { type: 'train' }>;
+    expect(request).toMatchObject({ type: 'train', backend: 'wasm', dataset: summary, configOverrides: { dropout: 0.2, attention_dropout: 0.2, seq_classif_dropout: 0.2 } });
+    expect(request.settings).toEqual({ ...defaultSettings, maxLength: 64 });
+
+    const backend = { name: 'wasm' as const, description: '1 thread', fallbackReason: null };
+    h.trainReply({ type: 'run-started', backend, totalSteps: 10, notice: 'new head' });
+    expect(h.s().training).toMatchObject({ status: 'running', backend, totalSteps: 10, notice: 'new head' });
+    const step = (n: number) => ({ step: n, epoch: n / 5, loss: 1 / n, learningRate: 1e-4, gradNorm: 1 });
+    h.trainReply({ type: 'steps', records: [step(1), step(2)], samplesPerSecond: 50, etaMs: 800, totalSteps: 10 });
+    h.trainReply({ type: 'steps', records: [step(3), step(4), step(5)], samplesPerSecond: 60, etaMs: 500, totalSteps: 10 });
+    h.trainReply({ type: 'eval', record: evalRecord(5) });
+    expect(h.s().training.steps.map((s) => s.step)).toEqual([1, 2, 3, 4, 5]);
+    expect(h.s().training).toMatchObject({ samplesPerSecond: 60, etaMs: 500 });
+    expect(h.s().training.evals).toHaveLength(1);
+    expect(trainBlocker(h.s())).toBe('A run is in progress.');
+
+    h.trainReply({ type: 'run-ended', end: 'finished', message: null });
+    expect(h.s().training.status).toBe('finished');
+    expect(h.train.at(-1)).toEqual({ type: 'evaluate', backend: 'wasm' });
+    expect(h.s().evaluation.status).toBe('running');
+    h.trainReply({ type: 'evaluation', metrics: evalRecord(10).metrics, worst: [] });
+    expect(h.s().evaluation).toMatchObject({ status: 'ready', metrics: evalRecord(10).metrics });
+  });
+
+  it('refuses to start with impossible settings, naming the setting', () => {
+    const h = ready();
+    h.s().setSetting('learningRate', 2);
+    h.s().startTraining();
+    expect(h.s().ui.error?.message).toMatch(/^Check the settings: learning rate must be in \(0, 1\), got 2\.$/);
+    expect(h.s().training.status).toBe('idle');
+  });
+
+  it('says what is missing before Train can start', () => {
+    const h = setup();
+    h.s().startTraining();
+    expect(h.s().ui.error?.message).toBe('Load a dataset first (step 1).');
+    expect(h.data).toEqual([]);
+  });
+
+  it('pauses, resumes and stops through the worker', () => {
+    const h = ready();
+    h.s().startTraining();
+    h.trainReply({ type: 'run-started', backend: { name: 'webgpu', description: 'gpu', fallbackReason: null }, totalSteps: 10, notice: null });
+    h.s().pauseTraining();
+    expect(h.s().training.status).toBe('pausing');
+    expect(h.train.at(-1)).toEqual({ type: 'pause' });
+    h.trainReply({ type: 'steps', records: [{ step: 1, epoch: 0.2, loss: 1, learningRate: 1, gradNorm: 1 }], samplesPerSecond: 1, etaMs: 1, totalSteps: 10 });
+    h.trainReply({ type: 'run-ended', end: 'paused', message: null });
+    expect(h.s().training.status).toBe('paused');
+    h.s().resumeTraining();
+    expect(h.train.at(-1)).toEqual({ type: 'resume', backend: 'auto' });
+    h.trainReply({ type: 'run-started', backend: { name: 'webgpu', description: 'gpu', fallbackReason: null }, totalSteps: 10, notice: null });
+    h.s().stopTraining();
+    expect(h.s().training.status).toBe('stopping');
+    expect(h.train.at(-1)).toEqual({ type: 'stop' });
+  });
+
+  it('keeps the model after a failure, offers Resume, and shows why', () => {
+    const h = ready();
+    h.s().startTraining();
+    h.trainReply({ type: 'run-started', backend: { name: 'wasm', description: 'cpu', fallbackReason: 'no WebGPU' }, totalSteps: 10, notice: null });
+    h.trainReply({ type: 'steps', records: [{ step: 1, epoch: 0.2, loss: 1, learningRate: 1, gradNorm: 1 }], samplesPerSecond: 1, etaMs: 1, totalSteps: 10 });
+    h.trainReply({ type: 'run-ended', end: 'failed', message: 'the loss became NaN at step 2' });
+    expect(h.s().training.status).toBe('failed');
+    expect(h.s().ui.error?.message).toMatch(/the loss became NaN at step 2.*you can resume/);
+    h.s().resumeTraining();
+    expect(h.train.at(-1)).toEqual({ type: 'resume', backend: 'auto' });
+  });
+
+  it('goes back to idle when preparing a run fails', () => {
+    const h = ready();
+    h.s().startTraining();
+    h.dataReply({ type: 'error', scope: 'train', message: 'Row 3 has an unknown label' });
+    expect(h.s().training.status).toBe('idle');
+    expect(h.s().ui.error?.message).toBe('Row 3 has an unknown label');
+  });
+
+  it('classifies typed text through both workers and shows only the latest answer', () => {
+    const h = ready();
+    h.s().startTraining();
+    h.trainReply({ type: 'steps', records: [{ step: 1, epoch: 1, loss: 1, learningRate: 1, gradNorm: 1 }], samplesPerSecond: 1, etaMs: 0, totalSteps: 1 });
+    h.trainReply({ type: 'run-ended', end: 'finished', message: null });
+    h.s().setTryText('  what a day  ');
+    h.s().classify();
+    expect(h.data.at(-1)).toEqual({ type: 'encode', requestId: 1, text: 'what a day', maxLength: 64 });
+    h.s().classify();
+    h.dataReply({ type: 'encoded', requestId: 1, ids: Int32Array.of(1), typeIds: null });
+    expect(h.train.filter((r) => r.type === 'classify')).toEqual([]);
+    h.dataReply({ type: 'encoded', requestId: 2, ids: Int32Array.of(101, 7, 102), typeIds: null });
+    expect(h.train.at(-1)).toMatchObject({ type: 'classify', requestId: 2, backend: 'auto' });
+    h.trainReply({ type: 'classified', requestId: 2, probabilities: [0.25, 0.75] });
+    expect(h.s().evaluation.tryResult).toEqual({
+      text: 'what a day',
+      probabilities: [
+        { label: 'neg', probability: 0.25 },
+        { label: 'pos', probability: 0.75 },
+      ],
+    });
+  });
+
+  it('downloads the exported zip', () => {
+    const h = ready();
+    h.s().exportModel();
+    expect(h.s().ui.error?.scope).toBe('export');
+    h.s().startTraining();
+    h.trainReply({ type: 'steps', records: [{ step: 1, epoch: 1, loss: 1, learningRate: 1, gradNorm: 1 }], samplesPerSecond: 1, etaMs: 0, totalSteps: 1 });
+    h.trainReply({ type: 'run-ended', end: 'finished', message: null });
+    h.s().exportModel();
+    expect(h.train.at(-1)).toEqual({ type: 'export' });
+    h.trainReply({ type: 'exported', fileName: 'm.zip', bytes: new Uint8Array(5) });
+    expect(h.downloads).toEqual([['m.zip', 5]]);
+    expect(h.s().evaluation).toMatchObject({ exporting: false, exported: { fileName: 'm.zip', bytes: 5 } });
+  });
+
+  it('offers a saved run after a reload, restores it and resumes training', () => {
+    const h = setup();
+    const info: SavedRunInfo = { savedAt: '2025-01-01T00:00:00Z', modelName: 'm', datasetName: 'd.csv', step: 4, totalSteps: 10, epochsDone: 1, epochs: 2, state: 'paused', storage: 'opfs' };
+    h.trainReply({ type: 'saved-run', info });
+    expect(h.s().ui.savedRun).toEqual(info);
+    h.s().resumeSavedRun();
+    expect(h.train.at(-1)).toEqual({ type: 'restore-saved-run' });
+    h.trainReply({
+      type: 'restored',
+      info,
+      dataset: summary,
+      model: { ...model, source: 'saved-run' },
+      tokenizer,
+      settings: { ...defaultSettings, epochs: 2 },
+      steps: [1, 2, 3, 4].map((n) => ({ step: n, epoch: n / 5, loss: 1, learningRate: 1, gradNorm: 1 })),
+      evals: [],
+      backend: null,
+    });
+    expect(h.s().ui).toMatchObject({ savedRun: null, screen: 'train' });
+    expect(h.s().dataset).toMatchObject({ summary, fromSavedRun: true });
+    expect(h.data.at(-1)).toEqual({ type: 'set-tokenizer', files: tokenizer });
+    expect(h.train.at(-1)).toEqual({ type: 'resume', backend: 'auto' });
+    expect(h.s().training).toMatchObject({ status: 'preparing', totalSteps: 10 });
+    expect(trainBlocker(h.s())).toBe('Load a dataset first (step 1).');
+  });
+
+  it('opens a finished saved run on the evaluate screen, or discards it', () => {
+    const h = setup();
+    const info: SavedRunInfo = { savedAt: '2025-01-01T00:00:00Z', modelName: 'm', datasetName: 'd.csv', step: 10, totalSteps: 10, epochsDone: 2, epochs: 2, state: 'finished', storage: 'opfs' };
+    h.trainReply({ type: 'saved-run', info });
+    h.s().discardSavedRun();
+    expect(h.train.at(-1)).toEqual({ type: 'discard-saved-run' });
+    expect(h.s().ui.savedRun).toBeNull();
+    h.trainReply({ type: 'saved-run', info });
+    h.s().openSavedRun();
+    h.trainReply({ type: 'restored', info, dataset: summary, model, tokenizer, settings: defaultSettings, steps: [{ step: 1, epoch: 1, loss: 1, learningRate: 1, gradNorm: 1 }], evals: [], backend: null });
+    expect(h.s().ui.screen).toBe('evaluate');
+    expect(h.s().training.status).toBe('finished');
+    expect(h.train.at(-1)).toEqual({ type: 'evaluate', backend: 'auto' });
+  });
+});
+
+describe('training helpers', () => {
+  it('caps max length at the model’s positions', () => {
+    const h = ready();
+    expect(effectiveMaxLength(h.s())).toBe(64);
+    h.s().setSetting('maxLength', 16);
+    expect(effectiveMaxLength(h.s())).toBe(16);
+  });
+
+  it('names dropout as each family’s config does', () => {
+    expect(dropoutOverrides('bert', 0.3)).toEqual({ hidden_dropout_prob: 0.3, attention_probs_dropout_prob: 0.3 });
+    expect(dropoutOverrides('roberta', null)).toEqual({});
+  });
+});

@@ -1,0 +1,104 @@
+import { defaultSettings, validateSettings } from '../engine/settings.ts';
+import { patch } from './patch.ts';
+import type { SliceCreator, StudioState, TrainingSlice } from './types.ts';
+
+/** The max length the run really uses: the setting, capped by the model's position table. */
+export function effectiveMaxLength(s: Pick<StudioState, 'training' | 'model'>): number {
+  const limit = s.model.summary?.maxPositions ?? Number.POSITIVE_INFINITY;
+  return Math.min(s.training.settings.maxLength, limit);
+}
+
+/** config.json keys that hold dropout, per family: DistilBERT names them differently from BERT. */
+export function dropoutOverrides(modelType: string, p: number | null): Record<string, number> {
+  if (p === null) return {};
+  return modelType === 'distilbert'
+    ? { dropout: p, attention_dropout: p, seq_classif_dropout: p }
+    : { hidden_dropout_prob: p, attention_probs_dropout_prob: p };
+}
+
+/** Why Train cannot start yet, in words; null when it can. */
+export function trainBlocker(s: StudioState): string | null {
+  if (!s.dataset.summary || s.dataset.fromSavedRun) return 'Load a dataset first (step 1).';
+  if (!s.model.summary || s.model.summary.source === 'saved-run') return 'Load a model first (step 2).';
+  if (!s.model.tokenizerReady) return 'The tokenizer is still loading.';
+  if (s.dataset.loading || s.model.loading) return 'Wait for loading to finish.';
+  if (['preparing', 'running', 'pausing', 'stopping'].includes(s.training.status)) return 'A run is in progress.';
+  return null;
+}
+
+export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, deps) => ({
+  training: {
+    settings: defaultSettings,
+    dropout: null,
+    status: 'idle',
+    phase: null,
+    tokenized: null,
+    backend: null,
+    steps: [],
+    evals: [],
+    samplesPerSecond: null,
+    etaMs: null,
+    totalSteps: null,
+    notice: null,
+    lastSaved: null,
+    smoothing: 0.6,
+  },
+  setSetting(key, value) {
+    patch(set, get, 'training', { settings: { ...get().training.settings, [key]: value } });
+    if (key === 'maxLength') get().requestTokenStats();
+  },
+  setDropout(dropout) {
+    patch(set, get, 'training', { dropout });
+  },
+  setSmoothing(smoothing) {
+    patch(set, get, 'training', { smoothing });
+  },
+  startTraining() {
+    const s = get();
+    const blocker = trainBlocker(s);
+    if (blocker) return s.showError('train', blocker);
+    const settings = { ...s.training.settings, maxLength: effectiveMaxLength(s) };
+    try {
+      validateSettings(settings);
+      if (s.training.dropout !== null && !(s.training.dropout >= 0 && s.training.dropout < 1)) {
+        throw new RangeError(`dropout must be at least 0 and below 1, got ${s.training.dropout}`);
+      }
+    } catch (error) {
+      return s.showError('train', `Check the settings: ${error instanceof Error ? error.message : String(error)}.`);
+    }
+    if (s.ui.error?.scope === 'train') s.dismissError();
+    patch(set, get, 'training', {
+      status: 'preparing',
+      phase: 'Tokenizing the dataset',
+      tokenized: null,
+      steps: [],
+      evals: [],
+      samplesPerSecond: null,
+      etaMs: null,
+      totalSteps: null,
+      notice: null,
+      lastSaved: null,
+    });
+    patch(set, get, 'evaluation', { status: 'idle', metrics: null, worst: [], tryResult: null, exported: null });
+    deps.data.post({ type: 'tokenize', maxLength: settings.maxLength });
+  },
+  pauseTraining() {
+    if (get().training.status !== 'running') return;
+    patch(set, get, 'training', { status: 'pausing' });
+    deps.train.post({ type: 'pause' });
+  },
+  resumeTraining() {
+    const status = get().training.status;
+    if (status !== 'paused' && status !== 'failed') return;
+    if (get().ui.error?.scope === 'train') get().dismissError();
+    patch(set, get, 'training', { status: 'preparing', phase: 'Resuming' });
+    patch(set, get, 'evaluation', { status: 'idle', metrics: null, worst: [], tryResult: null, exported: null });
+    deps.train.post({ type: 'resume', backend: get().ui.backendChoice });
+  },
+  stopTraining() {
+    const status = get().training.status;
+    if (status !== 'running' && status !== 'paused' && status !== 'failed') return;
+    if (status === 'running') patch(set, get, 'training', { status: 'stopping' });
+    deps.train.post({ type: 'stop' });
+  },
+});

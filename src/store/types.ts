@@ -1,0 +1,170 @@
+/**
+ * The studio's state: one vanilla zustand store made of slices (ui, dataset, model, training,
+ * evaluation), each with its actions beside its state. Plain TypeScript, so the worker reply
+ * handlers and the tests drive it without React.
+ */
+import type { StoreApi } from 'zustand/vanilla';
+import type {
+  BackendChoice,
+  BackendInfo,
+  ColumnMapping,
+  DataRequest,
+  DatasetSummary,
+  ErrorScope,
+  EvalRecord,
+  ModelSummary,
+  SavedRunInfo,
+  ScratchSize,
+  SplitChoice,
+  StepRecord,
+  TokenStats,
+  TrainingSettings,
+  TrainRequest,
+  WorstRow,
+} from '../../workers/protocol.ts';
+import type { ClassificationMetrics } from '../engine/metrics.ts';
+import type { DownloadProgress } from '../hub/hub-client.ts';
+
+export type Screen = 'data' | 'model' | 'train' | 'evaluate' | 'export';
+
+/** The page's ends of the two workers, and the browser services the store needs. */
+export interface StoreDeps {
+  readonly data: { post(request: DataRequest): void };
+  readonly train: { post(request: TrainRequest): void };
+  /** Hands a finished file to the browser's downloads. */
+  readonly download: (fileName: string, bytes: Uint8Array) => void;
+  /** Absolute URLs of the files the app serves, which the workers fetch. */
+  readonly assetUrl: (path: string) => string;
+}
+
+export interface UiSlice {
+  ui: {
+    screen: Screen;
+    error: { scope: ErrorScope; message: string } | null;
+    hubEndpoint: string;
+    backendChoice: BackendChoice;
+    /** A run saved by an earlier visit, offered for resuming; null once handled. */
+    savedRun: SavedRunInfo | null;
+    /** What to do once the saved run is back: keep training, or only open it. */
+    restoring: 'resume' | 'open' | null;
+  };
+  /** Asks the workers for what they must know at start: the Hub address, and any saved run. */
+  start(): void;
+  goTo(screen: Screen): void;
+  showError(scope: ErrorScope, message: string): void;
+  dismissError(): void;
+  setHubEndpoint(url: string): void;
+  setBackendChoice(choice: BackendChoice): void;
+  resumeSavedRun(): void;
+  openSavedRun(): void;
+  discardSavedRun(): void;
+}
+
+export interface DatasetLoading {
+  readonly role: 'main' | 'validation';
+  readonly fileName: string;
+  readonly phase: 'reading' | 'parsing';
+  readonly fraction: number | null;
+}
+
+export interface DatasetSlice {
+  dataset: {
+    summary: DatasetSummary | null;
+    loading: DatasetLoading | null;
+    tokenStats: TokenStats | null;
+    previewRow: number;
+    /** The summary came with a saved run: its rows are in the run, not in the data worker. */
+    fromSavedRun: boolean;
+  };
+  loadDatasetFile(file: File): void;
+  loadValidationFile(file: File): void;
+  removeValidationFile(): void;
+  loadDemoDataset(): void;
+  setMapping(mapping: ColumnMapping): void;
+  setSplit(split: SplitChoice): void;
+  nextTokenPreview(): void;
+  requestTokenStats(): void;
+}
+
+export interface ModelLoading {
+  readonly what: string;
+  readonly progress: DownloadProgress | null;
+}
+
+export interface ModelSlice {
+  model: {
+    idInput: string;
+    summary: ModelSummary | null;
+    loading: ModelLoading | null;
+    /** The data worker holds this model's tokenizer. */
+    tokenizerReady: boolean;
+    /** The last Hub load failed for want of a network: the offline options are pointed out. */
+    hubUnreachable: boolean;
+  };
+  setModelIdInput(id: string): void;
+  loadHubModel(id?: string): void;
+  loadModelFolder(files: readonly { path: string; file: File }[]): void;
+  loadScratchModel(size: ScratchSize): void;
+}
+
+export type TrainingStatus = 'idle' | 'preparing' | 'running' | 'pausing' | 'paused' | 'stopping' | 'finished' | 'stopped' | 'failed';
+
+export interface TrainingSlice {
+  training: {
+    settings: TrainingSettings;
+    /** Replaces the model's dropout probabilities when set. */
+    dropout: number | null;
+    status: TrainingStatus;
+    /** What is being prepared, while status is 'preparing'. */
+    phase: string | null;
+    tokenized: { done: number; total: number } | null;
+    backend: BackendInfo | null;
+    steps: StepRecord[];
+    evals: EvalRecord[];
+    samplesPerSecond: number | null;
+    etaMs: number | null;
+    totalSteps: number | null;
+    /** What the engine said when the run started (new head weights, from scratch). */
+    notice: string | null;
+    lastSaved: SavedRunInfo | null;
+    /** EMA weight for the step-loss curve, as TensorBoard's smoothing slider. */
+    smoothing: number;
+  };
+  setSetting<K extends keyof TrainingSettings>(key: K, value: TrainingSettings[K]): void;
+  setDropout(value: number | null): void;
+  setSmoothing(value: number): void;
+  startTraining(): void;
+  pauseTraining(): void;
+  resumeTraining(): void;
+  stopTraining(): void;
+}
+
+export interface TryResult {
+  readonly text: string;
+  readonly probabilities: readonly { readonly label: string; readonly probability: number }[];
+}
+
+export interface EvaluationSlice {
+  evaluation: {
+    status: 'idle' | 'running' | 'ready';
+    metrics: ClassificationMetrics | null;
+    worst: readonly WorstRow[];
+    tryText: string;
+    /** Try-it answers come back after two worker hops; only the latest request's answer is shown. */
+    tryRequestId: number;
+    trying: boolean;
+    tryResult: TryResult | null;
+    exporting: boolean;
+    exported: { fileName: string; bytes: number } | null;
+  };
+  evaluate(): void;
+  setTryText(text: string): void;
+  classify(): void;
+  exportModel(): void;
+}
+
+export type StudioState = UiSlice & DatasetSlice & ModelSlice & TrainingSlice & EvaluationSlice;
+export type StudioStore = StoreApi<StudioState>;
+export type SetState = StudioStore['setState'];
+export type GetState = StudioStore['getState'];
+export type SliceCreator<T> = (set: SetState, get: GetState, deps: StoreDeps) => T;
