@@ -1,0 +1,122 @@
+import { createElement } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { describe, expect, it } from 'vitest';
+import type { DatasetSummary, ModelSummary } from '../../workers/protocol.ts';
+import { defaultSettings } from '../engine/settings.ts';
+import { createStudioStore } from '../store/store.ts';
+import type { Screen, StudioState, StudioStore } from '../store/types.ts';
+import { StudioContext } from '../store/useStudio.ts';
+import { App } from './App.tsx';
+
+const summary: DatasetSummary = {
+  fileName: 'reviews.csv',
+  rowCount: 10,
+  columns: ['text', 'label'],
+  preview: [['nice <b>film</b>', 'pos']],
+  mapping: { text: 'text', label: 'label' },
+  labels: ['neg', 'pos'],
+  trainCounts: [4, 4],
+  validationCounts: [1, 1],
+  warnings: ['Label "x" has only 1 example.'],
+  split: { kind: 'fraction', fraction: 0.2, seed: 42 },
+  validationFile: null,
+};
+const model: ModelSummary = {
+  name: 'prajjwal1/bert-tiny',
+  source: 'hub',
+  modelType: 'bert',
+  className: 'BertForSequenceClassification',
+  layers: 2,
+  hiddenSize: 128,
+  heads: 2,
+  intermediateSize: 512,
+  vocabSize: 30522,
+  maxPositions: 512,
+  parametersWithoutLabels: 4_385_920,
+  pretrained: true,
+  tokenizerKind: 'tokenizer.json',
+};
+const metrics = {
+  loss: 0.4,
+  accuracy: 0.875,
+  macroF1: 0.86,
+  examples: 2,
+  perClass: [
+    { label: 'neg', precision: 1, recall: 1, f1: 1, support: 1 },
+    { label: 'pos', precision: 1, recall: 1, f1: 1, support: 1 },
+  ],
+  confusion: [
+    [1, 0],
+    [0, 1],
+  ],
+};
+
+/** A store in the state after a finished run, showing `screen`. */
+function finishedRun(screen: Screen, error: string | null = null): StudioStore {
+  const nothing = { post: () => undefined };
+  const store = createStudioStore({ data: nothing, train: nothing, download: () => undefined, assetUrl: (p) => p }, { hubEndpoint: 'https://huggingface.co', backendChoice: 'auto' });
+  const s = store.getState();
+  store.setState({
+    ui: { ...s.ui, screen, error: error ? { scope: 'data', message: error } : null },
+    dataset: {
+      ...s.dataset,
+      summary,
+      tokenStats: { sampled: 10, total: 10, bins: [{ from: 0, to: 15, count: 10 }], maxLength: 128, truncatedShare: 0, preview: { row: 0, text: 'nice film', tokens: ['nice', 'film'], ids: [101, 3835, 2143, 102] } },
+    },
+    model: { ...s.model, summary: model, tokenizerReady: true },
+    training: {
+      ...s.training,
+      settings: defaultSettings,
+      status: 'finished',
+      backend: { name: 'webgpu', description: 'Google SwiftShader', fallbackReason: null },
+      steps: [{ step: 1, epoch: 1, loss: 0.7, learningRate: 5e-5, gradNorm: 1 }],
+      evals: [{ step: 1, epoch: 1, trainLoss: 0.7, metrics }],
+      totalSteps: 1,
+    },
+    evaluation: { ...s.evaluation, status: 'ready', metrics, worst: [], tryText: 'great', tryResult: { text: 'great', probabilities: [{ label: 'pos', probability: 0.9 }, { label: 'neg', probability: 0.1 }] } },
+  });
+  return store;
+}
+
+/** Server rendering reads a store's initial state; this one reads its current state instead. */
+function render(store: StudioStore): string {
+  const current: StudioStore = { ...store, getInitialState: (): StudioState => store.getState() };
+  return renderToStaticMarkup(createElement(StudioContext.Provider, { value: current }, createElement(App)));
+}
+
+const testIds = (html: string) => new Set([...html.matchAll(/data-testid="([^"]+)"/g)].map((m) => m[1]!));
+
+describe('App', () => {
+  it('has every control the end-to-end tests drive, each on its screen', () => {
+    const onScreen = (screen: Screen) => testIds(render(finishedRun(screen)));
+    expect([...onScreen('data')]).toEqual(expect.arrayContaining(['dataset-input', 'demo-dataset', 'label-chart', 'token-stats', 'dataset-preview']));
+    expect([...onScreen('model')]).toEqual(expect.arrayContaining(['model-id', 'model-load', 'model-folder-input', 'model-summary']));
+    expect([...onScreen('train')]).toEqual(expect.arrayContaining(['train-start', 'train-pause', 'train-resume', 'train-stop', 'loss-chart', 'epoch-metrics', 'backend-name']));
+    expect([...onScreen('evaluate')]).toEqual(expect.arrayContaining(['eval-accuracy', 'try-input', 'try-output', 'confusion-matrix', 'worst-rows']));
+    expect([...onScreen('export')]).toEqual(expect.arrayContaining(['export-download']));
+    expect([...testIds(render(finishedRun('data', 'bad.csv, line 2: oops')))]).toContain('error-message');
+  });
+
+  it('shows the numbers a teacher reads out', () => {
+    const evaluate = render(finishedRun('evaluate'));
+    expect(evaluate).toContain('data-testid="eval-accuracy">87.5%<');
+    expect(evaluate).toMatch(/data-testid="try-label">pos</);
+    const train = render(finishedRun('train'));
+    expect(train).toMatch(/data-testid="backend-name" data-backend="webgpu">WebGPU</);
+    expect(train).toContain('data-status="finished"');
+    expect(render(finishedRun('model'))).toContain('4.4 M parameters');
+  });
+
+  it('escapes text from the data instead of rendering it as markup', () => {
+    expect(render(finishedRun('data'))).toContain('nice &lt;b&gt;film&lt;/b&gt;');
+  });
+
+  it('enables only the controls that make sense after a finished run', () => {
+    const train = render(finishedRun('train'));
+    const disabled = (id: string) => new RegExp(`<button[^>]*disabled=""[^>]*data-testid="${id}"|<button[^>]*data-testid="${id}"[^>]*disabled=""`).test(train);
+    expect(disabled('train-start')).toBe(false);
+    expect(disabled('train-pause')).toBe(true);
+    expect(disabled('train-resume')).toBe(true);
+    expect(disabled('train-stop')).toBe(true);
+  });
+});

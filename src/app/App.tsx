@@ -1,0 +1,36 @@
+import { useStudio } from '../store/useStudio.ts';
+import { DataScreen } from './data/DataScreen.tsx';
+import { EvaluateScreen } from './evaluate/EvaluateScreen.tsx';
+import { ExportScreen } from './export/ExportScreen.tsx';
+import { ModelScreen } from './model/ModelScreen.tsx';
+import { DropZone } from './shell/DropZone.tsx';
+import { ErrorBanner } from './shell/ErrorBanner.tsx';
+import { SavedRunBanner } from './shell/SavedRunBanner.tsx';
+import { StepNav } from './shell/StepNav.tsx';
+import { TrainScreen } from './train/TrainScreen.tsx';
+
+/** The shell: title, the five steps, the banners, and the current step's screen. */
+export function App() {
+  const screen = useStudio((s) => s.ui.screen);
+  return (
+    <div className="app">
+      <header className="app-header">
+        <div className="brand">
+          <span className="brand-name">Fine-Tune Studio</span>
+          <span className="brand-tag">Teach a language model your labels, right here in the browser. Your data never leaves this computer.</span>
+        </div>
+        <StepNav />
+      </header>
+      <main>
+        <SavedRunBanner />
+        <ErrorBanner />
+        {screen === 'data' && <DataScreen />}
+        {screen === 'model' && <ModelScreen />}
+        {screen === 'train' && <TrainScreen />}
+        {screen === 'evaluate' && <EvaluateScreen />}
+        {screen === 'export' && <ExportScreen />}
+      </main>
+      <DropZone />
+    </div>
+  );
+}

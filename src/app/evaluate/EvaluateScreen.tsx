@@ -1,0 +1,217 @@
+import { useShallow } from 'zustand/react/shallow';
+import type { ClassificationMetrics } from '../../engine/metrics.ts';
+import { hasIdleModel } from '../../store/evaluation.ts';
+import { useStudio } from '../../store/useStudio.ts';
+import { formatCount, formatNumber, formatPercent } from '../format.ts';
+import { Card, NextButton, ProgressBar } from '../shell/ui.tsx';
+
+export function EvaluateScreen() {
+  const fresh = useStudio((s) => s.evaluation.metrics);
+  const lastEval = useStudio((s) => s.training.evals.at(-1)?.metrics ?? null);
+  const status = useStudio((s) => s.evaluation.status);
+  const idle = useStudio(hasIdleModel);
+  const goTo = useStudio((s) => s.goTo);
+  const metrics = fresh ?? lastEval;
+  return (
+    <div className="screen">
+      <header className="screen-header">
+        <h1>4. Evaluate</h1>
+        <p className="lead">How the model does on the validation rows it never trained on, and what it says about your own sentences.</p>
+      </header>
+      {status === 'running' && (
+        <Card>
+          <ProgressBar fraction={null} label="Scoring the validation rows" />
+        </Card>
+      )}
+      {!metrics && status !== 'running' && (
+        <Card>
+          <p className="muted">{idle ? 'This run has no validation rows to score.' : 'Train a model first (step 3); its scores appear here after the first epoch.'}</p>
+        </Card>
+      )}
+      {metrics && (
+        <>
+          {!fresh && <p className="note">These are the scores from the last epoch. Pause or finish the run for the full picture, with the worst mistakes.</p>}
+          <div className="headline">
+            <div className="big-number">
+              <span className="big-value" data-testid="eval-accuracy">
+                {formatPercent(metrics.accuracy)}
+              </span>
+              <span className="big-label">accuracy</span>
+            </div>
+            <div className="big-number">
+              <span className="big-value" data-testid="eval-f1">
+                {formatNumber(metrics.macroF1, 3)}
+              </span>
+              <span className="big-label">macro-F1</span>
+            </div>
+            <div className="big-number">
+              <span className="big-value">{formatCount(metrics.examples)}</span>
+              <span className="big-label">validation rows</span>
+            </div>
+          </div>
+          <div className="grid-2">
+            <Card title="Per label">
+              <PerClass metrics={metrics} />
+            </Card>
+            <Card title="Confusion matrix">
+              <ConfusionMatrix metrics={metrics} />
+            </Card>
+          </div>
+        </>
+      )}
+      <TryIt />
+      {fresh && <WorstRows />}
+      {idle && <NextButton onClick={() => goTo('export')}>Next: download the model</NextButton>}
+    </div>
+  );
+}
+
+function PerClass({ metrics }: { metrics: ClassificationMetrics }) {
+  return (
+    <table className="metrics-table" data-testid="per-class">
+      <thead>
+        <tr>
+          <th>Label</th>
+          <th>Precision</th>
+          <th>Recall</th>
+          <th>F1</th>
+          <th>Rows</th>
+        </tr>
+      </thead>
+      <tbody>
+        {metrics.perClass.map((c) => (
+          <tr key={c.label}>
+            <td className="label-cell">{c.label}</td>
+            <td>{formatPercent(c.precision)}</td>
+            <td>{formatPercent(c.recall)}</td>
+            <td>{formatNumber(c.f1, 3)}</td>
+            <td>{formatCount(c.support)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** Rows are the true labels, columns the predictions; the diagonal is what the model got right. */
+function ConfusionMatrix({ metrics }: { metrics: ClassificationMetrics }) {
+  const labels = metrics.perClass.map((c) => c.label);
+  const max = Math.max(1, ...metrics.confusion.flat());
+  return (
+    <div className="table-scroll">
+      <table className="confusion" data-testid="confusion-matrix">
+        <thead>
+          <tr>
+            <th className="corner">true ↓ · predicted →</th>
+            {labels.map((l) => (
+              <th key={l}>{l}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {metrics.confusion.map((row, t) => (
+            <tr key={labels[t]}>
+              <th>{labels[t]}</th>
+              {row.map((n, p) => {
+                const strength = n / max;
+                const color = t === p ? `rgba(26, 155, 91, ${0.12 + 0.7 * strength})` : `rgba(198, 40, 40, ${n === 0 ? 0 : 0.12 + 0.6 * strength})`;
+                return (
+                  <td key={p} style={{ background: color }} className={strength > 0.6 ? 'strong' : undefined}>
+                    {formatCount(n)}
+                  </td>
+                );
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function WorstRows() {
+  const worst = useStudio((s) => s.evaluation.worst);
+  return (
+    <Card title="The mistakes it was surest about" testId="worst-rows" wide>
+      {worst.length === 0 ? (
+        <p>No validation row was misclassified.</p>
+      ) : (
+        <table className="metrics-table worst">
+          <thead>
+            <tr>
+              <th>Text</th>
+              <th>True label</th>
+              <th>Model said</th>
+              <th>Sure</th>
+            </tr>
+          </thead>
+          <tbody>
+            {worst.map((w) => (
+              <tr key={w.index}>
+                <td className="text-cell">{w.text}</td>
+                <td className="label-cell">{w.truth}</td>
+                <td className="label-cell wrong">{w.predicted}</td>
+                <td>{formatPercent(w.confidence, 0)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Card>
+  );
+}
+
+function TryIt() {
+  const { text, trying, result } = useStudio(useShallow((s) => ({ text: s.evaluation.tryText, trying: s.evaluation.trying, result: s.evaluation.tryResult })));
+  const idle = useStudio(hasIdleModel);
+  const { setTryText, classify } = useStudio(useShallow((s) => ({ setTryText: s.setTryText, classify: s.classify })));
+  const best = result ? result.probabilities.reduce((a, b) => (b.probability > a.probability ? b : a)) : null;
+  return (
+    <Card title="Try it" wide>
+      <form
+        className="try-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          classify();
+        }}
+      >
+        <input
+          className="try-input"
+          data-testid="try-input"
+          value={text}
+          placeholder={idle ? 'Type a sentence, e.g. “The soup was cold and the waiter ignored us.”' : 'Available once a model is trained (or paused)'}
+          disabled={!idle}
+          onChange={(e) => setTryText(e.target.value)}
+        />
+        <button type="submit" className="button button-primary button-big" data-testid="try-submit" disabled={!idle || trying || text.trim() === ''}>
+          {trying ? 'Thinking…' : 'Classify'}
+        </button>
+      </form>
+      <div data-testid="try-output" className="try-output" aria-live="polite">
+        {result && best && (
+          <>
+            <p className="try-answer">
+              <span className="try-label" data-testid="try-label">
+                {best.label}
+              </span>{' '}
+              <span className="muted">({formatPercent(best.probability)} sure)</span>
+            </p>
+            <ul className="probabilities">
+              {[...result.probabilities]
+                .sort((a, b) => b.probability - a.probability)
+                .map((p) => (
+                  <li key={p.label}>
+                    <span className="prob-label">{p.label}</span>
+                    <span className="prob-bar">
+                      <span style={{ width: `${(p.probability * 100).toFixed(1)}%` }} />
+                    </span>
+                    <span className="prob-value">{formatPercent(p.probability)}</span>
+                  </li>
+                ))}
+            </ul>
+          </>
+        )}
+      </div>
+    </Card>
+  );
+}

@@ -1,0 +1,61 @@
+import { useShallow } from 'zustand/react/shallow';
+import { hasIdleModel } from '../../store/evaluation.ts';
+import { useStudio } from '../../store/useStudio.ts';
+import { formatBytes } from '../format.ts';
+import { Card, ProgressBar } from '../shell/ui.tsx';
+
+const CONTENTS: [string, string][] = [
+  ['config.json', 'the architecture, with your labels (id2label, label2id)'],
+  ['model.safetensors', 'the fine-tuned weights'],
+  ['tokenizer.json, tokenizer_config.json, special_tokens_map.json', 'how text becomes tokens'],
+  ['onnx/model.onnx', 'the model for transformers.js and onnxruntime'],
+  ['README.md', 'a model card: data, settings, scores, loss curve'],
+  ['training_history.json, trainer_state.json', 'every step’s loss and every evaluation'],
+];
+
+export function ExportScreen() {
+  const { exporting, exported } = useStudio(useShallow((s) => ({ exporting: s.evaluation.exporting, exported: s.evaluation.exported })));
+  const ready = useStudio(hasIdleModel);
+  const running = useStudio((s) => ['preparing', 'running', 'pausing', 'stopping'].includes(s.training.status));
+  const exportModel = useStudio((s) => s.exportModel);
+  return (
+    <div className="screen">
+      <header className="screen-header">
+        <h1>5. Export</h1>
+        <p className="lead">Take the model with you: one .zip that Python’s transformers and transformers.js both load.</p>
+      </header>
+      <Card>
+        <button type="button" className="button button-primary button-huge" data-testid="export-download" disabled={!ready || exporting} onClick={exportModel}>
+          Download the model (.zip)
+        </button>
+        {!ready && <p className="muted">{running ? 'Pause or finish training to download the model.' : 'Train a model first (step 3).'}</p>}
+        {exporting && <ProgressBar fraction={null} label="Packing the model" />}
+        {exported && (
+          <p className="success" data-testid="export-done">
+            Downloaded {exported.fileName} ({formatBytes(exported.bytes)}).
+          </p>
+        )}
+      </Card>
+      <div className="grid-2">
+        <Card title="What is inside">
+          <ul className="contents">
+            {CONTENTS.map(([name, what]) => (
+              <li key={name}>
+                <code>{name}</code> {what}
+              </li>
+            ))}
+          </ul>
+        </Card>
+        <Card title="Use it">
+          <p>Unzip it into a folder, then in Python:</p>
+          <pre>{`from transformers import pipeline
+classify = pipeline("text-classification", model="my-model")
+classify("What a lovely afternoon!")`}</pre>
+          <p>or in JavaScript:</p>
+          <pre>{`import { pipeline } from '@huggingface/transformers';
+const classify = await pipeline('text-classification', '/models/my-model');`}</pre>
+        </Card>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,19 @@
+import { useStudio } from '../../store/useStudio.ts';
+
+/** The one place errors appear: specific, in plain words, until dismissed or fixed. */
+export function ErrorBanner() {
+  const error = useStudio((s) => s.ui.error);
+  const dismiss = useStudio((s) => s.dismissError);
+  if (!error) return null;
+  return (
+    <div className="banner banner-error" role="alert">
+      <span className="banner-icon" aria-hidden>
+        ⚠
+      </span>
+      <p data-testid="error-message">{error.message}</p>
+      <button type="button" className="button" onClick={dismiss} aria-label="Dismiss the error">
+        Dismiss
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import type { EvalRecord } from '../../../workers/protocol.ts';
+import { epochRows, smoothLoss, thin } from './chart-data.ts';
+
+const steps = [1, 0.5, 1, 0.5].map((loss, i) => ({ step: i + 1, epoch: (i + 1) / 4, loss, learningRate: 1e-4, gradNorm: 1 }));
+
+describe('smoothLoss', () => {
+  it('leaves the loss as it is at smoothing 0', () => {
+    expect(smoothLoss(steps, 0).map((p) => p.smoothed)).toEqual([1, 0.5, 1, 0.5]);
+  });
+
+  it('starts at the first loss (debiased) and evens out the zigzag', () => {
+    const smoothed = smoothLoss(steps, 0.6).map((p) => p.smoothed);
+    expect(smoothed[0]).toBeCloseTo(1);
+    // Debiased EMA: (0.4·1·0.6 + 0.4·0.5) / (1 − 0.36) at step 2.
+    expect(smoothed[1]).toBeCloseTo((0.24 + 0.2) / 0.64);
+    expect(Math.max(...smoothed.slice(1)) - Math.min(...smoothed.slice(1))).toBeLessThan(0.5);
+  });
+
+  it('thins long runs to a drawable number of points, keeping the newest', () => {
+    const long = Array.from({ length: 1001 }, (_, i) => ({ step: i + 1, epoch: 1, loss: 1, learningRate: 1, gradNorm: 1 }));
+    const points = smoothLoss(long, 0.5, 100);
+    expect(points.length).toBeLessThanOrEqual(102);
+    expect(points.at(-1)!.step).toBe(1001);
+    expect(thin([1, 2, 3], 5)).toEqual([1, 2, 3]);
+  });
+});
+
+describe('epochRows', () => {
+  it('gives one row per evaluation with its scores', () => {
+    const record: EvalRecord = { step: 10, epoch: 0.99999, trainLoss: null, metrics: { loss: 0.3, accuracy: 0.8, macroF1: 0.75, examples: 5, perClass: [], confusion: [] } };
+    expect(epochRows([record])).toEqual([{ epoch: 1, step: 10, trainLoss: null, validationLoss: 0.3, accuracy: 0.8, macroF1: 0.75 }]);
+  });
+});
