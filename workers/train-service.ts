@@ -19,6 +19,7 @@ import type { ChosenBackend } from './backend.ts';
 import { exportBundle } from './export-bundle.ts';
 import type { LoadedModel } from './model-loader.ts';
 import { unpackRows } from './packed-rows.ts';
+import { yieldingBackend } from './yielding-backend.ts';
 import type {
   BackendChoice,
   BackendInfo,
@@ -172,7 +173,7 @@ export class TrainService {
     this.backendChoice = choice;
     let chosen = await this.deps.chooseBackend(choice);
     const create = (c: ChosenBackend) =>
-      Trainer.create({ backend: c.backend, checkpoint: run.checkpoint, train: run.rows.train, validation: run.rows.validation, onEvent: (e) => this.onTrainerEvent(e) });
+      Trainer.create({ backend: yieldingBackend(c.backend), checkpoint: run.checkpoint, train: run.rows.train, validation: run.rows.validation, onEvent: (e) => this.onTrainerEvent(e) });
     let trainer: Trainer;
     try {
       trainer = await create(chosen);
