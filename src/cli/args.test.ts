@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { defaultSettings } from '../engine/settings.ts';
+import { parseCommand, parseConfigOverrides, UsageError } from './args.ts';
+
+describe('finetune-studio arguments', () => {
+  it('reads every train option with Trainer-tutorial defaults', () => {
+    const cmd = parseCommand(['train', '--model', 'm', '--data', 'd.csv', '--out', 'o', '--epochs', '2', '--lr', '1e-4', '--batch-size', '32', '--config', 'hidden_dropout_prob=0', '--config', 'hidden_act=gelu']);
+    expect(cmd).toMatchObject({
+      command: 'train',
+      model: 'm',
+      data: 'd.csv',
+      out: 'o',
+      validation: null,
+      validationSplit: 0.1,
+      textColumn: 'text',
+      textPairColumn: null,
+      labelColumn: 'label',
+      backend: 'cpu',
+      configOverrides: { hidden_dropout_prob: 0, hidden_act: 'gelu' },
+      settings: { ...defaultSettings, epochs: 2, learningRate: 1e-4, batchSize: 32 },
+    });
+  });
+
+  it('uses a validation file instead of a split, never both', () => {
+    expect(parseCommand(['train', '--model', 'm', '--data', 'd', '--out', 'o', '--validation', 'v.csv'])).toMatchObject({ validation: 'v.csv', validationSplit: 0 });
+    expect(() => parseCommand(['train', '--model', 'm', '--data', 'd', '--out', 'o', '--validation', 'v', '--validation-split', '0.2'])).toThrow(/either --validation or --validation-split/);
+  });
+
+  it('explains bad values and unknown options', () => {
+    expect(() => parseCommand(['train', '--model', 'm', '--data', 'd', '--out', 'o', '--epochs', 'two'])).toThrow('--epochs expects a whole number, got "two"');
+    expect(() => parseCommand(['train', '--model', 'm', '--data', 'd', '--out', 'o', '--lr', '2'])).toThrow('learning rate must be in (0, 1), got 2');
+    expect(() => parseCommand(['train', '--data', 'd', '--out', 'o'])).toThrow('--model is required');
+    expect(() => parseCommand(['train', '--model', 'm', '--data', 'd', '--out', 'o', '--bogus'])).toThrow(UsageError);
+    expect(() => parseCommand(['fit'])).toThrow('unknown command "fit". Commands: train, predict, eval');
+    expect(() => parseCommand(['predict', '--model', 'm', '--data', 'd', '--backend', 'gpu'])).toThrow('--backend must be cpu or wasm, got "gpu"');
+  });
+
+  it('parses predict and eval', () => {
+    expect(parseCommand(['predict', '--model', 'm', '--data', 'd.jsonl', '--out', 'p.jsonl'])).toMatchObject({ command: 'predict', out: 'p.jsonl', batchSize: 64 });
+    expect(parseCommand(['eval', '--model', 'm', '--data', 'd.csv', '--label-column', 'y'])).toMatchObject({ command: 'eval', labelColumn: 'y' });
+    expect(parseCommand([])).toEqual({ command: 'help' });
+  });
+
+  it('turns key=value overrides into JSON values where they parse', () => {
+    expect(parseConfigOverrides(['a=0.1', 'b=true', 'c=null', 'd=gelu', 'e={"x":1}'])).toEqual({ a: 0.1, b: true, c: null, d: 'gelu', e: { x: 1 } });
+    expect(() => parseConfigOverrides(['novalue'])).toThrow('--config expects key=value, got "novalue"');
+  });
+});

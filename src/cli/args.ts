@@ -1,0 +1,234 @@
+/** Command-line parsing for `finetune-studio`, kept apart from I/O so every rule is unit-tested. */
+import { parseArgs } from 'node:util';
+import { defaultSettings, type TrainingSettings, validateSettings } from '../engine/settings.ts';
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export type BackendChoice = 'cpu' | 'wasm';
+
+export interface ColumnFlags {
+  readonly textColumn: string;
+  readonly textPairColumn: string | null;
+  readonly labelColumn: string;
+}
+
+export interface TrainCommand extends ColumnFlags {
+  readonly command: 'train';
+  readonly model: string;
+  readonly data: string;
+  readonly validation: string | null;
+  readonly validationSplit: number;
+  readonly settings: TrainingSettings;
+  readonly configOverrides: Record<string, unknown>;
+  readonly out: string;
+  readonly backend: BackendChoice;
+  readonly resume: string | null;
+}
+
+export interface PredictCommand extends ColumnFlags {
+  readonly command: 'predict';
+  readonly model: string;
+  readonly data: string;
+  readonly out: string | null;
+  readonly backend: BackendChoice;
+  readonly batchSize: number;
+}
+
+export interface EvalCommand extends ColumnFlags {
+  readonly command: 'eval';
+  readonly model: string;
+  readonly data: string;
+  readonly backend: BackendChoice;
+  readonly batchSize: number;
+}
+
+export type Command = TrainCommand | PredictCommand | EvalCommand | { readonly command: 'help' };
+
+export const usage = `Usage: finetune-studio <command> [options]
+
+Commands:
+  train    Fine-tune a Hugging Face model for text classification
+  predict  Classify the rows of a file with a fine-tuned model (one JSON line per row)
+  eval     Print accuracy, macro-F1, per-class metrics and the confusion matrix as JSON
+
+train options:
+  --model <folder | hub id>   local Hugging Face folder or Hub id (HF_ENDPOINT picks the Hub host)
+  --data <file>               .csv, .tsv, .json or .jsonl training data
+  --validation <file>         separate validation file (otherwise --validation-split)
+  --validation-split <f>      share of the data held out, stratified and seeded (default 0.1)
+  --text-column <name>        default: text
+  --text-pair-column <name>   second text for pair tasks (optional)
+  --label-column <name>       default: label
+  --epochs <n>                default: ${defaultSettings.epochs}
+  --batch-size <n>            default: ${defaultSettings.batchSize}
+  --lr <x>                    default: ${defaultSettings.learningRate}
+  --weight-decay <x>          default: ${defaultSettings.weightDecay}
+  --warmup-ratio <x>          default: ${defaultSettings.warmupRatio}
+  --max-grad-norm <x>         default: ${defaultSettings.maxGradNorm} (0 disables clipping)
+  --grad-accum <n>            default: ${defaultSettings.gradAccumulation}
+  --max-length <n>            default: ${defaultSettings.maxLength}
+  --max-steps <n>             stop after n optimizer updates
+  --eval-steps <n>            also evaluate every n updates
+  --seed <n>                  default: ${defaultSettings.seed}
+  --config key=value          override a config.json entry, as from_pretrained(..., key=value) (repeatable)
+  --backend cpu|wasm          onnxruntime-node CPU (default) or onnxruntime-web WASM
+  --resume <checkpoint>       continue a run from its training_checkpoint.safetensors (same --model and data)
+  --out <dir>                 where to write the fine-tuned Hugging Face folder
+
+predict / eval options:
+  --model <dir> --data <file> [--text-column …] [--text-pair-column …] [--label-column …] [--batch-size n]
+  predict: [--out preds.jsonl] (default: standard output)
+`;
+
+function numberFlag(name: string, raw: string | undefined, fallback: number, integer = false): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
+    throw new UsageError(`--${name} expects ${integer ? 'a whole number' : 'a number'}, got "${raw}"`);
+  }
+  return value;
+}
+
+/** key=value → JSON value when it parses (numbers, booleans, null), else the string. */
+export function parseConfigOverrides(entries: readonly string[]): Record<string, unknown> {
+  const overrides: Record<string, unknown> = {};
+  for (const entry of entries) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--config expects key=value, got "${entry}"`);
+    const raw = entry.slice(eq + 1);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      // Not JSON: a plain string such as hidden_act=gelu.
+    }
+    overrides[entry.slice(0, eq)] = value;
+  }
+  return overrides;
+}
+
+const commonOptions = {
+  model: { type: 'string' },
+  data: { type: 'string' },
+  out: { type: 'string' },
+  'text-column': { type: 'string' },
+  'text-pair-column': { type: 'string' },
+  'label-column': { type: 'string' },
+  'batch-size': { type: 'string' },
+  backend: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const trainOptions = {
+  ...commonOptions,
+  validation: { type: 'string' },
+  'validation-split': { type: 'string' },
+  epochs: { type: 'string' },
+  lr: { type: 'string' },
+  'weight-decay': { type: 'string' },
+  'warmup-ratio': { type: 'string' },
+  'max-grad-norm': { type: 'string' },
+  'grad-accum': { type: 'string' },
+  'max-length': { type: 'string' },
+  'max-steps': { type: 'string' },
+  'eval-steps': { type: 'string' },
+  seed: { type: 'string' },
+  config: { type: 'string', multiple: true },
+  resume: { type: 'string' },
+} as const;
+
+function required(values: Record<string, unknown>, name: string): string {
+  const v = values[name];
+  if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} is required`);
+  return v;
+}
+
+function backendOf(raw: string | undefined): BackendChoice {
+  if (raw === undefined || raw === 'cpu' || raw === 'wasm') return raw ?? 'cpu';
+  throw new UsageError(`--backend must be cpu or wasm, got "${raw}"`);
+}
+
+function columnsOf(values: Record<string, string | boolean | string[] | undefined>): ColumnFlags {
+  return {
+    textColumn: (values['text-column'] as string | undefined) ?? 'text',
+    textPairColumn: (values['text-pair-column'] as string | undefined) ?? null,
+    labelColumn: (values['label-column'] as string | undefined) ?? 'label',
+  };
+}
+
+export function parseCommand(argv: readonly string[]): Command {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') return { command: 'help' };
+  const parse = <T extends typeof commonOptions>(options: T) => {
+    try {
+      return parseArgs({ args: [...rest], options, allowPositionals: false, strict: true }).values as Record<string, string | boolean | string[] | undefined>;
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  };
+  switch (command) {
+    case 'train': {
+      const v = parse(trainOptions);
+      if (v.help) return { command: 'help' };
+      const str = (name: string) => v[name] as string | undefined;
+      const settings: TrainingSettings = {
+        ...defaultSettings,
+        epochs: numberFlag('epochs', str('epochs'), defaultSettings.epochs, true),
+        batchSize: numberFlag('batch-size', str('batch-size'), defaultSettings.batchSize, true),
+        learningRate: numberFlag('lr', str('lr'), defaultSettings.learningRate),
+        weightDecay: numberFlag('weight-decay', str('weight-decay'), defaultSettings.weightDecay),
+        warmupRatio: numberFlag('warmup-ratio', str('warmup-ratio'), defaultSettings.warmupRatio),
+        maxGradNorm: numberFlag('max-grad-norm', str('max-grad-norm'), defaultSettings.maxGradNorm),
+        gradAccumulation: numberFlag('grad-accum', str('grad-accum'), defaultSettings.gradAccumulation, true),
+        maxLength: numberFlag('max-length', str('max-length'), defaultSettings.maxLength, true),
+        maxSteps: numberFlag('max-steps', str('max-steps'), defaultSettings.maxSteps, true),
+        evalSteps: numberFlag('eval-steps', str('eval-steps'), defaultSettings.evalSteps, true),
+        seed: numberFlag('seed', str('seed'), defaultSettings.seed, true),
+      };
+      try {
+        validateSettings(settings);
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+      const validation = str('validation') ?? null;
+      const validationSplit = numberFlag('validation-split', str('validation-split'), validation ? 0 : 0.1);
+      if (validation && str('validation-split') !== undefined) throw new UsageError('use either --validation or --validation-split, not both');
+      if (!(validationSplit >= 0 && validationSplit < 1)) throw new UsageError(`--validation-split must be in [0, 1), got ${validationSplit}`);
+      const resume = str('resume') ?? null;
+      return {
+        command: 'train',
+        model: required(v, 'model'),
+        data: required(v, 'data'),
+        validation,
+        validationSplit,
+        settings,
+        configOverrides: parseConfigOverrides((v.config as string[] | undefined) ?? []),
+        out: required(v, 'out'),
+        backend: backendOf(str('backend')),
+        resume,
+        ...columnsOf(v),
+      };
+    }
+    case 'predict':
+    case 'eval': {
+      const v = parse(commonOptions);
+      if (v.help) return { command: 'help' };
+      const base = {
+        model: required(v, 'model'),
+        data: required(v, 'data'),
+        backend: backendOf(v.backend as string | undefined),
+        batchSize: numberFlag('batch-size', v['batch-size'] as string | undefined, 64, true),
+        ...columnsOf(v),
+      };
+      if (command === 'eval') {
+        if (v.out !== undefined) throw new UsageError('eval prints its JSON to standard output; it has no --out');
+        return { command: 'eval', ...base };
+      }
+      return { command: 'predict', out: (v.out as string | undefined) ?? null, ...base };
+    }
+    default:
+      throw new UsageError(`unknown command "${command}". Commands: train, predict, eval`);
+  }
+}

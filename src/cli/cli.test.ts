@@ -1,0 +1,152 @@
+// The CLI as a user runs it: a separate process, real files, the exit code and the messages.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHubServer } from '../../e2e/support/hub-server.ts';
+import { startingPoint } from '../engine/pretrained.ts';
+import { Rng } from '../engine/random.ts';
+import { defaultSettings } from '../engine/settings.ts';
+import { readSafetensors, writeSafetensors } from '../engine/weights/safetensors.ts';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const bin = path.join(repo, 'bin/finetune-studio.mjs');
+const work = mkdtempSync(path.join(tmpdir(), 'cli-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [bin, ...args], { cwd: work, env: { ...process.env, ...env }, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const positive = ['great', 'lovely', 'superb', 'moving', 'funny', 'brilliant'];
+const negative = ['awful', 'boring', 'dull', 'clumsy', 'tedious', 'weak'];
+const filler = ['the', 'film', 'was', 'a', 'plot', 'and', 'acting', 'story'];
+
+/** A base BERT checkpoint (no classification head), WordPiece vocab.txt only, as classic repos ship. */
+function writeBaseModel(folder: string): void {
+  mkdirSync(folder, { recursive: true });
+  const vocab = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', ...positive, ...negative, ...filler, ',', '.'];
+  const configJson = { model_type: 'bert', vocab_size: vocab.length, hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 64, max_position_embeddings: 64, type_vocab_size: 2 };
+  const init = startingPoint({ name: 'base', configJson, weights: new Map() }, ['x', 'y'], defaultSettings).checkpoint;
+  const base = [...init.params].filter(([n]) => n.startsWith('bert.') && !n.startsWith('bert.pooler'));
+  // Saved from BertModel: names without the `bert.` prefix, as many Hub checkpoints are.
+  writeFileSync(path.join(folder, 'model.safetensors'), writeSafetensors(base.map(([n, data]) => [n.slice('bert.'.length), { shape: [...init.paramShapes.get(n)!], data }]), { format: 'pt' }));
+  writeFileSync(path.join(folder, 'config.json'), JSON.stringify({ ...configJson, architectures: ['BertModel'] }));
+  writeFileSync(path.join(folder, 'vocab.txt'), `${vocab.join('\n')}\n`);
+}
+
+function review(rng: Rng, label: 'pos' | 'neg'): string {
+  const words = Array.from({ length: 3 + rng.nextInt(6) }, () => filler[rng.nextInt(filler.length)]!);
+  const cue = (label === 'pos' ? positive : negative)[rng.nextInt(6)]!;
+  words.splice(rng.nextInt(words.length), 0, cue);
+  return words.join(' ');
+}
+
+function writeCsv(file: string, rows: number, seed: number): void {
+  const rng = new Rng(seed);
+  const lines = ['text,label'];
+  for (let i = 0; i < rows; i++) {
+    const label = i % 2 === 0 ? 'pos' : 'neg';
+    lines.push(`"${review(rng, label)}",${label}`);
+  }
+  writeFileSync(file, `${lines.join('\n')}\n`);
+}
+
+beforeAll(() => {
+  writeBaseModel(path.join(work, 'base'));
+  writeCsv(path.join(work, 'train.csv'), 160, 1);
+  writeCsv(path.join(work, 'test.csv'), 40, 2);
+  writeFileSync(path.join(work, 'bad-row.csv'), 'text,label\n"fine film",pos\nbroken, row, here,neg\n');
+});
+
+describe('finetune-studio CLI', () => {
+  it('trains, then predicts and evaluates with the folder it wrote', async () => {
+    const train = await cli(['train', '--model', 'base', '--data', 'train.csv', '--validation', 'test.csv', '--epochs', '8', '--batch-size', '16', '--lr', '3e-3', '--max-length', '32', '--out', 'tuned']);
+    expect(train.stderr).toContain('newly initialized');
+    expect(train.stderr).toContain("'bert.pooler.dense.weight'");
+    expect(train.code, train.stderr).toBe(0);
+    expect(train.stderr).toMatch(/eval @ epoch 8\.00 \(step 80\).*accuracy/);
+    const files = readdirSync(path.join(work, 'tuned')).sort();
+    expect(files).toEqual(['config.json', 'model.safetensors', 'onnx', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json', 'trainer_state.json', 'training_checkpoint.safetensors', 'vocab.txt']);
+    const config = JSON.parse(readFileSync(path.join(work, 'tuned/config.json'), 'utf8')) as Record<string, unknown>;
+    expect(config).toMatchObject({ architectures: ['BertForSequenceClassification'], id2label: { 0: 'neg', 1: 'pos' }, label2id: { neg: 0, pos: 1 } });
+    const weights = readSafetensors(new Uint8Array(readFileSync(path.join(work, 'tuned/model.safetensors'))));
+    expect(weights.metadata).toEqual({ format: 'pt' });
+    expect(weights.tensors.get('classifier.weight')?.shape).toEqual([2, 32]);
+    const state = JSON.parse(readFileSync(path.join(work, 'tuned/trainer_state.json'), 'utf8')) as { global_step: number; log_history: unknown[] };
+    expect(state.global_step).toBe(80);
+
+    const predict = await cli(['predict', '--model', 'tuned', '--data', 'test.csv', '--out', 'preds.jsonl']);
+    expect(predict.code, predict.stderr).toBe(0);
+    const preds = readFileSync(path.join(work, 'preds.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { label: string; score: number; logits: number[] });
+    expect(preds).toHaveLength(40);
+    expect(preds[0]!.logits).toHaveLength(2);
+    const correct = preds.filter((p, i) => p.label === (i % 2 === 0 ? 'pos' : 'neg')).length;
+    expect(correct / 40).toBeGreaterThanOrEqual(0.9);
+
+    const evaluation = await cli(['eval', '--model', 'tuned', '--data', 'test.csv']);
+    expect(evaluation.code, evaluation.stderr).toBe(0);
+    const metrics = JSON.parse(evaluation.stdout) as { accuracy: number; macroF1: number; confusion: number[][]; perClass: unknown[] };
+    expect(metrics.accuracy).toBeCloseTo(correct / 40, 10);
+    expect(metrics.confusion.flat().reduce((a, b) => a + b, 0)).toBe(40);
+    expect(metrics.perClass).toHaveLength(2);
+  });
+
+  it('downloads the model from a Hub endpoint', async () => {
+    const hub = await startHubServer({ repos: { 'studio/tiny-bert': path.join(work, 'base') } });
+    try {
+      const run = await cli(['train', '--model', 'studio/tiny-bert', '--data', 'train.csv', '--max-steps', '2', '--out', 'from-hub'], { HF_ENDPOINT: hub.url });
+      expect(run.code, run.stderr).toBe(0);
+      expect(hub.requests.some((r) => r.includes('/studio/tiny-bert/resolve/main/config.json'))).toBe(true);
+      expect(existsSync(path.join(work, 'from-hub/model.safetensors'))).toBe(true);
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it('names the columns that exist when one is missing, and writes nothing', async () => {
+    const run = await cli(['train', '--model', 'base', '--data', 'train.csv', '--label-column', 'sentiment', '--out', 'never']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/sentiment/);
+    expect(run.stderr).toMatch(/text, label|"text", "label"|text.*label/);
+    expect(existsSync(path.join(work, 'never'))).toBe(false);
+  });
+
+  it('names the line of a malformed row', async () => {
+    const run = await cli(['train', '--model', 'base', '--data', 'bad-row.csv', '--out', 'never']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('bad-row.csv, line 3');
+  });
+
+  it('lists the supported architectures for an unsupported one', async () => {
+    const gpt = path.join(work, 'gpt');
+    mkdirSync(gpt, { recursive: true });
+    writeFileSync(path.join(gpt, 'config.json'), JSON.stringify({ model_type: 'gpt2' }));
+    writeFileSync(path.join(gpt, 'model.safetensors'), writeSafetensors([], { format: 'pt' }));
+    writeFileSync(path.join(gpt, 'vocab.txt'), '[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n');
+    const run = await cli(['train', '--model', 'gpt', '--data', 'train.csv', '--out', 'never']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/gpt2/);
+    expect(run.stderr).toMatch(/bert.*roberta.*distilbert|distilbert.*bert/);
+    expect(existsSync(path.join(work, 'never'))).toBe(false);
+  });
+
+  it('refuses to overwrite an existing output folder', async () => {
+    mkdirSync(path.join(work, 'taken'), { recursive: true });
+    const run = await cli(['train', '--model', 'base', '--data', 'train.csv', '--out', 'taken']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('already exists');
+  });
+
+  it('prints usage for a bad option with exit code 2', async () => {
+    const run = await cli(['train', '--epochz', '3']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('Usage: finetune-studio');
+  });
+});

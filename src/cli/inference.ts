@@ -1,0 +1,97 @@
+/** `finetune-studio predict` and `eval`: a fine-tuned folder applied to a file of rows. */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { DatasetError } from '../data/dataset-error.ts';
+import { parseTable } from '../data/parse.ts';
+import { classificationMetrics, softmax, argmax } from '../engine/metrics.ts';
+import { parseModelConfig, type EncoderConfig } from '../engine/models/config.ts';
+import { classifierParamSpecs } from '../engine/models/params.ts';
+import { Predictor } from '../engine/predictor.ts';
+import { decodeModelFiles } from '../hub/model-contents.ts';
+import { completeTokenizerFiles } from '../tokenize/tokenizer-files.ts';
+import { createTokenizer, type TextTokenizer } from '../tokenize/tokenizer.ts';
+import type { EvalCommand, PredictCommand } from './args.ts';
+import { backendFor } from './backend.ts';
+import { columnMapping, readExamples } from './dataset-files.ts';
+import { loadModelFiles } from './model-source.ts';
+
+interface FineTuned {
+  readonly config: EncoderConfig;
+  readonly labels: string[];
+  readonly tokenizer: TextTokenizer;
+  readonly params: Map<string, Float32Array>;
+  readonly shapes: Map<string, readonly number[]>;
+  readonly maxLength: number;
+}
+
+/** The labels in id order from config.json's id2label, which every fine-tuned folder has. */
+export function labelsFromConfig(source: string, configJson: Record<string, unknown>): string[] {
+  const id2label = configJson.id2label as Record<string, string> | undefined;
+  if (!id2label || typeof id2label !== 'object') throw new Error(`${source}/config.json has no id2label: is this a fine-tuned classification model?`);
+  const labels = Object.keys(id2label).map(Number).sort((a, b) => a - b);
+  if (labels.some((id, i) => id !== i)) throw new Error(`${source}/config.json id2label ids are not 0…${labels.length - 1}`);
+  return labels.map((id) => String(id2label[String(id)]));
+}
+
+async function loadFineTuned(spec: string): Promise<FineTuned> {
+  const files = await loadModelFiles(spec, () => undefined);
+  const contents = decodeModelFiles(spec, files.files);
+  const labels = labelsFromConfig(spec, contents.configJson);
+  const config = parseModelConfig(contents.configJson);
+  const params = new Map<string, Float32Array>();
+  const shapes = new Map<string, readonly number[]>();
+  for (const p of classifierParamSpecs(config, labels.length)) {
+    const t = contents.weights.get(p.name);
+    if (!t) throw new Error(`${spec}/model.safetensors has no ${p.name}: it is not a ${labels.length}-label classifier saved by this studio or transformers`);
+    if (t.shape.join() !== p.shape.join()) throw new Error(`${spec}/model.safetensors: ${p.name} has shape [${t.shape}] but the config implies [${p.shape}]`);
+    params.set(p.name, t.data);
+    shapes.set(p.name, p.shape);
+  }
+  const tokenizer = await createTokenizer(completeTokenizerFiles(contents.tokenizer, contents.configJson));
+  const maxLength = Math.min(tokenizer.maxLength, config.maxPositions - (config.positionKind === 'roberta' ? config.padTokenId + 1 : 0));
+  return { config, labels, tokenizer, params, shapes, maxLength };
+}
+
+async function logitsFor(model: FineTuned, rows: { text: string; textPair?: string }[], cmd: PredictCommand | EvalCommand): Promise<Float32Array> {
+  const backend = await backendFor(cmd.backend);
+  const predictor = await Predictor.create(backend, model.config, model.labels.length);
+  try {
+    const tokenized = rows.map((r) => ({ ...model.tokenizer.encode(r.text, r.textPair, model.maxLength), label: 0 }));
+    return await predictor.logits(tokenized, predictor.upload(model.params, model.shapes), { maxLength: model.maxLength, batchSize: cmd.batchSize });
+  } finally {
+    await predictor.release();
+  }
+}
+
+export async function runPredict(cmd: PredictCommand, write: (line: string) => void): Promise<void> {
+  const model = await loadFineTuned(cmd.model);
+  const table = parseTable(path.basename(cmd.data), readFileSync(cmd.data, 'utf8'));
+  const mapping = columnMapping(cmd);
+  for (const column of [mapping.text, ...(mapping.textPair ? [mapping.textPair] : [])]) {
+    if (!table.columns.includes(column)) {
+      throw new DatasetError({ file: table.fileName, column }, `has no column "${column}". Its columns are: ${table.columns.join(', ')}. Choose one with --text-column.`);
+    }
+  }
+  const rows = table.rows.map((r) => ({ text: r[mapping.text] ?? '', ...(mapping.textPair ? { textPair: r[mapping.textPair] ?? '' } : {}) }));
+  const logits = await logitsFor(model, rows, cmd);
+  const k = model.labels.length;
+  const lines = rows.map((_, i) => {
+    const row = Array.from(logits.subarray(i * k, (i + 1) * k));
+    const best = argmax(row);
+    return JSON.stringify({ label: model.labels[best], score: softmax(row)[best], logits: row });
+  });
+  if (cmd.out) writeFileSync(cmd.out, lines.map((l) => `${l}\n`).join(''));
+  else lines.forEach(write);
+}
+
+export async function runEval(cmd: EvalCommand, write: (line: string) => void): Promise<void> {
+  const model = await loadFineTuned(cmd.model);
+  const examples = readExamples(cmd.data, cmd);
+  const unknown = examples.findIndex((e) => !model.labels.includes(e.label));
+  if (unknown >= 0) {
+    throw new Error(`${cmd.data}, row ${unknown + 1}: label "${examples[unknown]!.label}" is not one the model knows (${model.labels.join(', ')})`);
+  }
+  const logits = await logitsFor(model, examples, cmd);
+  const metrics = classificationMetrics(logits, examples.map((e) => model.labels.indexOf(e.label)), model.labels);
+  write(JSON.stringify(metrics));
+}

@@ -1,0 +1,108 @@
+/** `finetune-studio train`: data and model in, a fine-tuned Hugging Face folder out. */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { buildLabelSet, labelCounts, labelWarnings } from '../data/labels.ts';
+import { stratifiedSplit } from '../data/split.ts';
+import { compileInferenceModel } from '../engine/artifacts.ts';
+import { parseCheckpoint, serializeCheckpoint, type TrainingCheckpoint } from '../engine/checkpoint.ts';
+import { parseModelConfig } from '../engine/models/config.ts';
+import { startingPoint } from '../engine/pretrained.ts';
+import { Trainer } from '../engine/trainer.ts';
+import { huggingFaceFolder } from '../export/hf-folder.ts';
+import { decodeModelFiles } from '../hub/model-contents.ts';
+import { completeTokenizerFiles } from '../tokenize/tokenizer-files.ts';
+import { createTokenizer } from '../tokenize/tokenizer.ts';
+import { tokenizeExamples } from '../tokenize/tokenize-examples.ts';
+import type { TrainCommand } from './args.ts';
+import { backendFor } from './backend.ts';
+import { readExamples } from './dataset-files.ts';
+import { loadModelFiles } from './model-source.ts';
+import { ProgressReporter } from './progress.ts';
+
+export const CHECKPOINT_FILE = 'training_checkpoint.safetensors';
+
+/** Writes every file to a sibling temp folder, then renames it into place: --out is never half-written. */
+export function writeFolderAtomically(out: string, files: ReadonlyMap<string, Uint8Array>): void {
+  if (existsSync(out)) throw new Error(`--out ${out} already exists; choose a new folder so nothing is overwritten`);
+  const staging = `${out}.partial-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  try {
+    for (const [name, bytes] of files) {
+      const target = path.join(staging, name);
+      mkdirSync(path.dirname(target), { recursive: true });
+      writeFileSync(target, bytes);
+    }
+    renameSync(staging, out);
+  } catch (e) {
+    rmSync(staging, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+export async function runTrain(cmd: TrainCommand, log: (line: string) => void): Promise<void> {
+  if (existsSync(cmd.out)) throw new Error(`--out ${cmd.out} already exists; choose a new folder so nothing is overwritten`);
+  const data = readExamples(cmd.data, cmd);
+  const { train, validation } = cmd.validation
+    ? { train: data, validation: readExamples(cmd.validation, cmd) }
+    : stratifiedSplit(data, (e) => e.label, cmd.validationSplit, cmd.settings.seed);
+  const labels = buildLabelSet([...train, ...validation].map((e) => e.label));
+  log(`data: ${train.length} training rows, ${validation.length} validation rows, labels ${labels.join(', ')}`);
+  for (const warning of labelWarnings(labelCounts(train))) log(`warning: ${warning}`);
+
+  const modelFiles = await loadModelFiles(cmd.model, log);
+  const contents = decodeModelFiles(cmd.model, modelFiles.files);
+  let checkpoint: TrainingCheckpoint;
+  if (cmd.resume) {
+    checkpoint = parseCheckpoint(new Uint8Array(readFileSync(cmd.resume)), cmd.resume);
+    if (checkpoint.labels.join('\n') !== labels.join('\n')) {
+      throw new Error(`the checkpoint was trained on labels [${checkpoint.labels.join(', ')}] but the data has [${labels.join(', ')}]`);
+    }
+    log(`resuming at step ${checkpoint.progress.step} (epoch ${checkpoint.progress.epoch + 1})`);
+  } else {
+    const start = startingPoint({ name: cmd.model, configJson: contents.configJson, weights: contents.weights }, labels, cmd.settings, cmd.configOverrides);
+    log(start.message);
+    checkpoint = start.checkpoint;
+  }
+  const config = parseModelConfig(checkpoint.modelConfig);
+  const tokenizerFiles = completeTokenizerFiles(contents.tokenizer, contents.configJson);
+  const tokenizer = await createTokenizer(tokenizerFiles);
+  const maxLength = Math.min(checkpoint.settings.maxLength, config.maxPositions - (config.positionKind === 'roberta' ? config.padTokenId + 1 : 0));
+  const tokenized = {
+    train: tokenizeExamples(tokenizer, train, labels, maxLength),
+    validation: tokenizeExamples(tokenizer, validation, labels, maxLength),
+  };
+  if (tokenized.train.truncated > 0) log(`note: ${tokenized.train.truncated} training rows were longer than ${maxLength} tokens and were truncated`);
+
+  const backend = await backendFor(cmd.backend);
+  const reporter = new ProgressReporter(process.stderr);
+  const trainer = await Trainer.create({
+    backend,
+    checkpoint: { ...checkpoint, settings: { ...checkpoint.settings, maxLength } },
+    train: tokenized.train.rows,
+    validation: tokenized.validation.rows,
+    onEvent: (e) => reporter.handle(e),
+  });
+  log(`training on ${backend.description ?? backend.name}: ${trainer.totalSteps} updates`);
+  const interrupted = new AbortController();
+  const onSignal = () => interrupted.abort();
+  process.once('SIGINT', onSignal);
+  let outcome;
+  try {
+    outcome = await trainer.train(interrupted.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
+  const final = await trainer.snapshot();
+  await trainer.release();
+
+  const files = huggingFaceFolder(final, tokenizerFiles);
+  files.set('onnx/model.onnx', compileInferenceModel(config, labels.length, final.params));
+  files.set(CHECKPOINT_FILE, serializeCheckpoint(final));
+  writeFolderAtomically(cmd.out, files);
+  if (outcome === 'paused') {
+    log(`interrupted at step ${final.progress.step}: wrote ${cmd.out}; continue with --resume ${path.join(cmd.out, CHECKPOINT_FILE)} --out <new folder>`);
+  } else {
+    const last = final.history.evals.at(-1);
+    log(`done: wrote ${cmd.out}${last ? ` (validation accuracy ${(last.metrics.accuracy * 100).toFixed(2)}%, macro-F1 ${last.metrics.macroF1.toFixed(4)})` : ''}`);
+  }
+}
