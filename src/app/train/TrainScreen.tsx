@@ -20,7 +20,6 @@ const statusText: Record<TrainingStatus, string> = {
 };
 
 export function TrainScreen() {
-  const hasRun = useStudio((s) => s.training.steps.length > 0 || s.training.status !== 'idle');
   const finished = useStudio((s) => ['finished', 'stopped', 'paused'].includes(s.training.status) && s.training.steps.length > 0);
   const goTo = useStudio((s) => s.goTo);
   return (
@@ -33,12 +32,8 @@ export function TrainScreen() {
         <SettingsPanel />
         <div className="stack">
           <Controls />
-          {hasRun && (
-            <>
-              <LossChart />
-              <EpochMetrics />
-            </>
-          )}
+          <LossChart />
+          <EpochMetrics />
         </div>
       </div>
       {finished && <NextButton onClick={() => goTo('evaluate')}>Next: see how good it is</NextButton>}
@@ -86,7 +81,7 @@ function Controls() {
           Stop
         </button>
         <span className={`status status-${status}`} data-testid="train-status" data-status={status}>
-          {statusText[status]}
+          {status === 'idle' && blocker ? 'Not ready yet' : statusText[status]}
         </span>
       </div>
       {blocker && !busy && !canResume && <p className="muted">{blocker}</p>}

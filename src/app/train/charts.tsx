@@ -5,34 +5,52 @@ import { useStudio } from '../../store/useStudio.ts';
 import { formatNumber, formatPercent } from '../format.ts';
 import { chartColors, chartText } from '../shell/chart-style.ts';
 import { Card } from '../shell/ui.tsx';
+import { useThrottled } from '../shell/useThrottled.ts';
 import { epochRows, smoothLoss } from './chart-data.ts';
 
-/** Training loss per step, raw and smoothed: the curve that shows the model learning. */
+/** How often the live loss curve redraws while steps stream in. */
+const CHART_REFRESH_MS = 1000;
+
+// recharts re-registers an axis or a series whenever one of its props is a new object, which
+// costs an extra render per update: props that never change are made once, here.
+const margin = { left: 8, right: 24, top: 8, bottom: 8 };
+const lossDomain = [0, 'auto'] as const;
+const emptyDomain = [0, 1] as const;
+const shareDomain = [0, 1] as const;
+const stepLabel = { value: 'step', position: 'insideBottomRight', offset: -4, ...chartText } as const;
+const lossTick = (v: number) => formatNumber(v, 2);
+const shareTick = (v: number) => formatPercent(v, 0);
+const lossTooltip = (v: unknown) => (typeof v === 'number' ? formatNumber(v, 4) : String(v));
+const shareTooltip = (v: unknown) => (typeof v === 'number' ? formatPercent(v) : String(v));
+
+/**
+ * Training loss per step, raw and smoothed: the curve that shows the model learning. The axes
+ * are there before the first step (so the chart's first drawing does not land mid-training)
+ * and span the whole run, so the curve fills in from left to right.
+ */
 export function LossChart() {
-  const { steps, smoothing, setSmoothing } = useStudio(useShallow((s) => ({ steps: s.training.steps, smoothing: s.training.smoothing, setSmoothing: s.setSmoothing })));
+  const { latest, smoothing, setSmoothing, totalSteps } = useStudio(
+    useShallow((s) => ({ latest: s.training.steps, smoothing: s.training.smoothing, setSmoothing: s.setSmoothing, totalSteps: s.training.totalSteps })),
+  );
+  const steps = useThrottled(latest, CHART_REFRESH_MS);
   const data = useMemo(() => smoothLoss(steps, smoothing), [steps, smoothing]);
-  if (data.length === 0) {
-    // An empty numeric axis has no domain; recharts would try to tick it anyway.
-    return (
-      <Card title="Training loss (lower is better)" testId="loss-chart">
-        <p className="muted chart-placeholder">The loss of every step appears here as soon as the first batches are done.</p>
-      </Card>
-    );
-  }
+  const lastStep = data.at(-1)?.step ?? 1;
+  const stepDomain = useMemo(() => [0, Math.max(totalSteps ?? 1, lastStep)] as const, [totalSteps, lastStep]);
   return (
     <Card title="Training loss (lower is better)" testId="loss-chart">
-      <div className="chart" data-points={data.length}>
+      <div className="chart chart-frame" data-points={data.length}>
         <ResponsiveContainer width="100%" height={300}>
-          <LineChart data={data} margin={{ left: 8, right: 24, top: 8, bottom: 8 }}>
+          <LineChart data={data} margin={margin}>
             <CartesianGrid strokeDasharray="3 3" />
-            <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} tick={chartText} label={{ value: 'step', position: 'insideBottomRight', offset: -4, ...chartText }} />
-            <YAxis tick={chartText} domain={[0, 'auto']} tickFormatter={(v: number) => formatNumber(v, 2)} width={56} />
-            <Tooltip formatter={(v) => (typeof v === 'number' ? formatNumber(v, 4) : String(v))} />
+            <XAxis dataKey="step" type="number" domain={stepDomain} allowDecimals={false} tick={chartText} label={stepLabel} />
+            <YAxis tick={chartText} domain={data.length > 0 ? lossDomain : emptyDomain} tickFormatter={lossTick} width={56} />
+            <Tooltip formatter={lossTooltip} />
             <Legend wrapperStyle={chartText} />
             <Line dataKey="loss" name="loss per step" stroke={chartColors.faint} dot={false} strokeWidth={1.5} isAnimationActive={false} />
             <Line dataKey="smoothed" name="smoothed" stroke={chartColors.primary} dot={false} strokeWidth={3.5} isAnimationActive={false} />
           </LineChart>
         </ResponsiveContainer>
+        {data.length === 0 && <p className="chart-empty">The loss of every step appears here as soon as training starts.</p>}
       </div>
       <div className="field field-inline">
         <label htmlFor="smoothing">Smoothing {smoothing.toFixed(2)}</label>
@@ -45,67 +63,68 @@ export function LossChart() {
 /** After each epoch: training and validation loss, accuracy and macro-F1, as charts and as a table. */
 export function EpochMetrics() {
   const evals = useStudio((s) => s.training.evals);
+  const epochs = useStudio((s) => s.training.settings.epochs);
   const hasValidation = useStudio((s) => (s.dataset.summary?.validationCounts.reduce((a, b) => a + b, 0) ?? 1) > 0);
   const rows = useMemo(() => epochRows(evals), [evals]);
+  const lastEpoch = rows.at(-1)?.epoch ?? 0;
+  const epochDomain = useMemo(() => [0, Math.max(epochs, lastEpoch)] as const, [epochs, lastEpoch]);
   return (
     <Card title="After each epoch" testId="epoch-metrics">
+      <div className="grid-2 grid-tight">
+        <div className="chart">
+          <ResponsiveContainer width="100%" height={240}>
+            <LineChart data={rows} margin={margin}>
+              <CartesianGrid strokeDasharray="3 3" />
+              <XAxis dataKey="epoch" type="number" domain={epochDomain} allowDecimals={false} tick={chartText} />
+              <YAxis tick={chartText} domain={rows.length > 0 ? lossDomain : emptyDomain} tickFormatter={lossTick} width={56} />
+              <Tooltip formatter={lossTooltip} />
+              <Legend wrapperStyle={chartText} />
+              <Line dataKey="trainLoss" name="training loss" stroke={chartColors.primary} strokeWidth={3} connectNulls isAnimationActive={false} />
+              <Line dataKey="validationLoss" name="validation loss" stroke={chartColors.secondary} strokeWidth={3} isAnimationActive={false} />
+            </LineChart>
+          </ResponsiveContainer>
+        </div>
+        <div className="chart">
+          <ResponsiveContainer width="100%" height={240}>
+            <LineChart data={rows} margin={margin}>
+              <CartesianGrid strokeDasharray="3 3" />
+              <XAxis dataKey="epoch" type="number" domain={epochDomain} allowDecimals={false} tick={chartText} />
+              <YAxis tick={chartText} domain={shareDomain} tickFormatter={shareTick} width={56} />
+              <Tooltip formatter={shareTooltip} />
+              <Legend wrapperStyle={chartText} />
+              <Line dataKey="accuracy" name="accuracy" stroke={chartColors.tertiary} strokeWidth={3} isAnimationActive={false} />
+              <Line dataKey="macroF1" name="macro-F1" stroke={chartColors.primary} strokeWidth={3} strokeDasharray="6 4" isAnimationActive={false} />
+            </LineChart>
+          </ResponsiveContainer>
+        </div>
+      </div>
       {rows.length === 0 ? (
         <p className="muted">{hasValidation ? 'The validation rows are scored at the end of each epoch; the first scores appear then.' : 'There are no validation rows, so nothing can be scored.'}</p>
       ) : (
-        <>
-          <div className="grid-2 grid-tight">
-            <div className="chart">
-              <ResponsiveContainer width="100%" height={240}>
-                <LineChart data={rows} margin={{ left: 8, right: 24, top: 8, bottom: 8 }}>
-                  <CartesianGrid strokeDasharray="3 3" />
-                  <XAxis dataKey="epoch" type="number" domain={[0, 'dataMax']} allowDecimals tick={chartText} />
-                  <YAxis tick={chartText} domain={[0, 'auto']} tickFormatter={(v: number) => formatNumber(v, 2)} width={56} />
-                  <Tooltip formatter={(v) => (typeof v === 'number' ? formatNumber(v, 4) : String(v))} />
-                  <Legend wrapperStyle={chartText} />
-                  <Line dataKey="trainLoss" name="training loss" stroke={chartColors.primary} strokeWidth={3} connectNulls isAnimationActive={false} />
-                  <Line dataKey="validationLoss" name="validation loss" stroke={chartColors.secondary} strokeWidth={3} isAnimationActive={false} />
-                </LineChart>
-              </ResponsiveContainer>
-            </div>
-            <div className="chart">
-              <ResponsiveContainer width="100%" height={240}>
-                <LineChart data={rows} margin={{ left: 8, right: 24, top: 8, bottom: 8 }}>
-                  <CartesianGrid strokeDasharray="3 3" />
-                  <XAxis dataKey="epoch" type="number" domain={[0, 'dataMax']} allowDecimals tick={chartText} />
-                  <YAxis tick={chartText} domain={[0, 1]} tickFormatter={(v: number) => formatPercent(v, 0)} width={56} />
-                  <Tooltip formatter={(v) => (typeof v === 'number' ? formatPercent(v) : String(v))} />
-                  <Legend wrapperStyle={chartText} />
-                  <Line dataKey="accuracy" name="accuracy" stroke={chartColors.tertiary} strokeWidth={3} isAnimationActive={false} />
-                  <Line dataKey="macroF1" name="macro-F1" stroke={chartColors.primary} strokeWidth={3} strokeDasharray="6 4" isAnimationActive={false} />
-                </LineChart>
-              </ResponsiveContainer>
-            </div>
-          </div>
-          <table className="metrics-table">
-            <thead>
-              <tr>
-                <th>Epoch</th>
-                <th>Step</th>
-                <th>Training loss</th>
-                <th>Validation loss</th>
-                <th>Accuracy</th>
-                <th>Macro-F1</th>
+        <table className="metrics-table">
+          <thead>
+            <tr>
+              <th>Epoch</th>
+              <th>Step</th>
+              <th>Training loss</th>
+              <th>Validation loss</th>
+              <th>Accuracy</th>
+              <th>Macro-F1</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.step} data-testid="epoch-row">
+                <td>{r.epoch}</td>
+                <td>{r.step}</td>
+                <td>{formatNumber(r.trainLoss, 4)}</td>
+                <td>{formatNumber(r.validationLoss, 4)}</td>
+                <td>{formatPercent(r.accuracy)}</td>
+                <td>{formatNumber(r.macroF1, 3)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => (
-                <tr key={r.step} data-testid="epoch-row">
-                  <td>{r.epoch}</td>
-                  <td>{r.step}</td>
-                  <td>{formatNumber(r.trainLoss, 4)}</td>
-                  <td>{formatNumber(r.validationLoss, 4)}</td>
-                  <td>{formatPercent(r.accuracy)}</td>
-                  <td>{formatNumber(r.macroF1, 3)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </>
+            ))}
+          </tbody>
+        </table>
       )}
     </Card>
   );
