@@ -91,8 +91,13 @@ async function fromScratch(size: ScratchSize, vocabUrl: string, fetchFile: typeo
 }
 
 function assemble(source: PretrainedSource, tokenizerSources: TokenizerSourceFiles, kind: ModelSummary['source']): LoadedModel {
-  // First, because it throws for architectures the engine cannot build, listing the ones it can.
-  const summary = summarize(source.name, source.configJson, kind, tokenizerKind(tokenizerSources));
+  let summary: ModelSummary;
+  try {
+    summary = summarize(source.name, source.configJson, kind, tokenizerKind(tokenizerSources));
+  } catch (error) {
+    // The engine lists the architectures it can build; the model's name says which one was refused.
+    throw new Error(`${source.name} cannot be fine-tuned here: ${error instanceof Error ? error.message : String(error)}.`);
+  }
   return { source, summary, tokenizer: completeTokenizerFiles(tokenizerSources, source.configJson) };
 }
 
