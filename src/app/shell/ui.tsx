@@ -32,8 +32,6 @@ export function NumberField({
   value,
   onChange,
   hint,
-  min,
-  step,
   testId,
   placeholder,
 }: {
@@ -41,8 +39,6 @@ export function NumberField({
   value: number | null;
   onChange: (value: number | null) => void;
   hint?: string;
-  min?: number;
-  step?: number | 'any';
   testId?: string;
   placeholder?: string;
 }) {
@@ -60,8 +56,6 @@ export function NumberField({
         type="text"
         inputMode="decimal"
         value={text}
-        min={min}
-        step={step}
         placeholder={placeholder}
         aria-invalid={invalid}
         data-testid={testId}
