@@ -129,6 +129,9 @@ export class Trainer {
     let samplesThisRun = 0;
     let stepsThisRun = 0;
     while (this.progress.step < this.schedule.totalSteps) {
+      // One macrotask turn per update: a single-threaded WASM run otherwise never lets a
+      // worker read its messages, so a pause would only arrive when training ended.
+      await new Promise((resolve) => setTimeout(resolve, 0));
       if (signal?.aborted) return 'paused';
       if (this.dataOrder.length === 0) this.dataOrder = epochOrder(this.init.train.length, settings.seed, this.progress.epoch);
       const first = this.progress.batchInEpoch;
