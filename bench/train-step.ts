@@ -1,0 +1,289 @@
+/**
+ * Training-step benchmark: one JSON line per (backend, preset, threads) measurement, then one
+ * line of ratios against PyTorch. Every measurement runs in its own child process, so its peak
+ * RSS is that configuration's alone.
+ *
+ *   npm run bench                                   every preset and backend (~20 min on 2 cores)
+ *   npm run bench -- --presets tiny,mini            a subset of presets
+ *   npm run bench -- --backends ort-node-cpu,pytorch-cpu
+ *   npm run bench -- --steps 5 --warmup 2           override the per-preset step counts
+ *   npm run bench -- --pairs-1t none                no single-thread pairs
+ *   npm run bench -- --wasm-base                    also run base on WASM (~2.5 min a step here)
+ *
+ * Backends:
+ *   ort-node-cpu  onnxruntime-node, CPU EP, session options exactly as the trainer sets them
+ *                 (intra-op threads: onnxruntime's default, one per core)
+ *   ort-web-wasm  onnxruntime-web's WASM EP in Node, env.wasm.numThreads = 1 and 2 (--wasm-threads)
+ *   pytorch-cpu   src/engine/parity/torch_reference.py bench (through bench/torch_bench.py, which
+ *                 adds CPU time), torch.set_num_threads(2), /usr/bin/python3, with
+ *                 OMP_WAIT_POLICY=PASSIVE and OPENBLAS_NUM_THREADS=threads (see measure())
+ * Single-thread pairs (--pairs-1t, default tiny,mini,small): ort-node-cpu with intraOpNumThreads 1
+ * and pytorch-cpu with 1 thread. On a busy machine these compare the work itself, where
+ * multi-threaded runtimes mostly measure how they cope with the neighbours.
+ *
+ * The ONNX backends run the real Trainer: the train-step artifact compiled by
+ * compileTrainingArtifacts, fed by Trainer.update (batch feeds, dropout seed, AdamW scalars,
+ * parameters and moments from the previous step's outputs). A step's time is the wall time
+ * between two consecutive 'step' events: batch padding + session.run + loss/grad-norm read-back
+ * + state swap, what a user waits for.
+ */
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { presets } from './common.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '..');
+const childScript = path.join(here, 'step-child.ts');
+/** Wraps torch_reference.py bench, adding the CPU time of the timed steps. */
+const torchBench = path.join(here, 'torch_bench.py');
+
+type Line = Record<string, unknown>;
+type BackendName = 'ort-node-cpu' | 'ort-web-wasm' | 'pytorch-cpu';
+
+interface Job {
+  readonly backend: BackendName;
+  readonly preset: string;
+  /** null: the runtime's default (onnxruntime-node: one thread per core). */
+  readonly threads: number | null;
+}
+
+interface Options {
+  presets: string[];
+  backends: string[];
+  wasmThreads: number[];
+  pairs1t: string[];
+  wasmBase: boolean;
+  seq: number;
+  batch: number;
+  steps: number | null;
+  warmup: number | null;
+  torchThreads: number;
+  torchEnvTuned: boolean;
+  timeoutS: number;
+}
+
+const allBackends: BackendName[] = ['ort-node-cpu', 'ort-web-wasm', 'pytorch-cpu'];
+
+const usage = `usage: npm run bench -- [--presets tiny,mini,small,base] [--backends ${allBackends.join(',')}]
+  [--wasm-threads 1,2] [--pairs-1t tiny,mini,small|none] [--wasm-base] [--steps N] [--warmup N]
+  [--seq 128] [--batch 16] [--torch-threads 2] [--torch-env tuned|default] [--timeout S]`;
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = {
+    presets: Object.keys(presets),
+    backends: allBackends,
+    wasmThreads: [1, 2],
+    pairs1t: ['tiny', 'mini', 'small'],
+    wasmBase: false,
+    seq: 128,
+    batch: 16,
+    steps: null,
+    warmup: null,
+    torchThreads: 2,
+    torchEnvTuned: true,
+    timeoutS: 900,
+  };
+  const list = (v: string) => (v === 'none' ? [] : v.split(',').map((s) => s.trim()).filter(Boolean));
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const eq = arg.indexOf('=');
+    const [key, inline] = arg.startsWith('--') && eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, undefined];
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new Error(`${key} needs a value`);
+      return v;
+    };
+    const count = (min: number) => {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n < min) throw new Error(`${key} must be a whole number ≥ ${min}`);
+      return n;
+    };
+    switch (key) {
+      case '--presets': o.presets = list(value()); break;
+      case '--backends': o.backends = list(value()); break;
+      case '--wasm-threads': o.wasmThreads = list(value()).map(Number); break;
+      case '--pairs-1t': o.pairs1t = list(value()); break;
+      case '--wasm-base': o.wasmBase = true; break;
+      case '--seq': o.seq = count(1); break;
+      case '--batch': o.batch = count(1); break;
+      case '--steps': o.steps = count(1); break;
+      case '--warmup': o.warmup = count(0); break;
+      case '--torch-threads': o.torchThreads = count(1); break;
+      case '--timeout': o.timeoutS = count(1); break;
+      case '--torch-env': {
+        const v = value();
+        if (v !== 'tuned' && v !== 'default') throw new Error('--torch-env must be tuned or default');
+        o.torchEnvTuned = v === 'tuned';
+        break;
+      }
+      case '--help':
+      case '-h':
+        console.error(usage);
+        process.exit(0);
+      default:
+        throw new Error(`unknown argument ${arg}\n${usage}`);
+    }
+  }
+  for (const p of [...o.presets, ...o.pairs1t]) if (!presets[p]) throw new Error(`unknown preset ${p}; known: ${Object.keys(presets).join(', ')}`);
+  for (const b of o.backends) if (!(allBackends as string[]).includes(b)) throw new Error(`unknown backend ${b}; known: ${allBackends.join(', ')}`);
+  return o;
+}
+
+interface ChildResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+function runChild(command: string, args: string[], timeoutS: number, env: Record<string, string> = {}): Promise<ChildResult> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutS * 1000);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, timedOut });
+    });
+  });
+}
+
+function lastJsonLine(text: string): Line | null {
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('{'));
+  for (let i = lines.length - 1; i >= 0; i--) {
+    try {
+      return JSON.parse(lines[i]!) as Line;
+    } catch {
+      // not JSON after all; keep looking
+    }
+  }
+  return null;
+}
+
+function tail(text: string, n = 400): string {
+  const t = text.trim().replace(/\s+/g, ' ');
+  return t.length > n ? `…${t.slice(-n)}` : t;
+}
+
+function stepsFor(job: Job, o: Options): { steps: number; warmup: number } {
+  const p = presets[job.preset]!;
+  const wasm = job.backend === 'ort-web-wasm';
+  return { steps: o.steps ?? (wasm ? p.wasmSteps : p.steps), warmup: o.warmup ?? (wasm ? p.wasmWarmup : p.warmup) };
+}
+
+async function measure(job: Job, o: Options): Promise<Line> {
+  const { steps, warmup } = stepsFor(job, o);
+  const base: Line = { backend: job.backend, preset: job.preset, seq: o.seq, batch: o.batch, threads: job.threads ?? 'default' };
+  const load = Math.round(os.loadavg()[0]! * 10) / 10;
+  let result: ChildResult;
+  if (job.backend === 'pytorch-cpu') {
+    // torch_reference.py bench always runs 2 untimed warm-up steps before `--steps` timed ones.
+    const args = [torchBench, '--preset', job.preset, '--seq', String(o.seq), '--batch', String(o.batch), '--steps', String(steps), '--threads', String(job.threads)];
+    // libgomp's default spin-waiting and OpenBLAS's own pool (2 threads whatever torch is told)
+    // make PyTorch 3-10x slower on a busy 2-core machine (tiny, 2 threads: 2.65 s/step against
+    // 0.29 s with a passive wait policy). These keep the baseline strong; --torch-env default
+    // runs the script with the inherited environment.
+    const env: Record<string, string> = o.torchEnvTuned ? { OMP_WAIT_POLICY: 'PASSIVE', OPENBLAS_NUM_THREADS: String(job.threads) } : {};
+    base.env = o.torchEnvTuned ? env : 'inherited';
+    result = await runChild('/usr/bin/python3', args, o.timeoutS, env);
+  } else {
+    const args = [childScript, '--backend', job.backend, '--preset', job.preset, '--seq', String(o.seq), '--batch', String(o.batch), '--steps', String(steps), '--warmup', String(warmup)];
+    if (job.threads !== null) args.push('--threads', String(job.threads));
+    result = await runChild(process.execPath, ['--import', 'tsx', ...args], o.timeoutS);
+  }
+  const line = lastJsonLine(result.stdout);
+  if (line && (result.code === 0 || 'error' in line)) return { ...base, ...line, threads: line.threads ?? base.threads, loadavg_at_start: load };
+  const why = result.timedOut
+    ? `timed out after ${o.timeoutS} s`
+    : `child exited with ${result.signal ? `signal ${result.signal}` : `code ${result.code}`}${result.signal === 'SIGKILL' ? ' (likely the OOM killer)' : ''}: ${tail(result.stderr) || tail(result.stdout)}`;
+  return { ...base, error: why, loadavg_at_start: load };
+}
+
+function jobsFor(o: Options): (Job | Line)[] {
+  const jobs: (Job | Line)[] = [];
+  for (const preset of o.presets) {
+    const pair = o.pairs1t.includes(preset);
+    for (const backend of o.backends) {
+      if (backend === 'ort-node-cpu') {
+        jobs.push({ backend, preset, threads: null });
+        if (pair) jobs.push({ backend, preset, threads: 1 });
+      }
+      if (backend === 'ort-web-wasm') {
+        if (preset === 'base' && !o.wasmBase) {
+          jobs.push({
+            backend,
+            preset,
+            seq: o.seq,
+            batch: o.batch,
+            skipped:
+              'not run by default: it fits in wasm32 memory but one step takes ~2.5 min here (measured once: 141 s/step median of 2, first step 205 s, session create 65 s, peak RSS 7.2 GB, 1 thread); pass --wasm-base to include it',
+          });
+          continue;
+        }
+        for (const t of o.wasmThreads) jobs.push({ backend, preset, threads: t });
+      }
+      if (backend === 'pytorch-cpu') {
+        jobs.push({ backend, preset, threads: o.torchThreads });
+        if (pair && o.torchThreads !== 1) jobs.push({ backend, preset, threads: 1 });
+      }
+    }
+  }
+  return jobs;
+}
+
+const isJob = (j: Job | Line): j is Job => typeof (j as Job).backend === 'string' && !('skipped' in j);
+
+function ratios(lines: Line[], o: Options): Line {
+  const ms = (backend: string, preset: string, threads: number | 'default') => {
+    const l = lines.find((x) => x.backend === backend && x.preset === preset && !('error' in x) && !('skipped' in x) && x.threads === threads);
+    return typeof l?.step_ms_median === 'number' ? l.step_ms_median : null;
+  };
+  const r = (a: number | null, b: number | null) => (a !== null && b !== null ? Math.round((a / b) * 100) / 100 : null);
+  const out: Record<string, Record<string, number | null>> = {};
+  for (const preset of o.presets) {
+    const torch = ms('pytorch-cpu', preset, o.torchThreads);
+    const nodeThreads = lines.find((x) => x.backend === 'ort-node-cpu' && x.preset === preset && x.threads !== 1)?.threads ?? 'default';
+    const row: Record<string, number | null> = {
+      [`ort-node-cpu/pytorch-${o.torchThreads}t`]: r(ms('ort-node-cpu', preset, nodeThreads as number), torch),
+    };
+    for (const t of o.wasmThreads) row[`wasm-${t}t/pytorch-${o.torchThreads}t`] = r(ms('ort-web-wasm', preset, t), torch);
+    if (o.pairs1t.includes(preset)) {
+      const torch1 = ms('pytorch-cpu', preset, 1);
+      row['ort-node-1t/pytorch-1t'] = r(ms('ort-node-cpu', preset, 1), torch1);
+      row['wasm-1t/pytorch-1t'] = r(ms('ort-web-wasm', preset, 1), torch1);
+    }
+    out[preset] = row;
+  }
+  return { ratios: out, goals: { 'ort-node-cpu/pytorch': '<= 1.0', 'wasm/pytorch': '<= 2.5' }, note: 'ratios of step_ms_median (wall); > 1 means slower than PyTorch' };
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  const jobs = jobsFor(o);
+  const cpus = os.cpus();
+  console.error(`bench: ${jobs.filter(isJob).length} measurements on ${cpus.length} CPUs (${cpus[0]?.model ?? 'unknown CPU'}), load average ${os.loadavg()[0]!.toFixed(1)}`);
+  const started = performance.now();
+  const lines: Line[] = [];
+  for (const job of jobs) {
+    const line = isJob(job) ? await measure(job, o) : job;
+    lines.push(line);
+    console.log(JSON.stringify(line));
+  }
+  console.log(JSON.stringify(ratios(lines, o)));
+  console.error(`bench: done in ${((performance.now() - started) / 60000).toFixed(1)} min`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
