@@ -5,6 +5,7 @@
 import type { PretrainedSource } from '../src/engine/pretrained.ts';
 import { architectureClassName, parseModelConfig } from '../src/engine/models/config.ts';
 import { classifierParamSpecs } from '../src/engine/models/params.ts';
+import { maxSequenceLength } from '../src/engine/models/positions.ts';
 import { type DownloadProgress, type FileCache, fetchModelFiles } from '../src/hub/hub-client.ts';
 import { modelFilesFromFileList } from '../src/hub/local-folder.ts';
 import { decodeModelFiles } from '../src/hub/model-contents.ts';
@@ -103,7 +104,6 @@ function assemble(source: PretrainedSource, tokenizerSources: TokenizerSourceFil
 
 export function summarize(name: string, configJson: Record<string, unknown>, kind: ModelSummary['source'], tokenizer: string): ModelSummary {
   const config = parseModelConfig(configJson);
-  const reserved = config.positionKind === 'roberta' ? config.padTokenId + 1 : 0;
   return {
     name,
     source: kind,
@@ -114,7 +114,7 @@ export function summarize(name: string, configJson: Record<string, unknown>, kin
     heads: config.numHeads,
     intermediateSize: config.intermediateSize,
     vocabSize: config.vocabSize,
-    maxPositions: config.maxPositions - reserved,
+    maxPositions: maxSequenceLength(config),
     // Every head ends in a hidden → labels projection: (hidden + 1) parameters per label.
     parametersWithoutLabels: classifierParamSpecs(config, 1).reduce((n, p) => n + p.shape.reduce((a, d) => a * d, 1), 0) - (config.hiddenSize + 1),
     pretrained: kind !== 'scratch',

@@ -90,6 +90,13 @@ describe('finetune-studio CLI', () => {
     const correct = preds.filter((p, i) => p.label === (i % 2 === 0 ? 'pos' : 'neg')).length;
     expect(correct / 40).toBeGreaterThanOrEqual(0.9);
 
+    // The WASM backend (multi-threaded onnxruntime-web in Node) gives the same logits.
+    const onWasm = await cli(['predict', '--model', 'tuned', '--data', 'test.csv', '--backend', 'wasm', '--out', 'preds-wasm.jsonl']);
+    expect(onWasm.code, onWasm.stderr).toBe(0);
+    const wasmPreds = readFileSync(path.join(work, 'preds-wasm.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { logits: number[] });
+    const worst = Math.max(...wasmPreds.flatMap((p, i) => p.logits.map((x, k) => Math.abs(x - preds[i]!.logits[k]!))));
+    expect(worst).toBeLessThan(1e-4);
+
     const evaluation = await cli(['eval', '--model', 'tuned', '--data', 'test.csv']);
     expect(evaluation.code, evaluation.stderr).toBe(0);
     const metrics = JSON.parse(evaluation.stdout) as { accuracy: number; macroF1: number; confusion: number[][]; perClass: unknown[] };

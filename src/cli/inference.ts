@@ -6,6 +6,7 @@ import { parseTable } from '../data/parse.ts';
 import { classificationMetrics, softmax, argmax } from '../engine/metrics.ts';
 import { parseModelConfig, type EncoderConfig } from '../engine/models/config.ts';
 import { classifierParamSpecs } from '../engine/models/params.ts';
+import { maxSequenceLength } from '../engine/models/positions.ts';
 import { Predictor } from '../engine/predictor.ts';
 import { decodeModelFiles } from '../hub/model-contents.ts';
 import { completeTokenizerFiles } from '../tokenize/tokenizer-files.ts';
@@ -48,7 +49,7 @@ async function loadFineTuned(spec: string): Promise<FineTuned> {
     shapes.set(p.name, p.shape);
   }
   const tokenizer = await createTokenizer(completeTokenizerFiles(contents.tokenizer, contents.configJson));
-  const maxLength = Math.min(tokenizer.maxLength, config.maxPositions - (config.positionKind === 'roberta' ? config.padTokenId + 1 : 0));
+  const maxLength = Math.min(tokenizer.maxLength, maxSequenceLength(config));
   return { config, labels, tokenizer, params, shapes, maxLength };
 }
 

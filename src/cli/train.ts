@@ -6,6 +6,7 @@ import { stratifiedSplit } from '../data/split.ts';
 import { compileInferenceModel } from '../engine/artifacts.ts';
 import { parseCheckpoint, serializeCheckpoint, type TrainingCheckpoint } from '../engine/checkpoint.ts';
 import { parseModelConfig } from '../engine/models/config.ts';
+import { maxSequenceLength } from '../engine/models/positions.ts';
 import { startingPoint } from '../engine/pretrained.ts';
 import { Trainer } from '../engine/trainer.ts';
 import { huggingFaceFolder } from '../export/hf-folder.ts';
@@ -66,7 +67,7 @@ export async function runTrain(cmd: TrainCommand, log: (line: string) => void): 
   const config = parseModelConfig(checkpoint.modelConfig);
   const tokenizerFiles = completeTokenizerFiles(contents.tokenizer, contents.configJson);
   const tokenizer = await createTokenizer(tokenizerFiles);
-  const maxLength = Math.min(checkpoint.settings.maxLength, config.maxPositions - (config.positionKind === 'roberta' ? config.padTokenId + 1 : 0));
+  const maxLength = Math.min(checkpoint.settings.maxLength, maxSequenceLength(config));
   const tokenized = {
     train: tokenizeExamples(tokenizer, train, labels, maxLength),
     validation: tokenizeExamples(tokenizer, validation, labels, maxLength),

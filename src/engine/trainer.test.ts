@@ -112,4 +112,11 @@ describe('Trainer', () => {
     const bad = [...train.slice(0, 3), { ...train[3]!, label: 5 }];
     await expect(Trainer.create({ backend, checkpoint: start({}), train: bad, validation: [] })).rejects.toThrow('training row 4 has label id 5, expected 0…1');
   });
+
+  it('names the row that does not fit the position table, before onnxruntime sees it', async () => {
+    const long = { inputIds: Int32Array.from({ length: 33 }, () => 11), tokenTypeIds: null, label: 1 };
+    await expect(Trainer.create({ backend, checkpoint: start({}), train, validation: [...validation.slice(0, 2), long] })).rejects.toThrow(
+      'validation row 3 has 33 tokens, but this model takes at most 32 (max_position_embeddings 32): lower the max length to 32 or less',
+    );
+  });
 });

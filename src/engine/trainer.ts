@@ -11,6 +11,7 @@ import { type EvalRecord, type StepRecord, type TrainingCheckpoint, type Trainin
 import { classificationMetrics, type ClassificationMetrics } from './metrics.ts';
 import { type EncoderConfig, parseModelConfig } from './models/config.ts';
 import { dropoutSeedFor } from './models/dropout.ts';
+import { maxSequenceLength } from './models/positions.ts';
 import { adamWScalarValues, trainerAdamW, type AdamWHyper } from './optim/adamw.ts';
 import { learningRateAt, type LinearSchedule, updatesPerEpoch, warmupStepsFor } from './optim/schedule.ts';
 import { pickFeeds, Predictor } from './predictor.ts';
@@ -78,9 +79,18 @@ export class Trainer {
     if (init.train.length === 0) throw new Error('the training set is empty');
     const config = parseModelConfig(checkpoint.modelConfig);
     const numLabels = checkpoint.labels.length;
+    const longest = maxSequenceLength(config);
     for (const [split, rows] of [['training', init.train], ['validation', init.validation]] as const) {
       const bad = rows.findIndex((r) => !(r.label >= 0 && r.label < numLabels));
       if (bad >= 0) throw new Error(`${split} row ${bad + 1} has label id ${rows[bad]!.label}, expected 0…${numLabels - 1}`);
+      // Past the position table, onnxruntime would fail deep inside a Gather with no hint of why.
+      const tooLong = rows.findIndex((r) => r.inputIds.length > longest);
+      if (tooLong >= 0) {
+        throw new Error(
+          `${split} row ${tooLong + 1} has ${rows[tooLong]!.inputIds.length} tokens, but this model takes at most ${longest} ` +
+            `(max_position_embeddings ${config.maxPositions}): lower the max length to ${longest} or less`,
+        );
+      }
     }
     const artifacts = compileTrainingArtifacts({
       config,

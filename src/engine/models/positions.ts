@@ -12,6 +12,15 @@ import * as op from '../onnx/ops.ts';
 import { ShapeError } from '../onnx/shape.ts';
 import type { EncoderConfig } from './config.ts';
 
+/**
+ * The longest input the position table can hold: all of max_position_embeddings for absolute
+ * positions; for RoBERTa's, the padTokenId + 1 slots below the first real position are unusable
+ * (514 → 512 for roberta-base).
+ */
+export function maxSequenceLength(config: EncoderConfig): number {
+  return config.maxPositions - (config.positionKind === 'roberta' ? config.padTokenId + 1 : 0);
+}
+
 /** int32 position ids [batch, seq] computed from int32 or int64 input ids, with no Shape op. */
 export function inGraphPositionIds(g: Graph, config: EncoderConfig, inputIds: Value): Value {
   if (inputIds.rank !== 2 || (inputIds.dtype !== 'int32' && inputIds.dtype !== 'int64')) {
