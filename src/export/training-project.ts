@@ -1,0 +1,412 @@
+/**
+ * The scale-out export: the studio's run as a project for the standard Python trainer.
+ * `train.py` fine-tunes the same base model on the very rows the studio trained and validated
+ * on (shipped as CSV, so nothing is re-split), with the same labels in the same id order, the
+ * same tokenization and every hyperparameter, through `transformers.Trainer`; it runs on one
+ * machine with `python train.py` and on several with `accelerate launch` or `torchrun`.
+ * `autotrain.yml` is the same job for AutoTrain Advanced where AutoTrain can express it.
+ */
+import { zipSync } from 'fflate';
+import type { LabelledExample } from '../data/examples.ts';
+import type { TrainingSettings } from '../engine/settings.ts';
+import { pythonStyleJson, TRANSFORMERS_VERSION, type TokenizerFileSet } from './hf-folder.ts';
+
+/** Where the run's starting weights came from, as far as a Python script can find them again. */
+export type BaseModel =
+  | { readonly kind: 'hub'; readonly id: string }
+  /** A folder on the user's disk: the script names it, the user keeps it next to the project or edits the path. */
+  | { readonly kind: 'folder'; readonly path: string }
+  /** Random weights: the project carries the config and tokenizer and builds the model with from_config. */
+  | { readonly kind: 'scratch'; readonly description: string; readonly configJson: Record<string, unknown>; readonly tokenizer: TokenizerFileSet };
+
+export interface TrainingProjectRun {
+  readonly base: BaseModel;
+  /** Class names in id order. */
+  readonly labels: readonly string[];
+  readonly settings: TrainingSettings;
+  /** config.json entries the run overrode, passed to from_pretrained as keyword arguments. */
+  readonly configOverrides: Readonly<Record<string, unknown>>;
+  readonly train: readonly LabelledExample[];
+  readonly validation: readonly LabelledExample[];
+  /** How the validation rows were chosen, for the README, e.g. "a stratified 20% share, seed 42". */
+  readonly splitDescription: string;
+}
+
+/** The releases the script was written against; transformers matches the exported config.json. */
+export const PINNED_REQUIREMENTS = {
+  transformers: TRANSFORMERS_VERSION,
+  torch: '2.8.0',
+  datasets: '4.2.0',
+  accelerate: '1.10.1',
+  numpy: '2.3.3',
+} as const;
+
+export const PROJECT_ZIP_NAME = 'training-project.zip';
+export const SCRATCH_MODEL_FOLDER = 'base_model';
+
+/** config.json keys that set dropout, for every family the studio trains. */
+const DROPOUT_KEYS = ['hidden_dropout_prob', 'attention_probs_dropout_prob', 'classifier_dropout', 'dropout', 'attention_dropout', 'seq_classif_dropout'];
+
+/**
+ * The dropout entries of a run's config, for runs whose overrides were not recorded (a run
+ * restored from the browser or a loaded checkpoint): passing a value equal to the base model's
+ * own is a no-op in from_pretrained, so the script trains with exactly the run's dropout.
+ */
+export function dropoutEntries(modelConfig: Readonly<Record<string, unknown>>): Record<string, number> {
+  return Object.fromEntries(DROPOUT_KEYS.flatMap((key) => (typeof modelConfig[key] === 'number' ? [[key, modelConfig[key]]] : [])));
+}
+
+/** Trainer's names and values for the run's settings: the HYPERPARAMETERS dict at the top of train.py. */
+export function trainerHyperparameters(settings: TrainingSettings, hasValidation: boolean): Record<string, number | string | null> {
+  const evalStrategy = !hasValidation ? 'no' : settings.evalSteps > 0 ? 'steps' : 'epoch';
+  return {
+    num_train_epochs: settings.epochs,
+    per_device_train_batch_size: settings.batchSize,
+    per_device_eval_batch_size: settings.evalBatchSize,
+    learning_rate: settings.learningRate,
+    weight_decay: settings.weightDecay,
+    warmup_ratio: settings.warmupRatio,
+    // Trainer clips only when max_grad_norm > 0, as the studio does.
+    max_grad_norm: settings.maxGradNorm,
+    gradient_accumulation_steps: settings.gradAccumulation,
+    // Trainer's "no limit" is -1 where the studio's is 0.
+    max_steps: settings.maxSteps > 0 ? settings.maxSteps : -1,
+    seed: settings.seed,
+    eval_strategy: evalStrategy,
+    eval_steps: evalStrategy === 'steps' ? settings.evalSteps : null,
+    lr_scheduler_type: 'linear',
+    optim: 'adamw_torch',
+    adam_beta1: 0.9,
+    adam_beta2: 0.999,
+    adam_epsilon: 1e-8,
+  };
+}
+
+/** Keys whose values Python must see as floats even when they are whole numbers. */
+const FLOAT_KEYS = new Set(['learning_rate', 'weight_decay', 'warmup_ratio', 'max_grad_norm', 'adam_beta1', 'adam_beta2', 'adam_epsilon']);
+
+type PythonValue = string | number | boolean | null | readonly PythonValue[] | { readonly [key: string]: PythonValue };
+
+/** A Python literal for a JSON-like value; JSON string escapes are valid Python escapes. */
+export function pythonLiteral(value: PythonValue | undefined, asFloat = false): string {
+  if (value === null || value === undefined) return 'None';
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new RangeError(`${value} has no Python literal`);
+    return asFloat && Number.isInteger(value) ? `${value}.0` : String(value);
+  }
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map((v: PythonValue) => pythonLiteral(v)).join(', ')}]`;
+  const entries = Object.entries(value as Record<string, PythonValue>);
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}: ${pythonLiteral(v)}`).join(', ')}}`;
+}
+
+/**
+ * RFC 4180 CSV with every field quoted, which Python's csv module reads back exactly
+ * (commas, quotes and line breaks inside texts included). Columns: text, [text_pair,] label.
+ */
+export function rowsCsv(rows: readonly LabelledExample[], withTextPair: boolean): string {
+  const field = (s: string) => `"${s.replaceAll('"', '""')}"`;
+  const header = withTextPair ? ['text', 'text_pair', 'label'] : ['text', 'label'];
+  const lines = [header.map(field).join(',')];
+  for (const row of rows) {
+    const cells = withTextPair ? [row.text, row.textPair ?? '', row.label] : [row.text, row.label];
+    lines.push(cells.map(field).join(','));
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+function modelReference(base: BaseModel): string {
+  switch (base.kind) {
+    case 'hub':
+      return base.id;
+    case 'folder':
+      return base.path;
+    case 'scratch':
+      return SCRATCH_MODEL_FOLDER;
+  }
+}
+
+function trainScript(run: TrainingProjectRun, withTextPair: boolean): string {
+  const hyper = trainerHyperparameters(run.settings, run.validation.length > 0);
+  const hyperLines = Object.entries(hyper).map(([k, v]) => `    ${JSON.stringify(k)}: ${pythonLiteral(v, FLOAT_KEYS.has(k))},`);
+  const fromScratch = run.base.kind === 'scratch';
+  return `"""Fine-tune ${modelReference(run.base)} for text classification: the run Fine-Tune Studio made, on transformers.Trainer.
+
+One machine:    python train.py
+Several GPUs:   accelerate launch --multi_gpu --num_processes N train.py
+                torchrun --nproc_per_node N train.py
+"""
+import csv
+import os
+
+import numpy as np
+from datasets import Dataset
+from transformers import (
+    AutoConfig,
+    AutoModelForSequenceClassification,
+    AutoTokenizer,
+    DataCollatorWithPadding,
+    Trainer,
+    TrainingArguments,
+    set_seed,
+)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# The studio run's settings under Trainer's names. per_device_train_batch_size is the run's
+# batch; on several processes it is divided among them below, so the effective batch is the same.
+HYPERPARAMETERS = {
+${hyperLines.join('\n')}
+}
+
+${fromScratch ? `# The run started from random weights: the model is built from this config (and tokenizer) with from_config.\nMODEL = os.path.join(HERE, ${pythonLiteral(SCRATCH_MODEL_FOLDER)})` : `MODEL = ${pythonLiteral(modelReference(run.base))}`}
+FROM_SCRATCH = ${pythonLiteral(fromScratch)}
+# Class ids in the studio's order: config.json gets the same id2label and label2id.
+LABELS = ${pythonLiteral([...run.labels])}
+MAX_LENGTH = ${run.settings.maxLength}
+HAS_TEXT_PAIR = ${pythonLiteral(withTextPair)}
+# config.json entries the run overrode, passed as from_pretrained(**kwargs) does.
+CONFIG_OVERRIDES = ${pythonLiteral(run.configOverrides as PythonValue)}
+OUTPUT_DIR = os.path.join(HERE, "output")
+
+ID2LABEL = dict(enumerate(LABELS))
+LABEL2ID = {label: i for i, label in enumerate(LABELS)}
+
+
+def read_rows(name):
+    """The exact rows the studio used: the split is shipped, not redone."""
+    with open(os.path.join(HERE, "data", name), newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    columns = {"text": [r["text"] for r in rows], "label": [LABEL2ID[r["label"]] for r in rows]}
+    if HAS_TEXT_PAIR:
+        columns["text_pair"] = [r["text_pair"] for r in rows]
+    return Dataset.from_dict(columns)
+
+
+def compute_metrics(eval_pred):
+    logits, labels = eval_pred
+    predictions = np.argmax(logits, axis=-1)
+    f1 = []
+    for k in range(len(LABELS)):
+        tp = np.sum((predictions == k) & (labels == k))
+        wrong = np.sum((predictions == k) != (labels == k))
+        f1.append(0.0 if tp + wrong == 0 else 2 * tp / (2 * tp + wrong))
+    return {"accuracy": float(np.mean(predictions == labels)), "f1": float(np.mean(f1))}
+
+
+def main():
+    seed = HYPERPARAMETERS["seed"]
+    # Seeded before the model exists, so the new head (or, from scratch, every weight) starts the same each time.
+    set_seed(seed)
+    tokenizer = AutoTokenizer.from_pretrained(MODEL)
+    label_kwargs = {"num_labels": len(LABELS), "id2label": ID2LABEL, "label2id": LABEL2ID, "problem_type": "single_label_classification"}
+    if FROM_SCRATCH:
+        config = AutoConfig.from_pretrained(MODEL, **label_kwargs, **CONFIG_OVERRIDES)
+        model = AutoModelForSequenceClassification.from_config(config)
+    else:
+        model = AutoModelForSequenceClassification.from_pretrained(MODEL, **label_kwargs, **CONFIG_OVERRIDES)
+
+    def tokenize(batch):
+        pairs = batch["text_pair"] if HAS_TEXT_PAIR else None
+        return tokenizer(batch["text"], pairs, truncation=True, max_length=MAX_LENGTH)
+
+    text_columns = ["text", "text_pair"] if HAS_TEXT_PAIR else ["text"]
+    train_rows = read_rows("train.csv").map(tokenize, batched=True, remove_columns=text_columns)
+    validation_rows = read_rows("validation.csv").map(tokenize, batched=True, remove_columns=text_columns)
+
+    arguments = dict(HYPERPARAMETERS)
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    if world_size > 1:
+        if arguments["per_device_train_batch_size"] % world_size == 0:
+            arguments["per_device_train_batch_size"] //= world_size
+        else:
+            print(f"note: batch {arguments['per_device_train_batch_size']} does not divide among {world_size} processes; each takes the whole batch")
+
+    args = TrainingArguments(
+        output_dir=OUTPUT_DIR,
+        **arguments,
+        save_strategy="epoch",
+        logging_steps=1,
+        report_to="none",
+    )
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=train_rows,
+        eval_dataset=validation_rows if len(validation_rows) > 0 else None,
+        processing_class=tokenizer,
+        # Pads each batch to its longest row, as the studio does.
+        data_collator=DataCollatorWithPadding(tokenizer),
+        compute_metrics=compute_metrics,
+    )
+    trainer.train()
+    trainer.save_model(OUTPUT_DIR)
+    if len(validation_rows) > 0:
+        print(trainer.evaluate())
+
+
+if __name__ == "__main__":
+    main()
+`;
+}
+
+/** PyYAML reads "5e-05" as a string; a float needs a dot and a signed exponent. */
+export function yamlNumber(value: number): string {
+  const text = String(value);
+  if (!text.includes('e')) return Number.isInteger(value) ? `${text}.0` : text;
+  const [mantissa, exponent] = text.split('e') as [string, string];
+  return `${mantissa.includes('.') ? mantissa : `${mantissa}.0`}e${exponent.startsWith('-') || exponent.startsWith('+') ? exponent : `+${exponent}`}`;
+}
+
+/** Why AutoTrain cannot run this job, or null when autotrain.yml is written. */
+export function autoTrainGap(run: TrainingProjectRun, withTextPair: boolean): string | null {
+  if (run.base.kind === 'scratch') return 'AutoTrain fine-tunes pretrained models, and this run started from random weights.';
+  if (withTextPair) return 'AutoTrain’s text classification reads one text column, and this run classifies pairs of texts.';
+  return null;
+}
+
+function autoTrainConfig(run: TrainingProjectRun, projectName: string): string {
+  const s = run.settings;
+  const hasValidation = run.validation.length > 0;
+  const caveats = [
+    ...(s.maxSteps > 0 ? [`# The studio stopped after ${s.maxSteps} updates; AutoTrain has no max_steps and runs every epoch.`] : []),
+    ...(s.evalSteps > 0 ? [`# The studio also evaluated every ${s.evalSteps} updates; AutoTrain evaluates after each epoch.`] : []),
+    ...(Object.keys(run.configOverrides).length > 0 ? [`# AutoTrain takes no config overrides; train.py applies ${Object.keys(run.configOverrides).join(', ')}.`] : []),
+  ];
+  return `# AutoTrain Advanced: pip install autotrain-advanced && autotrain --config autotrain.yml
+# The same job as train.py on the same rows; AutoTrain orders the class ids itself.
+${caveats.join('\n')}${caveats.length > 0 ? '\n' : ''}task: text_classification
+base_model: ${JSON.stringify(modelReference(run.base))}
+project_name: ${projectName}
+log: tensorboard
+backend: local
+
+data:
+  path: data/
+  train_split: train
+  valid_split: ${hasValidation ? 'validation' : 'null'}
+  column_mapping:
+    text_column: text
+    target_column: label
+
+params:
+  max_seq_length: ${s.maxLength}
+  epochs: ${s.epochs}
+  batch_size: ${s.batchSize}
+  lr: ${yamlNumber(s.learningRate)}
+  optimizer: adamw_torch
+  scheduler: linear
+  gradient_accumulation: ${s.gradAccumulation}
+  weight_decay: ${yamlNumber(s.weightDecay)}
+  warmup_ratio: ${yamlNumber(s.warmupRatio)}
+  max_grad_norm: ${yamlNumber(s.maxGradNorm)}
+  seed: ${s.seed}
+  eval_strategy: ${hasValidation ? 'epoch' : 'no'}
+`;
+}
+
+function readme(run: TrainingProjectRun, withTextPair: boolean, autoTrain: string | null): string {
+  const s = run.settings;
+  const base =
+    run.base.kind === 'hub'
+      ? `\`${run.base.id}\` from the Hugging Face Hub`
+      : run.base.kind === 'folder'
+        ? `the local folder \`${run.base.path}\`: keep it at that path (or next to train.py) or set \`MODEL\` in train.py to its Hub id`
+        : `random weights (${run.base.description}); \`${SCRATCH_MODEL_FOLDER}/\` holds its config.json and tokenizer`;
+  const settingRows: [string, string][] = [
+    ['epochs', String(s.epochs)],
+    ['batch size', String(s.batchSize)],
+    ['learning rate', String(s.learningRate)],
+    ['weight decay', String(s.weightDecay)],
+    ['warmup ratio', String(s.warmupRatio)],
+    ['max grad norm', s.maxGradNorm > 0 ? String(s.maxGradNorm) : 'no clipping'],
+    ['gradient accumulation', String(s.gradAccumulation)],
+    ['max length (tokens)', String(s.maxLength)],
+    ['max steps', s.maxSteps > 0 ? String(s.maxSteps) : 'all epochs'],
+    ['evaluation', run.validation.length === 0 ? 'none (no validation rows)' : s.evalSteps > 0 ? `every ${s.evalSteps} updates` : 'after each epoch'],
+    ['seed', String(s.seed)],
+    ['config overrides', Object.keys(run.configOverrides).length > 0 ? Object.entries(run.configOverrides).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ') : 'none'],
+  ];
+  const requirements = Object.entries(PINNED_REQUIREMENTS).map(([name, version]) => `${name}==${version}`).join(', ');
+  return `# Training project
+
+The fine-tuning run from Fine-Tune Studio as a script for Hugging Face \`transformers.Trainer\`, to train the
+same job on a bigger machine or on several GPUs.
+
+- **Base model:** ${base}.
+- **Labels (id order):** ${run.labels.map((l) => `\`${l}\``).join(', ')}.
+- **Data:** \`data/train.csv\` (${run.train.length} rows) and \`data/validation.csv\` (${run.validation.length} rows): the exact
+  rows the studio trained and validated on (${run.splitDescription}), columns \`text\`${withTextPair ? ', `text_pair`' : ''}, \`label\`.
+
+## Run it
+
+On one machine (CPU, or one GPU when PyTorch sees one):
+
+\`\`\`sh
+python -m venv .venv && . .venv/bin/activate
+pip install -r requirements.txt   # ${requirements}
+python train.py
+\`\`\`
+
+On several GPUs (each process takes its share of the batch, so the effective batch stays ${s.batchSize * s.gradAccumulation}):
+
+\`\`\`sh
+accelerate launch --multi_gpu --num_processes 4 train.py
+# or
+torchrun --nproc_per_node 4 train.py
+# several machines: torchrun --nnodes 2 --node_rank <0|1> --master_addr <first machine> --nproc_per_node 4 train.py
+\`\`\`
+
+The fine-tuned model is written to \`output/\` (config.json, model.safetensors, tokenizer files).
+
+## Settings
+
+| setting | value |
+| --- | --- |
+${settingRows.map(([k, v]) => `| ${k} | ${v} |`).join('\n')}
+
+AdamW (β 0.9/0.999, ε 1e-8, no decay on biases and LayerNorm weights), linear warmup and decay: Trainer's defaults, which the
+studio follows. Batches are padded to their longest row (\`DataCollatorWithPadding\`); texts longer than ${s.maxLength} tokens are truncated.
+
+Same recipe, not the same random numbers: PyTorch initialises the new classification head and shuffles the rows with its
+own generator, so losses match the studio's run in trend, not digit for digit.
+
+## AutoTrain
+
+${autoTrain === null ? 'The same job for AutoTrain Advanced is in `autotrain.yml`: `pip install autotrain-advanced && autotrain --config autotrain.yml`.' : `No AutoTrain config: ${autoTrain} Use train.py.`}
+`;
+}
+
+/** Every file of the project, by path inside it. */
+export function trainingProjectFiles(run: TrainingProjectRun): Map<string, Uint8Array> {
+  const withTextPair = [...run.train, ...run.validation].some((r) => r.textPair !== undefined);
+  const encoder = new TextEncoder();
+  const files = new Map<string, Uint8Array>();
+  const text = (name: string, content: string) => files.set(name, encoder.encode(content));
+  text('train.py', trainScript(run, withTextPair));
+  text('requirements.txt', `${Object.entries(PINNED_REQUIREMENTS).map(([name, version]) => `${name}==${version}`).join('\n')}\n`);
+  text('data/train.csv', rowsCsv(run.train, withTextPair));
+  text('data/validation.csv', rowsCsv(run.validation, withTextPair));
+  const gap = autoTrainGap(run, withTextPair);
+  if (gap === null) text('autotrain.yml', autoTrainConfig(run, 'finetune-studio-run'));
+  text('README.md', readme(run, withTextPair, gap));
+  if (run.base.kind === 'scratch') {
+    const { configJson, tokenizer } = run.base;
+    text(`${SCRATCH_MODEL_FOLDER}/config.json`, pythonStyleJson(configJson));
+    text(`${SCRATCH_MODEL_FOLDER}/tokenizer.json`, pythonStyleJson(tokenizer.tokenizerJson, false));
+    text(`${SCRATCH_MODEL_FOLDER}/tokenizer_config.json`, pythonStyleJson(tokenizer.tokenizerConfig));
+    text(`${SCRATCH_MODEL_FOLDER}/special_tokens_map.json`, pythonStyleJson(tokenizer.specialTokensMap));
+    if (tokenizer.vocabTxt !== undefined) text(`${SCRATCH_MODEL_FOLDER}/vocab.txt`, tokenizer.vocabTxt);
+    if (tokenizer.vocabJson !== undefined) text(`${SCRATCH_MODEL_FOLDER}/vocab.json`, pythonStyleJson(tokenizer.vocabJson, false));
+    if (tokenizer.mergesTxt !== undefined) text(`${SCRATCH_MODEL_FOLDER}/merges.txt`, tokenizer.mergesTxt);
+  }
+  return files;
+}
+
+/** The project as training-project.zip, every file under a training-project/ folder. */
+export function trainingProjectZip(run: TrainingProjectRun): Uint8Array {
+  const entries: Record<string, Uint8Array> = {};
+  for (const [name, bytes] of trainingProjectFiles(run)) entries[`training-project/${name}`] = bytes;
+  return zipSync(entries, { level: 6 });
+}
