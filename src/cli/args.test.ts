@@ -18,7 +18,9 @@ describe('finetune-studio arguments', () => {
       backend: 'cpu',
       configOverrides: { hidden_dropout_prob: 0, hidden_act: 'gelu' },
       settings: { ...defaultSettings, epochs: 2, learningRate: 1e-4, batchSize: 32 },
+      exportProject: null,
     });
+    expect(parseCommand(['train', '--model', 'm', '--data', 'd', '--out', 'o', '--export-project', 'project'])).toMatchObject({ exportProject: 'project' });
   });
 
   it('uses a validation file instead of a split, never both', () => {

@@ -25,6 +25,8 @@ export interface TrainCommand extends ColumnFlags {
   readonly out: string;
   readonly backend: BackendChoice;
   readonly resume: string | null;
+  /** Where to write the run as a transformers.Trainer project; null for none. */
+  readonly exportProject: string | null;
 }
 
 export interface PredictCommand extends ColumnFlags {
@@ -76,6 +78,7 @@ train options:
   --backend cpu|wasm          onnxruntime-node CPU (default) or onnxruntime-web WASM
   --resume <checkpoint>       continue a run from its training_checkpoint.safetensors (same --model and data)
   --out <dir>                 where to write the fine-tuned Hugging Face folder
+  --export-project <dir>      also write the run as a transformers.Trainer project (train.py, data, README)
 
 predict / eval options:
   --model <dir> --data <file> [--text-column …] [--text-pair-column …] [--label-column …] [--batch-size n]
@@ -137,6 +140,7 @@ const trainOptions = {
   seed: { type: 'string' },
   config: { type: 'string', multiple: true },
   resume: { type: 'string' },
+  'export-project': { type: 'string' },
 } as const;
 
 function required(values: Record<string, unknown>, name: string): string {
@@ -208,6 +212,7 @@ export function parseCommand(argv: readonly string[]): Command {
         out: required(v, 'out'),
         backend: backendOf(str('backend')),
         resume,
+        exportProject: str('export-project') ?? null,
         ...columnsOf(v),
       };
     }

@@ -6,6 +6,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubServer } from '../../e2e/support/hub-server.ts';
+import { parseTable } from '../data/parse.ts';
+import { stratifiedSplit } from '../data/split.ts';
 import { startingPoint } from '../engine/pretrained.ts';
 import { Rng } from '../engine/random.ts';
 import { defaultSettings } from '../engine/settings.ts';
@@ -103,6 +105,28 @@ describe('finetune-studio CLI', () => {
     expect(metrics.accuracy).toBeCloseTo(correct / 40, 10);
     expect(metrics.confusion.flat().reduce((a, b) => a + b, 0)).toBe(40);
     expect(metrics.perClass).toHaveLength(2);
+  });
+
+  it('writes the run as a transformers.Trainer project with --export-project', async () => {
+    const run = await cli([
+      'train', '--model', 'base', '--data', 'train.csv', '--validation-split', '0.25', '--epochs', '1', '--batch-size', '8', '--lr', '2e-3',
+      '--warmup-ratio', '0.1', '--max-length', '24', '--seed', '7', '--config', 'hidden_dropout_prob=0', '--out', 'with-project', '--export-project', 'project',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const project = path.join(work, 'project');
+    expect(readdirSync(project).sort()).toEqual(['README.md', 'autotrain.yml', 'data', 'requirements.txt', 'train.py']);
+    // The very split the CLI trained on: recomputed here from the file with the same share and seed.
+    const input = parseTable('train.csv', readFileSync(path.join(work, 'train.csv'), 'utf8')).rows.map((r) => ({ text: r.text!, label: r.label! }));
+    const expected = stratifiedSplit(input, (e) => e.label, 0.25, 7);
+    const shipped = (name: string) => parseTable(name, readFileSync(path.join(project, 'data', name), 'utf8')).rows.map((r) => ({ text: r.text, label: r.label }));
+    expect(shipped('train.csv')).toEqual(expected.train);
+    expect(shipped('validation.csv')).toEqual(expected.validation);
+    const script = readFileSync(path.join(project, 'train.py'), 'utf8');
+    for (const line of ['"learning_rate": 0.002,', '"warmup_ratio": 0.1,', '"per_device_train_batch_size": 8,', '"num_train_epochs": 1,', '"seed": 7,', 'MAX_LENGTH = 24', 'CONFIG_OVERRIDES = {"hidden_dropout_prob": 0}']) {
+      expect(script).toContain(line);
+    }
+    expect(script).toContain(`MODEL = ${JSON.stringify(path.join(work, 'base'))}`);
+    expect(run.stderr).toContain('wrote the training project project');
   });
 
   it('downloads the model from a Hub endpoint', async () => {

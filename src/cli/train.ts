@@ -10,6 +10,7 @@ import { maxSequenceLength } from '../engine/models/positions.ts';
 import { startingPoint } from '../engine/pretrained.ts';
 import { Trainer } from '../engine/trainer.ts';
 import { huggingFaceFolder } from '../export/hf-folder.ts';
+import { trainingProjectFiles } from '../export/training-project.ts';
 import { decodeModelFiles } from '../hub/model-contents.ts';
 import { completeTokenizerFiles } from '../tokenize/tokenizer-files.ts';
 import { createTokenizer } from '../tokenize/tokenizer.ts';
@@ -17,6 +18,7 @@ import { tokenizeExamples } from '../tokenize/tokenize-examples.ts';
 import type { TrainCommand } from './args.ts';
 import { backendFor } from './backend.ts';
 import { readExamples } from './dataset-files.ts';
+import { cliTrainingProject } from './export-project.ts';
 import { loadModelFiles } from './model-source.ts';
 import { ProgressReporter } from './progress.ts';
 
@@ -42,6 +44,7 @@ export function writeFolderAtomically(out: string, files: ReadonlyMap<string, Ui
 
 export async function runTrain(cmd: TrainCommand, log: (line: string) => void): Promise<void> {
   if (existsSync(cmd.out)) throw new Error(`--out ${cmd.out} already exists; choose a new folder so nothing is overwritten`);
+  if (cmd.exportProject && existsSync(cmd.exportProject)) throw new Error(`--export-project ${cmd.exportProject} already exists; choose a new folder so nothing is overwritten`);
   const data = readExamples(cmd.data, cmd);
   const { train, validation } = cmd.validation
     ? { train: data, validation: readExamples(cmd.validation, cmd) }
@@ -100,6 +103,10 @@ export async function runTrain(cmd: TrainCommand, log: (line: string) => void): 
   files.set('onnx/model.onnx', compileInferenceModel(config, labels.length, final.params));
   files.set(CHECKPOINT_FILE, serializeCheckpoint(final));
   writeFolderAtomically(cmd.out, files);
+  if (cmd.exportProject) {
+    writeFolderAtomically(cmd.exportProject, trainingProjectFiles(cliTrainingProject(cmd, { train, validation }, final)));
+    log(`wrote the training project ${cmd.exportProject}: python train.py there trains the same run with transformers.Trainer`);
+  }
   if (outcome === 'paused') {
     log(`interrupted at step ${final.progress.step}: wrote ${cmd.out}; continue with --resume ${path.join(cmd.out, CHECKPOINT_FILE)} --out <new folder>`);
   } else {
