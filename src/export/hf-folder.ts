@@ -5,6 +5,10 @@
  */
 import type { TrainingCheckpoint } from '../engine/checkpoint.ts';
 import { writeSafetensors } from '../engine/weights/safetensors.ts';
+import { configJsonText, savePretrainedConfig } from './hf-config.ts';
+import { pythonJsonDumps } from './python-json.ts';
+
+export { TRANSFORMERS_VERSION } from './hf-config.ts';
 
 export interface TokenizerFileSet {
   readonly tokenizerJson: Record<string, unknown>;
@@ -15,27 +19,14 @@ export interface TokenizerFileSet {
   readonly mergesTxt?: string;
 }
 
-/** The transformers release whose save_pretrained output this folder mirrors. */
-export const TRANSFORMERS_VERSION = '4.57.1';
-
 const encoder = new TextEncoder();
 
-/** json.dumps(obj, indent=2, sort_keys=True) + "\n", as PretrainedConfig.to_json_file writes it. */
+/**
+ * json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n", as the tokenizer's
+ * save_pretrained writes tokenizer_config.json, special_tokens_map.json and vocab.json.
+ */
 export function pythonStyleJson(value: unknown, sortKeys = true): string {
-  const sorted = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(sorted);
-    if (v && typeof v === 'object') {
-      const entries = Object.entries(v as Record<string, unknown>);
-      if (sortKeys) entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      return Object.fromEntries(entries.map(([k, x]) => [k, sorted(x)]));
-    }
-    return v;
-  };
-  return `${JSON.stringify(sorted(value), null, 2)}\n`;
-}
-
-export function exportConfigJson(modelConfig: Record<string, unknown>): Record<string, unknown> {
-  return { ...modelConfig, torch_dtype: 'float32', transformers_version: TRANSFORMERS_VERSION };
+  return `${pythonJsonDumps(value, { sortKeys, ensureAscii: false })}\n`;
 }
 
 /** trainer_state.json in Trainer's layout: one log_history entry per step and per evaluation. */
@@ -71,7 +62,10 @@ export function trainerState(c: TrainingCheckpoint): Record<string, unknown> {
 export function huggingFaceFolder(c: TrainingCheckpoint, tokenizer: TokenizerFileSet): Map<string, Uint8Array> {
   const files = new Map<string, Uint8Array>();
   const json = (name: string, value: unknown, sortKeys = true) => files.set(name, encoder.encode(pythonStyleJson(value, sortKeys)));
-  json('config.json', exportConfigJson(c.modelConfig));
+  files.set('config.json', encoder.encode(configJsonText(savePretrainedConfig(c.modelConfig))));
+  // safe_save_file(state_dict, metadata={"format": "pt"}): the parameters under their HF names. A
+  // *ForSequenceClassification ties no weights, and its position_ids/token_type_ids buffers are
+  // non-persistent, so the state dict is exactly the parameters.
   files.set(
     'model.safetensors',
     writeSafetensors([...c.params].map(([name, data]) => [name, { shape: [...(c.paramShapes.get(name) ?? [data.length])], data }]), { format: 'pt' }),
@@ -80,8 +74,9 @@ export function huggingFaceFolder(c: TrainingCheckpoint, tokenizer: TokenizerFil
   json('tokenizer_config.json', tokenizer.tokenizerConfig);
   json('special_tokens_map.json', tokenizer.specialTokensMap);
   if (tokenizer.vocabTxt !== undefined) files.set('vocab.txt', encoder.encode(tokenizer.vocabTxt));
-  if (tokenizer.vocabJson !== undefined) json('vocab.json', tokenizer.vocabJson, false);
+  if (tokenizer.vocabJson !== undefined) json('vocab.json', tokenizer.vocabJson);
   if (tokenizer.mergesTxt !== undefined) files.set('merges.txt', encoder.encode(tokenizer.mergesTxt));
-  json('trainer_state.json', trainerState(c));
+  // Trainer.save_state: json.dumps(asdict(state), indent=2, sort_keys=True) + "\n", ASCII-escaped.
+  files.set('trainer_state.json', encoder.encode(`${pythonJsonDumps(trainerState(c))}\n`));
   return files;
 }

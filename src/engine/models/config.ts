@@ -59,7 +59,7 @@ const bertDefaults: Record<string, unknown> = {
 const robertaDefaults: Record<string, unknown> = { ...bertDefaults, pad_token_id: 1, bos_token_id: 0, eos_token_id: 2 };
 
 /** The keyword defaults of each transformers config class's `__init__`. */
-const classDefaults: Record<ModelType, Record<string, unknown>> = {
+export const classDefaults: Record<ModelType, Record<string, unknown>> = {
   bert: bertDefaults,
   roberta: robertaDefaults,
   'xlm-roberta': robertaDefaults,
