@@ -24,6 +24,7 @@ Subcommands (see ``--help`` of each):
 
     init   write a random-init Hugging Face folder (config.json + model.safetensors)
     step   one forward/backward/clip/AdamW step, dump logits, loss, grads, params
+    logits eval-mode logits of a saved folder (what from_pretrained + model(**batch) gives)
     train  full fine-tuning run for learning-curve comparison
     bench  time full training steps on CPU
 """
@@ -996,6 +997,24 @@ def cmd_step(args: argparse.Namespace) -> None:
     print(json.dumps({"loss": loss.item(), "grad_norm": grad_norm, "lr": lr_used}))
 
 
+def cmd_logits(args: argparse.Namespace) -> None:
+    """``logits``: load a saved folder by HF names (mirrors ``AutoModelForSequenceClassification.from_pretrained``)
+    and write the eval-mode logits of a batch, padded as ``DataCollatorWithPadding`` pads it, as JSON."""
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    model, config = load_model(args.model)
+    model.eval()
+    with open(args.batch, "r", encoding="utf-8") as f:
+        rows = json.load(f)
+    rows.setdefault("labels", [0] * len(rows["input_ids"]))
+    batch = pad_batch(rows, range(len(rows["input_ids"])), int(config.pad_token_id))
+    with torch.no_grad():
+        logits = forward_logits(model, batch)
+    with open(args.out, "w", encoding="utf-8") as f:
+        json.dump({"logits": logits.tolist(), "id2label": config.values.get("id2label")}, f)
+    print(json.dumps({"rows": logits.shape[0], "labels": logits.shape[1]}))
+
+
 def _evaluate(model: nn.Module, config: HFConfig, data: dict[str, list[Any]], batch_size: int) -> tuple[float, float]:
     """Mirrors ``Trainer.evaluate``: eval mode, no grad; loss is the per-sample mean; accuracy of argmax."""
     model.eval()
@@ -1178,6 +1197,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="torch.manual_seed before the forward (dropout masks)")
     p.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: torch default)")
     p.set_defaults(func=cmd_step)
+
+    p = sub.add_parser("logits", help="eval-mode logits of a saved folder on a batch")
+    p.add_argument("--model", required=True, help="HF folder with config.json and model.safetensors")
+    p.add_argument("--batch", required=True, help="batch.json: input_ids, [attention_mask], [token_type_ids]")
+    p.add_argument("--out", required=True, help="output .json with logits and id2label")
+    p.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: torch default)")
+    p.set_defaults(func=cmd_logits)
 
     p = sub.add_parser("train", help="fine-tune on tokenized.json, evaluate every epoch")
     p.add_argument("--model", required=True)

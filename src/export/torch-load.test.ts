@@ -1,0 +1,106 @@
+// The exported Hugging Face folder, read the way Python reads it: the PyTorch reference
+// (src/engine/parity/torch_reference.py, plain torch with transformers' module names) builds the
+// model from config.json and loads model.safetensors by HF name with load_state_dict(strict=True),
+// with no renaming table anywhere, and must give the logits the engine gives, within 1e-4.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { TokenizedExample } from '../engine/batching.ts';
+import { parseModelConfig } from '../engine/models/config.ts';
+import { startingPoint } from '../engine/pretrained.ts';
+import { Predictor } from '../engine/predictor.ts';
+import { defaultSettings, type TrainingSettings } from '../engine/settings.ts';
+import { Trainer } from '../engine/trainer.ts';
+import { completeTokenizerFiles } from '../tokenize/tokenizer-files.ts';
+import { huggingFaceFolder } from './hf-folder.ts';
+
+const PYTHON = '/usr/bin/python3';
+const SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../engine/parity/torch_reference.py');
+const LABELS = ['negative', 'neutral', 'positive'];
+const TOLERANCE = 1e-4;
+
+function torchUnavailable(): string | null {
+  try {
+    execFileSync(PYTHON, ['-c', 'import torch, numpy'], { stdio: 'pipe' });
+    return null;
+  } catch {
+    return `${PYTHON} cannot import torch and numpy (install Debian's python3-torch)`;
+  }
+}
+const skipReason = torchUnavailable();
+
+const vocab = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', ...Array.from({ length: 43 }, (_, i) => `w${i}`)];
+const common = { vocab_size: vocab.length, hidden_size: 32, num_attention_heads: 4, intermediate_size: 64, num_hidden_layers: 2, initializer_range: 0.05 };
+const architectures: Record<string, Record<string, unknown>> = {
+  bert: { model_type: 'bert', ...common, max_position_embeddings: 40, type_vocab_size: 2 },
+  roberta: { model_type: 'roberta', ...common, max_position_embeddings: 42, type_vocab_size: 1, pad_token_id: 1, bos_token_id: 0, eos_token_id: 2 },
+  distilbert: { model_type: 'distilbert', vocab_size: vocab.length, dim: 32, n_heads: 4, n_layers: 2, hidden_dim: 64, max_position_embeddings: 40, initializer_range: 0.05 },
+  electra: { model_type: 'electra', ...common, embedding_size: 16, max_position_embeddings: 40, type_vocab_size: 2 },
+};
+
+/** Rows of different lengths, so padding, the attention mask and RoBERTa's position ids all matter. */
+function rows(count: number, padId: number, withTypes: boolean, salt: number): TokenizedExample[] {
+  return Array.from({ length: count }, (_, r) => {
+    const length = 3 + ((r * 7 + salt) % 14);
+    const ids = Int32Array.from({ length }, (_, i) => (i === 0 ? 2 : 5 + ((r * 13 + i * 5 + salt) % 43)));
+    if (ids.includes(padId)) throw new Error('test rows must not contain the pad id');
+    const types = withTypes ? Int32Array.from({ length }, (_, i) => (i >= length / 2 ? 1 : 0)) : null;
+    return { inputIds: ids, tokenTypeIds: types, label: r % LABELS.length };
+  });
+}
+
+const scratch = mkdtempSync(path.join(tmpdir(), 'torch-load-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe.skipIf(skipReason !== null)(`PyTorch loads the exported folder by HF names${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
+  for (const [name, baseConfig] of Object.entries(architectures)) {
+    it(`${name}: trained a few steps, exported, reloaded in torch: the same logits within ${TOLERANCE}`, async () => {
+      const settings: TrainingSettings = { ...defaultSettings, epochs: 1, batchSize: 4, learningRate: 2e-3, maxLength: 32, seed: 3 };
+      const start = startingPoint({ name, configJson: baseConfig, weights: new Map() }, LABELS, settings).checkpoint;
+      const config = parseModelConfig(start.modelConfig);
+      const withTypes = config.typeVocabSize > 1;
+      const backend = { name: 'cpu' as const, ort };
+      const trainer = await Trainer.create({ backend, checkpoint: start, train: rows(12, config.padTokenId, withTypes, 1), validation: [], onEvent: () => {} });
+      await trainer.train();
+      const trained = await trainer.snapshot();
+      await trainer.release();
+      expect(trained.progress.step).toBe(3);
+      const moved = [...trained.params].some(([n, p]) => p.some((x, i) => x !== start.params.get(n)![i]));
+      expect(moved).toBe(true);
+
+      const folder = path.join(scratch, name);
+      const tokenizer = completeTokenizerFiles({ vocabTxt: vocab.join('\n') }, baseConfig);
+      for (const [file, bytes] of huggingFaceFolder(trained, tokenizer)) {
+        mkdirSync(path.dirname(path.join(folder, file)), { recursive: true });
+        writeFileSync(path.join(folder, file), bytes);
+      }
+
+      const batch = rows(9, config.padTokenId, withTypes, 5);
+      writeFileSync(
+        path.join(folder, 'batch.json'),
+        JSON.stringify({
+          input_ids: batch.map((r) => [...r.inputIds]),
+          attention_mask: batch.map((r) => r.inputIds.map(() => 1)).map((m) => [...m]),
+          ...(withTypes ? { token_type_ids: batch.map((r) => [...r.tokenTypeIds!]) } : {}),
+        }),
+      );
+      const outPath = path.join(folder, 'torch-logits.json');
+      execFileSync(PYTHON, [SCRIPT, 'logits', '--model', folder, '--batch', path.join(folder, 'batch.json'), '--out', outPath], { stdio: 'pipe' });
+      const reference = JSON.parse(readFileSync(outPath, 'utf8')) as { logits: number[][]; id2label: Record<string, string> };
+      expect(reference.id2label).toEqual({ 0: 'negative', 1: 'neutral', 2: 'positive' });
+
+      const predictor = await Predictor.create(backend, config, LABELS.length);
+      const ours = await predictor.logits(batch, predictor.upload(trained.params, trained.paramShapes), { maxLength: 32, batchSize: 4 });
+      await predictor.release();
+      const theirs = reference.logits.flat();
+      expect(theirs).toHaveLength(ours.length);
+      const worst = Math.max(...theirs.map((x, i) => Math.abs(x - ours[i]!)));
+      console.log(JSON.stringify({ architecture: name, rows: batch.length, logits_max_abs_diff: worst }));
+      expect(worst).toBeLessThanOrEqual(TOLERANCE);
+    });
+  }
+});
