@@ -16,12 +16,17 @@
  *   invertible circle map: it breaks the lattice structure of summed offsets without
  *   amplifying, so float32 keeps ~23 bits telling prefixes apart. Most of this runs on
  *   tensors without the last axis, i.e. small ones, and the offsets are shared by all sites.
- * - Each lane ends with the classic fract(K·sin(·)) on the last axis, and u = fract(lane₀ + lane₁).
+ * - Each lane ends with the classic K·sin(φ + offset) on the last axis, and u = fract(K·sin₀ + K·sin₁).
  *   One lane's state is one float32: among 10⁵ rows some would lie within 1/(2πK) of each
  *   other and share most of a mask; needing both lanes to collide makes that negligible, and
  *   summing two nearly uniform lanes mod 1 also flattens the arcsine bias of fract(K·sin).
+ * - sin(φ + offset) is expanded by the addition formula, sin φ·cos offset + cos φ·sin offset:
+ *   the sines and cosines are taken of the small row-phase tensor and of the offset vector
+ *   shared by every site, so the full-size tensor sees only multiply-adds (bench/README.md:
+ *   the mask kernels took 8-19% of a CPU train step with a sin per element).
  * - Every sin argument is kept in [-π, π), where GPU sin is accurate (WGSL promises nothing
- *   outside it); K ≈ 4096 keeps 12 fractional bits of K·sin in float32.
+ *   outside it); K ≈ 4096 keeps 10 fractional bits of the lanes' sum in float32, plenty for
+ *   comparing against a dropout probability.
  *
  * The GPU's sin differs from the CPU's in the last bits, so masks are not bit-identical across
  * backends; each graph computes its mask once and uses it for forward and backward.
@@ -94,6 +99,11 @@ function periodicSin(v: Value): Value {
   return op.sin(op.sub(op.mul(fract(v), 2 * Math.PI), Math.PI));
 }
 
+/** [sin(2πv), cos(2πv)], both up to one shared sign, which the addition formula cancels. */
+function periodicSinCos(v: Value): [Value, Value] {
+  return [periodicSin(v), periodicSin(op.add(v, 0.25))];
+}
+
 function warp(phase: Value): Value {
   const t = fract(phase);
   return fract(op.add(t, op.mul(periodicSin(t), warpStrength)));
@@ -121,6 +131,7 @@ class Coordinates {
   private readonly batchIndex: Value;
   private readonly seqIndex: Value;
   private readonly offsets = new Map<string, Value>();
+  private readonly sinCosOffsets = new Map<string, [Value, Value]>();
 
   constructor(
     private readonly g: Graph,
@@ -145,6 +156,17 @@ class Coordinates {
       this.offsets.set(key, offset);
     }
     return offset;
+  }
+
+  sinCosAlong(x: Value, axis: number, rate: number): [Value, Value] {
+    const key = `${x.rank}:${axis}:${x.shape[axis]}:${rate}`;
+    let sinCos = this.sinCosOffsets.get(key);
+    if (!sinCos) {
+      const offset = this.offsetAlong(x, axis, rate);
+      sinCos = this.g.scope('dropout.coordinates', () => periodicSinCos(offset));
+      this.sinCosOffsets.set(key, sinCos);
+    }
+    return sinCos;
   }
 
   private index(x: Value, axis: number): Value {
@@ -177,8 +199,9 @@ export function createHashDropout(g: Graph, seed: Value, attentionMask: Value): 
       g.scope(lane.name, () => {
         let phase = op.add(seedPhases[l]!, saltOf(`${lane.name}|${site}`));
         for (let axis = 0; axis < last; axis++) phase = warp(op.add(phase, coordinates.offsetAlong(x, axis, lane.axisRates[axis]!)));
-        const final = op.add(phase, coordinates.offsetAlong(x, last, lane.axisRates[last]!));
-        return fract(op.mul(periodicSin(final), lane.gain));
+        const [rowSin, rowCos] = periodicSinCos(phase).map((v) => op.mul(v, lane.gain));
+        const [offsetSin, offsetCos] = coordinates.sinCosAlong(x, last, lane.axisRates[last]!);
+        return op.add(op.mul(rowSin!, offsetCos), op.mul(rowCos!, offsetSin));
       }),
     );
     return fract(op.add(laneOutputs[0]!, laneOutputs[1]!));
