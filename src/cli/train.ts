@@ -11,6 +11,7 @@ import { startingPoint } from '../engine/pretrained.ts';
 import { Trainer } from '../engine/trainer.ts';
 import { huggingFaceFolder } from '../export/hf-folder.ts';
 import { trainingProjectFiles } from '../export/training-project.ts';
+import { compileQuantizedInferenceModel, describeQuantization, FP32_MODEL_FILE, measureQuantization, QUANTIZED_MODEL_FILE } from '../export/quantize.ts';
 import { decodeModelFiles } from '../hub/model-contents.ts';
 import { completeTokenizerFiles } from '../tokenize/tokenizer-files.ts';
 import { createTokenizer } from '../tokenize/tokenizer.ts';
@@ -99,8 +100,16 @@ export async function runTrain(cmd: TrainCommand, log: (line: string) => void): 
   const final = await trainer.snapshot();
   await trainer.release();
 
+  const fp32 = compileInferenceModel(config, labels.length, final.params);
+  const int8 = compileQuantizedInferenceModel(config, labels.length, final.params);
+  const quantization =
+    tokenized.validation.rows.length > 0
+      ? await measureQuantization({ backend, fp32, int8, rows: tokenized.validation.rows, padTokenId: config.padTokenId })
+      : null;
+  if (quantization) log(describeQuantization(quantization));
   const files = huggingFaceFolder(final, tokenizerFiles);
-  files.set('onnx/model.onnx', compileInferenceModel(config, labels.length, final.params));
+  files.set(FP32_MODEL_FILE, fp32);
+  files.set(QUANTIZED_MODEL_FILE, int8);
   files.set(CHECKPOINT_FILE, serializeCheckpoint(final));
   writeFolderAtomically(cmd.out, files);
   if (cmd.exportProject) {

@@ -16,11 +16,11 @@ import { buildSequenceClassifier, type ClassifierInputs } from './models/classif
 import { createHashDropout } from './models/dropout.ts';
 import { classifierParamSpecs } from './models/params.ts';
 import { inGraphPositionIds } from './models/positions.ts';
-import { encodeModel } from './onnx/encode.ts';
+import { encodeModel, type Int8Weight } from './onnx/encode.ts';
 import { Graph, type Value } from './onnx/graph.ts';
 import * as op from './onnx/ops.ts';
 import { type AdamWHyper, adamWScalarInputs, adamWUpdate, decaysParameter } from './optim/adamw.ts';
-import { clipByGlobalNorm } from './optim/clip.ts';
+import { clippingScale } from './optim/clip.ts';
 import type { ParamSpec } from './weights/param-spec.ts';
 
 export interface ArtifactOptions {
@@ -99,12 +99,10 @@ function compileTrainStep(options: ArtifactOptions): Uint8Array {
   const batch = classifierOverBatch('train_step', options.config, options.numLabels, true);
   const { g, params } = batch;
   const { loss, grads: microGrads } = gradientsOf(batch);
-  let grads = microGrads;
-  if (options.gradAccumulation > 1) {
-    const scale = g.input(io.gradScale, 'float32', []);
-    grads = addAccumulated(g, params, microGrads).map((sum) => op.mul(sum, scale));
-  }
-  const clipped = g.scope('clip', () => clipByGlobalNorm(grads, options.maxGradNorm));
+  const accumulating = options.gradAccumulation > 1;
+  const grads = accumulating ? addAccumulated(g, params, microGrads) : microGrads;
+  const meanScale = accumulating ? g.input(io.gradScale, 'float32', []) : null;
+  const clipped = g.scope('clip', () => clippingScale(grads, options.maxGradNorm, meanScale));
   const scalars = adamWScalarInputs(g);
   g.output(loss, io.loss);
   g.output(clipped.norm, io.gradNorm);
@@ -112,7 +110,7 @@ function compileTrainStep(options: ArtifactOptions): Uint8Array {
     g.scope(`adamw/${param.name}`, () => {
       const m = g.input(io.m(param.name), 'float32', param.shape);
       const v = g.input(io.v(param.name), 'float32', param.shape);
-      const next = adamWUpdate({ param, grad: clipped.grads[i]!, m, v, decay: decaysParameter(param.name) }, options.optimizer, scalars);
+      const next = adamWUpdate({ param, grad: grads[i]!, m, v, decay: decaysParameter(param.name), gradScale: clipped.scale }, options.optimizer, scalars);
       g.output(next.param, io.next(param.name));
       g.output(next.m, io.next(m.name));
       g.output(next.v, io.next(v.name));
@@ -149,9 +147,15 @@ export function compileTrainingArtifacts(options: ArtifactOptions): TrainingArti
 /**
  * The exported classifier for transformers.js and onnxruntime: int64 `input_ids`,
  * `attention_mask` and (where the architecture has them) `token_type_ids`, output `logits`.
- * Position ids are computed in the graph; weights are stored as initializers.
+ * Position ids are computed in the graph; weights are stored as initializers, those in
+ * `int8Weights` as int8 dequantized in the graph (see src/export/quantize.ts).
  */
-export function compileInferenceModel(config: EncoderConfig, numLabels: number, weights: ReadonlyMap<string, Float32Array>): Uint8Array {
+export function compileInferenceModel(
+  config: EncoderConfig,
+  numLabels: number,
+  weights: ReadonlyMap<string, Float32Array>,
+  int8Weights?: ReadonlyMap<string, Int8Weight>,
+): Uint8Array {
   const g = new Graph('sequence_classification');
   const inputIds = g.input('input_ids', 'int64', ['batch_size', 'sequence_length']);
   const mask = g.input('attention_mask', 'int64', ['batch_size', 'sequence_length']);
@@ -164,5 +168,5 @@ export function compileInferenceModel(config: EncoderConfig, numLabels: number, 
   };
   const { logits } = buildSequenceClassifier(g, config, numLabels, inputs, null);
   g.output(logits, 'logits');
-  return encodeModel(g, { initializers: weights });
+  return encodeModel(g, { initializers: weights, ...(int8Weights ? { int8Initializers: int8Weights } : {}) });
 }

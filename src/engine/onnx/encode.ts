@@ -8,6 +8,18 @@ export const OPSET = 18;
 const IR_VERSION = 8;
 
 const elemType: Record<DType, number> = { float32: 1, bool: 9, int32: 6, int64: 7 };
+const INT8 = 3;
+
+/**
+ * A weight stored as int8 with one float scale per slice along `axis` and zero point 0:
+ * value = data · scale. The model carries the int8 bytes and a DequantizeLinear node that
+ * produces the float weight under the parameter's own name, so the rest of the graph is unchanged.
+ */
+export interface Int8Weight {
+  readonly data: Int8Array;
+  readonly scales: Float32Array;
+  readonly axis: number;
+}
 
 function tensorProto(name: string, t: ConstTensor): onnxProto.onnx.ITensorProto {
   const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
@@ -49,10 +61,11 @@ function liveNodes(graph: Graph): Node[] {
   return live.reverse();
 }
 
-function frozenParams(graph: Graph, values: ReadonlyMap<string, Float32Array> | undefined): Map<Value, ConstTensor> {
+function frozenParams(graph: Graph, values: ReadonlyMap<string, Float32Array> | undefined, int8: ReadonlyMap<string, Int8Weight>): Map<Value, ConstTensor> {
   const frozen = new Map<Value, ConstTensor>();
   if (!values) return frozen;
   for (const p of graph.params) {
+    if (int8.has(p.name)) continue;
     const data = values.get(p.name);
     if (!data) throw new Error(`encodeModel: no value for parameter ${p.name}`);
     const shape = p.shape as readonly number[];
@@ -67,6 +80,34 @@ export interface EncodeOptions {
   readonly docString?: string;
   /** Parameter values to store in the model as initializers (an inference export) instead of graph inputs. */
   readonly initializers?: ReadonlyMap<string, Float32Array>;
+  /** Parameters stored as int8 and dequantized in the graph, instead of as float32 initializers. */
+  readonly int8Initializers?: ReadonlyMap<string, Int8Weight>;
+}
+
+function dequantized(param: Value, weight: Int8Weight): { initializers: onnxProto.onnx.ITensorProto[]; node: onnxProto.onnx.INodeProto } {
+  const shape = param.shape as readonly number[];
+  const channels = shape[weight.axis];
+  if (weight.data.length !== shape.reduce((a, b) => a * b, 1) || weight.scales.length !== channels) {
+    throw new Error(`encodeModel: int8 ${param.name} does not fit shape [${shape.join(', ')}] with ${weight.scales.length} scales on axis ${weight.axis}`);
+  }
+  const names = { data: `${param.name}_quantized`, scale: `${param.name}_scale`, zeroPoint: `${param.name}_zero_point` };
+  const bytes = (a: Int8Array | Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice();
+  return {
+    initializers: [
+      { name: names.data, dims: [...shape], dataType: INT8, rawData: bytes(weight.data) },
+      { name: names.scale, dims: [channels], dataType: elemType.float32, rawData: bytes(weight.scales) },
+      // Explicit int8 zero points: an omitted one means uint8 to some consumers.
+      { name: names.zeroPoint, dims: [channels], dataType: INT8, rawData: new Uint8Array(channels) },
+    ],
+    node: {
+      name: `${param.name}/DequantizeLinear`,
+      opType: 'DequantizeLinear',
+      domain: '',
+      input: [names.data, names.scale, names.zeroPoint],
+      output: [param.name],
+      attribute: [attributeProto('axis', { int: weight.axis })],
+    },
+  };
 }
 
 export function encodeModel(graph: Graph, options: EncodeOptions = {}): Uint8Array {
@@ -74,7 +115,12 @@ export function encodeModel(graph: Graph, options: EncodeOptions = {}): Uint8Arr
   const nodes = liveNodes(graph);
   const used = new Set<Value>(graph.outputs);
   for (const n of nodes) for (const v of n.inputs) if (v) used.add(v);
-  const frozen = frozenParams(graph, options.initializers);
+  const int8 = options.int8Initializers ?? new Map<string, Int8Weight>();
+  for (const name of int8.keys()) {
+    if (!graph.params.some((p) => p.name === name)) throw new Error(`encodeModel: int8 weight ${name} is not a parameter of ${graph.name}`);
+  }
+  const frozen = frozenParams(graph, options.initializers, int8);
+  const dequantize = graph.params.filter((p) => used.has(p) && int8.has(p.name)).map((p) => dequantized(p, int8.get(p.name)!));
   const model = onnx.ModelProto.create({
     irVersion: IR_VERSION,
     producerName: 'finetune-studio',
@@ -83,17 +129,23 @@ export function encodeModel(graph: Graph, options: EncodeOptions = {}): Uint8Arr
     graph: {
       name: graph.name,
       // Unused inputs are dropped: onnxruntime insists on a feed for every declared input.
-      input: [...graph.inputs, ...graph.params].filter((v) => used.has(v) && !frozen.has(v)).map(valueInfo),
+      input: [...graph.inputs, ...graph.params].filter((v) => used.has(v) && !frozen.has(v) && !int8.has(v.name)).map(valueInfo),
       output: graph.outputs.map(valueInfo),
-      initializer: [...graph.constants, ...frozen].filter(([v]) => used.has(v)).map(([v, t]) => tensorProto(v.name, t)),
-      node: nodes.map((n) => ({
-        name: n.name,
-        opType: n.op,
-        domain: n.domain,
-        input: n.inputs.map((v) => v?.name ?? ''),
-        output: n.outputs.map((v) => v.name),
-        attribute: Object.entries(n.attrs).map(([k, a]) => attributeProto(k, a)),
-      })),
+      initializer: [
+        ...[...graph.constants, ...frozen].filter(([v]) => used.has(v)).map(([v, t]) => tensorProto(v.name, t)),
+        ...dequantize.flatMap((d) => d.initializers),
+      ],
+      node: [
+        ...dequantize.map((d) => d.node),
+        ...nodes.map((n) => ({
+          name: n.name,
+          opType: n.op,
+          domain: n.domain,
+          input: n.inputs.map((v) => v?.name ?? ''),
+          output: n.outputs.map((v) => v.name),
+          attribute: Object.entries(n.attrs).map(([k, a]) => attributeProto(k, a)),
+        })),
+      ],
     },
   });
   return onnx.ModelProto.encode(model).finish();
