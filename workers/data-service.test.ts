@@ -125,6 +125,19 @@ describe('DataService', () => {
     expect(Array.from(last('encoded')!.ids)).toEqual([101, 8403, 999, 102]);
   });
 
+  it('hands over the mapped rows of the current split, saying how they were split', async () => {
+    const { s, last } = service();
+    await expect(s.handle({ type: 'split-rows' })).rejects.toThrow(/no dataset is loaded/);
+    await s.handle({ type: 'load-dataset', role: 'main', source: { kind: 'file', file: file('reviews.csv', demoCsv) } });
+    await s.handle({ type: 'set-split', split: { kind: 'fraction', fraction: 0.3, seed: 5 } });
+    await s.handle({ type: 'split-rows' });
+    const rows = last('split-rows')!.rows;
+    expect(rows).toEqual({ ...s.splitExamples(), description: 'a stratified 30% share of reviews.csv held out, seed 5' });
+    expect(rows.train.length + rows.validation.length).toBe(20);
+    expect(rows.validation.map((r) => r.label).sort()).toEqual(['neg', 'neg', 'neg', 'pos', 'pos', 'pos']);
+    expect(rows.train[0]).toEqual({ text: expect.stringMatching(/^review number \d+, (awful|lovely)$/), label: expect.stringMatching(/^(neg|pos)$/) });
+  });
+
   it('passes the Hub address on to transformers.js', async () => {
     const { s, configured } = service();
     await s.handle({ type: 'configure', hubEndpoint: 'http://127.0.0.1:9' });

@@ -73,6 +73,8 @@ export class DataService {
         return this.tokenStats(request.maxLength, request.previewRow);
       case 'tokenize':
         return this.tokenize(request.maxLength);
+      case 'split-rows':
+        return this.deps.send({ type: 'split-rows', rows: { ...this.splitExamples(), description: this.splitDescription() } });
       case 'encode': {
         const encoded = this.requireTokenizer().encode(request.text, undefined, request.maxLength);
         return this.deps.send({ type: 'encoded', requestId: request.requestId, ids: encoded.inputIds, typeIds: encoded.tokenTypeIds });
@@ -211,6 +213,13 @@ export class DataService {
     if (this.split.kind === 'file' && this.validationFile) return { train: main.examples, validation: this.validationFile.examples };
     const { fraction, seed } = this.split.kind === 'fraction' ? this.split : DEFAULT_SPLIT;
     return stratifiedSplit(main.examples, (e) => e.label, fraction, seed);
+  }
+
+  private splitDescription(): string {
+    const main = this.requireMain();
+    if (this.split.kind === 'file' && this.validationFile) return `training rows from ${main.table.fileName}, validation rows from ${this.validationFile.table.fileName}`;
+    const { fraction, seed } = this.split.kind === 'fraction' ? this.split : DEFAULT_SPLIT;
+    return `a stratified ${+(fraction * 100).toFixed(2)}% share of ${main.table.fileName} held out, seed ${seed}`;
   }
 
   private sendSummary(): void {

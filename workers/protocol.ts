@@ -10,13 +10,14 @@
  * trainer and the saved run.
  */
 import type { ColumnMapping } from '../src/data/columns.ts';
+import type { LabelledExample } from '../src/data/examples.ts';
 import type { EvalRecord, StepRecord } from '../src/engine/checkpoint.ts';
 import type { ClassificationMetrics } from '../src/engine/metrics.ts';
 import type { TrainingSettings } from '../src/engine/settings.ts';
 import type { DownloadProgress } from '../src/hub/hub-client.ts';
 import type { CompleteTokenizerFiles } from '../src/tokenize/tokenizer-files.ts';
 
-export type { ColumnMapping, CompleteTokenizerFiles, EvalRecord, StepRecord, TrainingSettings };
+export type { ColumnMapping, CompleteTokenizerFiles, EvalRecord, LabelledExample, StepRecord, TrainingSettings };
 
 // ---------------------------------------------------------------- shared data shapes
 
@@ -156,6 +157,31 @@ export interface WorstRow {
   readonly confidence: number;
 }
 
+/** The rows the current split gives, as mapped from the file: what the training project ships. */
+export interface SplitRows {
+  readonly train: readonly LabelledExample[];
+  readonly validation: readonly LabelledExample[];
+  /** How the validation rows were chosen, in words. */
+  readonly description: string;
+}
+
+/** What a checkpoint file loaded in the studio holds, for the train screen. */
+export interface LoadedCheckpointInfo {
+  readonly fileName: string;
+  readonly labels: readonly string[];
+  readonly settings: TrainingSettings;
+  /** Optimizer updates already taken. */
+  readonly step: number;
+  readonly epochsDone: number;
+  readonly finished: boolean;
+}
+
+/**
+ * How a run uses the loaded checkpoint: continue it exactly (same data and settings, its step,
+ * optimizer moments and data order), or fine-tune further from its weights with new settings.
+ */
+export type CheckpointUse = 'continue' | 'fine-tune';
+
 /** What the model card says about the run beyond its checkpoint. */
 export interface ExportRequestInfo {
   readonly dataset: DatasetSummary;
@@ -174,6 +200,8 @@ export type DataRequest =
   | { readonly type: 'set-tokenizer'; readonly files: CompleteTokenizerFiles }
   | { readonly type: 'token-stats'; readonly maxLength: number; readonly previewRow: number }
   | { readonly type: 'tokenize'; readonly maxLength: number }
+  /** The mapped rows of the current split, for the training project. */
+  | { readonly type: 'split-rows' }
   | { readonly type: 'encode'; readonly requestId: number; readonly text: string; readonly maxLength: number };
 
 export type DatasetSource = { readonly kind: 'file'; readonly file: File } | { readonly kind: 'url'; readonly url: string; readonly fileName: string };
@@ -186,6 +214,7 @@ export type DataReply =
   | { readonly type: 'token-stats'; readonly stats: TokenStats }
   | { readonly type: 'tokenize-progress'; readonly done: number; readonly total: number }
   | { readonly type: 'tokenized'; readonly data: TokenizedDataset }
+  | { readonly type: 'split-rows'; readonly rows: SplitRows }
   | { readonly type: 'encoded'; readonly requestId: number; readonly ids: Int32Array; readonly typeIds: Int32Array | null }
   | { readonly type: 'error'; readonly scope: ErrorScope; readonly message: string };
 
@@ -201,6 +230,8 @@ export type TrainRequest =
       readonly data: TokenizedDataset;
       readonly backend: BackendChoice;
       readonly dataset: DatasetSummary;
+      /** Start from the checkpoint loaded with load-checkpoint; null or absent for the model's own weights. */
+      readonly checkpointUse?: CheckpointUse | null;
     }
   | { readonly type: 'pause' }
   | { readonly type: 'resume'; readonly backend: BackendChoice }
@@ -210,7 +241,11 @@ export type TrainRequest =
   | { readonly type: 'discard-saved-run' }
   | { readonly type: 'evaluate'; readonly backend: BackendChoice }
   | { readonly type: 'classify'; readonly requestId: number; readonly ids: Int32Array; readonly typeIds: Int32Array | null; readonly backend: BackendChoice }
-  | { readonly type: 'export' };
+  | { readonly type: 'export' }
+  /** The run as a transformers.Trainer project; the rows come from the data worker, which owns the dataset. */
+  | { readonly type: 'export-project'; readonly rows: SplitRows }
+  | { readonly type: 'export-checkpoint' }
+  | { readonly type: 'load-checkpoint'; readonly file: File };
 
 export type TrainReply =
   | { readonly type: 'model-progress'; readonly progress: DownloadProgress }
@@ -237,6 +272,7 @@ export type TrainReply =
   | { readonly type: 'evaluation'; readonly metrics: ClassificationMetrics; readonly worst: readonly WorstRow[] }
   | { readonly type: 'classified'; readonly requestId: number; readonly probabilities: readonly number[] }
   | { readonly type: 'exported'; readonly fileName: string; readonly bytes: Uint8Array }
+  | { readonly type: 'checkpoint-loaded'; readonly info: LoadedCheckpointInfo }
   | { readonly type: 'error'; readonly scope: ErrorScope; readonly message: string; readonly hubUnreachable?: boolean };
 
 /** Which screen an error belongs to. */

@@ -41,6 +41,8 @@ function scopeOf(request: DataRequest): ErrorScope {
       return 'model';
     case 'tokenize':
       return 'train';
+    case 'split-rows':
+      return 'export';
     default:
       return 'data';
   }

@@ -7,8 +7,8 @@ import { defaultSettings, type TrainingSettings } from '../src/engine/settings.t
 import { completeTokenizerFiles } from '../src/tokenize/tokenizer-files.ts';
 import type { ChosenBackend } from './backend.ts';
 import { summarize, type LoadedModel } from './model-loader.ts';
-import { packRows } from './packed-rows.ts';
-import type { DatasetSummary, TokenizedDataset, TrainReply } from './protocol.ts';
+import { packRows, unpackRows } from './packed-rows.ts';
+import type { DatasetSummary, SplitRows, TokenizedDataset, TrainReply } from './protocol.ts';
 import { type BlobStore, SavedRun } from './saved-run.ts';
 import { TrainService, worstRows } from './train-service.ts';
 
@@ -57,11 +57,14 @@ function memoryStore(): BlobStore {
   return { kind: 'indexeddb', read: async (n) => files.get(n)?.slice() ?? null, write: async (n, b) => void files.set(n, b.slice()), remove: async (n) => void files.delete(n) };
 }
 
-function harness(store = memoryStore(), overrides: Partial<ConstructorParameters<typeof TrainService>[0]> = {}) {
+function harness(store = memoryStore(), overrides: Partial<ConstructorParameters<typeof TrainService>[0]> = {}, onReply?: (r: TrainReply, service: TrainService) => void) {
   const replies: TrainReply[] = [];
   const saved = new SavedRun(store);
-  const service = new TrainService({
-    send: (r) => replies.push(r),
+  const service: TrainService = new TrainService({
+    send: (r) => {
+      replies.push(r);
+      onReply?.(r, service);
+    },
     chooseBackend: async () => cpu(),
     wasmBackend: async (reason) => ({ ...cpu(), info: { ...cpu().info, fallbackReason: reason } }),
     loadModel: async () => model,
@@ -157,6 +160,98 @@ describe('TrainService', () => {
     await service.loop;
     expect(of('run-started')[0]!.backend.fallbackReason).toBe('WebGPU could not run this model (device lost)');
     expect(of('run-ended')[0]!.end).toBe('finished');
+  });
+});
+
+describe('TrainService checkpoint files and the training project', () => {
+  const losses = (h: ReturnType<typeof harness>) => h.of('steps').flatMap((r) => r.records.map((s) => s.loss));
+  const train = (h: ReturnType<typeof harness>, extra: Partial<Extract<Parameters<TrainService['handle']>[0], { type: 'train' }>> = {}) =>
+    h.service.handle({ type: 'train', settings, configOverrides: {}, data: data(), backend: 'auto', dataset, ...extra });
+  const load = (h: ReturnType<typeof harness>) => h.service.handle({ type: 'load-model', source: { kind: 'scratch', size: 'tiny', vocabUrl: 'unused' } });
+
+  it('continues a downloaded checkpoint in a new session exactly as the run would have gone on', async () => {
+    const straight = harness();
+    await load(straight);
+    await train(straight);
+    await straight.service.loop;
+    expect(losses(straight)).toHaveLength(9);
+
+    // The same run, paused once its first epoch is saved, and its checkpoint downloaded.
+    const first = harness(memoryStore(), {}, (r, service) => {
+      if (r.type === 'checkpoint-saved' && r.info.step === 3) void service.handle({ type: 'pause' });
+    });
+    await load(first);
+    await train(first);
+    await first.service.loop;
+    expect(first.of('run-ended').at(-1)!.end).toBe('paused');
+    await first.service.handle({ type: 'export-checkpoint' });
+    const download = first.of('exported')[0]!;
+    expect(download.fileName).toBe('tiny-step3.training_checkpoint.safetensors');
+
+    // Another day, another tab: the model, the same data, and the file.
+    const second = harness();
+    await load(second);
+    await second.service.handle({ type: 'load-checkpoint', file: new File([download.bytes.slice()], download.fileName) });
+    expect(second.of('checkpoint-loaded')[0]!.info).toMatchObject({ step: 3, epochsDone: 1, finished: false, labels: ['neg', 'pos'], settings });
+    await expect(train(second, { checkpointUse: 'continue', settings: { ...settings, learningRate: 1e-3 } })).rejects.toThrow(/its own settings/);
+    await train(second, { checkpointUse: 'continue' });
+    await second.service.loop;
+    expect(second.of('run-started').at(-1)!.notice).toMatch(/Continuing the checkpoint’s run at update 3/);
+    expect(second.of('steps').flatMap((r) => r.records.map((s) => s.step))).toEqual([4, 5, 6, 7, 8, 9]);
+    expect([...losses(first), ...losses(second)]).toEqual(losses(straight));
+  });
+
+  it('fine-tunes further from a checkpoint’s weights with new settings, and refuses one of another model', async () => {
+    const first = harness();
+    await load(first);
+    await train(first, { settings: { ...settings, epochs: 1 } });
+    await first.service.loop;
+    await first.service.handle({ type: 'export-checkpoint' });
+    const file = new File([first.of('exported')[0]!.bytes.slice()], 'run.safetensors');
+
+    const second = harness();
+    await load(second);
+    await second.service.handle({ type: 'load-checkpoint', file });
+    expect(second.of('checkpoint-loaded')[0]!.info.finished).toBe(true);
+    await expect(train(second, { checkpointUse: 'continue' })).rejects.toThrow(/has finished/);
+    await train(second, { checkpointUse: 'fine-tune', settings: { ...settings, epochs: 2, learningRate: 1e-3 } });
+    await second.service.loop;
+    expect(second.of('run-started').at(-1)!).toMatchObject({ totalSteps: 6, notice: expect.stringMatching(/Fine-tuning further from the checkpoint’s weights \(trained for 3 updates\)/) });
+    expect(second.of('steps').flatMap((r) => r.records.map((s) => s.step))).toEqual([1, 2, 3, 4, 5, 6]);
+    // It starts where the first run ended: its first loss is that model's, not a fresh one's.
+    const fresh = harness();
+    await load(fresh);
+    await train(fresh, { settings: { ...settings, epochs: 2, learningRate: 1e-3 } });
+    await fresh.service.loop;
+    expect(losses(second)[0]).not.toBe(losses(fresh)[0]);
+
+    const wider = { ...model, source: { ...model.source, configJson: { ...configJson, hidden_size: 32 } } };
+    const other = harness(memoryStore(), { loadModel: async () => wider });
+    await load(other);
+    await expect(other.service.handle({ type: 'load-checkpoint', file })).rejects.toThrow(/another model than tiny \(hidden_size 16 vs 32\)/);
+  });
+
+  it('zips the run as a training project from the data worker’s rows, and refuses rows of another split', async () => {
+    const h = harness();
+    await load(h);
+    const tokenized = data();
+    const labelled = (packed: TokenizedDataset['train']) => unpackRows(packed).map((r, i) => ({ text: `row ${i}, "quoted"`, label: ['neg', 'pos'][r.label]! }));
+    const rows: SplitRows = { train: labelled(tokenized.train), validation: labelled(tokenized.validation), description: 'a stratified 25% share of d.csv held out, seed 42' };
+    await h.service.handle({ type: 'train', settings, configOverrides: { hidden_dropout_prob: 0.2 }, data: tokenized, backend: 'auto', dataset });
+    await h.service.loop;
+    await h.service.handle({ type: 'export-project', rows });
+    const exported = h.of('exported')[0]!;
+    expect(exported.fileName).toBe('training-project.zip');
+    const files = unzipSync(exported.bytes);
+    const text = (name: string) => new TextDecoder().decode(files[`training-project/${name}`]);
+    expect(text('data/train.csv').trim().split('\r\n')).toHaveLength(1 + rows.train.length);
+    expect(text('train.py')).toContain('CONFIG_OVERRIDES = {"hidden_dropout_prob": 0.2}');
+    expect(text('train.py')).toContain('"learning_rate": 0.005,');
+    // The scratch model ships its config and tokenizer, and the script builds it with from_config.
+    expect(Object.keys(files)).toEqual(expect.arrayContaining(['training-project/base_model/config.json', 'training-project/base_model/vocab.txt']));
+
+    const swapped = { ...rows, train: rows.train.map((r, i) => (i === 0 ? { ...r, label: r.label === 'neg' ? 'pos' : 'neg' } : r)) };
+    await expect(h.service.handle({ type: 'export-project', rows: swapped })).rejects.toThrow(/no longer the one this run trained on/);
   });
 });
 

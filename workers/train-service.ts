@@ -9,16 +9,19 @@
  * the checkpoint is taken there.
  */
 import type { TokenizedExample } from '../src/engine/batching.ts';
-import type { StepRecord, TrainingCheckpoint } from '../src/engine/checkpoint.ts';
+import { parseCheckpoint, type StepRecord, type TrainingCheckpoint } from '../src/engine/checkpoint.ts';
 import { argmax, classificationMetrics, crossEntropyOf, softmax } from '../src/engine/metrics.ts';
 import { startingPoint } from '../src/engine/pretrained.ts';
 import { DivergedError, Trainer, type TrainerEvent } from '../src/engine/trainer.ts';
 import type { DownloadProgress } from '../src/hub/hub-client.ts';
+import { dropoutEntries, type BaseModel } from '../src/export/training-project.ts';
 import { HubError } from '../src/hub/hub-client.ts';
 import type { ChosenBackend } from './backend.ts';
+import { checkpointDownload, checkpointInfo, checkpointStart, requireFitsModel } from './checkpoint-file.ts';
 import { exportBundle } from './export-bundle.ts';
 import type { LoadedModel } from './model-loader.ts';
 import { unpackRows } from './packed-rows.ts';
+import { baseModelOf, projectDownload, requireRunRows } from './project-export.ts';
 import { yieldingBackend } from './yielding-backend.ts';
 import type {
   BackendChoice,
@@ -57,6 +60,9 @@ interface Run {
   readonly tokenizer: CompleteTokenizerFiles;
   readonly dataset: DatasetSummary;
   readonly model: ModelSummary;
+  /** What the run started from and the config entries it overrode, for the training project. */
+  readonly base: BaseModel;
+  readonly configOverrides: Readonly<Record<string, unknown>>;
   backend: BackendInfo | null;
   state: 'running' | RunEnd;
 }
@@ -64,6 +70,8 @@ interface Run {
 export class TrainService {
   private model: LoadedModel | null = null;
   private run: Run | null = null;
+  /** A checkpoint file the user loaded; the next run starts from it when asked to. */
+  private loadedCheckpoint: TrainingCheckpoint | null = null;
   /** Aborts the train() call in flight. */
   private abort: AbortController | null = null;
   /** Pause or Stop, asked for while running; kept until the loop acts on it, even between epochs. */
@@ -84,6 +92,7 @@ export class TrainService {
         this.requireIdle('load another model');
         const loaded = await this.deps.loadModel(request.source, (progress) => this.deps.send({ type: 'model-progress', progress }));
         this.model = loaded;
+        this.loadedCheckpoint = null;
         return this.deps.send({ type: 'model-loaded', summary: loaded.summary, tokenizer: loaded.tokenizer });
       }
       case 'train':
@@ -116,6 +125,28 @@ export class TrainService {
         const { fileName, bytes } = exportBundle(checkpoint, run.tokenizer, { dataset: run.dataset, model: run.model, backend: run.backend });
         return this.deps.send({ type: 'exported', fileName, bytes });
       }
+      case 'export-project': {
+        const run = this.requireRun('export');
+        this.requireIdle('export');
+        requireRunRows(request.rows, run.checkpoint.labels, run.rows);
+        const checkpoint = run.trainer ? await run.trainer.snapshot() : run.checkpoint;
+        return this.deps.send({ type: 'exported', ...projectDownload(checkpoint, run.base, run.configOverrides, request.rows) });
+      }
+      case 'export-checkpoint': {
+        const run = this.requireRun('export');
+        this.requireIdle('export');
+        const checkpoint = run.trainer ? await run.trainer.snapshot() : run.checkpoint;
+        return this.deps.send({ type: 'exported', ...checkpointDownload(checkpoint, run.model.name) });
+      }
+      case 'load-checkpoint': {
+        const model = this.model;
+        if (!model) throw new Error('load the model the checkpoint started from first (step 2): the checkpoint has the weights, the model has the tokenizer');
+        const name = request.file.name;
+        const checkpoint = parseCheckpoint(new Uint8Array(await request.file.arrayBuffer()), name);
+        requireFitsModel(checkpoint, model, name);
+        this.loadedCheckpoint = checkpoint;
+        return this.deps.send({ type: 'checkpoint-loaded', info: checkpointInfo(name, checkpoint) });
+      }
     }
   }
 
@@ -134,8 +165,11 @@ export class TrainService {
     if (!model) throw new Error('load a model before training');
     await this.releaseTrainer();
     this.deps.send({ type: 'run-preparing', phase: 'Setting up the model' });
-    const start = startingPoint(model.source, request.data.labels, request.settings, request.configOverrides);
     const rows = { train: unpackRows(request.data.train), validation: unpackRows(request.data.validation) };
+    const fromFile = request.checkpointUse && this.loadedCheckpoint;
+    const start = fromFile
+      ? checkpointStart(fromFile, request.checkpointUse!, { labels: request.data.labels, settings: request.settings, configOverrides: request.configOverrides, trainRows: rows.train.length })
+      : startingPoint(model.source, request.data.labels, request.settings, request.configOverrides);
     const run: Run = {
       trainer: null,
       checkpoint: start.checkpoint,
@@ -144,6 +178,8 @@ export class TrainService {
       tokenizer: model.tokenizer,
       dataset: request.dataset,
       model: model.summary,
+      base: baseModelOf(model.summary, model.source.configJson, model.tokenizer),
+      configOverrides: fromFile ? dropoutEntries(start.checkpoint.modelConfig) : request.configOverrides,
       backend: null,
       state: 'running',
     };
@@ -164,7 +200,7 @@ export class TrainService {
       this.deps.send({ type: 'error', scope: 'train', message: `Training goes on, but this run cannot be saved in the browser: ${messageOf(error)}` });
     }
     // What transformers would log: which weights are new (the classification head) or unused.
-    this.announce(run, model.summary.pretrained ? start.message : 'Training from scratch: every weight starts random, so expect it to need more data and epochs than a pretrained model.');
+    this.announce(run, model.summary.pretrained || fromFile ? start.message : 'Training from scratch: every weight starts random, so expect it to need more data and epochs than a pretrained model.');
   }
 
   /** Compiles the run's graphs on the chosen backend; when WebGPU cannot run them, on WASM, saying why. */
@@ -320,6 +356,8 @@ export class TrainService {
       tokenizer: session.tokenizer,
       dataset: session.dataset,
       model: { ...session.model, source: 'saved-run' },
+      base: baseModelOf(session.model, checkpoint.modelConfig, session.tokenizer),
+      configOverrides: dropoutEntries(checkpoint.modelConfig),
       backend: session.backend,
       state: info.state === 'finished' ? 'finished' : info.state === 'stopped' ? 'stopped' : 'paused',
     };

@@ -41,6 +41,8 @@ const scopes: Partial<Record<TrainRequest['type'], 'model' | 'evaluate' | 'expor
   evaluate: 'evaluate',
   classify: 'evaluate',
   export: 'export',
+  'export-project': 'export',
+  'export-checkpoint': 'export',
 };
 
 function fail(request: TrainRequest, error: unknown): void {

@@ -31,4 +31,18 @@ export const createEvaluationSlice: SliceCreator<EvaluationSlice> = (set, get, d
     patch(set, get, 'evaluation', { exporting: true, exported: null });
     deps.train.post({ type: 'export' });
   },
+  exportProject() {
+    const s = get();
+    if (!hasIdleModel(s)) return s.showError('export', 'Train a model first, or pause the run, to download its training project.');
+    if (s.dataset.fromSavedRun) {
+      return s.showError('export', 'This run came back from the browser without its dataset file: load the same file with the same columns and split (step 1) to download its training project.');
+    }
+    patch(set, get, 'evaluation', { exporting: true, exported: null });
+    deps.data.post({ type: 'split-rows' });
+  },
+  exportCheckpoint() {
+    if (!hasIdleModel(get())) return get().showError('export', 'Train a model first, or pause the run, to download its checkpoint.');
+    patch(set, get, 'evaluation', { exporting: true, exported: null });
+    deps.train.post({ type: 'export-checkpoint' });
+  },
 });

@@ -46,9 +46,14 @@ export function handleDataReply(store: StudioStore, deps: StoreDeps, reply: Data
         data: reply.data,
         backend: s.ui.backendChoice,
         dataset: s.dataset.summary,
+        checkpointUse: s.training.checkpoint ? s.training.checkpointUse : null,
       });
       return;
     }
+    case 'split-rows':
+      // Asked for by the training-project download; dropped if that ended meanwhile.
+      if (get().evaluation.exporting) deps.train.post({ type: 'export-project', rows: reply.rows });
+      return;
     case 'encoded':
       if (reply.requestId !== get().evaluation.tryRequestId) return;
       deps.train.post({ type: 'classify', requestId: reply.requestId, ids: reply.ids, typeIds: reply.typeIds, backend: get().ui.backendChoice });
@@ -67,6 +72,8 @@ export function handleTrainReply(store: StudioStore, deps: StoreDeps, reply: Tra
       return;
     case 'model-loaded':
       patch(set, get, 'model', { summary: reply.summary, loading: null, tokenizerReady: false, hubUnreachable: false });
+      // The worker forgets a loaded checkpoint with the model it was checked against.
+      patch(set, get, 'training', { checkpoint: null });
       deps.data.post({ type: 'set-tokenizer', files: reply.tokenizer });
       return;
     case 'run-preparing':
@@ -148,6 +155,10 @@ export function handleTrainReply(store: StudioStore, deps: StoreDeps, reply: Tra
     case 'exported':
       deps.download(reply.fileName, reply.bytes);
       patch(set, get, 'evaluation', { exporting: false, exported: { fileName: reply.fileName, bytes: reply.bytes.length } });
+      return;
+    case 'checkpoint-loaded':
+      // Continuing needs the run's own settings, so they are put on the screen; fine-tuning further may change them.
+      patch(set, get, 'training', { checkpoint: reply.info, checkpointUse: reply.info.finished ? 'fine-tune' : 'continue', settings: reply.info.settings });
       return;
     case 'error':
       if (reply.scope === 'model') patch(set, get, 'model', { hubUnreachable: reply.hubUnreachable === true });

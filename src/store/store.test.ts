@@ -265,6 +265,74 @@ describe('the studio store', () => {
     expect(h.s().evaluation).toMatchObject({ exporting: false, exported: { fileName: 'm.zip', bytes: 5 } });
   });
 
+  it('downloads the training project (rows from the data worker, zip from the train worker) and the checkpoint', () => {
+    const h = ready();
+    h.s().exportProject();
+    expect(h.s().ui.error?.scope).toBe('export');
+    h.s().startTraining();
+    h.trainReply({ type: 'steps', records: [{ step: 1, epoch: 1, loss: 1, learningRate: 1, gradNorm: 1 }], samplesPerSecond: 1, etaMs: 0, totalSteps: 1 });
+    h.trainReply({ type: 'run-ended', end: 'finished', message: null });
+    h.s().exportProject();
+    expect(h.s().evaluation.exporting).toBe(true);
+    expect(h.data.at(-1)).toEqual({ type: 'split-rows' });
+    const rows = { train: [{ text: 'nice', label: 'pos' }], validation: [{ text: 'bad', label: 'neg' }], description: 'a 20% share' };
+    h.dataReply({ type: 'split-rows', rows });
+    expect(h.train.at(-1)).toEqual({ type: 'export-project', rows });
+    h.trainReply({ type: 'exported', fileName: 'training-project.zip', bytes: new Uint8Array(7) });
+    expect(h.downloads).toEqual([['training-project.zip', 7]]);
+    // Rows arriving after the export ended (an error, say) start nothing.
+    h.dataReply({ type: 'split-rows', rows });
+    expect(h.train.filter((r) => r.type === 'export-project')).toHaveLength(1);
+
+    h.s().exportCheckpoint();
+    expect(h.train.at(-1)).toEqual({ type: 'export-checkpoint' });
+    h.trainReply({ type: 'exported', fileName: 'tiny-step1.training_checkpoint.safetensors', bytes: new Uint8Array(9) });
+    expect(h.s().evaluation.exported).toEqual({ fileName: 'tiny-step1.training_checkpoint.safetensors', bytes: 9 });
+  });
+
+  it('asks for the dataset again before packing the project of a run restored from the browser', () => {
+    const h = ready();
+    h.s().startTraining();
+    h.trainReply({ type: 'steps', records: [{ step: 1, epoch: 1, loss: 1, learningRate: 1, gradNorm: 1 }], samplesPerSecond: 1, etaMs: 0, totalSteps: 1 });
+    h.trainReply({ type: 'run-ended', end: 'finished', message: null });
+    h.store.setState({ dataset: { ...h.s().dataset, fromSavedRun: true } });
+    h.s().exportProject();
+    expect(h.s().ui.error).toMatchObject({ scope: 'export', message: expect.stringMatching(/load the same file/) });
+    expect(h.data.some((r) => r.type === 'split-rows')).toBe(false);
+  });
+
+  it('loads a checkpoint file, puts its settings on the screen and starts the next run from it', () => {
+    const h = ready();
+    const file = new File([new Uint8Array(3)], 'run.safetensors');
+    h.s().loadCheckpoint(file);
+    expect(h.train.at(-1)).toEqual({ type: 'load-checkpoint', file });
+    const settings = { ...defaultSettings, epochs: 5, learningRate: 2e-5, maxLength: 64 };
+    h.trainReply({ type: 'checkpoint-loaded', info: { fileName: 'run.safetensors', labels: ['neg', 'pos'], settings, step: 40, epochsDone: 2, finished: false } });
+    expect(h.s().training).toMatchObject({ settings, checkpointUse: 'continue', checkpoint: { step: 40 } });
+    const tokenized: TokenizedDataset = { labels: ['neg', 'pos'], maxLength: 64, train: packRows([]), validation: packRows([]), validationTexts: [], truncated: 0 };
+    h.s().startTraining();
+    h.dataReply({ type: 'tokenized', data: tokenized });
+    expect(h.train.at(-1)).toMatchObject({ type: 'train', settings, checkpointUse: 'continue' });
+
+    h.trainReply({ type: 'run-ended', end: 'stopped', message: null });
+    h.s().setCheckpointUse('fine-tune');
+    h.s().startTraining();
+    h.dataReply({ type: 'tokenized', data: tokenized });
+    expect(h.train.at(-1)).toMatchObject({ type: 'train', checkpointUse: 'fine-tune' });
+
+    h.trainReply({ type: 'run-ended', end: 'stopped', message: null });
+    h.s().forgetCheckpoint();
+    h.s().startTraining();
+    h.dataReply({ type: 'tokenized', data: tokenized });
+    expect(h.train.at(-1)).toMatchObject({ type: 'train', checkpointUse: null });
+
+    // A finished run can only be fine-tuned further; a new model drops the checkpoint.
+    h.trainReply({ type: 'checkpoint-loaded', info: { fileName: 'done.safetensors', labels: ['neg', 'pos'], settings, step: 50, epochsDone: 5, finished: true } });
+    expect(h.s().training.checkpointUse).toBe('fine-tune');
+    h.trainReply({ type: 'model-loaded', summary: model, tokenizer });
+    expect(h.s().training.checkpoint).toBeNull();
+  });
+
   it('offers a saved run after a reload, restores it and resumes training', () => {
     const h = setup();
     const info: SavedRunInfo = { savedAt: '2025-01-01T00:00:00Z', modelName: 'm', datasetName: 'd.csv', step: 4, totalSteps: 10, epochsDone: 1, epochs: 2, state: 'paused', storage: 'opfs' };

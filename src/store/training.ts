@@ -42,6 +42,8 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, deps)
     notice: null,
     lastSaved: null,
     smoothing: 0.6,
+    checkpoint: null,
+    checkpointUse: 'continue',
   },
   setSetting(key, value) {
     patch(set, get, 'training', { settings: { ...get().training.settings, [key]: value } });
@@ -100,5 +102,15 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, deps)
     if (status !== 'running' && status !== 'paused' && status !== 'failed') return;
     if (status === 'running') patch(set, get, 'training', { status: 'stopping' });
     deps.train.post({ type: 'stop' });
+  },
+  loadCheckpoint(file) {
+    if (get().ui.error?.scope === 'train') get().dismissError();
+    deps.train.post({ type: 'load-checkpoint', file });
+  },
+  setCheckpointUse(checkpointUse) {
+    patch(set, get, 'training', { checkpointUse });
+  },
+  forgetCheckpoint() {
+    patch(set, get, 'training', { checkpoint: null });
   },
 });

@@ -7,11 +7,13 @@ import type { StoreApi } from 'zustand/vanilla';
 import type {
   BackendChoice,
   BackendInfo,
+  CheckpointUse,
   ColumnMapping,
   DataRequest,
   DatasetSummary,
   ErrorScope,
   EvalRecord,
+  LoadedCheckpointInfo,
   ModelSummary,
   SavedRunInfo,
   ScratchSize,
@@ -129,6 +131,9 @@ export interface TrainingSlice {
     lastSaved: SavedRunInfo | null;
     /** EMA weight for the step-loss curve, as TensorBoard's smoothing slider. */
     smoothing: number;
+    /** A checkpoint file loaded to start the next run from; null for the model's own weights. */
+    checkpoint: LoadedCheckpointInfo | null;
+    checkpointUse: CheckpointUse;
   };
   setSetting<K extends keyof TrainingSettings>(key: K, value: TrainingSettings[K]): void;
   setDropout(value: number | null): void;
@@ -137,6 +142,9 @@ export interface TrainingSlice {
   pauseTraining(): void;
   resumeTraining(): void;
   stopTraining(): void;
+  loadCheckpoint(file: File): void;
+  setCheckpointUse(use: CheckpointUse): void;
+  forgetCheckpoint(): void;
 }
 
 export interface TryResult {
@@ -161,6 +169,9 @@ export interface EvaluationSlice {
   setTryText(text: string): void;
   classify(): void;
   exportModel(): void;
+  /** training-project.zip: the data worker gives the rows, the train worker the rest. */
+  exportProject(): void;
+  exportCheckpoint(): void;
 }
 
 export type StudioState = UiSlice & DatasetSlice & ModelSlice & TrainingSlice & EvaluationSlice;

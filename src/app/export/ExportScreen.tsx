@@ -17,7 +17,9 @@ export function ExportScreen() {
   const { exporting, exported } = useStudio(useShallow((s) => ({ exporting: s.evaluation.exporting, exported: s.evaluation.exported })));
   const ready = useStudio(hasIdleModel);
   const running = useStudio((s) => ['preparing', 'running', 'pausing', 'stopping'].includes(s.training.status));
-  const exportModel = useStudio((s) => s.exportModel);
+  const { exportModel, exportProject, exportCheckpoint } = useStudio(
+    useShallow((s) => ({ exportModel: s.exportModel, exportProject: s.exportProject, exportCheckpoint: s.exportCheckpoint })),
+  );
   return (
     <div className="screen">
       <header className="screen-header">
@@ -28,8 +30,20 @@ export function ExportScreen() {
         <button type="button" className="button button-primary button-huge" data-testid="export-download" disabled={!ready || exporting} onClick={exportModel}>
           Download the model (.zip)
         </button>
+        <div className="controls">
+          <button type="button" className="button button-big" data-testid="export-project" disabled={!ready || exporting} onClick={exportProject}>
+            Download training project
+          </button>
+          <button type="button" className="button button-big" data-testid="export-checkpoint" disabled={!ready || exporting} onClick={exportCheckpoint}>
+            Download checkpoint
+          </button>
+        </div>
+        <p className="muted">
+          The training project is this run as a Python script for Hugging Face Trainer, with your rows and settings, to train it on a bigger machine or
+          several GPUs. The checkpoint holds the weights and optimizer state: load it on the Train screen later to continue or fine-tune further.
+        </p>
         {!ready && <p className="muted">{running ? 'Pause or finish training to download the model.' : 'Train a model first (step 3).'}</p>}
-        {exporting && <ProgressBar fraction={null} label="Packing the model" />}
+        {exporting && <ProgressBar fraction={null} label="Packing the download" />}
         {exported && (
           <p className="success" data-testid="export-done">
             Downloaded {exported.fileName} ({formatBytes(exported.bytes)}).

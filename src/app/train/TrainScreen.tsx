@@ -1,5 +1,5 @@
 import { useShallow } from 'zustand/react/shallow';
-import type { BackendChoice, TrainingSettings } from '../../../workers/protocol.ts';
+import type { BackendChoice, CheckpointUse, TrainingSettings } from '../../../workers/protocol.ts';
 import { trainBlocker } from '../../store/training.ts';
 import type { TrainingStatus } from '../../store/types.ts';
 import { useStudio } from '../../store/useStudio.ts';
@@ -29,7 +29,10 @@ export function TrainScreen() {
         <p className="lead">The model reads your training rows again and again (epochs) and adjusts its weights a little after each batch.</p>
       </header>
       <div className="train-layout">
-        <SettingsPanel />
+        <div className="stack">
+          <SettingsPanel />
+          <CheckpointCard />
+        </div>
         <div className="stack">
           <Controls />
           <LossChart />
@@ -135,6 +138,58 @@ function Controls() {
           <pre>{t.notice}</pre>
         </details>
       )}
+    </Card>
+  );
+}
+
+/** A checkpoint file (from Export, or the CLI's training_checkpoint.safetensors) to continue or fine-tune further. */
+function CheckpointCard() {
+  const checkpoint = useStudio((s) => s.training.checkpoint);
+  const use = useStudio((s) => s.training.checkpointUse);
+  const locked = useStudio((s) => ['preparing', 'running', 'pausing', 'stopping'].includes(s.training.status));
+  const noModel = useStudio((s) => s.model.summary === null || s.model.summary.source === 'saved-run');
+  const { loadCheckpoint, setCheckpointUse, forgetCheckpoint } = useStudio(
+    useShallow((s) => ({ loadCheckpoint: s.loadCheckpoint, setCheckpointUse: s.setCheckpointUse, forgetCheckpoint: s.forgetCheckpoint })),
+  );
+  const option = (value: CheckpointUse, label: string, disabled = false) => (
+    <label className="radio">
+      <input type="radio" name="checkpoint-use" value={value} data-testid={`checkpoint-use-${value}`} checked={use === value} disabled={disabled} onChange={() => setCheckpointUse(value)} />
+      {label}
+    </label>
+  );
+  return (
+    <Card title="Start from a checkpoint">
+      <fieldset disabled={locked || noModel} className="settings">
+        <p className="muted">
+          {noModel ? 'Load the model the checkpoint started from (step 2) first: it brings the tokenizer.' : 'A checkpoint you downloaded from Export, or the command line’s training_checkpoint.safetensors.'}
+        </p>
+        <label className="button file-button">
+          Load checkpoint…
+          <input
+            type="file"
+            accept=".safetensors"
+            data-testid="checkpoint-input"
+            onChange={(e) => {
+              const file = e.target.files?.[0];
+              if (file) loadCheckpoint(file);
+              e.target.value = '';
+            }}
+          />
+        </label>
+        {checkpoint && (
+          <div data-testid="checkpoint-loaded">
+            <p>
+              <strong>{checkpoint.fileName}</strong>: {formatCount(checkpoint.step)} updates, {checkpoint.epochsDone} of {checkpoint.settings.epochs} epochs
+              {checkpoint.finished ? ' (finished)' : ''}, labels {checkpoint.labels.join(', ')}.
+            </p>
+            {option('continue', 'Continue that run exactly (same data and settings)', checkpoint.finished)}
+            {option('fine-tune', 'Fine-tune further from its weights (new settings or data)')}
+            <button type="button" className="button" onClick={forgetCheckpoint}>
+              Start from the model instead
+            </button>
+          </div>
+        )}
+      </fieldset>
     </Card>
   );
 }

@@ -1,0 +1,51 @@
+/** The studio's run as training-project.zip: the run's side from the train worker, its rows from the data worker. */
+import type { TrainingCheckpoint } from '../src/engine/checkpoint.ts';
+import type { TokenizedExample } from '../src/engine/batching.ts';
+import { type BaseModel, PROJECT_ZIP_NAME, trainingProjectZip } from '../src/export/training-project.ts';
+import type { CompleteTokenizerFiles, ModelSummary, SplitRows } from './protocol.ts';
+
+/** Where a Python script finds the model the run started from. */
+export function baseModelOf(summary: ModelSummary, configJson: Record<string, unknown>, tokenizer: CompleteTokenizerFiles): BaseModel {
+  switch (summary.source) {
+    case 'hub':
+      return { kind: 'hub', id: summary.name };
+    case 'folder':
+    case 'saved-run':
+      return summary.pretrained ? { kind: 'folder', path: summary.name } : { kind: 'scratch', description: summary.name, configJson, tokenizer };
+    case 'scratch':
+      return { kind: 'scratch', description: summary.name, configJson, tokenizer };
+  }
+}
+
+/**
+ * The data worker's rows are those of the split on the data screen now; they must still be
+ * the rows the run trained on, row for row, or the project would reproduce another run.
+ */
+export function requireRunRows(rows: SplitRows, labels: readonly string[], runRows: { readonly train: readonly TokenizedExample[]; readonly validation: readonly TokenizedExample[] }): void {
+  for (const split of ['train', 'validation'] as const) {
+    const shipped = rows[split];
+    const trained = runRows[split];
+    const same = shipped.length === trained.length && shipped.every((row, i) => labels.indexOf(row.label) === trained[i]!.label);
+    if (!same) {
+      throw new Error('the dataset on the data screen is no longer the one this run trained on (its file, columns or split changed); set it back to download the training project');
+    }
+  }
+}
+
+export function projectDownload(
+  c: TrainingCheckpoint,
+  base: BaseModel,
+  configOverrides: Readonly<Record<string, unknown>>,
+  rows: SplitRows,
+): { fileName: string; bytes: Uint8Array } {
+  const bytes = trainingProjectZip({
+    base,
+    labels: c.labels,
+    settings: c.settings,
+    configOverrides,
+    train: rows.train,
+    validation: rows.validation,
+    splitDescription: rows.description,
+  });
+  return { fileName: PROJECT_ZIP_NAME, bytes };
+}
