@@ -2,6 +2,7 @@
  * What a model's files mean to the engine: the parsed config.json, the weights by name, and
  * the tokenizer sources. Shared by the CLI (files from disk or the Hub) and the studio.
  */
+import { readPytorchCheckpoint } from '../engine/weights/pytorch-checkpoint.ts';
 import { readSafetensors, type NamedTensor } from '../engine/weights/safetensors.ts';
 import type { TokenizerSourceFiles } from '../tokenize/tokenizer-files.ts';
 
@@ -23,23 +24,30 @@ function jsonFile(source: string, name: string, bytes: Uint8Array): Record<strin
   }
 }
 
+/** In order of preference: safetensors needs no unpickling, so it wins when a model has both. */
+const WEIGHT_READERS: [name: string, read: (bytes: Uint8Array) => Map<string, NamedTensor>][] = [
+  ['model.safetensors', (bytes) => readSafetensors(bytes).tensors],
+  ['pytorch_model.bin', readPytorchCheckpoint],
+];
+
+function decodeWeights(source: string, files: ReadonlyMap<string, Uint8Array>): Map<string, NamedTensor> {
+  for (const [name, read] of WEIGHT_READERS) {
+    const bytes = files.get(name);
+    if (bytes === undefined) continue;
+    try {
+      return read(bytes);
+    } catch (e) {
+      throw new Error(`${source}/${name} could not be read: ${(e as Error).message}`);
+    }
+  }
+  throw new Error(`${source} has no weights (${WEIGHT_READERS.map(([name]) => name).join(' or ')})`);
+}
+
 export function decodeModelFiles(source: string, files: ReadonlyMap<string, Uint8Array>): ModelContents {
   const config = files.get('config.json');
   if (!config) throw new Error(`${source} has no config.json`);
   const configJson = jsonFile(source, 'config.json', config);
-  const safetensors = files.get('model.safetensors');
-  let weights: Map<string, NamedTensor>;
-  if (safetensors) {
-    try {
-      weights = readSafetensors(safetensors).tensors;
-    } catch (e) {
-      throw new Error(`${source}/model.safetensors could not be read: ${(e as Error).message}`);
-    }
-  } else if (files.has('pytorch_model.bin')) {
-    throw new Error(`${source} ships its weights only as pytorch_model.bin, which this version cannot read yet; convert it to model.safetensors`);
-  } else {
-    throw new Error(`${source} has no weights (model.safetensors)`);
-  }
+  const weights = decodeWeights(source, files);
   const text = (name: string) => {
     const bytes = files.get(name);
     return bytes ? decoder.decode(bytes) : undefined;

@@ -123,7 +123,7 @@ function FolderCard() {
   const loadModelFolder = useStudio((s) => s.loadModelFolder);
   return (
     <Card title="From a folder on this computer">
-      <p>A folder with config.json, model.safetensors and the tokenizer files (tokenizer.json or vocab.txt). Works offline.</p>
+      <p>A folder with config.json, the weights (model.safetensors or pytorch_model.bin) and the tokenizer files (tokenizer.json or vocab.txt). Works offline.</p>
       <label className={`button button-big file-button${loading ? ' disabled' : ''}`}>
         Choose a model folder…
         <input

@@ -42,7 +42,7 @@ function littleEndianView(bytes: Uint8Array): DataView {
 let cachedFloat16Values: Float32Array | undefined;
 
 /** All 65536 float16 values, built once: a lookup is far cheaper than decoding each element's bits. */
-function float16Values(): Float32Array {
+export function float16Values(): Float32Array {
   if (cachedFloat16Values !== undefined) return cachedFloat16Values;
   const table = new Float32Array(0x1_0000);
   for (let bits = 0; bits < table.length; bits++) {
