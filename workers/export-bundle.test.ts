@@ -4,8 +4,7 @@ import type { EvalRecord } from '../src/engine/checkpoint.ts';
 import { startingPoint } from '../src/engine/pretrained.ts';
 import { defaultSettings } from '../src/engine/settings.ts';
 import { completeTokenizerFiles } from '../src/tokenize/tokenizer-files.ts';
-import { exportBundle, slug } from './export-bundle.ts';
-import { curvePoints, modelCard } from './model-card.ts';
+import { exportBundle, slug, studioCardRun } from './export-bundle.ts';
 import type { DatasetSummary, ExportRequestInfo, ModelSummary } from './protocol.ts';
 
 const configJson = { model_type: 'bert', vocab_size: 12, hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 16, max_position_embeddings: 16 };
@@ -91,34 +90,23 @@ describe('exportBundle', () => {
     const history = JSON.parse(new TextDecoder().decode(files['training_history.json']));
     expect(history.steps).toHaveLength(4);
     expect(history.evals[0].metrics.accuracy).toBe(0.75);
+    expect(new TextDecoder().decode(files['README.md'])).toMatch(/^---\nlibrary_name: transformers\n[^]*\n# google\/bert_uncased_L-2_H-128_A-2, fine-tuned on My Reviews\.csv\n/);
   });
 });
 
-describe('modelCard', () => {
-  it('states the data, the settings, the scores and the loss curve', () => {
-    const card = modelCard(checkpoint, info);
-    expect(card).toMatch(/^---\nlibrary_name: transformers\npipeline_tag: text-classification\nbase_model: google\/bert_uncased_L-2_H-128_A-2\n/);
-    expect(card).toContain('| pos\\|mixed | 1 | 4 | 2 |');
-    expect(card).toContain('accuracy **75.0%**, macro-F1 **0.700**');
-    expect(card).toContain('| learning rate | 0.00005 |');
-    expect(card).toContain('step,loss\n1,0.70000\n2,0.65000');
-    expect(card).toContain('WebGPU: SwiftShader');
-  });
-
-  it('says when there were no validation rows and the model started from scratch', () => {
-    const card = modelCard({ ...checkpoint, history: { steps: [], evals: [] } }, { ...info, model: { ...model, source: 'scratch', pretrained: false }, backend: null });
-    expect(card).not.toContain('base_model');
-    expect(card).toContain('trained from scratch');
-    expect(card).toContain('no validation rows');
+describe('studioCardRun', () => {
+  it('describes the run from the dataset and model screens', () => {
+    const run = studioCardRun(checkpoint, info);
+    expect(run.baseModel).toEqual({ name: 'google/bert_uncased_L-2_H-128_A-2', fromHub: true, pretrained: true });
+    expect(run.data).toMatchObject({ fileName: 'My Reviews.csv', rows: 12, split: { kind: 'fraction', fraction: 0.2, seed: 42 }, trainCounts: [4, 4] });
+    expect(run.trainedWith).toBe('in a web browser (WebGPU: SwiftShader)');
+    const withFile = studioCardRun(checkpoint, { ...info, dataset: { ...dataset, split: { kind: 'file' }, validationFile: { fileName: 'dev.csv', rowCount: 4 } }, backend: null });
+    expect(withFile.data.split).toEqual({ kind: 'file', fileName: 'dev.csv', rows: 4 });
+    expect(withFile.trainedWith).toBe('in a web browser');
   });
 });
 
 describe('helpers', () => {
-  it('keeps every k-th curve point and the last', () => {
-    expect(curvePoints([1, 2, 3, 4, 5], 2)).toEqual([1, 4, 5]);
-    expect(curvePoints([1, 2], 5)).toEqual([1, 2]);
-  });
-
   it('makes file names safe', () => {
     expect(slug('Ünïcode & spaces.tsv')).toBe('unicode-spaces');
     expect(slug('...')).toBe('model');

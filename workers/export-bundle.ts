@@ -8,8 +8,8 @@ import { compileInferenceModel } from '../src/engine/artifacts.ts';
 import type { TrainingCheckpoint } from '../src/engine/checkpoint.ts';
 import { parseModelConfig } from '../src/engine/models/config.ts';
 import { huggingFaceFolder } from '../src/export/hf-folder.ts';
+import { modelCard, type ModelCardRun, type QuantizationReport } from '../src/export/model-card.ts';
 import type { CompleteTokenizerFiles } from '../src/tokenize/tokenizer-files.ts';
-import { modelCard } from './model-card.ts';
 import type { ExportRequestInfo } from './protocol.ts';
 
 /** Lowercase letters, digits and dashes: a file name every OS and the Hub accept. */
@@ -27,11 +27,33 @@ export function slug(text: string): string {
   );
 }
 
+/** The studio's run as the model card describes it: the dataset and model screens' summaries and the backend. */
+export function studioCardRun(c: TrainingCheckpoint, info: ExportRequestInfo, quantization: QuantizationReport | null = null): ModelCardRun {
+  const { dataset, model, backend } = info;
+  return {
+    checkpoint: c,
+    baseModel: { name: model.name, fromHub: model.source === 'hub', pretrained: model.pretrained },
+    data: {
+      fileName: dataset.fileName,
+      rows: dataset.rowCount,
+      columns: dataset.mapping,
+      split:
+        dataset.split.kind === 'file'
+          ? { kind: 'file', fileName: dataset.validationFile?.fileName ?? 'validation file', rows: dataset.validationFile?.rowCount ?? 0 }
+          : dataset.split,
+      trainCounts: dataset.trainCounts,
+      validationCounts: dataset.validationCounts,
+    },
+    trainedWith: `in a web browser${backend ? ` (${backend.name === 'webgpu' ? 'WebGPU' : 'WASM'}: ${backend.description})` : ''}`,
+    quantization,
+  };
+}
+
 export function bundleFiles(c: TrainingCheckpoint, tokenizer: CompleteTokenizerFiles, info: ExportRequestInfo): Map<string, Uint8Array> {
   const files = huggingFaceFolder(c, tokenizer);
   files.set('onnx/model.onnx', compileInferenceModel(parseModelConfig(c.modelConfig), c.labels.length, c.params));
   const encoder = new TextEncoder();
-  files.set('README.md', encoder.encode(modelCard(c, info)));
+  files.set('README.md', encoder.encode(modelCard(studioCardRun(c, info))));
   files.set('training_history.json', encoder.encode(`${JSON.stringify({ labels: c.labels, settings: c.settings, ...c.history }, null, 1)}\n`));
   return files;
 }

@@ -75,7 +75,12 @@ describe('finetune-studio CLI', () => {
     expect(train.code, train.stderr).toBe(0);
     expect(train.stderr).toMatch(/eval @ epoch 8\.00 \(step 80\).*accuracy/);
     const files = readdirSync(path.join(work, 'tuned')).sort();
-    expect(files).toEqual(['config.json', 'model.safetensors', 'onnx', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json', 'trainer_state.json', 'training_checkpoint.safetensors', 'vocab.txt']);
+    expect(files).toEqual(['README.md', 'config.json', 'model.safetensors', 'onnx', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json', 'trainer_state.json', 'training_checkpoint.safetensors', 'vocab.txt']);
+    const card = readFileSync(path.join(work, 'tuned/README.md'), 'utf8');
+    expect(card).toMatch(/^---\nlibrary_name: transformers\npipeline_tag: text-classification\n/);
+    expect(card).toContain('`train.csv`: 160 rows; text column `text`, label column `label`. 160 training and 40 validation rows, validation rows from a separate file, `test.csv` (40 rows).');
+    expect(card).toContain('| epochs | 8 |');
+    expect(card).toContain('| true \\ predicted | neg | pos |');
     const config = JSON.parse(readFileSync(path.join(work, 'tuned/config.json'), 'utf8')) as Record<string, unknown>;
     expect(config).toMatchObject({ architectures: ['BertForSequenceClassification'], id2label: { 0: 'neg', 1: 'pos' }, label2id: { neg: 0, pos: 1 } });
     const weights = readSafetensors(new Uint8Array(readFileSync(path.join(work, 'tuned/model.safetensors'))));

@@ -20,6 +20,7 @@ import type { TrainCommand } from './args.ts';
 import { backendFor } from './backend.ts';
 import { readExamples } from './dataset-files.ts';
 import { cliTrainingProject } from './export-project.ts';
+import { cliModelCard } from './model-card.ts';
 import { loadModelFiles } from './model-source.ts';
 import { ProgressReporter } from './progress.ts';
 
@@ -108,6 +109,7 @@ export async function runTrain(cmd: TrainCommand, log: (line: string) => void): 
       : null;
   if (quantization) log(describeQuantization(quantization));
   const files = huggingFaceFolder(final, tokenizerFiles);
+  files.set('README.md', cliModelCard(cmd, { train, validation }, final, { pretrained: contents.weights.size > 0, backend: backend.description ?? backend.name, quantization }));
   files.set(FP32_MODEL_FILE, fp32);
   files.set(QUANTIZED_MODEL_FILE, int8);
   files.set(CHECKPOINT_FILE, serializeCheckpoint(final));

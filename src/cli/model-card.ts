@@ -1,0 +1,54 @@
+/** The README.md model card `finetune-studio train` writes: the run as the command line saw it. */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { LabelledExample } from '../data/examples.ts';
+import type { TrainingCheckpoint } from '../engine/checkpoint.ts';
+import { modelCard, type ModelCardRun, type QuantizationReport } from '../export/model-card.ts';
+import type { TrainCommand } from './args.ts';
+import { columnMapping } from './dataset-files.ts';
+
+export interface CliRunFacts {
+  /** False when the base model had no weights and the run started from random ones. */
+  readonly pretrained: boolean;
+  /** The backend as the progress line named it, e.g. "onnxruntime-node (CPU)". */
+  readonly backend: string;
+  readonly quantization: QuantizationReport | null;
+}
+
+function countsByLabel(rows: readonly LabelledExample[], labels: readonly string[]): number[] {
+  const index = new Map(labels.map((l, i) => [l, i]));
+  const counts = labels.map(() => 0);
+  for (const row of rows) counts[index.get(row.label)!]! += 1;
+  return counts;
+}
+
+export function cliCardRun(
+  cmd: TrainCommand,
+  rows: { readonly train: readonly LabelledExample[]; readonly validation: readonly LabelledExample[] },
+  final: TrainingCheckpoint,
+  facts: CliRunFacts,
+): ModelCardRun {
+  // loadModelFiles reads a path that exists as a folder, and anything else as a Hub id.
+  const fromHub = !existsSync(cmd.model);
+  return {
+    checkpoint: final,
+    baseModel: { name: fromHub ? cmd.model : path.basename(path.resolve(cmd.model)), fromHub, pretrained: facts.pretrained },
+    data: {
+      fileName: path.basename(cmd.data),
+      rows: cmd.validation ? rows.train.length : rows.train.length + rows.validation.length,
+      columns: columnMapping(cmd),
+      split: cmd.validation
+        ? { kind: 'file', fileName: path.basename(cmd.validation), rows: rows.validation.length }
+        : { kind: 'fraction', fraction: cmd.validationSplit, seed: cmd.settings.seed },
+      trainCounts: countsByLabel(rows.train, final.labels),
+      validationCounts: countsByLabel(rows.validation, final.labels),
+    },
+    trainedWith: `from the command line (\`finetune-studio train\`) on ${facts.backend}`,
+    quantization: facts.quantization,
+  };
+}
+
+/** README.md as bytes, for the output folder. */
+export function cliModelCard(...args: Parameters<typeof cliCardRun>): Uint8Array {
+  return new TextEncoder().encode(modelCard(cliCardRun(...args)));
+}

@@ -1,0 +1,178 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import type { EvalRecord } from '../engine/checkpoint.ts';
+import { startingPoint } from '../engine/pretrained.ts';
+import { defaultSettings } from '../engine/settings.ts';
+import { curvePoints, modelCard, type ModelCardRun } from './model-card.ts';
+
+const PYTHON = '/usr/bin/python3';
+const labels = ['neg', 'pos|mixed'];
+const configJson = { model_type: 'bert', vocab_size: 12, hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 16, max_position_embeddings: 16 };
+const base = startingPoint({ name: 'tiny', configJson, weights: new Map() }, labels, { ...defaultSettings, epochs: 2 }).checkpoint;
+
+function evalAt(step: number, epoch: number, accuracy: number, macroF1: number, confusion: number[][]): EvalRecord {
+  return {
+    step,
+    epoch,
+    trainLoss: 0.6 - epoch * 0.1,
+    metrics: {
+      loss: 0.5 - epoch * 0.1,
+      accuracy,
+      macroF1,
+      examples: 4,
+      confusion,
+      perClass: [
+        { label: 'neg', precision: 0.67, recall: 1, f1: 0.8, support: 2 },
+        { label: 'pos|mixed', precision: 1, recall: 0.5, f1: 0.67, support: 2 },
+      ],
+    },
+  };
+}
+
+const checkpoint = {
+  ...base,
+  progress: { ...base.progress, step: 4, finished: true },
+  history: {
+    steps: Array.from({ length: 4 }, (_, i) => ({ step: i + 1, epoch: (i + 1) / 2, loss: 0.7 - i * 0.05, learningRate: 5e-5, gradNorm: 1 })),
+    evals: [
+      evalAt(2, 1, 0.5, 0.3333333, [
+        [2, 0],
+        [2, 0],
+      ]),
+      evalAt(4, 2, 0.75, 0.7, [
+        [2, 0],
+        [1, 1],
+      ]),
+    ],
+  },
+};
+
+const run: ModelCardRun = {
+  checkpoint,
+  baseModel: { name: 'google/bert_uncased_L-2_H-128_A-2', fromHub: true, pretrained: true },
+  data: {
+    fileName: 'My Reviews.csv',
+    rows: 12,
+    columns: { text: 'text', label: 'label' },
+    split: { kind: 'fraction', fraction: 0.2, seed: 42 },
+    trainCounts: [4, 4],
+    validationCounts: [2, 2],
+  },
+  trainedWith: 'in a web browser (WebGPU: SwiftShader)',
+};
+
+/** The YAML between the leading `---` lines, parsed by PyYAML (what the Hub's tooling reads it with). */
+function frontMatter(card: string): unknown {
+  const match = /^---\n([^]*?)\n---\n/.exec(card);
+  if (!match) throw new Error('the card has no front matter');
+  const script = 'import json, sys, yaml; print(json.dumps(yaml.safe_load(sys.stdin.read())))';
+  return JSON.parse(execFileSync(PYTHON, ['-c', script], { input: match[1], encoding: 'utf8' }));
+}
+
+function yamlUnavailable(): string | null {
+  try {
+    execFileSync(PYTHON, ['-c', 'import yaml'], { stdio: 'pipe' });
+    return null;
+  } catch {
+    return `${PYTHON} cannot import yaml (Debian's python3-yaml)`;
+  }
+}
+const skipYaml = yamlUnavailable();
+
+describe('modelCard', () => {
+  it('states the data, the settings, the scores, the confusion matrix and the loss curve', () => {
+    const card = modelCard(run);
+    expect(card).toMatch(/^---\nlibrary_name: transformers\npipeline_tag: text-classification\nbase_model: google\/bert_uncased_L-2_H-128_A-2\n/);
+    expect(card).toContain('# google/bert_uncased_L-2_H-128_A-2, fine-tuned on My Reviews.csv');
+    expect(card).toContain('12 rows; text column `text`, label column `label`. 8 training and 4 validation rows, a stratified 20% validation split of that file (seed 42).');
+    expect(card).toContain('| pos\\|mixed | 1 | 4 | 2 |');
+    expect(card).toContain('accuracy **75.0%**, macro-F1 **0.700**');
+    expect(card).toContain('| learning rate | 0.00005 |');
+    expect(card).toContain('| 1.00 | 2 | 0.5000 | 0.4000 | 50.0% | 0.333 |\n| 2.00 | 4 | 0.4000 | 0.3000 | 75.0% | 0.700 |');
+    expect(card).toContain('| true \\ predicted | neg | pos\\|mixed |\n| --- | --- | --- |\n| neg | 2 | 0 |\n| pos\\|mixed | 1 | 1 |');
+    expect(card).toContain('step,loss\n1,0.70000\n2,0.65000');
+    expect(card).toContain('Trained with Fine-Tune Studio in a web browser (WebGPU: SwiftShader)');
+    expect(card).toContain('AutoModelForSequenceClassification.from_pretrained("path/to/this/folder")');
+    expect(card).toContain("pipeline('text-classification', 'this-folder', { dtype: 'fp32' })");
+    expect(card).not.toContain('## ONNX files');
+  });
+
+  it.skipIf(skipYaml !== null)(`has Hub model-card metadata a YAML parser reads as the spec lays it out${skipYaml ? ` (skipped: ${skipYaml})` : ''}`, () => {
+    const metadata = frontMatter(modelCard({ ...run, data: { ...run.data, hubDatasetId: 'stanfordnlp/sst2' } }));
+    expect(metadata).toEqual({
+      library_name: 'transformers',
+      pipeline_tag: 'text-classification',
+      base_model: 'google/bert_uncased_L-2_H-128_A-2',
+      datasets: ['stanfordnlp/sst2'],
+      metrics: ['accuracy', 'f1'],
+      tags: ['finetune-studio', 'text-classification'],
+      'model-index': [
+        {
+          name: 'bert_uncased_L-2_H-128_A-2-finetuned-My-Reviews',
+          results: [
+            {
+              task: { type: 'text-classification', name: 'Text Classification' },
+              dataset: { name: 'stanfordnlp/sst2', type: 'stanfordnlp/sst2', split: 'validation' },
+              metrics: [
+                { type: 'accuracy', value: 0.75, name: 'Accuracy' },
+                { type: 'f1', value: 0.7, name: 'Macro F1', args: { average: 'macro' } },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+  });
+
+  it.skipIf(skipYaml !== null)(`quotes file names a YAML reader would misread${skipYaml ? ` (skipped: ${skipYaml})` : ''}`, () => {
+    for (const fileName of ['yes', 'data: v2 #1.csv', 'émotions "2024".tsv', '2024.csv', 'trailing .csv ']) {
+      const metadata = frontMatter(modelCard({ ...run, baseModel: { name: 'local-folder', fromHub: false, pretrained: true }, data: { ...run.data, fileName } })) as {
+        'model-index': { results: { dataset: { name: unknown } }[] }[];
+      };
+      expect(metadata['model-index'][0]!.results[0]!.dataset.name).toBe(fileName);
+    }
+  });
+
+  it('leaves out base_model, metrics and model-index when there is no Hub model and no evaluation', () => {
+    const card = modelCard({
+      ...run,
+      checkpoint: { ...checkpoint, history: { steps: [], evals: [] } },
+      baseModel: { name: 'tiny (random init)', fromHub: false, pretrained: false },
+    });
+    const yaml = card.slice(0, card.indexOf('\n---\n', 4));
+    expect(yaml).not.toContain('base_model');
+    expect(yaml).not.toContain('metrics');
+    expect(yaml).not.toContain('model-index');
+    expect(card).toContain('trained from scratch');
+    expect(card).toContain('no validation rows');
+    expect(card).not.toContain('### Confusion matrix');
+  });
+
+  it('names a separate validation file and shows text pairs in the examples', () => {
+    const card = modelCard({
+      ...run,
+      data: { ...run.data, columns: { text: 'premise', textPair: 'hypothesis', label: 'label' }, split: { kind: 'file', fileName: 'dev.jsonl', rows: 4 } },
+      trainedWith: 'with the finetune-studio command line on onnxruntime-node (CPU)',
+    });
+    expect(card).toContain('second text column `hypothesis`');
+    expect(card).toContain('validation rows from a separate file, `dev.jsonl` (4 rows)');
+    expect(card).toContain('classify({"text": "First text", "text_pair": "Second text"})');
+    expect(card).toContain("classify({ text: 'First text', text_pair: 'Second text' })");
+  });
+
+  it('reports the int8 ONNX model beside the float32 one', () => {
+    const card = modelCard({ ...run, quantization: { fp32Bytes: 17_500_000, int8Bytes: 4_600_000, fp32Accuracy: 0.912, int8Accuracy: 0.904, rows: 500 } });
+    expect(card).toContain('## ONNX files');
+    expect(card).toContain('Accuracy on the 500 validation rows:');
+    expect(card).toContain('| `onnx/model.onnx` | float32 | 17.5 MB | 91.2% |');
+    expect(card).toContain('| `onnx/model_quantized.onnx` | int8 (weight-only) | 4.6 MB (26% of float32) | 90.4% (−0.8 points) |');
+    expect(card).toContain("dtype 'q8' loads onnx/model_quantized.onnx");
+  });
+});
+
+describe('curvePoints', () => {
+  it('keeps every k-th point and the last', () => {
+    expect(curvePoints([1, 2, 3, 4, 5], 2)).toEqual([1, 4, 5]);
+    expect(curvePoints([1, 2], 5)).toEqual([1, 2]);
+  });
+});

@@ -1,0 +1,312 @@
+/**
+ * The README.md model card of an exported model: what it was trained on, how, and how well, in
+ * the layout the Hugging Face Hub renders: YAML metadata as the Hub's model card spec defines it
+ * (huggingface/hub-docs modelcard.md: `library_name`, `pipeline_tag`, `base_model`, `datasets`,
+ * `metrics`, and `model-index` with task, dataset and metric `type`/`value`), then Markdown.
+ * The studio (workers/export-bundle.ts) and the CLI (src/cli/train.ts) each describe their run
+ * as a `ModelCardRun`.
+ */
+import type { ColumnMapping } from '../data/columns.ts';
+import type { TrainingCheckpoint } from '../engine/checkpoint.ts';
+import { architectureClassName, parseModelConfig } from '../engine/models/config.ts';
+import type { QuantizationReport } from './quantize.ts';
+
+export type { QuantizationReport };
+
+export interface ModelCardData {
+  /** The training data file as the user named it. */
+  readonly fileName: string;
+  /** Rows in that file. */
+  readonly rows: number;
+  readonly columns: ColumnMapping;
+  /** A seeded stratified share of the file, or a separate validation file. */
+  readonly split:
+    | { readonly kind: 'fraction'; readonly fraction: number; readonly seed: number }
+    | { readonly kind: 'file'; readonly fileName: string; readonly rows: number };
+  /** Rows per label in label-id order. */
+  readonly trainCounts: readonly number[];
+  readonly validationCounts: readonly number[];
+  /** The Hub dataset id when the data came from the Hub; listed under `datasets`. */
+  readonly hubDatasetId?: string | null;
+}
+
+export interface ModelCardRun {
+  readonly checkpoint: TrainingCheckpoint;
+  /** Hub id or folder name; a Hub id becomes `base_model`. */
+  readonly baseModel: { readonly name: string; readonly fromHub: boolean; readonly pretrained: boolean };
+  readonly data: ModelCardData;
+  /** Where the run happened, finishing "Trained with Fine-Tune Studio …", e.g. "in a web browser (WebGPU: …)". */
+  readonly trainedWith: string;
+  readonly quantization?: QuantizationReport | null;
+}
+
+/** Enough points to redraw the curve's shape; the full per-step log is in trainer_state.json. */
+const CURVE_POINTS = 100;
+
+const percent = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : 'n/a');
+const fixed = (x: number | null, digits = 4) => (x === null || !Number.isFinite(x) ? 'n/a' : x.toFixed(digits));
+const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+
+/** Markdown table cells must not contain pipes or line breaks. */
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
+}
+
+function table(header: string[], rows: (string | number)[][]): string {
+  const line = (cells: (string | number)[]) => `| ${cells.map((c) => cell(String(c))).join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/** Every k-th step, plus the last, so the curve keeps its end. */
+export function curvePoints<T>(points: readonly T[], limit = CURVE_POINTS): T[] {
+  if (points.length <= limit) return [...points];
+  const stride = Math.ceil(points.length / limit);
+  const picked = points.filter((_, i) => i % stride === 0);
+  if (picked.at(-1) !== points.at(-1)) picked.push(points.at(-1)!);
+  return picked;
+}
+
+// ---------------------------------------------------------------- YAML front matter
+
+type YamlValue = string | number | boolean | null | readonly YamlValue[] | { readonly [key: string]: YamlValue };
+
+/** Words YAML 1.1 readers (PyYAML, the Hub's) take as booleans or null when unquoted. */
+const YAML_RESERVED = /^(?:y|n|yes|no|true|false|on|off|null|~)$/i;
+
+/** Plain where no YAML reader could take it for anything but that string; double-quoted otherwise. */
+function yamlScalar(value: string | number | boolean | null): string {
+  if (value === null) return 'null';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Error(`model card metadata cannot hold ${value}`);
+    return String(value);
+  }
+  if (/^[A-Za-z_][A-Za-z0-9_./ -]*$/.test(value) && !/ $/.test(value) && !YAML_RESERVED.test(value)) return value;
+  // A JSON string is a YAML double-quoted scalar once the characters YAML deems unprintable are escaped.
+  return JSON.stringify(value).replace(/[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function yamlLines(value: YamlValue, indent: string): string[] {
+  if (Array.isArray(value)) {
+    return value.flatMap((item: YamlValue) => {
+      if (item !== null && typeof item === 'object') {
+        const [first, ...rest] = yamlLines(item, `${indent}  `);
+        return [`${indent}- ${first!.trimStart()}`, ...rest];
+      }
+      return [`${indent}- ${yamlScalar(item as string | number | boolean | null)}`];
+    });
+  }
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).flatMap(([key, item]) => {
+      const isBlock = item !== null && typeof item === 'object' && (Array.isArray(item) ? item.length > 0 : Object.keys(item).length > 0);
+      if (!isBlock) {
+        const empty = Array.isArray(item) ? '[]' : item !== null && typeof item === 'object' ? '{}' : yamlScalar(item as string | number | boolean | null);
+        return [`${indent}${yamlScalar(key)}: ${empty}`];
+      }
+      // Sequences sit at their key's indentation, as the Hub's own cards write them.
+      return [`${indent}${yamlScalar(key)}:`, ...yamlLines(item, Array.isArray(item) ? indent : `${indent}  `)];
+    });
+  }
+  return [`${indent}${yamlScalar(value)}`];
+}
+
+/** Metric values as the Hub shows them: enough digits, no float noise. */
+const metricValue = (x: number) => Number(x.toFixed(4));
+
+function frontMatter(run: ModelCardRun, cardName: string): string {
+  const { checkpoint, baseModel, data } = run;
+  const last = checkpoint.history.evals.at(-1) ?? null;
+  const metadata: Record<string, YamlValue> = {
+    library_name: 'transformers',
+    pipeline_tag: 'text-classification',
+    ...(baseModel.fromHub ? { base_model: baseModel.name } : {}),
+    ...(data.hubDatasetId ? { datasets: [data.hubDatasetId] } : {}),
+    ...(last ? { metrics: ['accuracy', 'f1'] } : {}),
+    tags: ['finetune-studio', 'text-classification'],
+  };
+  if (last) {
+    metadata['model-index'] = [
+      {
+        name: cardName,
+        results: [
+          {
+            task: { type: 'text-classification', name: 'Text Classification' },
+            dataset: { name: data.hubDatasetId ?? data.fileName, type: data.hubDatasetId ?? fileStem(data.fileName), split: 'validation' },
+            metrics: [
+              { type: 'accuracy', value: metricValue(last.metrics.accuracy), name: 'Accuracy' },
+              { type: 'f1', value: metricValue(last.metrics.macroF1), name: 'Macro F1', args: { average: 'macro' } },
+            ],
+          },
+        ],
+      },
+    ];
+  }
+  return ['---', ...yamlLines(metadata, ''), '---'].join('\n');
+}
+
+function fileStem(fileName: string): string {
+  return fileName.replace(/\.[A-Za-z0-9]+$/, '');
+}
+
+// ---------------------------------------------------------------- Markdown sections
+
+function dataSection(run: ModelCardRun): string {
+  const { data, checkpoint } = run;
+  const splitText =
+    data.split.kind === 'file'
+      ? `validation rows from a separate file, \`${data.split.fileName}\` (${data.split.rows} rows)`
+      : `a stratified ${Math.round(data.split.fraction * 100)}% validation split of that file (seed ${data.split.seed})`;
+  return [
+    '## Training data',
+    `\`${data.fileName}\`: ${data.rows} rows; text column \`${data.columns.text}\`` +
+      `${data.columns.textPair ? `, second text column \`${data.columns.textPair}\`` : ''}, label column \`${data.columns.label}\`. ` +
+      `${sum(data.trainCounts)} training and ${sum(data.validationCounts)} validation rows, ${splitText}.`,
+    table(
+      ['label', 'id', 'training rows', 'validation rows'],
+      checkpoint.labels.map((label, i) => [label, i, data.trainCounts[i] ?? 0, data.validationCounts[i] ?? 0]),
+    ),
+  ].join('\n\n');
+}
+
+function hyperparameterSection(c: TrainingCheckpoint): string {
+  const s = c.settings;
+  return [
+    '## Training hyperparameters',
+    table(
+      ['setting', 'value'],
+      [
+        ['epochs', s.epochs],
+        ['optimizer updates', `${c.progress.step}${c.progress.finished ? '' : ' (the run was stopped before the schedule ended)'}`],
+        ['batch size', s.batchSize],
+        ['gradient accumulation', s.gradAccumulation],
+        ['learning rate', s.learningRate],
+        ['schedule', `linear, warmup ratio ${s.warmupRatio}`],
+        ['optimizer', 'AdamW (β1 0.9, β2 0.999, ε 1e-8), no weight decay on biases and LayerNorm weights'],
+        ['weight decay', s.weightDecay],
+        ['max grad norm', s.maxGradNorm],
+        ['max length (tokens)', s.maxLength],
+        ['seed', s.seed],
+      ],
+    ),
+  ].join('\n\n');
+}
+
+function resultsSection(c: TrainingCheckpoint): string {
+  const last = c.history.evals.at(-1) ?? null;
+  const parts = ['## Results'];
+  if (!last) {
+    parts.push('The run had no validation rows, so there are no metrics.');
+  } else {
+    parts.push(
+      `On the ${last.metrics.examples} validation rows after step ${last.step}: accuracy **${percent(last.metrics.accuracy)}**, ` +
+        `macro-F1 **${fixed(last.metrics.macroF1, 3)}**, loss ${fixed(last.metrics.loss)}.`,
+      table(
+        ['label', 'precision', 'recall', 'F1', 'support'],
+        last.metrics.perClass.map((p) => [p.label, fixed(p.precision, 3), fixed(p.recall, 3), fixed(p.f1, 3), p.support]),
+      ),
+    );
+  }
+  parts.push(
+    '### Per epoch',
+    c.history.evals.length > 0
+      ? table(
+          ['epoch', 'step', 'training loss', 'validation loss', 'accuracy', 'macro-F1'],
+          c.history.evals.map((e) => [fixed(e.epoch, 2), e.step, fixed(e.trainLoss), fixed(e.metrics.loss), percent(e.metrics.accuracy), fixed(e.metrics.macroF1, 3)]),
+        )
+      : 'No evaluations were recorded.',
+  );
+  if (last) {
+    parts.push(
+      '### Confusion matrix',
+      `Validation rows after step ${last.step}, by true label (rows) and predicted label (columns):`,
+      table(
+        ['true \\ predicted', ...c.labels],
+        c.labels.map((label, t) => [label, ...c.labels.map((_, p) => last.metrics.confusion[t]?.[p] ?? 0)]),
+      ),
+    );
+  }
+  parts.push(
+    '### Loss curve',
+    `Training loss by optimizer step (${c.history.steps.length > CURVE_POINTS ? `every ${Math.ceil(c.history.steps.length / CURVE_POINTS)}th step` : 'every step'}). ` +
+      "Each step's loss, learning rate and gradient norm are in `trainer_state.json`:",
+    ['```csv', 'step,loss', ...curvePoints(c.history.steps).map((p) => `${p.step},${p.loss.toFixed(5)}`), '```'].join('\n'),
+  );
+  return parts.join('\n\n');
+}
+
+function onnxSection(q: QuantizationReport): string {
+  const change = (q.int8Accuracy - q.fp32Accuracy) * 100;
+  return [
+    '## ONNX files',
+    `For transformers.js and onnxruntime. Accuracy on the ${q.rows} validation rows:`,
+    table(
+      ['file', 'weights', 'size', 'accuracy'],
+      [
+        ['`onnx/model.onnx`', 'float32', megabytes(q.fp32Bytes), percent(q.fp32Accuracy)],
+        [
+          '`onnx/model_quantized.onnx`',
+          'int8 (weight-only)',
+          `${megabytes(q.int8Bytes)} (${Math.round((q.int8Bytes / q.fp32Bytes) * 100)}% of float32)`,
+          Number.isFinite(change) ? `${percent(q.int8Accuracy)} (${change >= 0 ? '+' : '−'}${Math.abs(change).toFixed(1)} points)` : percent(q.int8Accuracy),
+        ],
+      ],
+    ),
+  ].join('\n\n');
+}
+
+function usageSection(run: ModelCardRun): string {
+  const pair = run.data.columns.textPair !== undefined && run.data.columns.textPair !== '';
+  const example = pair ? '{"text": "First text", "text_pair": "Second text"}' : '"Type a sentence here"';
+  const jsExample = pair ? "{ text: 'First text', text_pair: 'Second text' }" : "'Type a sentence here'";
+  return [
+    '## How to use',
+    'In Python with `transformers`:',
+    [
+      '```python',
+      'from transformers import AutoModelForSequenceClassification, AutoTokenizer, pipeline',
+      '',
+      'classify = pipeline("text-classification", model="path/to/this/folder")',
+      `print(classify(${example}))`,
+      '',
+      '# or the model itself',
+      'tokenizer = AutoTokenizer.from_pretrained("path/to/this/folder")',
+      'model = AutoModelForSequenceClassification.from_pretrained("path/to/this/folder")',
+      `inputs = tokenizer(${pair ? '"First text", "Second text"' : '"Type a sentence here"'}, truncation=True, max_length=${run.checkpoint.settings.maxLength}, return_tensors="pt")`,
+      'print(model.config.id2label[model(**inputs).logits.argmax(-1).item()])',
+      '```',
+    ].join('\n'),
+    'In JavaScript with transformers.js, from the local files:',
+    [
+      '```js',
+      "import { env, pipeline } from '@huggingface/transformers';",
+      '',
+      "env.localModelPath = 'path/to'; // the folder that holds this one",
+      'env.allowRemoteModels = false;',
+      `const classify = await pipeline('text-classification', 'this-folder', { dtype: 'fp32' }); // onnx/model.onnx${run.quantization ? "; dtype 'q8' loads onnx/model_quantized.onnx" : ''}`,
+      `console.log(await classify(${jsExample}));`,
+      '```',
+    ].join('\n'),
+  ].join('\n\n');
+}
+
+export function modelCard(run: ModelCardRun): string {
+  const { checkpoint: c, baseModel, data } = run;
+  const config = parseModelConfig(c.modelConfig);
+  const baseShortName = baseModel.name.split('/').at(-1) ?? baseModel.name;
+  const cardName = `${baseShortName}-finetuned-${fileStem(data.fileName)}`.replace(/\s+/g, '-');
+  const intro =
+    `A ${architectureClassName(config)} (${config.numLayers} layer${config.numLayers === 1 ? '' : 's'}, hidden size ${config.hiddenSize}) ` +
+    `${baseModel.pretrained ? `fine-tuned from \`${baseModel.name}\`` : 'trained from scratch'} to classify text into ${c.labels.length} labels ` +
+    `(${c.labels.map((l) => `\`${l}\``).join(', ')}). Trained with Fine-Tune Studio ${run.trainedWith}; no training data left that machine.`;
+  const sections = [
+    `# ${baseModel.name}, fine-tuned on ${data.fileName}`,
+    intro,
+    dataSection(run),
+    hyperparameterSection(c),
+    resultsSection(c),
+    ...(run.quantization ? [onnxSection(run.quantization)] : []),
+    usageSection(run),
+  ];
+  return `${frontMatter(run, cardName)}\n\n${sections.join('\n\n')}\n`;
+}
