@@ -56,12 +56,18 @@ export interface AdamWSlot {
   readonly v: Value;
   /** Trainer skips weight decay for biases and LayerNorm weights. */
   readonly decay: boolean;
+  /** A scalar the gradient is multiplied by first (clipping, accumulation mean); null for none. */
+  readonly gradScale: Value | null;
 }
 
 export function adamWUpdate(slot: AdamWSlot, hyper: AdamWHyper, s: AdamWScalars): { param: Value; m: Value; v: Value } {
   const { beta1, beta2, epsilon } = hyper;
-  const m = op.add(op.mul(slot.m, beta1), op.mul(slot.grad, 1 - beta1));
-  const v = op.add(op.mul(slot.v, beta2), op.mul(op.mul(slot.grad, slot.grad), 1 - beta2));
+  // The gradient's scale rides on the scalar coefficients: (1−β1)·c·g and (1−β2)·c²·g².
+  const scale = slot.gradScale;
+  const mCoef = scale ? op.mul(scale, 1 - beta1) : 1 - beta1;
+  const vCoef = scale ? op.mul(op.mul(scale, scale), 1 - beta2) : 1 - beta2;
+  const m = op.add(op.mul(slot.m, beta1), op.mul(slot.grad, mCoef));
+  const v = op.add(op.mul(slot.v, beta2), op.mul(op.mul(slot.grad, slot.grad), vCoef));
   const denom = op.add(op.div(op.sqrt(v), s.biasCorrection2Sqrt), epsilon);
   const decayed = slot.decay && hyper.weightDecay !== 0 ? op.mul(slot.param, s.decayFactor) : slot.param;
   const param = op.sub(decayed, op.mul(op.div(m, denom), s.stepSize));

@@ -5,10 +5,11 @@
 import type { Value } from '../onnx/graph.ts';
 import * as op from '../onnx/ops.ts';
 
-export interface ClippedGradients {
-  readonly grads: Value[];
-  /** The norm before clipping, which Trainer logs as grad_norm. */
+export interface ClippingScale {
+  /** The norm of the gradients the optimizer sees (before clipping), which Trainer logs as grad_norm. */
   readonly norm: Value;
+  /** What to multiply every raw gradient by; null when that is 1. */
+  readonly scale: Value | null;
 }
 
 function sumAll(values: readonly Value[]): Value {
@@ -24,10 +25,16 @@ export function globalNorm(grads: readonly Value[]): Value {
   return op.sqrt(sumAll(squaredNorms));
 }
 
-export function clipByGlobalNorm(grads: readonly Value[], maxNorm: number): ClippedGradients {
-  const norm = globalNorm(grads);
-  if (!(maxNorm > 0)) return { grads: [...grads], norm };
+/**
+ * The clipping factor as one scalar, for gradients `preScale · grads` (preScale: the mean over
+ * accumulated micro-batches, or null). AdamW multiplies it in with its own scalars, so no
+ * clipped copy of any gradient is ever materialized: two full-size multiplies per parameter saved.
+ */
+export function clippingScale(grads: readonly Value[], maxNorm: number, preScale: Value | null): ClippingScale {
+  const rawNorm = globalNorm(grads);
+  const norm = preScale ? op.mul(rawNorm, preScale) : rawNorm;
+  if (!(maxNorm > 0)) return { norm, scale: preScale };
   const coef = op.div(norm.graph.scalar(maxNorm), op.add(norm, 1e-6));
   const clamped = op.where(op.less(coef, 1), coef, 1);
-  return { grads: grads.map((g) => op.mul(g, clamped)), norm };
+  return { norm, scale: preScale ? op.mul(clamped, preScale) : clamped };
 }
