@@ -1,5 +1,6 @@
 /** The studio's run as training-project.zip: the run's side from the train worker, its rows from the data worker. */
 import type { TrainingCheckpoint } from '../src/engine/checkpoint.ts';
+import { type NamedTensor, writeSafetensors } from '../src/engine/weights/safetensors.ts';
 import type { TokenizedExample } from '../src/engine/batching.ts';
 import { type BaseModel, PROJECT_ZIP_NAME, trainingProjectZip } from '../src/export/training-project.ts';
 import type { CompleteTokenizerFiles, ModelSummary, SplitRows } from './protocol.ts';
@@ -15,6 +16,18 @@ export function baseModelOf(summary: ModelSummary, configJson: Record<string, un
     case 'scratch':
       return { kind: 'scratch', description: summary.name, configJson, tokenizer };
   }
+}
+
+/** A run fine-tuned further from a loaded checkpoint starts from that checkpoint's weights, which go into the project. */
+export function checkpointWeightsBase(c: TrainingCheckpoint, modelName: string, tokenizer: CompleteTokenizerFiles): BaseModel {
+  const tensors: [string, NamedTensor][] = [...c.params].map(([name, data]) => [name, { shape: [...(c.paramShapes.get(name) ?? [data.length])], data }]);
+  return {
+    kind: 'weights',
+    description: `a checkpoint of ${modelName} after ${c.progress.step} updates, fine-tuned further`,
+    configJson: c.modelConfig,
+    tokenizer,
+    safetensors: writeSafetensors(tensors, { format: 'pt' }),
+  };
 }
 
 /**

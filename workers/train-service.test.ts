@@ -2,7 +2,9 @@ import * as ort from 'onnxruntime-node';
 import { unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import type { OrtModule } from '../src/engine/runtime.ts';
+import { parseCheckpoint } from '../src/engine/checkpoint.ts';
 import { Rng } from '../src/engine/random.ts';
+import { readSafetensors } from '../src/engine/weights/safetensors.ts';
 import { defaultSettings, type TrainingSettings } from '../src/engine/settings.ts';
 import { completeTokenizerFiles } from '../src/tokenize/tokenizer-files.ts';
 import type { ChosenBackend } from './backend.ts';
@@ -224,6 +226,15 @@ describe('TrainService checkpoint files and the training project', () => {
     await train(fresh, { settings: { ...settings, epochs: 2, learningRate: 1e-3 } });
     await fresh.service.loop;
     expect(losses(second)[0]).not.toBe(losses(fresh)[0]);
+    // Its training project starts from those weights too, shipped as a Hugging Face folder.
+    const rows = (packed: TokenizedDataset['train']) => unpackRows(packed).map((r) => ({ text: 'x', label: ['neg', 'pos'][r.label]! }));
+    const tokenized = data();
+    await second.service.handle({ type: 'export-project', rows: { train: rows(tokenized.train), validation: rows(tokenized.validation), description: 'same split' } });
+    const project = unzipSync(second.of('exported').at(-1)!.bytes);
+    const shipped = readSafetensors(project['training-project/base_model/model.safetensors']!);
+    const loaded = parseCheckpoint(new Uint8Array(await file.arrayBuffer()));
+    expect(shipped.tensors.get('classifier.weight')!.data).toEqual(loaded.params.get('classifier.weight'));
+    expect(new TextDecoder().decode(project['training-project/README.md'])).toContain('a checkpoint of tiny after 3 updates');
 
     const wider = { ...model, source: { ...model.source, configJson: { ...configJson, hidden_size: 32 } } };
     const other = harness(memoryStore(), { loadModel: async () => wider });

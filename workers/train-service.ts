@@ -21,7 +21,7 @@ import { checkpointDownload, checkpointInfo, checkpointStart, requireFitsModel }
 import { exportBundle } from './export-bundle.ts';
 import type { LoadedModel } from './model-loader.ts';
 import { unpackRows } from './packed-rows.ts';
-import { baseModelOf, projectDownload, requireRunRows } from './project-export.ts';
+import { baseModelOf, checkpointWeightsBase, projectDownload, requireRunRows } from './project-export.ts';
 import { yieldingBackend } from './yielding-backend.ts';
 import type {
   BackendChoice,
@@ -178,7 +178,8 @@ export class TrainService {
       tokenizer: model.tokenizer,
       dataset: request.dataset,
       model: model.summary,
-      base: baseModelOf(model.summary, model.source.configJson, model.tokenizer),
+      // A continued run is the original run, which started from the model; a further fine-tune starts from the file's weights.
+      base: fromFile && request.checkpointUse === 'fine-tune' ? checkpointWeightsBase(fromFile, model.summary.name, model.tokenizer) : baseModelOf(model.summary, model.source.configJson, model.tokenizer),
       configOverrides: fromFile ? dropoutEntries(start.checkpoint.modelConfig) : request.configOverrides,
       backend: null,
       state: 'running',

@@ -181,6 +181,15 @@ describe.skipIf(pythonMissing !== null)(`train.py as Python reads it${pythonMiss
     expect(scratch.has('autotrain.yml')).toBe(false);
     expect(new TextDecoder().decode(scratch.get('README.md'))).toContain('AutoTrain fine-tunes pretrained models');
 
+    const weights = trainingProjectFiles(
+      run(settingsA, { base: { kind: 'weights', description: 'a checkpoint after 30 updates', configJson, tokenizer, safetensors: Uint8Array.of(1, 2, 3) } }),
+    );
+    const weightsRoot = writeProject('weights', weights);
+    compiles(weightsRoot);
+    expect(inspect(weightsRoot).constants.FROM_SCRATCH).toBe(false);
+    expect(weights.get('base_model/model.safetensors')).toEqual(Uint8Array.of(1, 2, 3));
+    expect(new TextDecoder().decode(weights.get('train.py'))).toContain('MODEL = os.path.join(HERE, "base_model")');
+
     const folder = writeProject('folder', trainingProjectFiles(run(settingsA, { base: { kind: 'folder', path: '/data/models/my-bert' } })));
     expect(inspect(folder).constants.MODEL).toBe('/data/models/my-bert');
   });

@@ -6,7 +6,7 @@
  * machine with `python train.py` and on several with `accelerate launch` or `torchrun`.
  * `autotrain.yml` is the same job for AutoTrain Advanced where AutoTrain can express it.
  */
-import { zipSync } from 'fflate';
+import { zipSync, type Zippable } from 'fflate';
 import type { LabelledExample } from '../data/examples.ts';
 import type { TrainingSettings } from '../engine/settings.ts';
 import { pythonStyleJson, TRANSFORMERS_VERSION, type TokenizerFileSet } from './hf-folder.ts';
@@ -17,7 +17,16 @@ export type BaseModel =
   /** A folder on the user's disk: the script names it, the user keeps it next to the project or edits the path. */
   | { readonly kind: 'folder'; readonly path: string }
   /** Random weights: the project carries the config and tokenizer and builds the model with from_config. */
-  | { readonly kind: 'scratch'; readonly description: string; readonly configJson: Record<string, unknown>; readonly tokenizer: TokenizerFileSet };
+  | { readonly kind: 'scratch'; readonly description: string; readonly configJson: Record<string, unknown>; readonly tokenizer: TokenizerFileSet }
+  /** Weights only the studio has (a loaded checkpoint fine-tuned further): the project carries them as a Hugging Face folder. */
+  | {
+      readonly kind: 'weights';
+      readonly description: string;
+      readonly configJson: Record<string, unknown>;
+      readonly tokenizer: TokenizerFileSet;
+      /** model.safetensors under Hugging Face parameter names. */
+      readonly safetensors: Uint8Array;
+    };
 
 export interface TrainingProjectRun {
   readonly base: BaseModel;
@@ -42,7 +51,7 @@ export const PINNED_REQUIREMENTS = {
 } as const;
 
 export const PROJECT_ZIP_NAME = 'training-project.zip';
-export const SCRATCH_MODEL_FOLDER = 'base_model';
+export const BASE_MODEL_FOLDER = 'base_model';
 
 /** config.json keys that set dropout, for every family the studio trains. */
 const DROPOUT_KEYS = ['hidden_dropout_prob', 'attention_probs_dropout_prob', 'classifier_dropout', 'dropout', 'attention_dropout', 'seq_classif_dropout'];
@@ -123,7 +132,8 @@ function modelReference(base: BaseModel): string {
     case 'folder':
       return base.path;
     case 'scratch':
-      return SCRATCH_MODEL_FOLDER;
+    case 'weights':
+      return BASE_MODEL_FOLDER;
   }
 }
 
@@ -131,6 +141,7 @@ function trainScript(run: TrainingProjectRun, withTextPair: boolean): string {
   const hyper = trainerHyperparameters(run.settings, run.validation.length > 0);
   const hyperLines = Object.entries(hyper).map(([k, v]) => `    ${JSON.stringify(k)}: ${pythonLiteral(v, FLOAT_KEYS.has(k))},`);
   const fromScratch = run.base.kind === 'scratch';
+  const bundled = run.base.kind === 'scratch' || run.base.kind === 'weights';
   return `"""Fine-tune ${modelReference(run.base)} for text classification: the run Fine-Tune Studio made, on transformers.Trainer.
 
 One machine:    python train.py
@@ -160,7 +171,7 @@ HYPERPARAMETERS = {
 ${hyperLines.join('\n')}
 }
 
-${fromScratch ? `# The run started from random weights: the model is built from this config (and tokenizer) with from_config.\nMODEL = os.path.join(HERE, ${pythonLiteral(SCRATCH_MODEL_FOLDER)})` : `MODEL = ${pythonLiteral(modelReference(run.base))}`}
+${bundled ? `# ${fromScratch ? 'The run started from random weights: the model is built from this config (and tokenizer) with from_config.' : 'The weights the run started from, shipped with the project.'}\nMODEL = os.path.join(HERE, ${pythonLiteral(BASE_MODEL_FOLDER)})` : `MODEL = ${pythonLiteral(modelReference(run.base))}`}
 FROM_SCRATCH = ${pythonLiteral(fromScratch)}
 # Class ids in the studio's order: config.json gets the same id2label and label2id.
 LABELS = ${pythonLiteral([...run.labels])}
@@ -313,7 +324,9 @@ function readme(run: TrainingProjectRun, withTextPair: boolean, autoTrain: strin
       ? `\`${run.base.id}\` from the Hugging Face Hub`
       : run.base.kind === 'folder'
         ? `the local folder \`${run.base.path}\`: keep it at that path (or next to train.py) or set \`MODEL\` in train.py to its Hub id`
-        : `random weights (${run.base.description}); \`${SCRATCH_MODEL_FOLDER}/\` holds its config.json and tokenizer`;
+        : run.base.kind === 'scratch'
+          ? `random weights (${run.base.description}); \`${BASE_MODEL_FOLDER}/\` holds its config.json and tokenizer`
+          : `${run.base.description}; \`${BASE_MODEL_FOLDER}/\` holds those weights as a Hugging Face folder`;
   const settingRows: [string, string][] = [
     ['epochs', String(s.epochs)],
     ['batch size', String(s.batchSize)],
@@ -391,22 +404,24 @@ export function trainingProjectFiles(run: TrainingProjectRun): Map<string, Uint8
   const gap = autoTrainGap(run, withTextPair);
   if (gap === null) text('autotrain.yml', autoTrainConfig(run, 'finetune-studio-run'));
   text('README.md', readme(run, withTextPair, gap));
-  if (run.base.kind === 'scratch') {
+  if (run.base.kind === 'scratch' || run.base.kind === 'weights') {
     const { configJson, tokenizer } = run.base;
-    text(`${SCRATCH_MODEL_FOLDER}/config.json`, pythonStyleJson(configJson));
-    text(`${SCRATCH_MODEL_FOLDER}/tokenizer.json`, pythonStyleJson(tokenizer.tokenizerJson, false));
-    text(`${SCRATCH_MODEL_FOLDER}/tokenizer_config.json`, pythonStyleJson(tokenizer.tokenizerConfig));
-    text(`${SCRATCH_MODEL_FOLDER}/special_tokens_map.json`, pythonStyleJson(tokenizer.specialTokensMap));
-    if (tokenizer.vocabTxt !== undefined) text(`${SCRATCH_MODEL_FOLDER}/vocab.txt`, tokenizer.vocabTxt);
-    if (tokenizer.vocabJson !== undefined) text(`${SCRATCH_MODEL_FOLDER}/vocab.json`, pythonStyleJson(tokenizer.vocabJson, false));
-    if (tokenizer.mergesTxt !== undefined) text(`${SCRATCH_MODEL_FOLDER}/merges.txt`, tokenizer.mergesTxt);
+    if (run.base.kind === 'weights') files.set(`${BASE_MODEL_FOLDER}/model.safetensors`, run.base.safetensors);
+    text(`${BASE_MODEL_FOLDER}/config.json`, pythonStyleJson(configJson));
+    text(`${BASE_MODEL_FOLDER}/tokenizer.json`, pythonStyleJson(tokenizer.tokenizerJson, false));
+    text(`${BASE_MODEL_FOLDER}/tokenizer_config.json`, pythonStyleJson(tokenizer.tokenizerConfig));
+    text(`${BASE_MODEL_FOLDER}/special_tokens_map.json`, pythonStyleJson(tokenizer.specialTokensMap));
+    if (tokenizer.vocabTxt !== undefined) text(`${BASE_MODEL_FOLDER}/vocab.txt`, tokenizer.vocabTxt);
+    if (tokenizer.vocabJson !== undefined) text(`${BASE_MODEL_FOLDER}/vocab.json`, pythonStyleJson(tokenizer.vocabJson, false));
+    if (tokenizer.mergesTxt !== undefined) text(`${BASE_MODEL_FOLDER}/merges.txt`, tokenizer.mergesTxt);
   }
   return files;
 }
 
 /** The project as training-project.zip, every file under a training-project/ folder. */
 export function trainingProjectZip(run: TrainingProjectRun): Uint8Array {
-  const entries: Record<string, Uint8Array> = {};
-  for (const [name, bytes] of trainingProjectFiles(run)) entries[`training-project/${name}`] = bytes;
-  return zipSync(entries, { level: 6 });
+  const entries: Zippable = {};
+  // Float weights barely compress: storing them saves seconds on a large model.
+  for (const [name, bytes] of trainingProjectFiles(run)) entries[`training-project/${name}`] = [bytes, { level: name.endsWith('.safetensors') ? 0 : 6 }];
+  return zipSync(entries);
 }
