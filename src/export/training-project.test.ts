@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
@@ -47,6 +47,79 @@ def rows(name):
         return list(csv.DictReader(f))
 constants["HYPERPARAMETER_TYPES"] = {k: type(v).__name__ for k, v in constants["HYPERPARAMETERS"].items()}
 print(json.dumps({"constants": constants, "keywords": keywords, "copies": copies, "train": rows("train.csv"), "validation": rows("validation.csv")}))
+`;
+
+/** Records what train.py asks of transformers, written to $STUB_LOG when the script exits. */
+const TRANSFORMERS_STUB = `
+import atexit, json, os
+import numpy as np
+LOG = []
+atexit.register(lambda: json.dump(LOG, open(os.environ["STUB_LOG"], "w")))
+
+def set_seed(seed):
+    LOG.append({"kind": "seed", "seed": seed})
+
+class _Tokenizer:
+    def __call__(self, texts, pairs=None, truncation=False, max_length=None):
+        LOG.append({"kind": "tokenize", "rows": len(texts), "pairs": pairs is not None and len(pairs) == len(texts), "truncation": truncation, "max_length": max_length})
+        return {"input_ids": [[1] * min(len(t), max_length) for t in texts]}
+
+class AutoTokenizer:
+    @staticmethod
+    def from_pretrained(name):
+        return _Tokenizer()
+
+class AutoConfig:
+    @staticmethod
+    def from_pretrained(name, **kwargs):
+        return {"name": name, **kwargs}
+
+class AutoModelForSequenceClassification:
+    @staticmethod
+    def from_pretrained(name, **kwargs):
+        LOG.append({"kind": "model", "how": "from_pretrained", "name": name, "kwargs": kwargs})
+        return "model"
+    @staticmethod
+    def from_config(config):
+        LOG.append({"kind": "model", "how": "from_config", "config": config})
+        return "model"
+
+class DataCollatorWithPadding:
+    def __init__(self, tokenizer):
+        self.tokenizer = tokenizer
+
+class TrainingArguments:
+    def __init__(self, **kwargs):
+        LOG.append({"kind": "args", "kwargs": kwargs})
+
+class Trainer:
+    def __init__(self, model, args, train_dataset, eval_dataset, processing_class, data_collator, compute_metrics):
+        self.compute_metrics = compute_metrics
+        LOG.append({"kind": "trainer", "train_rows": len(train_dataset), "eval_rows": len(eval_dataset), "collator": type(data_collator).__name__, "labels": train_dataset.columns["label"]})
+    def train(self):
+        pass
+    def save_model(self, path):
+        LOG.append({"kind": "save", "path": path})
+    def evaluate(self):
+        logits = np.array([[2.0, 0, 0], [0, 2.0, 0], [0, 2.0, 0], [2.0, 0, 0]])
+        value = self.compute_metrics((logits, np.array([0, 1, 0, 0])))
+        LOG.append({"kind": "metrics", "value": value})
+        return value
+`;
+
+const DATASETS_STUB = `
+class Dataset:
+    def __init__(self, columns):
+        self.columns = columns
+    @classmethod
+    def from_dict(cls, columns):
+        return cls(dict(columns))
+    def __len__(self):
+        return len(self.columns["label"])
+    def map(self, fn, batched=False, remove_columns=()):
+        assert batched
+        kept = {k: v for k, v in self.columns.items() if k not in remove_columns}
+        return Dataset({**kept, **fn(self.columns)})
 `;
 
 interface Inspection {
@@ -151,6 +224,49 @@ describe.skipIf(pythonMissing !== null)(`train.py as Python reads it${pythonMiss
     expect(copies).toEqual(['dict(HYPERPARAMETERS)']);
     expect(keywords).toContain('**arguments');
     for (const keyword of keywords) expect(Object.keys(expectedHyperparameters(settings))).not.toContain(keyword);
+  });
+
+  it('runs top to bottom against stand-ins for transformers and datasets, handing Trainer the run', () => {
+    const stubs = path.join(work, 'stubs');
+    mkdirSync(path.join(stubs, 'transformers'), { recursive: true });
+    mkdirSync(path.join(stubs, 'datasets'), { recursive: true });
+    writeFileSync(path.join(stubs, 'transformers', '__init__.py'), TRANSFORMERS_STUB);
+    writeFileSync(path.join(stubs, 'datasets', '__init__.py'), DATASETS_STUB);
+    const pairRows = awkward.map((r, i) => ({ ...r, textPair: `second ${i}` }));
+    const overrides = { hidden_dropout_prob: 0.05 };
+    const root = writeProject('stub-run', trainingProjectFiles(run(settingsB, { train: pairRows, validation: pairRows.slice(0, 4), configOverrides: overrides })));
+    const runScript = (env: Record<string, string>) => {
+      const log = path.join(root, `log-${Object.keys(env).length}.json`);
+      execFileSync(PYTHON, [path.join(root, 'train.py')], { env: { ...process.env, PYTHONPATH: stubs, STUB_LOG: log, ...env }, stdio: 'pipe' });
+      return JSON.parse(readFileSync(log, 'utf8')) as { kind: string; [key: string]: unknown }[];
+    };
+    const calls = runScript({ WORLD_SIZE: '4' });
+    const of = (kind: string) => calls.filter((c) => c.kind === kind);
+    expect(of('seed')).toEqual([{ kind: 'seed', seed: settingsB.seed }]);
+    expect(of('model')).toEqual([
+      {
+        kind: 'model',
+        how: 'from_pretrained',
+        name: 'prajjwal1/bert-tiny',
+        kwargs: { num_labels: 3, id2label: { 0: 'neg', 1: 'neutral', 2: 'pos' }, label2id: { neg: 0, neutral: 1, pos: 2 }, problem_type: 'single_label_classification', ...overrides },
+      },
+    ]);
+    // Every row tokenized as a pair, truncated to the run's max length.
+    expect(of('tokenize')).toEqual([
+      { kind: 'tokenize', rows: pairRows.length, pairs: true, truncation: true, max_length: settingsB.maxLength },
+      { kind: 'tokenize', rows: 4, pairs: true, truncation: true, max_length: settingsB.maxLength },
+    ]);
+    // Four processes share the batch of 12: 3 each, the same effective batch.
+    const args = of('args')[0]!.kwargs as Record<string, unknown>;
+    expect(args).toMatchObject({ ...expectedHyperparameters(settingsB), per_device_train_batch_size: 3 });
+    const trainer = of('trainer')[0]!;
+    expect(trainer).toMatchObject({ train_rows: pairRows.length, eval_rows: 4, collator: 'DataCollatorWithPadding', labels: [2, 0, 2, 1, 0, 2] });
+    // compute_metrics on known predictions: accuracy 3/4; F1 0.8 (neg), 2/3 (neutral), 0 (pos, never present).
+    expect(of('metrics')[0]!.value).toEqual({ accuracy: 0.75, f1: (0.8 + 2 / 3 + 0) / 3 });
+    expect(of('save')).toHaveLength(1);
+
+    const single = runScript({});
+    expect((single.find((c) => c.kind === 'args')!.kwargs as Record<string, unknown>).per_device_train_batch_size).toBe(settingsB.batchSize);
   });
 
   it('ships the exact training and validation rows, which Python’s csv module reads back unchanged', () => {
