@@ -1,4 +1,5 @@
 import { unzipSync } from 'fflate';
+import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import type { EvalRecord } from '../src/engine/checkpoint.ts';
 import { startingPoint } from '../src/engine/pretrained.ts';
@@ -66,8 +67,8 @@ const model: ModelSummary = {
 const info: ExportRequestInfo = { dataset, model, backend: { name: 'webgpu', description: 'SwiftShader', fallbackReason: null } };
 
 describe('exportBundle', () => {
-  it('zips the Hugging Face folder, the ONNX model, the model card and the history', () => {
-    const { fileName, bytes } = exportBundle(checkpoint, tokenizer, info);
+  it('zips the Hugging Face folder, the ONNX models, the model card and the history', async () => {
+    const { fileName, bytes } = await exportBundle(checkpoint, tokenizer, info);
     expect(fileName).toBe('google-bert-uncased-l-2-h-128-a-2-my-reviews.zip');
     const files = unzipSync(bytes);
     expect(Object.keys(files).sort()).toEqual(
@@ -76,6 +77,7 @@ describe('exportBundle', () => {
         'config.json',
         'model.safetensors',
         'onnx/model.onnx',
+        'onnx/model_quantized.onnx',
         'special_tokens_map.json',
         'tokenizer.json',
         'tokenizer_config.json',
@@ -91,6 +93,17 @@ describe('exportBundle', () => {
     expect(history.steps).toHaveLength(4);
     expect(history.evals[0].metrics.accuracy).toBe(0.75);
     expect(new TextDecoder().decode(files['README.md'])).toMatch(/^---\nlibrary_name: transformers\n[^]*\n# google\/bert_uncased_L-2_H-128_A-2, fine-tuned on My Reviews\.csv\n/);
+    // Without rows to measure on, the card makes no claim about the int8 model's accuracy.
+    expect(new TextDecoder().decode(files['README.md'])).not.toContain('validation rows:');
+  });
+
+  it('measures both ONNX models on the validation rows it is given and puts the figures in the card', async () => {
+    const rows = [Int32Array.of(2, 5, 8, 3), Int32Array.of(2, 6, 3), Int32Array.of(2, 7, 5, 10, 3)].map((inputIds, i) => ({ inputIds, tokenTypeIds: null, label: i % 2 }));
+    const { bytes } = await exportBundle(checkpoint, tokenizer, info, { backend: { name: 'cpu', ort }, rows });
+    const files = unzipSync(bytes);
+    const card = new TextDecoder().decode(files['README.md']);
+    expect(card).toContain('Accuracy on the 3 validation rows');
+    expect(card).toContain('`onnx/model_quantized.onnx`');
   });
 });
 

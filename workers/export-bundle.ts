@@ -1,14 +1,18 @@
 /**
  * The .zip the Export button downloads: the Hugging Face folder (config.json with
  * id2label/label2id, model.safetensors, tokenizer files, trainer_state.json), onnx/model.onnx
- * for transformers.js, the model card and the full training history.
+ * and its int8 twin onnx/model_quantized.onnx for transformers.js, the model card and the full
+ * training history.
  */
 import { zipSync, type Zippable } from 'fflate';
 import { compileInferenceModel } from '../src/engine/artifacts.ts';
+import type { TokenizedExample } from '../src/engine/batching.ts';
 import type { TrainingCheckpoint } from '../src/engine/checkpoint.ts';
 import { parseModelConfig } from '../src/engine/models/config.ts';
+import type { Backend } from '../src/engine/runtime.ts';
 import { huggingFaceFolder } from '../src/export/hf-folder.ts';
 import { modelCard, type ModelCardRun, type QuantizationReport } from '../src/export/model-card.ts';
+import { compileQuantizedInferenceModel, FP32_MODEL_FILE, measureQuantization, QUANTIZED_MODEL_FILE } from '../src/export/quantize.ts';
 import type { CompleteTokenizerFiles } from '../src/tokenize/tokenizer-files.ts';
 import type { ExportRequestInfo } from './protocol.ts';
 
@@ -49,18 +53,40 @@ export function studioCardRun(c: TrainingCheckpoint, info: ExportRequestInfo, qu
   };
 }
 
-export function bundleFiles(c: TrainingCheckpoint, tokenizer: CompleteTokenizerFiles, info: ExportRequestInfo): Map<string, Uint8Array> {
+/** Where the int8 model's accuracy change is measured for the card: the run's backend and validation rows. */
+export interface QuantizationCheckInput {
+  readonly backend: Backend;
+  readonly rows: readonly TokenizedExample[];
+}
+
+export async function bundleFiles(
+  c: TrainingCheckpoint,
+  tokenizer: CompleteTokenizerFiles,
+  info: ExportRequestInfo,
+  check: QuantizationCheckInput | null = null,
+): Promise<Map<string, Uint8Array>> {
+  const config = parseModelConfig(c.modelConfig);
+  const fp32 = compileInferenceModel(config, c.labels.length, c.params);
+  const int8 = compileQuantizedInferenceModel(config, c.labels.length, c.params);
+  const quantization =
+    check && check.rows.length > 0 ? await measureQuantization({ backend: check.backend, fp32, int8, rows: check.rows, padTokenId: config.padTokenId }) : null;
   const files = huggingFaceFolder(c, tokenizer);
-  files.set('onnx/model.onnx', compileInferenceModel(parseModelConfig(c.modelConfig), c.labels.length, c.params));
+  files.set(FP32_MODEL_FILE, fp32);
+  files.set(QUANTIZED_MODEL_FILE, int8);
   const encoder = new TextEncoder();
-  files.set('README.md', encoder.encode(modelCard(studioCardRun(c, info))));
+  files.set('README.md', encoder.encode(modelCard(studioCardRun(c, info, quantization))));
   files.set('training_history.json', encoder.encode(`${JSON.stringify({ labels: c.labels, settings: c.settings, ...c.history }, null, 1)}\n`));
   return files;
 }
 
-export function exportBundle(c: TrainingCheckpoint, tokenizer: CompleteTokenizerFiles, info: ExportRequestInfo): { fileName: string; bytes: Uint8Array } {
+export async function exportBundle(
+  c: TrainingCheckpoint,
+  tokenizer: CompleteTokenizerFiles,
+  info: ExportRequestInfo,
+  check: QuantizationCheckInput | null = null,
+): Promise<{ fileName: string; bytes: Uint8Array }> {
   const zippable: Zippable = {};
-  for (const [name, bytes] of bundleFiles(c, tokenizer, info)) {
+  for (const [name, bytes] of await bundleFiles(c, tokenizer, info, check)) {
     // Float weights barely compress: storing them saves seconds on a large model.
     const binary = name.endsWith('.safetensors') || name.endsWith('.onnx');
     zippable[name] = [bytes, { level: binary ? 0 : 6 }];

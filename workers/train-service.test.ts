@@ -109,7 +109,11 @@ describe('TrainService', () => {
 
     await service.handle({ type: 'export' });
     const files = unzipSync(of('exported')[0]!.bytes);
-    expect(Object.keys(files)).toEqual(expect.arrayContaining(['config.json', 'model.safetensors', 'onnx/model.onnx', 'README.md', 'training_history.json']));
+    expect(Object.keys(files)).toEqual(
+      expect.arrayContaining(['config.json', 'model.safetensors', 'onnx/model.onnx', 'onnx/model_quantized.onnx', 'README.md', 'training_history.json']),
+    );
+    // The card's ONNX section: both files measured on the run's 8 validation rows.
+    expect(new TextDecoder().decode(files['README.md'])).toContain('Accuracy on the 8 validation rows');
     await expect(service.handle({ type: 'resume', backend: 'auto' })).rejects.toThrow(/has finished/);
   });
 

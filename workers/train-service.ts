@@ -122,7 +122,10 @@ export class TrainService {
         const run = this.requireRun('export');
         this.requireIdle('export');
         const checkpoint = run.trainer ? await run.trainer.snapshot() : run.checkpoint;
-        const { fileName, bytes } = exportBundle(checkpoint, run.tokenizer, { dataset: run.dataset, model: run.model, backend: run.backend });
+        // The int8 model's accuracy change, for the card, is measured where the run trained.
+        const { backend } = await this.deps.chooseBackend(run.backend?.name ?? this.backendChoice);
+        const info = { dataset: run.dataset, model: run.model, backend: run.backend };
+        const { fileName, bytes } = await exportBundle(checkpoint, run.tokenizer, info, { backend, rows: run.rows.validation });
         return this.deps.send({ type: 'exported', fileName, bytes });
       }
       case 'export-project': {
