@@ -105,6 +105,15 @@ describe('exportBundle', () => {
     expect(card).toContain('Accuracy on the 3 validation rows');
     expect(card).toContain('`onnx/model_quantized.onnx`');
   });
+
+  it('still exports the model when the int8 measurement fails, and the card claims no accuracy', async () => {
+    const rows = [{ inputIds: Int32Array.of(2, 5, 3), tokenTypeIds: null, label: 0 }];
+    const broken = { ...ort, InferenceSession: { create: () => Promise.reject(new Error('out of GPU memory')) } } as unknown as typeof ort;
+    const { bytes } = await exportBundle(checkpoint, tokenizer, info, { backend: { name: 'cpu', ort: broken }, rows });
+    const files = unzipSync(bytes);
+    expect(Object.keys(files)).toContain('onnx/model_quantized.onnx');
+    expect(new TextDecoder().decode(files['README.md'])).not.toContain('Accuracy on the');
+  });
 });
 
 describe('studioCardRun', () => {

@@ -68,8 +68,15 @@ export async function bundleFiles(
   const config = parseModelConfig(c.modelConfig);
   const fp32 = compileInferenceModel(config, c.labels.length, c.params);
   const int8 = compileQuantizedInferenceModel(config, c.labels.length, c.params);
-  const quantization =
-    check && check.rows.length > 0 ? await measureQuantization({ backend: check.backend, fp32, int8, rows: check.rows, padTokenId: config.padTokenId }) : null;
+  let quantization: QuantizationReport | null = null;
+  if (check && check.rows.length > 0) {
+    try {
+      quantization = await measureQuantization({ backend: check.backend, fp32, int8, rows: check.rows, padTokenId: config.padTokenId });
+    } catch (error) {
+      // The measurement only adds a table to the card: the model the user trained still downloads.
+      console.warn(`the int8 model's accuracy could not be measured, so the model card leaves it out: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
   const files = huggingFaceFolder(c, tokenizer);
   files.set(FP32_MODEL_FILE, fp32);
   files.set(QUANTIZED_MODEL_FILE, int8);
