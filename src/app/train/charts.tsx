@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useDeferredValue, useMemo } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useShallow } from 'zustand/react/shallow';
 import { useStudio } from '../../store/useStudio.ts';
@@ -32,7 +32,8 @@ export function LossChart() {
   const { latest, smoothing, setSmoothing, totalSteps } = useStudio(
     useShallow((s) => ({ latest: s.training.steps, smoothing: s.training.smoothing, setSmoothing: s.setSmoothing, totalSteps: s.training.totalSteps })),
   );
-  const steps = useThrottled(latest, CHART_REFRESH_MS);
+  // Deferred: React draws the new curve in an interruptible render, not inside the store update.
+  const steps = useDeferredValue(useThrottled(latest, CHART_REFRESH_MS));
   const data = useMemo(() => smoothLoss(steps, smoothing), [steps, smoothing]);
   const lastStep = data.at(-1)?.step ?? 1;
   const stepDomain = useMemo(() => [0, Math.max(totalSteps ?? 1, lastStep)] as const, [totalSteps, lastStep]);
@@ -65,7 +66,7 @@ export function EpochMetrics() {
   const evals = useStudio((s) => s.training.evals);
   const epochs = useStudio((s) => s.training.settings.epochs);
   const hasValidation = useStudio((s) => (s.dataset.summary?.validationCounts.reduce((a, b) => a + b, 0) ?? 1) > 0);
-  const rows = useMemo(() => epochRows(evals), [evals]);
+  const rows = useDeferredValue(useMemo(() => epochRows(evals), [evals]));
   const lastEpoch = rows.at(-1)?.epoch ?? 0;
   const epochDomain = useMemo(() => [0, Math.max(epochs, lastEpoch)] as const, [epochs, lastEpoch]);
   return (
