@@ -1,10 +1,12 @@
 import { useDeferredValue, useMemo } from 'react';
-import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useShallow } from 'zustand/react/shallow';
 import { useStudio } from '../../store/useStudio.ts';
 import { formatNumber, formatPercent } from '../format.ts';
+import { ChartLegend, type LegendItem } from '../shell/ChartLegend.tsx';
 import { chartColors, chartText } from '../shell/chart-style.ts';
 import { Card } from '../shell/ui.tsx';
+import { useDelayed } from '../shell/useDelayed.ts';
 import { useThrottled } from '../shell/useThrottled.ts';
 import { epochRows, smoothLoss } from './chart-data.ts';
 
@@ -22,6 +24,21 @@ const lossTick = (v: number) => formatNumber(v, 2);
 const shareTick = (v: number) => formatPercent(v, 0);
 const lossTooltip = (v: unknown) => (typeof v === 'number' ? formatNumber(v, 4) : String(v));
 const shareTooltip = (v: unknown) => (typeof v === 'number' ? formatPercent(v) : String(v));
+/** The scores chart redraws this long after the loss chart, so an epoch's end is two short tasks, not one long one. */
+const SCORES_CHART_DELAY_MS = 120;
+
+const lossLegend: readonly LegendItem[] = [
+  { name: 'loss per step', color: chartColors.faint },
+  { name: 'smoothed', color: chartColors.primary },
+];
+const epochLossLegend: readonly LegendItem[] = [
+  { name: 'training loss', color: chartColors.primary },
+  { name: 'validation loss', color: chartColors.secondary },
+];
+const scoresLegend: readonly LegendItem[] = [
+  { name: 'accuracy', color: chartColors.tertiary },
+  { name: 'macro-F1', color: chartColors.primary, dashed: true },
+];
 
 /**
  * Training loss per step, raw and smoothed: the curve that shows the model learning. The axes
@@ -46,12 +63,12 @@ export function LossChart() {
             <XAxis dataKey="step" type="number" domain={stepDomain} allowDecimals={false} tick={chartText} label={stepLabel} />
             <YAxis tick={chartText} domain={data.length > 0 ? lossDomain : emptyDomain} tickFormatter={lossTick} width={56} />
             <Tooltip formatter={lossTooltip} />
-            <Legend wrapperStyle={chartText} />
             <Line dataKey="loss" name="loss per step" stroke={chartColors.faint} dot={false} strokeWidth={1.5} isAnimationActive={false} />
             <Line dataKey="smoothed" name="smoothed" stroke={chartColors.primary} dot={false} strokeWidth={3.5} isAnimationActive={false} />
           </LineChart>
         </ResponsiveContainer>
         {data.length === 0 && <p className="chart-empty">The loss of every step appears here as soon as training starts.</p>}
+        <ChartLegend items={lossLegend} />
       </div>
       <div className="field field-inline">
         <label htmlFor="smoothing">Smoothing {smoothing.toFixed(2)}</label>
@@ -67,37 +84,14 @@ export function EpochMetrics() {
   const epochs = useStudio((s) => s.training.settings.epochs);
   const hasValidation = useStudio((s) => (s.dataset.summary?.validationCounts.reduce((a, b) => a + b, 0) ?? 1) > 0);
   const rows = useDeferredValue(useMemo(() => epochRows(evals), [evals]));
+  const scoreRows = useDelayed(rows, SCORES_CHART_DELAY_MS);
   const lastEpoch = rows.at(-1)?.epoch ?? 0;
   const epochDomain = useMemo(() => [0, Math.max(epochs, lastEpoch)] as const, [epochs, lastEpoch]);
   return (
     <Card title="After each epoch" testId="epoch-metrics">
       <div className="grid-2 grid-tight">
-        <div className="chart">
-          <ResponsiveContainer width="100%" height={240}>
-            <LineChart data={rows} margin={margin}>
-              <CartesianGrid strokeDasharray="3 3" />
-              <XAxis dataKey="epoch" type="number" domain={epochDomain} allowDecimals={false} tick={chartText} />
-              <YAxis tick={chartText} domain={rows.length > 0 ? lossDomain : emptyDomain} tickFormatter={lossTick} width={56} />
-              <Tooltip formatter={lossTooltip} />
-              <Legend wrapperStyle={chartText} />
-              <Line dataKey="trainLoss" name="training loss" stroke={chartColors.primary} strokeWidth={3} connectNulls isAnimationActive={false} />
-              <Line dataKey="validationLoss" name="validation loss" stroke={chartColors.secondary} strokeWidth={3} isAnimationActive={false} />
-            </LineChart>
-          </ResponsiveContainer>
-        </div>
-        <div className="chart">
-          <ResponsiveContainer width="100%" height={240}>
-            <LineChart data={rows} margin={margin}>
-              <CartesianGrid strokeDasharray="3 3" />
-              <XAxis dataKey="epoch" type="number" domain={epochDomain} allowDecimals={false} tick={chartText} />
-              <YAxis tick={chartText} domain={shareDomain} tickFormatter={shareTick} width={56} />
-              <Tooltip formatter={shareTooltip} />
-              <Legend wrapperStyle={chartText} />
-              <Line dataKey="accuracy" name="accuracy" stroke={chartColors.tertiary} strokeWidth={3} isAnimationActive={false} />
-              <Line dataKey="macroF1" name="macro-F1" stroke={chartColors.primary} strokeWidth={3} strokeDasharray="6 4" isAnimationActive={false} />
-            </LineChart>
-          </ResponsiveContainer>
-        </div>
+        <EpochLossChart rows={rows} domain={epochDomain} />
+        <EpochScoresChart rows={scoreRows} domain={epochDomain} />
       </div>
       {rows.length === 0 ? (
         <p className="muted">{hasValidation ? 'The validation rows are scored at the end of each epoch; the first scores appear then.' : 'There are no validation rows, so nothing can be scored.'}</p>
@@ -128,5 +122,44 @@ export function EpochMetrics() {
         </table>
       )}
     </Card>
+  );
+}
+
+type EpochRows = ReturnType<typeof epochRows>;
+type EpochDomain = readonly [number, number];
+
+function EpochLossChart({ rows, domain }: { readonly rows: EpochRows; readonly domain: EpochDomain }) {
+  return (
+    <div className="chart">
+      <ResponsiveContainer width="100%" height={240}>
+        <LineChart data={rows} margin={margin}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="epoch" type="number" domain={domain} allowDecimals={false} tick={chartText} />
+          <YAxis tick={chartText} domain={rows.length > 0 ? lossDomain : emptyDomain} tickFormatter={lossTick} width={56} />
+          <Tooltip formatter={lossTooltip} />
+          <Line dataKey="trainLoss" name="training loss" stroke={chartColors.primary} strokeWidth={3} connectNulls isAnimationActive={false} />
+          <Line dataKey="validationLoss" name="validation loss" stroke={chartColors.secondary} strokeWidth={3} isAnimationActive={false} />
+        </LineChart>
+      </ResponsiveContainer>
+      <ChartLegend items={epochLossLegend} />
+    </div>
+  );
+}
+
+function EpochScoresChart({ rows, domain }: { readonly rows: EpochRows; readonly domain: EpochDomain }) {
+  return (
+    <div className="chart">
+      <ResponsiveContainer width="100%" height={240}>
+        <LineChart data={rows} margin={margin}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="epoch" type="number" domain={domain} allowDecimals={false} tick={chartText} />
+          <YAxis tick={chartText} domain={shareDomain} tickFormatter={shareTick} width={56} />
+          <Tooltip formatter={shareTooltip} />
+          <Line dataKey="accuracy" name="accuracy" stroke={chartColors.tertiary} strokeWidth={3} isAnimationActive={false} />
+          <Line dataKey="macroF1" name="macro-F1" stroke={chartColors.primary} strokeWidth={3} strokeDasharray="6 4" isAnimationActive={false} />
+        </LineChart>
+      </ResponsiveContainer>
+      <ChartLegend items={scoresLegend} />
+    </div>
   );
 }
