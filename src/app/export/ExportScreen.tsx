@@ -9,6 +9,7 @@ const CONTENTS: [string, string][] = [
   ['model.safetensors', 'the fine-tuned weights'],
   ['tokenizer.json, tokenizer_config.json, special_tokens_map.json', 'how text becomes tokens'],
   ['onnx/model.onnx', 'the model for transformers.js and onnxruntime'],
+  ['onnx/model_quantized.onnx', 'the same with 8-bit weights: about a third of the size, for phones and slow connections'],
   ['README.md', 'a model card: data, settings, scores, loss curve'],
   ['training_history.json, trainer_state.json', 'every step’s loss and every evaluation'],
 ];
