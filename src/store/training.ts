@@ -26,21 +26,26 @@ export function trainBlocker(s: StudioState): string | null {
   return null;
 }
 
+/** What a run shows of its progress, all empty: the studio's first state and every new run's. */
+const noProgress = {
+  phase: null,
+  tokenized: null,
+  steps: [],
+  evals: [],
+  samplesPerSecond: null,
+  etaMs: null,
+  totalSteps: null,
+  notice: null,
+  lastSaved: null,
+} as const satisfies Partial<TrainingSlice['training']>;
+
 export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, deps) => ({
   training: {
+    ...noProgress,
     settings: defaultSettings,
     dropout: null,
     status: 'idle',
-    phase: null,
-    tokenized: null,
     backend: null,
-    steps: [],
-    evals: [],
-    samplesPerSecond: null,
-    etaMs: null,
-    totalSteps: null,
-    notice: null,
-    lastSaved: null,
     smoothing: 0.6,
     checkpoint: null,
     checkpointUse: 'continue',
@@ -69,18 +74,7 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, deps)
       return s.showError('train', `Check the settings: ${error instanceof Error ? error.message : String(error)}.`);
     }
     if (s.ui.error?.scope === 'train') s.dismissError();
-    patch(set, get, 'training', {
-      status: 'preparing',
-      phase: 'Tokenizing the dataset',
-      tokenized: null,
-      steps: [],
-      evals: [],
-      samplesPerSecond: null,
-      etaMs: null,
-      totalSteps: null,
-      notice: null,
-      lastSaved: null,
-    });
+    patch(set, get, 'training', { ...noProgress, status: 'preparing', phase: 'Tokenizing the dataset' });
     patch(set, get, 'evaluation', { status: 'idle', metrics: null, worst: [], tryResult: null, exported: null });
     deps.data.post({ type: 'tokenize', maxLength: settings.maxLength });
   },
