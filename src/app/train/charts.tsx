@@ -1,4 +1,4 @@
-import { useDeferredValue, useMemo } from 'react';
+import { memo, useDeferredValue, useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useShallow } from 'zustand/react/shallow';
 import { useStudio } from '../../store/useStudio.ts';
@@ -56,20 +56,7 @@ export function LossChart() {
   const stepDomain = useMemo(() => [0, Math.max(totalSteps ?? 1, lastStep)] as const, [totalSteps, lastStep]);
   return (
     <Card title="Training loss (lower is better)" testId="loss-chart">
-      <div className="chart chart-frame" data-points={data.length}>
-        <ResponsiveContainer width="100%" height={300}>
-          <LineChart data={data} margin={margin}>
-            <CartesianGrid strokeDasharray="3 3" />
-            <XAxis dataKey="step" type="number" domain={stepDomain} allowDecimals={false} tick={chartText} label={stepLabel} />
-            <YAxis tick={chartText} domain={data.length > 0 ? lossDomain : emptyDomain} tickFormatter={lossTick} width={56} />
-            <Tooltip formatter={lossTooltip} />
-            <Line dataKey="loss" name="loss per step" stroke={chartColors.faint} dot={false} strokeWidth={1.5} isAnimationActive={false} />
-            <Line dataKey="smoothed" name="smoothed" stroke={chartColors.primary} dot={false} strokeWidth={3.5} isAnimationActive={false} />
-          </LineChart>
-        </ResponsiveContainer>
-        {data.length === 0 && <p className="chart-empty">The loss of every step appears here as soon as training starts.</p>}
-        <ChartLegend items={lossLegend} />
-      </div>
+      <LossPlot data={data} stepDomain={stepDomain} />
       <div className="field field-inline">
         <label htmlFor="smoothing">Smoothing {smoothing.toFixed(2)}</label>
         <input id="smoothing" type="range" min={0} max={0.99} step={0.01} value={smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} />
@@ -128,7 +115,7 @@ export function EpochMetrics() {
 type EpochRows = ReturnType<typeof epochRows>;
 type EpochDomain = readonly [number, number];
 
-function EpochLossChart({ rows, domain }: { readonly rows: EpochRows; readonly domain: EpochDomain }) {
+const EpochLossChart = memo(function EpochLossChart({ rows, domain }: { readonly rows: EpochRows; readonly domain: EpochDomain }) {
   return (
     <div className="chart">
       <ResponsiveContainer width="100%" height={240}>
@@ -144,9 +131,9 @@ function EpochLossChart({ rows, domain }: { readonly rows: EpochRows; readonly d
       <ChartLegend items={epochLossLegend} />
     </div>
   );
-}
+});
 
-function EpochScoresChart({ rows, domain }: { readonly rows: EpochRows; readonly domain: EpochDomain }) {
+const EpochScoresChart = memo(function EpochScoresChart({ rows, domain }: { readonly rows: EpochRows; readonly domain: EpochDomain }) {
   return (
     <div className="chart">
       <ResponsiveContainer width="100%" height={240}>
@@ -162,4 +149,28 @@ function EpochScoresChart({ rows, domain }: { readonly rows: EpochRows; readonly
       <ChartLegend items={scoresLegend} />
     </div>
   );
-}
+});
+
+/**
+ * The plot alone, memoized: every step updates the store and re-renders LossChart, but the
+ * plot's props change only when the throttled curve does, and a recharts redraw is the page's
+ * most expensive work while training.
+ */
+const LossPlot = memo(function LossPlot({ data, stepDomain }: { readonly data: ReturnType<typeof smoothLoss>; readonly stepDomain: readonly [number, number] }) {
+  return (
+    <div className="chart chart-frame" data-points={data.length}>
+      <ResponsiveContainer width="100%" height={300}>
+        <LineChart data={data} margin={margin}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="step" type="number" domain={stepDomain} allowDecimals={false} tick={chartText} label={stepLabel} />
+          <YAxis tick={chartText} domain={data.length > 0 ? lossDomain : emptyDomain} tickFormatter={lossTick} width={56} />
+          <Tooltip formatter={lossTooltip} />
+          <Line dataKey="loss" name="loss per step" stroke={chartColors.faint} dot={false} strokeWidth={1.5} isAnimationActive={false} />
+          <Line dataKey="smoothed" name="smoothed" stroke={chartColors.primary} dot={false} strokeWidth={3.5} isAnimationActive={false} />
+        </LineChart>
+      </ResponsiveContainer>
+      {data.length === 0 && <p className="chart-empty">The loss of every step appears here as soon as training starts.</p>}
+      <ChartLegend items={lossLegend} />
+    </div>
+  );
+});
