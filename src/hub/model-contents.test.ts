@@ -1,39 +1,21 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { parseModelConfig } from '../engine/models/config.ts';
 import { classifierParamSpecs } from '../engine/models/params.ts';
 import { Rng } from '../engine/random.ts';
 import { loadPretrainedParams } from '../engine/weights/checkpoint-keys.ts';
+import { writePytorchFixtures } from '../engine/weights/pytorch-fixtures.ts';
 import { writeSafetensors } from '../engine/weights/safetensors.ts';
 import { completeTokenizerFiles } from '../tokenize/tokenizer-files.ts';
 import { createTokenizer } from '../tokenize/tokenizer.ts';
 import { modelFilesFromFileList } from './local-folder.ts';
 import { decodeModelFiles } from './model-contents.ts';
 
-const PYTHON = '/usr/bin/python3';
-const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '../engine/weights/make_pytorch_checkpoints.py');
-
-function torchUnavailableReason(): string | null {
-  try {
-    execFileSync(PYTHON, ['-c', 'import torch'], { stdio: 'pipe' });
-    return null;
-  } catch {
-    return `${PYTHON} cannot import torch (install Debian's python3-torch)`;
-  }
-}
-
-const skipReason = torchUnavailableReason();
-const fixtureDir = skipReason === null ? mkdtempSync(join(tmpdir(), 'model-contents-')) : '';
-if (skipReason === null) execFileSync(PYTHON, [SCRIPT, fixtureDir], { stdio: 'pipe' });
-afterAll(() => {
-  if (fixtureDir !== '') rmSync(fixtureDir, { recursive: true, force: true });
-});
-
-const fixture = (name: string) => new Uint8Array(readFileSync(join(fixtureDir, name)));
+const fixtures = writePytorchFixtures('model-contents-');
+const { skipReason } = fixtures;
+const fixture = fixtures.file;
+const fixtureDir = fixtures.dir;
 const utf8 = new TextEncoder();
 // The fixture config's 12-token vocabulary.
 const VOCAB_TXT = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'good', 'movie', 'the', 'was', '##s', 'a', 'film', ''].join('\n');

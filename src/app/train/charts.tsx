@@ -31,14 +31,6 @@ const lossLegend: readonly LegendItem[] = [
   { name: 'loss per step', color: chartColors.faint },
   { name: 'smoothed', color: chartColors.primary },
 ];
-const epochLossLegend: readonly LegendItem[] = [
-  { name: 'training loss', color: chartColors.primary },
-  { name: 'validation loss', color: chartColors.secondary },
-];
-const scoresLegend: readonly LegendItem[] = [
-  { name: 'accuracy', color: chartColors.tertiary },
-  { name: 'macro-F1', color: chartColors.primary, dashed: true },
-];
 
 /**
  * Training loss per step, raw and smoothed: the curve that shows the model learning. The axes
@@ -77,8 +69,8 @@ export function EpochMetrics() {
   return (
     <Card title="After each epoch" testId="epoch-metrics">
       <div className="grid-2 grid-tight">
-        <EpochLossChart rows={rows} domain={epochDomain} />
-        <EpochScoresChart rows={scoreRows} domain={epochDomain} />
+        <EpochChart rows={rows} domain={epochDomain} series={epochLossSeries} scores={false} />
+        <EpochChart rows={scoreRows} domain={epochDomain} series={scoresSeries} scores />
       </div>
       {rows.length === 0 ? (
         <p className="muted">{hasValidation ? 'The validation rows are scored at the end of each epoch; the first scores appear then.' : 'There are no validation rows, so nothing can be scored.'}</p>
@@ -115,38 +107,58 @@ export function EpochMetrics() {
 type EpochRows = ReturnType<typeof epochRows>;
 type EpochDomain = readonly [number, number];
 
-const EpochLossChart = memo(function EpochLossChart({ rows, domain }: { readonly rows: EpochRows; readonly domain: EpochDomain }) {
-  return (
-    <div className="chart">
-      <ResponsiveContainer width="100%" height={240}>
-        <LineChart data={rows} margin={margin}>
-          <CartesianGrid strokeDasharray="3 3" />
-          <XAxis dataKey="epoch" type="number" domain={domain} allowDecimals={false} tick={chartText} />
-          <YAxis tick={chartText} domain={rows.length > 0 ? lossDomain : emptyDomain} tickFormatter={lossTick} width={56} />
-          <Tooltip formatter={lossTooltip} />
-          <Line dataKey="trainLoss" name="training loss" stroke={chartColors.primary} strokeWidth={3} connectNulls isAnimationActive={false} />
-          <Line dataKey="validationLoss" name="validation loss" stroke={chartColors.secondary} strokeWidth={3} isAnimationActive={false} />
-        </LineChart>
-      </ResponsiveContainer>
-      <ChartLegend items={epochLossLegend} />
-    </div>
-  );
-});
+interface EpochSeries {
+  readonly key: 'trainLoss' | 'validationLoss' | 'accuracy' | 'macroF1';
+  readonly legend: LegendItem;
+  /** The training loss of an epoch without one is skipped over, not a gap. */
+  readonly connectNulls?: boolean;
+}
 
-const EpochScoresChart = memo(function EpochScoresChart({ rows, domain }: { readonly rows: EpochRows; readonly domain: EpochDomain }) {
+const epochLossSeries: readonly EpochSeries[] = [
+  { key: 'trainLoss', legend: { name: 'training loss', color: chartColors.primary }, connectNulls: true },
+  { key: 'validationLoss', legend: { name: 'validation loss', color: chartColors.secondary } },
+];
+const scoresSeries: readonly EpochSeries[] = [
+  { key: 'accuracy', legend: { name: 'accuracy', color: chartColors.tertiary } },
+  { key: 'macroF1', legend: { name: 'macro-F1', color: chartColors.primary, dashed: true } },
+];
+
+interface EpochChartProps {
+  readonly rows: EpochRows;
+  readonly domain: EpochDomain;
+  readonly series: readonly EpochSeries[];
+  readonly scores: boolean;
+}
+
+/** One per-epoch chart: losses on an automatic scale, or scores on 0-100%. */
+const EpochChart = memo(function EpochChart({ rows, domain, series, scores }: EpochChartProps) {
   return (
     <div className="chart">
       <ResponsiveContainer width="100%" height={240}>
         <LineChart data={rows} margin={margin}>
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis dataKey="epoch" type="number" domain={domain} allowDecimals={false} tick={chartText} />
-          <YAxis tick={chartText} domain={shareDomain} tickFormatter={shareTick} width={56} />
-          <Tooltip formatter={shareTooltip} />
-          <Line dataKey="accuracy" name="accuracy" stroke={chartColors.tertiary} strokeWidth={3} isAnimationActive={false} />
-          <Line dataKey="macroF1" name="macro-F1" stroke={chartColors.primary} strokeWidth={3} strokeDasharray="6 4" isAnimationActive={false} />
+          {scores ? (
+            <YAxis tick={chartText} domain={shareDomain} tickFormatter={shareTick} width={56} />
+          ) : (
+            <YAxis tick={chartText} domain={rows.length > 0 ? lossDomain : emptyDomain} tickFormatter={lossTick} width={56} />
+          )}
+          <Tooltip formatter={scores ? shareTooltip : lossTooltip} />
+          {series.map((line) => (
+            <Line
+              key={line.key}
+              dataKey={line.key}
+              name={line.legend.name}
+              stroke={line.legend.color}
+              strokeWidth={3}
+              strokeDasharray={line.legend.dashed ? '6 4' : undefined}
+              connectNulls={line.connectNulls ?? false}
+              isAnimationActive={false}
+            />
+          ))}
         </LineChart>
       </ResponsiveContainer>
-      <ChartLegend items={scoresLegend} />
+      <ChartLegend items={series.map((line) => line.legend)} />
     </div>
   );
 });

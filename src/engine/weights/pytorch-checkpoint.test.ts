@@ -1,32 +1,14 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { unzipSync, zipSync } from 'fflate';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readPytorchCheckpoint } from './pytorch-checkpoint.ts';
+import { writePytorchFixtures } from './pytorch-fixtures.ts';
 
-const PYTHON = '/usr/bin/python3';
-const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'make_pytorch_checkpoints.py');
-
-function torchUnavailableReason(): string | null {
-  try {
-    execFileSync(PYTHON, ['-c', 'import torch'], { stdio: 'pipe' });
-    return null;
-  } catch {
-    return `${PYTHON} cannot import torch (install Debian's python3-torch)`;
-  }
-}
-
-const skipReason = torchUnavailableReason();
-const fixtureDir = skipReason === null ? mkdtempSync(join(tmpdir(), 'pytorch-checkpoint-')) : '';
-if (skipReason === null) execFileSync(PYTHON, [SCRIPT, fixtureDir], { stdio: 'pipe' });
-afterAll(() => {
-  if (fixtureDir !== '') rmSync(fixtureDir, { recursive: true, force: true });
-});
-
-const fixture = (name: string) => new Uint8Array(readFileSync(join(fixtureDir, name)));
+const fixtures = writePytorchFixtures('pytorch-checkpoint-');
+const { skipReason } = fixtures;
+const fixtureDir = fixtures.dir;
+const fixture = fixtures.file;
 type Expected = Record<string, { shape: number[]; values: number[] }>;
 const expected = (): Expected => JSON.parse(readFileSync(join(fixtureDir, 'expected.json'), 'utf8')) as Expected;
 
