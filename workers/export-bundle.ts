@@ -5,14 +5,13 @@
  * training history.
  */
 import { zipSync, type Zippable } from 'fflate';
-import { compileInferenceModel } from '../src/engine/artifacts.ts';
 import type { TokenizedExample } from '../src/engine/batching.ts';
 import type { TrainingCheckpoint } from '../src/engine/checkpoint.ts';
 import { parseModelConfig } from '../src/engine/models/config.ts';
 import type { Backend } from '../src/engine/runtime.ts';
 import { huggingFaceFolder } from '../src/export/hf-folder.ts';
 import { modelCard, type ModelCardRun, type QuantizationReport } from '../src/export/model-card.ts';
-import { compileQuantizedInferenceModel, FP32_MODEL_FILE, measureQuantization, QUANTIZED_MODEL_FILE } from '../src/export/quantize.ts';
+import { FP32_MODEL_FILE, onnxExports, QUANTIZED_MODEL_FILE } from '../src/export/quantize.ts';
 import type { CompleteTokenizerFiles } from '../src/tokenize/tokenizer-files.ts';
 import type { ExportRequestInfo } from './protocol.ts';
 
@@ -65,18 +64,8 @@ export async function bundleFiles(
   info: ExportRequestInfo,
   check: QuantizationCheckInput | null = null,
 ): Promise<Map<string, Uint8Array>> {
-  const config = parseModelConfig(c.modelConfig);
-  const fp32 = compileInferenceModel(config, c.labels.length, c.params);
-  const int8 = compileQuantizedInferenceModel(config, c.labels.length, c.params);
-  let quantization: QuantizationReport | null = null;
-  if (check && check.rows.length > 0) {
-    try {
-      quantization = await measureQuantization({ backend: check.backend, fp32, int8, rows: check.rows, padTokenId: config.padTokenId });
-    } catch (error) {
-      // The measurement only adds a table to the card: the model the user trained still downloads.
-      console.warn(`the int8 model's accuracy could not be measured, so the model card leaves it out: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
+  const { fp32, int8, quantization, measurementError } = await onnxExports(parseModelConfig(c.modelConfig), c.labels.length, c.params, check);
+  if (measurementError) console.warn(measurementError);
   const files = huggingFaceFolder(c, tokenizer);
   files.set(FP32_MODEL_FILE, fp32);
   files.set(QUANTIZED_MODEL_FILE, int8);

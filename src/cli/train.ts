@@ -3,7 +3,6 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import path from 'node:path';
 import { buildLabelSet, labelCounts, labelWarnings } from '../data/labels.ts';
 import { stratifiedSplit } from '../data/split.ts';
-import { compileInferenceModel } from '../engine/artifacts.ts';
 import { parseCheckpoint, serializeCheckpoint, type TrainingCheckpoint } from '../engine/checkpoint.ts';
 import { parseModelConfig } from '../engine/models/config.ts';
 import { maxSequenceLength } from '../engine/models/positions.ts';
@@ -11,7 +10,7 @@ import { startingPoint } from '../engine/pretrained.ts';
 import { Trainer } from '../engine/trainer.ts';
 import { huggingFaceFolder } from '../export/hf-folder.ts';
 import { trainingProjectFiles } from '../export/training-project.ts';
-import { compileQuantizedInferenceModel, describeQuantization, FP32_MODEL_FILE, measureQuantization, QUANTIZED_MODEL_FILE } from '../export/quantize.ts';
+import { describeQuantization, FP32_MODEL_FILE, onnxExports, QUANTIZED_MODEL_FILE } from '../export/quantize.ts';
 import { decodeModelFiles } from '../hub/model-contents.ts';
 import { completeTokenizerFiles } from '../tokenize/tokenizer-files.ts';
 import { createTokenizer } from '../tokenize/tokenizer.ts';
@@ -101,13 +100,9 @@ export async function runTrain(cmd: TrainCommand, log: (line: string) => void): 
   const final = await trainer.snapshot();
   await trainer.release();
 
-  const fp32 = compileInferenceModel(config, labels.length, final.params);
-  const int8 = compileQuantizedInferenceModel(config, labels.length, final.params);
-  const quantization =
-    tokenized.validation.rows.length > 0
-      ? await measureQuantization({ backend, fp32, int8, rows: tokenized.validation.rows, padTokenId: config.padTokenId })
-      : null;
+  const { fp32, int8, quantization, measurementError } = await onnxExports(config, labels.length, final.params, { backend, rows: tokenized.validation.rows });
   if (quantization) log(describeQuantization(quantization));
+  if (measurementError) log(`note: ${measurementError}`);
   const files = huggingFaceFolder(final, tokenizerFiles);
   files.set('README.md', cliModelCard(cmd, { train, validation }, final, { pretrained: contents.weights.size > 0, backend: backend.description ?? backend.name, quantization }));
   files.set(FP32_MODEL_FILE, fp32);

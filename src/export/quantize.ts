@@ -148,6 +148,37 @@ export async function measureQuantization(check: QuantizationCheck): Promise<Qua
   };
 }
 
+/** Both ONNX files of a fine-tuned model, and what the int8 one cost, for the folder and its card. */
+export interface OnnxExports {
+  readonly fp32: Uint8Array;
+  readonly int8: Uint8Array;
+  /** Null without validation rows, or when the measurement failed (see measurementError). */
+  readonly quantization: QuantizationReport | null;
+  readonly measurementError: string | null;
+}
+
+/**
+ * Compiles model.onnx and model_quantized.onnx and, given validation rows, measures them. The
+ * measurement only adds a table to the model card, so its failure is reported, never thrown:
+ * the model that was trained is still written.
+ */
+export async function onnxExports(
+  config: EncoderConfig,
+  numLabels: number,
+  params: ReadonlyMap<string, Float32Array>,
+  check: { readonly backend: Backend; readonly rows: readonly TokenizedExample[] } | null,
+): Promise<OnnxExports> {
+  const fp32 = compileInferenceModel(config, numLabels, params);
+  const int8 = compileQuantizedInferenceModel(config, numLabels, params);
+  if (!check || check.rows.length === 0) return { fp32, int8, quantization: null, measurementError: null };
+  try {
+    const quantization = await measureQuantization({ backend: check.backend, fp32, int8, rows: check.rows, padTokenId: config.padTokenId });
+    return { fp32, int8, quantization, measurementError: null };
+  } catch (error) {
+    return { fp32, int8, quantization: null, measurementError: `the int8 model's accuracy could not be measured, so the model card leaves it out: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
+
 const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 const percent = (x: number) => `${(x * 100).toFixed(2)}%`;
 
