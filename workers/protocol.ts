@@ -11,13 +11,14 @@
  */
 import type { ColumnMapping } from '../src/data/columns.ts';
 import type { LabelledExample } from '../src/data/examples.ts';
+import type { CheckpointCadence } from '../src/engine/checkpoint-cadence.ts';
 import type { EvalRecord, StepRecord } from '../src/engine/checkpoint.ts';
 import type { ClassificationMetrics } from '../src/engine/metrics.ts';
 import type { TrainingSettings } from '../src/engine/settings.ts';
 import type { DownloadProgress } from '../src/hub/hub-client.ts';
 import type { CompleteTokenizerFiles } from '../src/tokenize/tokenizer-files.ts';
 
-export type { ColumnMapping, CompleteTokenizerFiles, EvalRecord, LabelledExample, StepRecord, TrainingSettings };
+export type { CheckpointCadence, ColumnMapping, CompleteTokenizerFiles, EvalRecord, LabelledExample, StepRecord, TrainingSettings };
 
 // ---------------------------------------------------------------- shared data shapes
 
@@ -232,9 +233,15 @@ export type TrainRequest =
       readonly dataset: DatasetSummary;
       /** Start from the checkpoint loaded with load-checkpoint; null or absent for the model's own weights. */
       readonly checkpointUse?: CheckpointUse | null;
+      /** How often the run is saved in the browser while it trains; absent for every 10 minutes of training. */
+      readonly checkpointCadence?: CheckpointCadence;
     }
   | { readonly type: 'pause' }
-  | { readonly type: 'resume'; readonly backend: BackendChoice }
+  /**
+   * Go on with the paused (or finished, or failed) run. `settings`, when given, may change what
+   * run-plan.ts lets a resumed run change (epochs, learning rate…): the schedule is planned again.
+   */
+  | { readonly type: 'resume'; readonly backend: BackendChoice; readonly settings?: TrainingSettings }
   | { readonly type: 'stop' }
   | { readonly type: 'probe-saved-run' }
   | { readonly type: 'restore-saved-run' }

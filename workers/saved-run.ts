@@ -1,7 +1,8 @@
 /**
  * The run kept in the browser (Origin Private File System, else IndexedDB) so a reloaded or
  * crashed tab can pick it up: what was trained on (tokenized rows, tokenizer, summaries) once
- * at the start, and the checkpoint after every epoch and whenever the run pauses or ends.
+ * at the start, and the checkpoint after every epoch, periodically while it trains, and
+ * whenever the run pauses or ends.
  */
 import { parseCheckpoint, serializeCheckpoint, type TrainingCheckpoint } from '../src/engine/checkpoint.ts';
 import { decodeRunRows, encodeRunRows } from './packed-rows.ts';

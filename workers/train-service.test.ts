@@ -156,6 +156,30 @@ describe('TrainService', () => {
     expect(of('checkpoint-saved').at(-1)!.info.state).toBe('stopped');
   });
 
+  it('saves a checkpoint every N updates as well as after every epoch', async () => {
+    const { service, of } = harness();
+    await service.handle({ type: 'load-model', source: { kind: 'scratch', size: 'tiny', vocabUrl: 'unused' } });
+    await service.handle({ type: 'train', settings, configOverrides: {}, data: data(), backend: 'auto', dataset, checkpointCadence: { everyUpdates: 2, everyMs: 0 } });
+    await service.loop;
+    expect(of('checkpoint-saved').map((r) => r.info.step)).toEqual([2, 3, 5, 6, 8, 9]);
+    expect(of('steps').flatMap((r) => r.records).map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('resumes a finished run with more epochs to the new total, and refuses changes a resumed run cannot make', async () => {
+    const { service, of } = harness();
+    await service.handle({ type: 'load-model', source: { kind: 'scratch', size: 'tiny', vocabUrl: 'unused' } });
+    await service.handle({ type: 'train', settings, configOverrides: {}, data: data(), backend: 'auto', dataset });
+    await service.loop;
+    await expect(service.handle({ type: 'resume', backend: 'auto', settings })).rejects.toThrow('this run has finished its 9 updates (3 epochs); raise the epochs to train on, or start a new run');
+    await expect(service.handle({ type: 'resume', backend: 'auto', settings: { ...settings, epochs: 4, batchSize: 4 } })).rejects.toThrow(/batch size 8 \(asked for 4\)/);
+    await service.handle({ type: 'resume', backend: 'auto', settings: { ...settings, epochs: 4 } });
+    await service.loop;
+    expect(of('run-started').at(-1)!.totalSteps).toBe(12);
+    expect(of('steps').flatMap((r) => r.records).map((r) => r.step).slice(9)).toEqual([10, 11, 12]);
+    expect(of('eval').map((r) => r.record.epoch)).toEqual([1, 2, 3, 4]);
+    expect(of('run-ended').map((r) => r.end)).toEqual(['finished', 'finished']);
+  });
+
   it('falls back to WASM, saying why, when WebGPU cannot run the model', async () => {
     const broken: OrtModule = { Tensor: ort.Tensor, InferenceSession: { create: async () => Promise.reject(new Error('device lost')) } };
     const { service, of } = harness(memoryStore(), {

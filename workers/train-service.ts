@@ -1,17 +1,20 @@
 /**
  * What the train worker does, apart from the worker plumbing so Node tests can drive it: it
  * holds the loaded model and the run, trains in the background while still answering Pause
- * and Stop, saves a checkpoint after every epoch and whenever the run pauses or ends, and
- * evaluates, classifies and exports the trained model.
+ * and Stop, saves a checkpoint after every epoch, every few minutes of training (see
+ * checkpoint-cadence.ts) and whenever the run pauses or ends, and evaluates, classifies and
+ * exports the trained model.
  *
  * The trainer's pause is exact (it stops between updates and resumes on the same batch), so
- * the run is trained one epoch per `train()` call: between calls the weights are still, and
- * the checkpoint is taken there.
+ * the run is trained in stretches of `train()` calls that end at each epoch and each periodic
+ * checkpoint: between calls the weights are still, and the checkpoint is taken there.
  */
 import type { TokenizedExample } from '../src/engine/batching.ts';
+import { CheckpointClock, defaultCheckpointCadence } from '../src/engine/checkpoint-cadence.ts';
 import { parseCheckpoint, type StepRecord, type TrainingCheckpoint } from '../src/engine/checkpoint.ts';
 import { argmax, classificationMetrics, crossEntropyOf, softmax } from '../src/engine/metrics.ts';
 import { startingPoint } from '../src/engine/pretrained.ts';
+import { plannedUpdates, resumedWith } from '../src/engine/run-plan.ts';
 import { DivergedError, Trainer, type TrainerEvent } from '../src/engine/trainer.ts';
 import type { DownloadProgress } from '../src/hub/hub-client.ts';
 import { dropoutEntries, type BaseModel } from '../src/export/training-project.ts';
@@ -32,6 +35,7 @@ import type {
   ModelSummary,
   RunEnd,
   SavedRunInfo,
+  TrainingSettings,
   TrainReply,
   TrainRequest,
   WorstRow,
@@ -45,6 +49,8 @@ export interface TrainServiceDeps {
   readonly wasmBackend: (reason: string) => Promise<ChosenBackend>;
   readonly loadModel: (source: ModelRequestSource, onProgress: (p: DownloadProgress) => void) => Promise<LoadedModel>;
   readonly savedRun: () => Promise<SavedRun>;
+  /** Milliseconds, monotonic: when periodic checkpoints are due. */
+  readonly now?: () => number;
 }
 
 /** Step records are sent at most this often: a fast run gives the page a few updates a second, not hundreds. */
@@ -81,10 +87,14 @@ export class TrainService {
   private pendingSteps: StepRecord[] = [];
   private lastStep: Extract<TrainerEvent, { type: 'step' }> | null = null;
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  /** When the run in flight saves its next checkpoint between epochs. */
+  private checkpointClock: CheckpointClock;
   /** The training loop in flight, for tests to await. */
   loop: Promise<void> = Promise.resolve();
 
-  constructor(private readonly deps: TrainServiceDeps) {}
+  constructor(private readonly deps: TrainServiceDeps) {
+    this.checkpointClock = new CheckpointClock(defaultCheckpointCadence, deps.now);
+  }
 
   async handle(request: TrainRequest): Promise<void> {
     switch (request.type) {
@@ -101,7 +111,7 @@ export class TrainService {
       case 'stop':
         return this.interrupt(request.type === 'pause' ? 'paused' : 'stopped');
       case 'resume':
-        return this.resume(request.backend);
+        return this.resume(request.backend, request.settings);
       case 'probe-saved-run':
         return this.deps.send({ type: 'saved-run', info: await (await this.deps.savedRun()).info() });
       case 'restore-saved-run':
@@ -167,6 +177,7 @@ export class TrainService {
     const model = this.model;
     if (!model) throw new Error('load a model before training');
     await this.releaseTrainer();
+    this.checkpointClock = new CheckpointClock(request.checkpointCadence ?? defaultCheckpointCadence, this.deps.now);
     this.deps.send({ type: 'run-preparing', phase: 'Setting up the model' });
     const rows = { train: unpackRows(request.data.train), validation: unpackRows(request.data.validation) };
     const fromFile = request.checkpointUse && this.loadedCheckpoint;
@@ -229,14 +240,22 @@ export class TrainService {
   private announce(run: Run, notice: string | null): void {
     run.state = 'running';
     this.intent = null;
+    this.checkpointClock.started(run.checkpoint.progress.step);
     this.deps.send({ type: 'run-started', backend: run.backend!, totalSteps: run.trainer!.totalSteps, notice });
     this.loop = this.trainLoop(run);
   }
 
-  private async resume(choice: BackendChoice): Promise<void> {
+  /** Goes on with the run, with the schedule planned again when `settings` change what a resumed run may change. */
+  private async resume(choice: BackendChoice, settings: TrainingSettings | undefined): Promise<void> {
     const run = this.requireRun('resume');
     if (run.state === 'running') return;
-    if (run.checkpoint.progress.finished) throw new Error('this run has finished; start a new one to train more');
+    const next = settings ? resumedWith(run.checkpoint, settings) : run.checkpoint;
+    const planned = plannedUpdates(next.settings, run.rows.train.length);
+    if (next.progress.finished || planned <= next.progress.step) {
+      throw new Error(`this run has finished its ${next.progress.step} updates (${next.settings.epochs} epochs); raise the epochs to train on, or start a new run`);
+    }
+    run.checkpoint = next;
+    if (settings) run.trainer?.replan(settings);
     if (!run.trainer) await this.startTrainer(run, choice);
     this.announce(run, null);
   }
@@ -262,8 +281,8 @@ export class TrainService {
       this.pendingSteps.push(event.record);
       this.lastStep = event;
       this.flushTimer ??= setTimeout(() => this.flushSteps(), STEP_FLUSH_MS);
-      // An epoch just ended (its evaluation follows before the next update): stop there to save.
-      if (Number.isInteger(event.record.epoch)) this.abort?.abort();
+      // An epoch just ended (its evaluation follows before the next update), or a periodic checkpoint is due: stop there to save.
+      if (Number.isInteger(event.record.epoch) || this.checkpointClock.due(event.record.step)) this.abort?.abort();
       return;
     }
     this.flushSteps();
@@ -291,8 +310,9 @@ export class TrainService {
         this.flushSteps();
         const end: RunEnd | null = outcome === 'finished' ? 'finished' : this.intent;
         run.checkpoint = await trainer.snapshot();
-        // Saved as paused at an epoch boundary: if the tab dies now, that is what the run is.
+        // Saved as paused between updates: if the tab dies now, that is what the run is.
         await this.save(run, end ?? 'paused');
+        this.checkpointClock.saved(run.checkpoint.progress.step);
         if (end) {
           this.abort = null;
           this.intent = null;

@@ -4,6 +4,8 @@ import type { TokenizedExample } from './batching.ts';
 import { parseCheckpoint, serializeCheckpoint, type TrainingCheckpoint } from './checkpoint.ts';
 import { startingPoint } from './pretrained.ts';
 import { Rng } from './random.ts';
+import { learningRateAt } from './optim/schedule.ts';
+import { resumedWith } from './run-plan.ts';
 import { defaultSettings, type TrainingSettings } from './settings.ts';
 import { DivergedError, Trainer, type TrainerEvent } from './trainer.ts';
 
@@ -72,6 +74,31 @@ describe('Trainer', () => {
     expect([...straight.losses.slice(0, 3), ...resumed.losses]).toEqual(straight.losses);
     for (const [name, value] of straight.snapshot.params) expect(resumed.snapshot.params.get(name)).toEqual(value);
     expect(resumed.snapshot.history.steps.map((s) => s.loss)).toEqual(straight.losses);
+  });
+
+  it('resumes a finished run with more epochs to the new total, the schedule planned again as Trainer does', async () => {
+    const first = await run(start({ epochs: 2, warmupRatio: 0.2 }), train, validation);
+    expect(first.snapshot.progress).toMatchObject({ step: 10, finished: true });
+    const more = { ...first.snapshot.settings, epochs: 3 };
+    const resumed = await run(parseCheckpoint(serializeCheckpoint(resumedWith(first.snapshot, more))), train, validation);
+    expect(resumed.outcome).toBe('finished');
+    const steps = resumed.snapshot.history.steps.slice(10);
+    expect(steps.map((s) => s.step)).toEqual([11, 12, 13, 14, 15]);
+    // transformers rebuilds the linear schedule for the new max_steps (warmup ceil(0.2 × 15) = 3) and goes on at global_step.
+    steps.forEach((s) => expect(s.learningRate).toBeCloseTo(learningRateAt({ baseLr: 3e-3, totalSteps: 15, warmupSteps: 3 }, s.step - 1), 12));
+    expect(resumed.snapshot.history.evals.map((e) => e.epoch)).toEqual([1, 2, 3]);
+
+    // The same, replanned on the live trainer of a paused run instead of through a checkpoint.
+    const trainer = await Trainer.create({ backend, checkpoint: start({ epochs: 2, warmupRatio: 0.2 }), train, validation });
+    expect(await trainer.train()).toBe('finished');
+    trainer.replan(more);
+    expect(trainer.totalSteps).toBe(15);
+    expect(await trainer.train()).toBe('finished');
+    const live = await trainer.snapshot();
+    expect(() => trainer.replan({ ...more, batchSize: 4 })).toThrow(/batch size 8 \(asked for 4\)/);
+    await trainer.release();
+    expect(live.history.steps.map((s) => s.loss)).toEqual(resumed.snapshot.history.steps.map((s) => s.loss));
+    for (const [name, value] of resumed.snapshot.params) expect(live.params.get(name)).toEqual(value);
   });
 
   it('accumulating two half batches makes the same update as one full batch', async () => {

@@ -13,8 +13,9 @@ import { type EncoderConfig, parseModelConfig } from './models/config.ts';
 import { dropoutSeedFor } from './models/dropout.ts';
 import { maxSequenceLength } from './models/positions.ts';
 import { adamWScalarValues, trainerAdamW, type AdamWHyper } from './optim/adamw.ts';
-import { learningRateAt, type LinearSchedule, updatesPerEpoch, warmupStepsFor } from './optim/schedule.ts';
+import { learningRateAt, type LinearSchedule, warmupStepsFor } from './optim/schedule.ts';
 import { pickFeeds, Predictor } from './predictor.ts';
+import { plannedUpdates, resumedWith } from './run-plan.ts';
 import { type Backend, readFloat32, type RuntimeSession, type RuntimeTensor, sessionOptions } from './runtime.ts';
 import { type TrainingSettings, validateSettings } from './settings.ts';
 
@@ -44,7 +45,7 @@ export class Trainer {
   private dataOrder: number[];
   private readonly steps: StepRecord[];
   private readonly evals: EvalRecord[];
-  private readonly schedule: LinearSchedule;
+  private schedule: LinearSchedule;
   private readonly optimizer: AdamWHyper;
   private readonly padding: PaddingRules;
   private readonly batchesPerEpoch: number;
@@ -52,7 +53,7 @@ export class Trainer {
   private constructor(
     private readonly init: TrainerInit,
     readonly config: EncoderConfig,
-    readonly settings: TrainingSettings,
+    private plannedSettings: TrainingSettings,
     readonly artifacts: TrainingArtifacts,
     private readonly sessions: { train: RuntimeSession; accumulate: RuntimeSession | null },
     private readonly predictor: Predictor,
@@ -64,12 +65,15 @@ export class Trainer {
     this.dataOrder = [...c.dataOrder];
     this.steps = [...c.history.steps];
     this.evals = [...c.history.evals];
-    this.optimizer = { ...trainerAdamW, weightDecay: settings.weightDecay };
-    this.batchesPerEpoch = Math.ceil(init.train.length / settings.batchSize);
-    const perEpoch = updatesPerEpoch(this.batchesPerEpoch, settings.gradAccumulation);
-    const totalSteps = settings.maxSteps > 0 ? settings.maxSteps : perEpoch * settings.epochs;
-    this.schedule = { baseLr: settings.learningRate, totalSteps, warmupSteps: warmupStepsFor(totalSteps, settings.warmupRatio) };
-    this.padding = predictor.paddingRules(settings.maxLength);
+    this.optimizer = { ...trainerAdamW, weightDecay: plannedSettings.weightDecay };
+    this.batchesPerEpoch = Math.ceil(init.train.length / plannedSettings.batchSize);
+    this.schedule = Trainer.scheduleFor(plannedSettings, init.train.length);
+    this.padding = predictor.paddingRules(plannedSettings.maxLength);
+  }
+
+  private static scheduleFor(settings: TrainingSettings, trainRows: number): LinearSchedule {
+    const totalSteps = plannedUpdates(settings, trainRows);
+    return { baseLr: settings.learningRate, totalSteps, warmupSteps: warmupStepsFor(totalSteps, settings.warmupRatio) };
   }
 
   static async create(init: TrainerInit): Promise<Trainer> {
@@ -124,8 +128,24 @@ export class Trainer {
     return new Trainer(init, config, settings, artifacts, sessions, predictor, params, moments);
   }
 
+  get settings(): TrainingSettings {
+    return this.plannedSettings;
+  }
+
   get totalSteps(): number {
     return this.schedule.totalSteps;
+  }
+
+  /**
+   * Settings changed between train() calls, for a resumed run: only those run-plan.ts lets a
+   * resumed run change. The schedule is planned again to the new total from the step reached.
+   */
+  replan(settings: TrainingSettings): void {
+    validateSettings(settings);
+    const { progress } = resumedWith({ ...this.init.checkpoint, settings: this.plannedSettings, progress: this.progress }, settings);
+    this.plannedSettings = settings;
+    this.schedule = Trainer.scheduleFor(settings, this.init.train.length);
+    this.progress = progress;
   }
 
   get currentProgress(): TrainingProgress {
