@@ -431,7 +431,7 @@ export class TrainService {
 
   /** Whether a load error is the Hub being out of reach, so the page offers the offline options. */
   static hubUnreachable(error: unknown): boolean {
-    return error instanceof HubError && error.reason === 'unreachable';
+    return error instanceof HubError && (error.reason === 'unreachable' || error.reason === 'timed-out');
   }
 }
 

@@ -8,8 +8,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { resolve, sep } from 'node:path';
 
-/** An HTTP status to answer with, or 'drop': send half the body, then cut the connection. */
-export type SimulatedFailure = 'drop' | number;
+/**
+ * An HTTP status to answer with; the same for the first `times` requests only; 'drop': send half
+ * the body, then cut the connection; 'hang': take the connection and never answer; 'stall': send
+ * the headers and half the body, then nothing more, keeping the connection open.
+ */
+export type SimulatedFailure = 'drop' | 'hang' | 'stall' | number | { status: number; times: number };
 
 export interface HubServerOptions {
   /** By repo id (`owner/name` or a legacy `name`): a folder on disk, or files by path. */
@@ -84,7 +88,14 @@ async function answer(request: IncomingMessage, response: ServerResponse, option
     respond(response, 404, { error: 'Repository not found' }, { 'x-error-code': 'RepoNotFound', 'x-error-message': 'Repository not found' });
     return;
   }
-  const failure = options.failures?.[`${target.repoId}/${target.file}`];
+  const key = `${target.repoId}/${target.file}`;
+  const planned = options.failures?.[key];
+  let failure = planned;
+  if (typeof planned === 'object') {
+    failure = planned.times > 0 ? planned.status : undefined;
+    planned.times -= 1;
+  }
+  if (failure === 'hang') return;
   if (typeof failure === 'number') {
     // A gated repo answers an anonymous download with 401 GatedRepo.
     const code: Record<string, string> =
@@ -100,6 +111,7 @@ async function answer(request: IncomingMessage, response: ServerResponse, option
   response.writeHead(200, { ...COMMON_HEADERS, 'content-type': 'application/octet-stream', 'content-length': bytes.length });
   if (request.method === 'HEAD') response.end();
   else if (failure === 'drop') response.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => response.destroy());
+  else if (failure === 'stall') response.write(bytes.subarray(0, Math.floor(bytes.length / 2)));
   else response.end(bytes);
 }
 

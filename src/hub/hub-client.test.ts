@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type HubServer, type HubServerOptions, startHubServer } from '../../e2e/support/hub-server.ts';
-import { type DownloadProgress, type FileCache, fetchModelFiles, HubError, resolveUrl } from './hub-client.ts';
+import { defaultHubHttpPolicy, type DownloadProgress, type FileCache, fetchModelFiles, HubError, resolveUrl } from './hub-client.ts';
 import { type ModelFiles, ModelFilesError } from './model-files.ts';
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -172,13 +172,22 @@ describe('fetchModelFiles', () => {
       );
     });
 
-    it('a server error', async () => {
+    it('a server error, after trying again', async () => {
       const server = await start({ repos: { 'org/tiny-bert': TINY_BERT }, failures: { 'org/tiny-bert/model.safetensors': 500 } });
-      const error = await rejectionOf(fetchModelFiles('org/tiny-bert', { endpoint: server.url }));
+      const error = await rejectionOf(fetchModelFiles('org/tiny-bert', { endpoint: server.url, http: { ...defaultHubHttpPolicy, retryDelayMs: 1 } }));
       expect(error).toMatchObject({ name: 'HubError', reason: 'server-error' });
       expect(error.message).toBe(
-        `${server.url} answered HTTP 500 Internal Server Error for model.safetensors of "org/tiny-bert": the server has a problem. Try again in a few minutes, or load a local model folder.`,
+        `${server.url} answered HTTP 500 Internal Server Error 4 times for model.safetensors of "org/tiny-bert": the server has a problem. Try again in a few minutes, or load a local model folder.`,
       );
+      expect(server.requests.filter((r) => r.endsWith('/model.safetensors'))).toHaveLength(4);
+    });
+
+    it('a host that stops answering, for models as for every Hub request', async () => {
+      const server = await start({ repos: { 'org/tiny-bert': TINY_BERT }, failures: { 'org/tiny-bert/tokenizer.json': 'hang' } });
+      const http = { ...defaultHubHttpPolicy, connectTimeoutMs: 200 };
+      const error = await rejectionOf(fetchModelFiles('org/tiny-bert', { endpoint: server.url, http }));
+      expect(error).toMatchObject({ name: 'HubError', reason: 'timed-out' });
+      expect(error.message).toContain(`${new URL(server.url).host} did not answer the request for tokenizer.json within 0.2 s`);
     });
 
     it('a download cut short', async () => {

@@ -2,9 +2,13 @@
  * Downloads a model's files from the Hugging Face Hub (or a server with the same URL layout)
  * without logging in. Uses nothing but `fetch`, so the browser app and the Node CLI share it.
  */
+import { defaultHubHttpPolicy, hubFetch, type HubHttpPolicy, hubTries } from './hub-fetch.ts';
+import { HubError } from './hub-error.ts';
 import { CONFIG_FILE, chooseModelFiles, type ModelFiles, ModelFilesError, TOKENIZER_FILES, WEIGHTS_FILES } from './model-files.ts';
 
 export { cacheStorageFileCache } from './cache-storage.ts';
+export { HubError, type HubErrorReason } from './hub-error.ts';
+export { defaultHubHttpPolicy, type HubHttpPolicy } from './hub-fetch.ts';
 
 export const DEFAULT_ENDPOINT = 'https://huggingface.co';
 export const DEFAULT_REVISION = 'main';
@@ -41,31 +45,8 @@ export interface FetchModelOptions {
   /** Aborting rejects with the signal's reason, unchanged. */
   signal?: AbortSignal;
   cache?: FileCache;
-}
-
-export type HubErrorReason =
-  | 'invalid-repo-id'
-  | 'repo-not-found'
-  | 'revision-not-found'
-  | 'needs-login'
-  | 'unreachable'
-  | 'server-error'
-  | 'unexpected-response'
-  | 'truncated';
-
-/**
- * Downloading from the Hub failed. The message is for people who may not be programmers and says
- * what to do instead; `reason` is for code that reacts differently (e.g. offers the local folder).
- * A repo that exists but lacks files fails with a ModelFilesError instead.
- */
-export class HubError extends Error {
-  readonly reason: HubErrorReason;
-
-  constructor(reason: HubErrorReason, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'HubError';
-    this.reason = reason;
-  }
+  /** Timeouts and retries; defaults to defaultHubHttpPolicy. */
+  http?: HubHttpPolicy;
 }
 
 /** The Hub's URL for one file of a repo at a revision. */
@@ -118,7 +99,8 @@ class HubDownload {
   private readonly endpoint: string;
   private readonly revision: string;
   private readonly where: string;
-  private readonly fetchFile: (url: string, init: RequestInit) => Promise<Response>;
+  private readonly fetchFile: (url: string) => Promise<Response>;
+  private readonly http: HubHttpPolicy;
   private readonly progress: ProgressTracker;
 
   constructor(
@@ -129,8 +111,10 @@ class HubDownload {
     this.revision = options.revision ?? DEFAULT_REVISION;
     this.where = `Model "${repoId}" on ${this.endpoint}`;
     const fetchImplementation = options.fetch ?? globalThis.fetch;
+    this.http = options.http ?? defaultHubHttpPolicy;
     // Called as a plain function: browsers reject `fetch` called as a method of another object.
-    this.fetchFile = (url, init) => fetchImplementation(url, init);
+    const plainFetch: typeof fetch = (input, init) => fetchImplementation(input, init);
+    this.fetchFile = (url) => hubFetch(url, { fetch: plainFetch, policy: this.http, signal: options.signal });
     this.progress = new ProgressTracker(options.onProgress);
   }
 
@@ -196,7 +180,7 @@ class HubDownload {
     }
     let response: Response;
     try {
-      response = await this.fetchFile(this.url(file), { signal: this.options.signal });
+      response = await this.fetchFile(this.url(file));
     } catch (error) {
       // fetch rejects with a TypeError for every network failure (offline, DNS, refused, CORS).
       throw this.abortReasonOr(() => (error instanceof TypeError ? this.unreachable(error) : error));
@@ -234,8 +218,8 @@ class HubDownload {
       const chunk = await reader?.read();
       return chunk === undefined || chunk.done ? null : chunk.value;
     } catch (error) {
-      // A connection cut mid-body rejects the read, with a TypeError in undici.
-      throw this.abortReasonOr(() => this.truncated(file, loaded, total, error));
+      // A connection cut mid-body rejects the read, with a TypeError in undici; a stalled one with hubFetch's HubError.
+      throw this.abortReasonOr(() => (error instanceof HubError ? error : this.truncated(file, loaded, total, error)));
     }
   }
 
@@ -290,7 +274,8 @@ class HubDownload {
     if (status === 401 || status === 403) {
       return new HubError('needs-login', `${this.where} is gated or private: it ${needsLogin}.`);
     }
-    const answered = `${this.endpoint} answered HTTP ${status}${statusText === '' ? '' : ` ${statusText}`} for ${file} of "${this.repoId}"`;
+    const tries = status >= 500 ? hubTries(this.http) : 1;
+    const answered = `${this.endpoint} answered HTTP ${status}${statusText === '' ? '' : ` ${statusText}`}${tries > 1 ? ` ${tries} times` : ''} for ${file} of "${this.repoId}"`;
     if (status >= 500) {
       return new HubError('server-error', `${answered}: the server has a problem. Try again in a few minutes, or load a local model folder.`);
     }
