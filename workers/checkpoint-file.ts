@@ -63,6 +63,7 @@ export function checkpointStart(
       dataOrder: [],
       history: { steps: [], evals: [] },
       moments: null,
+      bestWeights: null,
     },
     message: `Fine-tuning further from the checkpoint’s weights (trained for ${loaded.progress.step} updates), with a fresh optimizer and schedule.`,
   };

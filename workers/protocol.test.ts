@@ -1,3 +1,4 @@
+import { defaultSettings } from '../src/engine/settings.ts';
 import { describe, expect, it } from 'vitest';
 import { packRows } from './packed-rows.ts';
 import { type TokenizedDataset, transferablesOf } from './protocol.ts';
@@ -23,7 +24,7 @@ describe('transferablesOf', () => {
     expect(transferablesOf({ type: 'tokenized', data })).toEqual(expected);
     const train = transferablesOf({
       type: 'train',
-      settings: { epochs: 1, batchSize: 1, learningRate: 1e-3, weightDecay: 0, warmupRatio: 0, maxGradNorm: 1, gradAccumulation: 1, maxLength: 16, maxSteps: 0, seed: 0, evalSteps: 0, evalBatchSize: 1 },
+      settings: { ...defaultSettings, epochs: 1, batchSize: 1, learningRate: 1e-3 },
       configOverrides: {},
       data,
       backend: 'auto',

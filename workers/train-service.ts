@@ -10,6 +10,7 @@
  * checkpoint: between calls the weights are still, and the checkpoint is taken there.
  */
 import type { TokenizedExample } from '../src/engine/batching.ts';
+import { BestModelKeeper } from '../src/engine/best-model.ts';
 import { CheckpointClock, defaultCheckpointCadence } from '../src/engine/checkpoint-cadence.ts';
 import { parseCheckpoint, type StepRecord, type TrainingCheckpoint } from '../src/engine/checkpoint.ts';
 import { argmax, classificationMetrics, crossEntropyOf, softmax } from '../src/engine/metrics.ts';
@@ -71,6 +72,12 @@ interface Run {
   readonly configOverrides: Readonly<Record<string, unknown>>;
   backend: BackendInfo | null;
   state: 'running' | RunEnd;
+  /** Best evaluation and early stopping, as Trainer's load_best_model_at_end and EarlyStoppingCallback. */
+  readonly keeper: BestModelKeeper;
+}
+
+function keeperOf(checkpoint: TrainingCheckpoint): BestModelKeeper {
+  return new BestModelKeeper(checkpoint.settings, checkpoint.history.evals, checkpoint.bestWeights ?? null);
 }
 
 export class TrainService {
@@ -197,6 +204,7 @@ export class TrainService {
       configOverrides: fromFile ? dropoutEntries(start.checkpoint.modelConfig) : request.configOverrides,
       backend: null,
       state: 'running',
+      keeper: keeperOf(start.checkpoint),
     };
     this.run = run;
     try {
@@ -223,8 +231,17 @@ export class TrainService {
     this.deps.send({ type: 'run-preparing', phase: 'Compiling the training graphs' });
     this.backendChoice = choice;
     let chosen = await this.deps.chooseBackend(choice);
-    const create = (c: ChosenBackend) =>
-      Trainer.create({ backend: yieldingBackend(c.backend), checkpoint: run.checkpoint, train: run.rows.train, validation: run.rows.validation, onEvent: (e) => this.onTrainerEvent(e) });
+    const create = async (c: ChosenBackend) => {
+      const created: Trainer = await Trainer.create({
+        backend: yieldingBackend(c.backend),
+        checkpoint: run.checkpoint,
+        train: run.rows.train,
+        validation: run.rows.validation,
+        onEvent: (e) => this.onTrainerEvent(e),
+        afterEvaluation: (record) => run.keeper.afterEvaluation(record, () => created.weights()),
+      });
+      return created;
+    };
     let trainer: Trainer;
     try {
       trainer = await create(chosen);
@@ -309,7 +326,10 @@ export class TrainService {
         const outcome = await trainer.train(abort.signal);
         this.flushSteps();
         const end: RunEnd | null = outcome === 'finished' ? 'finished' : this.intent;
-        run.checkpoint = await trainer.snapshot();
+        // load_best_model_at_end: Evaluate, Try it and Export see the best evaluation's weights from here on.
+        const best = run.keeper.bestWeights;
+        if (outcome === 'finished' && best) trainer.loadWeights(best);
+        run.checkpoint = { ...(await trainer.snapshot()), bestWeights: best };
         // Saved as paused between updates: if the tab dies now, that is what the run is.
         await this.save(run, end ?? 'paused');
         this.checkpointClock.saved(run.checkpoint.progress.step);
@@ -317,7 +337,7 @@ export class TrainService {
           this.abort = null;
           this.intent = null;
           run.state = end;
-          this.deps.send({ type: 'run-ended', end, message: null });
+          this.deps.send({ type: 'run-ended', end, message: end === 'finished' ? run.keeper.describe() : null });
           return;
         }
       }
@@ -339,7 +359,7 @@ export class TrainService {
   private async keepAfterFailure(run: Run, error: unknown): Promise<void> {
     const trainer = run.trainer!;
     try {
-      run.checkpoint = await trainer.snapshot();
+      run.checkpoint = { ...(await trainer.snapshot()), bestWeights: run.keeper.bestWeights };
       await this.save(run, 'failed');
     } catch {
       // Nothing newer than the last saved checkpoint can be had; it stays in run.checkpoint.
@@ -384,6 +404,7 @@ export class TrainService {
       configOverrides: dropoutEntries(checkpoint.modelConfig),
       backend: session.backend,
       state: info.state === 'finished' ? 'finished' : info.state === 'stopped' ? 'stopped' : 'paused',
+      keeper: keeperOf(checkpoint),
     };
     this.deps.send({
       type: 'restored',

@@ -23,6 +23,15 @@ describe('finetune-studio arguments', () => {
     expect(parseCommand(['train', '--model', 'm', '--data', 'd', '--out', 'o', '--export-project', 'project'])).toMatchObject({ exportProject: 'project' });
   });
 
+  it('reads the best-model and early-stopping flags under Trainer\'s names', () => {
+    const base = ['train', '--model', 'm', '--data', 'd', '--out', 'o'];
+    expect(parseCommand([...base, '--load-best-model-at-end', '--metric-for-best-model', 'eval_f1', '--early-stopping-patience', '2', '--early-stopping-threshold', '0.01'])).toMatchObject({
+      settings: { loadBestModelAtEnd: true, metricForBestModel: 'macroF1', earlyStoppingPatience: 2, earlyStoppingThreshold: 0.01 },
+    });
+    expect(() => parseCommand([...base, '--early-stopping-patience', '2'])).toThrow(/early stopping needs "keep the best model" \(load_best_model_at_end\)/);
+    expect(() => parseCommand([...base, '--metric-for-best-model', 'precision'])).toThrow('--metric-for-best-model must be accuracy, f1 or loss, got "precision"');
+  });
+
   it('uses a validation file instead of a split, never both', () => {
     expect(parseCommand(['train', '--model', 'm', '--data', 'd', '--out', 'o', '--validation', 'v.csv'])).toMatchObject({ validation: 'v.csv', validationSplit: 0 });
     expect(() => parseCommand(['train', '--model', 'm', '--data', 'd', '--out', 'o', '--validation', 'v', '--validation-split', '0.2'])).toThrow(/either --validation or --validation-split/);

@@ -1,6 +1,6 @@
 /** Command-line parsing for `finetune-studio`, kept apart from I/O so every rule is unit-tested. */
 import { parseArgs } from 'node:util';
-import { defaultSettings, type TrainingSettings, validateSettings } from '../engine/settings.ts';
+import { type BestModelMetric, defaultSettings, type TrainingSettings, validateSettings } from '../engine/settings.ts';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -74,6 +74,10 @@ train options:
   --max-steps <n>             stop after n optimizer updates
   --eval-steps <n>            also evaluate every n updates
   --seed <n>                  default: ${defaultSettings.seed}
+  --load-best-model-at-end    end with the weights of the best evaluation, not the last
+  --metric-for-best-model <m> accuracy (default), f1 (macro) or loss
+  --early-stopping-patience <n>   stop after n evaluations without improvement (needs --load-best-model-at-end)
+  --early-stopping-threshold <x>  how much better counts as better (default 0)
   --config key=value          override a config.json entry, as from_pretrained(..., key=value) (repeatable)
   --backend cpu|wasm          onnxruntime-node CPU (default) or onnxruntime-web WASM
   --resume <checkpoint>       continue a run from its training_checkpoint.safetensors (same --model and data)
@@ -138,10 +142,23 @@ const trainOptions = {
   'max-steps': { type: 'string' },
   'eval-steps': { type: 'string' },
   seed: { type: 'string' },
+  'load-best-model-at-end': { type: 'boolean' },
+  'metric-for-best-model': { type: 'string' },
+  'early-stopping-patience': { type: 'string' },
+  'early-stopping-threshold': { type: 'string' },
   config: { type: 'string', multiple: true },
   resume: { type: 'string' },
   'export-project': { type: 'string' },
 } as const;
+
+/** Trainer's names for metric_for_best_model (with or without eval_), as train.py's compute_metrics returns them. */
+function bestModelMetricOf(raw: string | undefined): BestModelMetric {
+  const name = raw?.replace(/^eval_/, '');
+  if (name === undefined || name === 'accuracy') return 'accuracy';
+  if (name === 'f1' || name === 'macro_f1') return 'macroF1';
+  if (name === 'loss') return 'loss';
+  throw new UsageError(`--metric-for-best-model must be accuracy, f1 or loss, got "${raw}"`);
+}
 
 function required(values: Record<string, unknown>, name: string): string {
   const v = values[name];
@@ -190,6 +207,10 @@ export function parseCommand(argv: readonly string[]): Command {
         maxSteps: numberFlag('max-steps', str('max-steps'), defaultSettings.maxSteps, true),
         evalSteps: numberFlag('eval-steps', str('eval-steps'), defaultSettings.evalSteps, true),
         seed: numberFlag('seed', str('seed'), defaultSettings.seed, true),
+        loadBestModelAtEnd: v['load-best-model-at-end'] === true,
+        metricForBestModel: bestModelMetricOf(str('metric-for-best-model')),
+        earlyStoppingPatience: numberFlag('early-stopping-patience', str('early-stopping-patience'), defaultSettings.earlyStoppingPatience, true),
+        earlyStoppingThreshold: numberFlag('early-stopping-threshold', str('early-stopping-threshold'), defaultSettings.earlyStoppingThreshold),
       };
       try {
         validateSettings(settings);

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import path from 'node:path';
 import { buildLabelSet, labelCounts, labelWarnings } from '../data/labels.ts';
 import { stratifiedSplit } from '../data/split.ts';
+import { BestModelKeeper } from '../engine/best-model.ts';
 import { parseCheckpoint, serializeCheckpoint, type TrainingCheckpoint } from '../engine/checkpoint.ts';
 import { parseModelConfig } from '../engine/models/config.ts';
 import { maxSequenceLength } from '../engine/models/positions.ts';
@@ -80,12 +81,14 @@ export async function runTrain(cmd: TrainCommand, log: (line: string) => void): 
 
   const backend = await backendFor(cmd.backend);
   const reporter = new ProgressReporter(process.stderr);
-  const trainer = await Trainer.create({
+  const keeper = new BestModelKeeper(checkpoint.settings, checkpoint.history.evals, checkpoint.bestWeights ?? null);
+  const trainer: Trainer = await Trainer.create({
     backend,
     checkpoint: { ...checkpoint, settings: { ...checkpoint.settings, maxLength } },
     train: tokenized.train.rows,
     validation: tokenized.validation.rows,
     onEvent: (e) => reporter.handle(e),
+    afterEvaluation: (record) => keeper.afterEvaluation(record, () => trainer.weights()),
   });
   log(`training on ${backend.description ?? backend.name}: ${trainer.totalSteps} updates`);
   const interrupted = new AbortController();
@@ -97,8 +100,13 @@ export async function runTrain(cmd: TrainCommand, log: (line: string) => void): 
   } finally {
     process.off('SIGINT', onSignal);
   }
-  const final = await trainer.snapshot();
+  // The checkpoint resumes from the last update; the model is the best evaluation's when asked for, as load_best_model_at_end does.
+  const last = { ...(await trainer.snapshot()), bestWeights: keeper.bestWeights };
   await trainer.release();
+  const best = keeper.bestWeights;
+  const final: TrainingCheckpoint = best && outcome === 'finished' ? { ...last, params: new Map(best) } : last;
+  const kept = keeper.describe();
+  if (kept) log(kept);
 
   const { fp32, int8, quantization, measurementError } = await onnxExports(config, labels.length, final.params, { backend, rows: tokenized.validation.rows });
   if (quantization) log(describeQuantization(quantization));
@@ -107,7 +115,7 @@ export async function runTrain(cmd: TrainCommand, log: (line: string) => void): 
   files.set('README.md', cliModelCard(cmd, { train, validation }, final, { pretrained: contents.weights.size > 0, backend: backend.description ?? backend.name, quantization }));
   files.set(FP32_MODEL_FILE, fp32);
   files.set(QUANTIZED_MODEL_FILE, int8);
-  files.set(CHECKPOINT_FILE, serializeCheckpoint(final));
+  files.set(CHECKPOINT_FILE, serializeCheckpoint(last));
   writeFolderAtomically(cmd.out, files);
   if (cmd.exportProject) {
     writeFolderAtomically(cmd.exportProject, trainingProjectFiles(cliTrainingProject(cmd, { train, validation }, final)));
@@ -116,7 +124,8 @@ export async function runTrain(cmd: TrainCommand, log: (line: string) => void): 
   if (outcome === 'paused') {
     log(`interrupted at step ${final.progress.step}: wrote ${cmd.out}; continue with --resume ${path.join(cmd.out, CHECKPOINT_FILE)} --out <new folder>`);
   } else {
-    const last = final.history.evals.at(-1);
-    log(`done: wrote ${cmd.out}${last ? ` (validation accuracy ${(last.metrics.accuracy * 100).toFixed(2)}%, macro-F1 ${last.metrics.macroF1.toFixed(4)})` : ''}`);
+    const evals = final.history.evals;
+    const scored = (best ? evals.find((e) => e.step === keeper.state.bestStep) : undefined) ?? evals.at(-1);
+    log(`done: wrote ${cmd.out}${scored ? ` (validation accuracy ${(scored.metrics.accuracy * 100).toFixed(2)}%, macro-F1 ${scored.metrics.macroF1.toFixed(4)})` : ''}`);
   }
 }

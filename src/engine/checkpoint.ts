@@ -1,11 +1,12 @@
 /**
  * Everything needed to resume a run exactly where it stopped, in one safetensors file:
  * parameters under their Hugging Face names, Adam moments under `adam.m.*` / `adam.v.*`,
- * and the rest (config, labels, settings, progress, data order, history) as JSON metadata.
+ * the best evaluation's weights (load_best_model_at_end) under `best.*`, and the rest (config,
+ * labels, settings, progress, data order, history) as JSON metadata.
  */
 import { io } from './artifacts.ts';
 import type { ClassificationMetrics } from './metrics.ts';
-import type { TrainingSettings } from './settings.ts';
+import { defaultSettings, type TrainingSettings } from './settings.ts';
 import { readSafetensors, writeSafetensors, type NamedTensor } from './weights/safetensors.ts';
 
 export const CHECKPOINT_FORMAT = 'finetune-studio-checkpoint/1';
@@ -53,7 +54,11 @@ export interface TrainingCheckpoint {
   /** Adam moments, absent before the first update. */
   readonly moments: { readonly m: ReadonlyMap<string, Float32Array>; readonly v: ReadonlyMap<string, Float32Array> } | null;
   readonly paramShapes: ReadonlyMap<string, readonly number[]>;
+  /** The weights of the best evaluation so far, kept when the run loads the best model at the end. */
+  readonly bestWeights?: ReadonlyMap<string, Float32Array> | null;
 }
+
+const BEST_PREFIX = 'best.';
 
 export const initialProgress: TrainingProgress = {
   step: 0,
@@ -74,6 +79,8 @@ export function serializeCheckpoint(c: TrainingCheckpoint): Uint8Array {
       tensors.push([io.m(name), { shape, data: c.moments.m.get(name)! }]);
       tensors.push([io.v(name), { shape, data: c.moments.v.get(name)! }]);
     }
+    const best = c.bestWeights?.get(name);
+    if (best) tensors.push([`${BEST_PREFIX}${name}`, { shape, data: best }]);
   }
   const state = {
     format: CHECKPOINT_FORMAT,
@@ -98,8 +105,10 @@ export function parseCheckpoint(bytes: Uint8Array, fileName = 'checkpoint'): Tra
   const paramShapes = new Map<string, readonly number[]>();
   const m = new Map<string, Float32Array>();
   const v = new Map<string, Float32Array>();
+  const best = new Map<string, Float32Array>();
   for (const [name, t] of file.tensors) {
-    if (name.startsWith('adam.m.')) m.set(name.slice('adam.m.'.length), t.data);
+    if (name.startsWith(BEST_PREFIX)) best.set(name.slice(BEST_PREFIX.length), t.data);
+    else if (name.startsWith('adam.m.')) m.set(name.slice('adam.m.'.length), t.data);
     else if (name.startsWith('adam.v.')) v.set(name.slice('adam.v.'.length), t.data);
     else {
       params.set(name, t.data);
@@ -114,12 +123,14 @@ export function parseCheckpoint(bytes: Uint8Array, fileName = 'checkpoint'): Tra
   return {
     modelConfig: state.modelConfig,
     labels: state.labels,
-    settings: state.settings,
+    // Checkpoints written before a setting existed run with its default.
+    settings: { ...defaultSettings, ...state.settings },
     progress: state.progress,
     dataOrder: state.dataOrder,
     history: state.history,
     params,
     paramShapes,
     moments: state.hasMoments ? { m, v } : null,
+    bestWeights: best.size > 0 ? best : null,
   };
 }

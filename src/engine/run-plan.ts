@@ -31,6 +31,10 @@ const SETTING_NAMES: Record<keyof TrainingSettings, string> = {
   seed: 'seed',
   evalSteps: 'eval steps',
   evalBatchSize: 'eval batch size',
+  loadBestModelAtEnd: 'keep the best model',
+  metricForBestModel: 'metric for the best model',
+  earlyStoppingPatience: 'early stopping patience',
+  earlyStoppingThreshold: 'early stopping threshold',
 };
 
 /** A resumed run asked to change a setting its checkpoint fixes. */

@@ -1,3 +1,8 @@
+/** What "best" means for load_best_model_at_end and early stopping: a ClassificationMetrics field. */
+export type BestModelMetric = 'accuracy' | 'macroF1' | 'loss';
+
+export const BEST_MODEL_METRICS: readonly BestModelMetric[] = ['accuracy', 'macroF1', 'loss'];
+
 /** The run's hyperparameters, with the values the Hugging Face fine-tuning tutorial sets. */
 export interface TrainingSettings {
   readonly epochs: number;
@@ -16,6 +21,14 @@ export interface TrainingSettings {
   /** Evaluate every N updates as well as after each epoch; 0 = only after each epoch. */
   readonly evalSteps: number;
   readonly evalBatchSize: number;
+  /** Trainer's load_best_model_at_end: the run ends with the weights of its best evaluation. */
+  readonly loadBestModelAtEnd: boolean;
+  /** Trainer's metric_for_best_model; the task's main metric, accuracy, by default. */
+  readonly metricForBestModel: BestModelMetric;
+  /** EarlyStoppingCallback's early_stopping_patience in evaluations; 0 = no early stopping. */
+  readonly earlyStoppingPatience: number;
+  /** EarlyStoppingCallback's early_stopping_threshold: how much better counts as better. */
+  readonly earlyStoppingThreshold: number;
 }
 
 export const defaultSettings: TrainingSettings = {
@@ -31,6 +44,10 @@ export const defaultSettings: TrainingSettings = {
   seed: 42,
   evalSteps: 0,
   evalBatchSize: 64,
+  loadBestModelAtEnd: false,
+  metricForBestModel: 'accuracy',
+  earlyStoppingPatience: 0,
+  earlyStoppingThreshold: 0,
 };
 
 /** Rejects settings no run could use, naming the setting and the accepted range. */
@@ -50,4 +67,15 @@ export function validateSettings(s: TrainingSettings): void {
   if (!(s.weightDecay >= 0 && s.weightDecay < 1)) throw new RangeError(`weight decay must be in [0, 1), got ${s.weightDecay}`);
   if (!(s.warmupRatio >= 0 && s.warmupRatio < 1)) throw new RangeError(`warmup ratio must be in [0, 1), got ${s.warmupRatio}`);
   if (!Number.isFinite(s.maxGradNorm)) throw new RangeError(`max grad norm must be a number, got ${s.maxGradNorm}`);
+  wholeAtLeast('early stopping patience', s.earlyStoppingPatience, 0);
+  if (!(s.earlyStoppingThreshold >= 0 && Number.isFinite(s.earlyStoppingThreshold))) {
+    throw new RangeError(`early stopping threshold must be a number ≥ 0, got ${s.earlyStoppingThreshold}`);
+  }
+  if (!BEST_MODEL_METRICS.includes(s.metricForBestModel)) {
+    throw new RangeError(`the metric for the best model must be one of ${BEST_MODEL_METRICS.join(', ')}, got ${String(s.metricForBestModel)}`);
+  }
+  // Trainer's EarlyStoppingCallback asserts the same: the best model is what it stops at.
+  if (s.earlyStoppingPatience > 0 && !s.loadBestModelAtEnd) {
+    throw new RangeError('early stopping needs "keep the best model" (load_best_model_at_end) on, as Trainer\'s EarlyStoppingCallback does');
+  }
 }

@@ -29,11 +29,20 @@ export interface TrainerInit {
   readonly train: readonly TokenizedExample[];
   readonly validation: readonly TokenizedExample[];
   readonly onEvent?: (event: TrainerEvent) => void;
+  /**
+   * Called after each evaluation, before the next update, with the weights still as evaluated:
+   * Trainer's callbacks' place (best model, early stopping). 'stop' ends the run as finished.
+   */
+  readonly afterEvaluation?: (record: EvalRecord) => Promise<'continue' | 'stop'>;
 }
 
 export type TrainOutcome = 'finished' | 'paused';
 
 type TensorMap = Map<string, RuntimeTensor>;
+
+async function readTensors(map: TensorMap): Promise<Map<string, Float32Array>> {
+  return new Map(await Promise.all([...map].map(async ([n, t]) => [n, (await readFloat32(t)).slice()] as const)));
+}
 
 /** A non-finite loss or gradient norm: the update was discarded and the weights are as before it. */
 export class DivergedError extends Error {
@@ -193,13 +202,16 @@ export class Trainer {
       });
       const epochDone = last === this.batchesPerEpoch;
       const scheduleDone = this.progress.step === this.schedule.totalSteps;
+      let decision: 'continue' | 'stop' = 'continue';
       if (epochDone || scheduleDone || (settings.evalSteps > 0 && this.progress.step % settings.evalSteps === 0)) {
-        await this.recordEvaluation(epochDone || scheduleDone);
+        const record = await this.recordEvaluation(epochDone || scheduleDone);
+        if (record && this.init.afterEvaluation) decision = await this.init.afterEvaluation(record);
       }
       if (epochDone) {
         this.progress = { ...this.progress, epoch: this.progress.epoch + 1, batchInEpoch: 0, epochLossSum: 0, epochLossCount: 0 };
         this.dataOrder = [];
       }
+      if (decision === 'stop') break;
     }
     this.progress = { ...this.progress, finished: true };
     return 'finished';
@@ -301,8 +313,8 @@ export class Trainer {
     take(this.moments.v, io.v);
   }
 
-  private async recordEvaluation(endOfEpoch: boolean): Promise<void> {
-    if (this.init.validation.length === 0) return;
+  private async recordEvaluation(endOfEpoch: boolean): Promise<EvalRecord | null> {
+    if (this.init.validation.length === 0) return null;
     const metrics = await this.evaluate(this.init.validation);
     const p = this.progress;
     const record: EvalRecord = {
@@ -313,6 +325,7 @@ export class Trainer {
     };
     this.evals.push(record);
     this.emit({ type: 'eval', record });
+    return record;
   }
 
   /** Logits for `rows`, row after row, with dropout off. */
@@ -325,9 +338,26 @@ export class Trainer {
     return classificationMetrics(logits, rows.map((r) => r.label), this.init.checkpoint.labels);
   }
 
+  /** A copy of the weights as they are now, read back from the device. */
+  weights(): Promise<Map<string, Float32Array>> {
+    return readTensors(this.params);
+  }
+
+  /** Replaces the weights (e.g. with the best evaluation's, at the end of a run); the optimizer moments stay. */
+  loadWeights(weights: ReadonlyMap<string, Float32Array>): void {
+    const { ort } = this.init.backend;
+    const next: TensorMap = new Map();
+    for (const p of this.artifacts.params) {
+      const data = weights.get(p.name);
+      if (!data || data.length !== p.shape.reduce((a, b) => a * b, 1)) throw new Error(`the weights to load have no value of the right size for ${p.name}`);
+      next.set(p.name, new ort.Tensor('float32', data.slice(), p.shape));
+    }
+    for (const t of this.params.values()) t.dispose();
+    this.params = next;
+  }
+
   /** Reads the weights and moments back from the device: everything needed to resume. */
   async snapshot(): Promise<TrainingCheckpoint> {
-    const read = async (map: TensorMap) => new Map(await Promise.all([...map].map(async ([n, t]) => [n, (await readFloat32(t)).slice()] as const)));
     return {
       modelConfig: this.init.checkpoint.modelConfig,
       labels: this.init.checkpoint.labels,
@@ -335,9 +365,9 @@ export class Trainer {
       progress: this.progress,
       dataOrder: this.dataOrder,
       history: { steps: [...this.steps], evals: [...this.evals] },
-      params: await read(this.params),
+      params: await this.weights(),
       paramShapes: new Map(this.artifacts.params.map((p) => [p.name, p.shape])),
-      moments: this.progress.step > 0 ? { m: await read(this.moments.m), v: await read(this.moments.v) } : null,
+      moments: this.progress.step > 0 ? { m: await readTensors(this.moments.m), v: await readTensors(this.moments.v) } : null,
     };
   }
 

@@ -92,9 +92,14 @@ class TrainingArguments:
     def __init__(self, **kwargs):
         LOG.append({"kind": "args", "kwargs": kwargs})
 
+class EarlyStoppingCallback:
+    def __init__(self, early_stopping_patience=1, early_stopping_threshold=0.0):
+        self.arguments = {"early_stopping_patience": early_stopping_patience, "early_stopping_threshold": early_stopping_threshold}
+
 class Trainer:
-    def __init__(self, model, args, train_dataset, eval_dataset, processing_class, data_collator, compute_metrics):
+    def __init__(self, model, args, train_dataset, eval_dataset, processing_class, data_collator, compute_metrics, callbacks):
         self.compute_metrics = compute_metrics
+        LOG.append({"kind": "callbacks", "value": [{"name": type(c).__name__, **c.arguments} for c in callbacks]})
         LOG.append({"kind": "trainer", "train_rows": len(train_dataset), "eval_rows": len(eval_dataset), "collator": type(data_collator).__name__, "labels": train_dataset.columns["label"]})
     def train(self):
         pass
@@ -166,6 +171,7 @@ function run(settings: TrainingSettings, overrides: Partial<TrainingProjectRun> 
 
 const settingsA: TrainingSettings = { ...defaultSettings };
 const settingsB: TrainingSettings = {
+  ...defaultSettings,
   epochs: 7,
   batchSize: 12,
   learningRate: 3e-5,
@@ -178,6 +184,10 @@ const settingsB: TrainingSettings = {
   seed: 1234,
   evalSteps: 50,
   evalBatchSize: 32,
+  loadBestModelAtEnd: true,
+  metricForBestModel: 'loss',
+  earlyStoppingPatience: 3,
+  earlyStoppingThreshold: 0,
 };
 
 /** Trainer's name for each setting, written out here rather than taken from the module under test. */
@@ -200,6 +210,9 @@ function expectedHyperparameters(s: TrainingSettings): Record<string, unknown> {
     adam_beta1: 0.9,
     adam_beta2: 0.999,
     adam_epsilon: 1e-8,
+    load_best_model_at_end: s.loadBestModelAtEnd,
+    metric_for_best_model: { accuracy: 'accuracy', macroF1: 'f1', loss: 'loss' }[s.metricForBestModel],
+    greater_is_better: s.metricForBestModel !== 'loss',
   };
 }
 
@@ -220,6 +233,7 @@ describe.skipIf(pythonMissing !== null)(`train.py as Python reads it${pythonMiss
     expect(constants.LABELS).toEqual(['neg', 'neutral', 'pos']);
     expect(constants.MAX_LENGTH).toBe(settings.maxLength);
     expect(constants.CONFIG_OVERRIDES).toEqual(overrides);
+    expect(constants.EARLY_STOPPING).toEqual(settings.earlyStoppingPatience > 0 ? { early_stopping_patience: settings.earlyStoppingPatience, early_stopping_threshold: 0 } : null);
     // Every hyperparameter reaches TrainingArguments, and no keyword there overrides one.
     expect(copies).toEqual(['dict(HYPERPARAMETERS)']);
     expect(keywords).toContain('**arguments');
@@ -264,6 +278,9 @@ describe.skipIf(pythonMissing !== null)(`train.py as Python reads it${pythonMiss
     // compute_metrics on known predictions: accuracy 3/4; F1 0.8 (neg), 2/3 (neutral), 0 (pos, never present).
     expect(of('metrics')[0]!.value).toEqual({ accuracy: 0.75, f1: (0.8 + 2 / 3 + 0) / 3 });
     expect(of('save')).toHaveLength(1);
+    // The best model needs a checkpoint at every evaluation (every 50 steps), and early stopping gets its patience.
+    expect(args).toMatchObject({ load_best_model_at_end: true, metric_for_best_model: 'loss', greater_is_better: false, save_strategy: 'steps', save_steps: 50 });
+    expect(of('callbacks')[0]!.value).toEqual([{ name: 'EarlyStoppingCallback', early_stopping_patience: 3, early_stopping_threshold: 0 }]);
 
     const single = runScript({});
     expect((single.find((c) => c.kind === 'args')!.kwargs as Record<string, unknown>).per_device_train_batch_size).toBe(settingsB.batchSize);

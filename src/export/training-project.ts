@@ -8,6 +8,7 @@
  */
 import { zipSync, type Zippable } from 'fflate';
 import type { LabelledExample } from '../data/examples.ts';
+import { greaterIsBetter, trainerMetricName } from '../engine/best-model.ts';
 import type { TrainingSettings } from '../engine/settings.ts';
 import { pythonStyleJson, TRANSFORMERS_VERSION, type TokenizerFileSet } from './hf-folder.ts';
 
@@ -66,7 +67,7 @@ export function dropoutEntries(modelConfig: Readonly<Record<string, unknown>>): 
 }
 
 /** Trainer's names and values for the run's settings: the HYPERPARAMETERS dict at the top of train.py. */
-export function trainerHyperparameters(settings: TrainingSettings, hasValidation: boolean): Record<string, number | string | null> {
+export function trainerHyperparameters(settings: TrainingSettings, hasValidation: boolean): Record<string, number | string | boolean | null> {
   const evalStrategy = !hasValidation ? 'no' : settings.evalSteps > 0 ? 'steps' : 'epoch';
   return {
     num_train_epochs: settings.epochs,
@@ -88,11 +89,21 @@ export function trainerHyperparameters(settings: TrainingSettings, hasValidation
     adam_beta1: 0.9,
     adam_beta2: 0.999,
     adam_epsilon: 1e-8,
+    // Trainer refuses load_best_model_at_end without evaluations.
+    load_best_model_at_end: settings.loadBestModelAtEnd && hasValidation,
+    metric_for_best_model: trainerMetricName(settings.metricForBestModel),
+    greater_is_better: greaterIsBetter(settings.metricForBestModel),
   };
 }
 
+/** EarlyStoppingCallback's arguments, or null when the run does not stop early. */
+export function earlyStoppingArguments(settings: TrainingSettings, hasValidation: boolean): Record<string, number> | null {
+  if (settings.earlyStoppingPatience === 0 || !settings.loadBestModelAtEnd || !hasValidation) return null;
+  return { early_stopping_patience: settings.earlyStoppingPatience, early_stopping_threshold: settings.earlyStoppingThreshold };
+}
+
 /** Keys whose values Python must see as floats even when they are whole numbers. */
-const FLOAT_KEYS = new Set(['learning_rate', 'weight_decay', 'warmup_ratio', 'max_grad_norm', 'adam_beta1', 'adam_beta2', 'adam_epsilon']);
+const FLOAT_KEYS = new Set(['learning_rate', 'weight_decay', 'warmup_ratio', 'max_grad_norm', 'adam_beta1', 'adam_beta2', 'adam_epsilon', 'early_stopping_threshold']);
 
 type PythonValue = string | number | boolean | null | readonly PythonValue[] | { readonly [key: string]: PythonValue };
 
@@ -140,6 +151,9 @@ function modelReference(base: BaseModel): string {
 function trainScript(run: TrainingProjectRun, withTextPair: boolean): string {
   const hyper = trainerHyperparameters(run.settings, run.validation.length > 0);
   const hyperLines = Object.entries(hyper).map(([k, v]) => `    ${JSON.stringify(k)}: ${pythonLiteral(v, FLOAT_KEYS.has(k))},`);
+  const earlyStopping = earlyStoppingArguments(run.settings, run.validation.length > 0);
+  const earlyStoppingLiteral =
+    earlyStopping === null ? 'None' : `{${Object.entries(earlyStopping).map(([k, v]) => `${JSON.stringify(k)}: ${pythonLiteral(v, FLOAT_KEYS.has(k))}`).join(', ')}}`;
   const fromScratch = run.base.kind === 'scratch';
   const bundled = run.base.kind === 'scratch' || run.base.kind === 'weights';
   return `"""Fine-tune ${modelReference(run.base)} for text classification: the run Fine-Tune Studio made, on transformers.Trainer.
@@ -158,6 +172,7 @@ from transformers import (
     AutoModelForSequenceClassification,
     AutoTokenizer,
     DataCollatorWithPadding,
+    EarlyStoppingCallback,
     Trainer,
     TrainingArguments,
     set_seed,
@@ -170,6 +185,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 HYPERPARAMETERS = {
 ${hyperLines.join('\n')}
 }
+# EarlyStoppingCallback's arguments when the run stopped early on no improvement; None: no early stopping.
+EARLY_STOPPING = ${earlyStoppingLiteral}
 
 ${bundled ? `# ${fromScratch ? 'The run started from random weights: the model is built from this config (and tokenizer) with from_config.' : 'The weights the run started from, shipped with the project.'}\nMODEL = os.path.join(HERE, ${pythonLiteral(BASE_MODEL_FOLDER)})` : `MODEL = ${pythonLiteral(modelReference(run.base))}`}
 FROM_SCRATCH = ${pythonLiteral(fromScratch)}
@@ -234,10 +251,14 @@ def main():
         else:
             print(f"note: batch {arguments['per_device_train_batch_size']} does not divide among {world_size} processes; each takes the whole batch")
 
+    # load_best_model_at_end needs a checkpoint at every evaluation, so saving follows evaluating.
+    save = {"save_strategy": "epoch"}
+    if arguments["load_best_model_at_end"] and arguments["eval_strategy"] == "steps":
+        save = {"save_strategy": "steps", "save_steps": arguments["eval_steps"]}
     args = TrainingArguments(
         output_dir=OUTPUT_DIR,
         **arguments,
-        save_strategy="epoch",
+        **save,
         logging_steps=1,
         report_to="none",
     )
@@ -250,6 +271,7 @@ def main():
         # Pads each batch to its longest row, as the studio does.
         data_collator=DataCollatorWithPadding(tokenizer),
         compute_metrics=compute_metrics,
+        callbacks=[EarlyStoppingCallback(**EARLY_STOPPING)] if EARLY_STOPPING else [],
     )
     trainer.train()
     trainer.save_model(OUTPUT_DIR)
@@ -339,6 +361,8 @@ function readme(run: TrainingProjectRun, withTextPair: boolean, autoTrain: strin
     ['max steps', s.maxSteps > 0 ? String(s.maxSteps) : 'all epochs'],
     ['evaluation', run.validation.length === 0 ? 'none (no validation rows)' : s.evalSteps > 0 ? `every ${s.evalSteps} updates` : 'after each epoch'],
     ['seed', String(s.seed)],
+    ['best model', s.loadBestModelAtEnd ? `the best evaluation's (${trainerMetricName(s.metricForBestModel)})` : 'the last update'],
+    ['early stopping', s.earlyStoppingPatience > 0 ? `patience ${s.earlyStoppingPatience}, threshold ${s.earlyStoppingThreshold}` : 'off'],
     ['config overrides', Object.keys(run.configOverrides).length > 0 ? Object.entries(run.configOverrides).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ') : 'none'],
   ];
   const requirements = Object.entries(PINNED_REQUIREMENTS).map(([name, version]) => `${name}==${version}`).join(', ');

@@ -103,7 +103,7 @@ export function handleTrainReply(store: StudioStore, deps: StoreDeps, reply: Tra
       patch(set, get, 'training', { evals: [...get().training.evals, reply.record] });
       return;
     case 'run-ended': {
-      patch(set, get, 'training', { status: reply.end, phase: null, etaMs: null });
+      patch(set, get, 'training', { status: reply.end, phase: null, etaMs: null, endNote: reply.end === 'finished' ? reply.message : null });
       if (reply.end === 'failed') get().showError('train', `Training stopped: ${reply.message ?? 'an unknown error'}. The model and its last checkpoint are kept; you can resume.`);
       // Fresh numbers for the evaluate screen, from the model as it now is.
       if (get().training.steps.length > 0) get().evaluate();

@@ -37,6 +37,7 @@ const noProgress = {
   totalSteps: null,
   notice: null,
   lastSaved: null,
+  endNote: null,
 } as const satisfies Partial<TrainingSlice['training']>;
 
 export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, deps) => ({
@@ -51,7 +52,11 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, deps)
     checkpointUse: 'continue',
   },
   setSetting(key, value) {
-    patch(set, get, 'training', { settings: { ...get().training.settings, [key]: value } });
+    const settings = { ...get().training.settings, [key]: value };
+    // Early stopping stops at the best model, as Trainer's EarlyStoppingCallback requires; turning the best model off turns it off.
+    if (key === 'earlyStoppingPatience' && typeof value === 'number' && value > 0) settings.loadBestModelAtEnd = true;
+    if (key === 'loadBestModelAtEnd' && value === false) settings.earlyStoppingPatience = 0;
+    patch(set, get, 'training', { settings });
     if (key === 'maxLength') get().requestTokenStats();
   },
   setDropout(dropout) {

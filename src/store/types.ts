@@ -129,6 +129,8 @@ export interface TrainingSlice {
     /** What the engine said when the run started (new head weights, from scratch). */
     notice: string | null;
     lastSaved: SavedRunInfo | null;
+    /** How a finished run ended beyond its last step: early stopping, the best model kept. */
+    endNote: string | null;
     /** EMA weight for the step-loss curve, as TensorBoard's smoothing slider. */
     smoothing: number;
     /** A checkpoint file loaded to start the next run from; null for the model's own weights. */

@@ -5,7 +5,10 @@ import type { TrainingStatus } from '../../store/types.ts';
 import { useStudio } from '../../store/useStudio.ts';
 import { formatCount, formatDuration, formatNumber } from '../format.ts';
 import { Card, NextButton, NumberField, ProgressBar } from '../shell/ui.tsx';
+import { BestModelFields } from './BestModelFields.tsx';
 import { EpochMetrics, LossChart } from './charts.tsx';
+
+type NumericSetting = { [K in keyof TrainingSettings]: TrainingSettings[K] extends number ? K : never }[keyof TrainingSettings];
 
 const statusText: Record<TrainingStatus, string> = {
   idle: 'Ready to train',
@@ -59,6 +62,7 @@ function Controls() {
       epochs: s.training.settings.epochs,
       notice: s.training.notice,
       lastSaved: s.training.lastSaved,
+      endNote: s.training.endNote,
     })),
   );
   const blocker = useStudio(trainBlocker);
@@ -132,6 +136,11 @@ function Controls() {
           </span>
         </div>
       </div>
+      {t.endNote && status === 'finished' && (
+        <p className="note" data-testid="train-end-note">
+          Finished: {t.endNote}.
+        </p>
+      )}
       {t.notice && (
         <details className="notice">
           <summary>What happened to the pretrained weights</summary>
@@ -202,7 +211,7 @@ function SettingsPanel() {
   const { setSetting, setDropout, setBackendChoice } = useStudio(
     useShallow((s) => ({ setSetting: s.setSetting, setDropout: s.setDropout, setBackendChoice: s.setBackendChoice })),
   );
-  const field = (key: keyof TrainingSettings, label: string, hint: string) => (
+  const field = (key: NumericSetting, label: string, hint: string) => (
     <NumberField key={key} label={label} hint={hint} value={settings[key]} testId={`setting-${key}`} onChange={(v) => v !== null && setSetting(key, v)} />
   );
   return (
@@ -217,6 +226,7 @@ function SettingsPanel() {
         {field('warmupRatio', 'Warmup ratio', 'share of steps ramping the learning rate up')}
         {field('gradAccumulation', 'Gradient accumulation', 'batches summed per update')}
         {field('seed', 'Seed', 'same seed, same run')}
+        <BestModelFields />
         <details className="advanced">
           <summary>Advanced</summary>
           {field('maxGradNorm', 'Max gradient norm', 'clipping; 0 turns it off')}
