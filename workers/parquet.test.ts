@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DatasetError } from '../src/data/dataset-error.ts';
-import { cellText, looksLikeParquet, parquetTable } from './parquet.ts';
+import { cellText } from '../src/data/cells.ts';
+import { looksLikeParquet, parquetTable } from './parquet.ts';
 
 /**
  * A minimal Parquet writer for tests (no library here writes Parquet): required UTF-8 string

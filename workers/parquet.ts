@@ -4,21 +4,13 @@
  */
 import { parquetMetadata, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { DatasetError } from '../src/data/dataset-error.ts';
+import { cellText } from '../src/data/cells.ts';
 import type { Table } from '../src/data/parse.ts';
 
 /** Parquet files start and end with these four bytes. */
 export function looksLikeParquet(fileName: string, bytes: Uint8Array): boolean {
   const magic = (at: number) => bytes[at] === 0x50 && bytes[at + 1] === 0x41 && bytes[at + 2] === 0x52 && bytes[at + 3] === 0x31;
   return /\.parquet$/i.test(fileName) || (bytes.length >= 8 && magic(0) && magic(bytes.length - 4));
-}
-
-/** A cell as text: what a CSV export of the same column would hold. */
-export function cellText(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
-  if (value instanceof Date) return value.toISOString();
-  return JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 }
 
 export async function parquetTable(fileName: string, bytes: Uint8Array): Promise<Table> {

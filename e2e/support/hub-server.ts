@@ -25,6 +25,20 @@ export interface HubServerOptions {
    * every request, so a test can add or remove failures while the server runs.
    */
   failures?: Record<string, SimulatedFailure>;
+  /**
+   * Datasets by id, served as the Hub serves its Parquet conversion: the listing at
+   * `/api/datasets/{id}/parquet`, each shard's URL redirecting to
+   * `/datasets/{id}/resolve/refs%2Fconvert%2Fparquet/{config}/{split}/{nnnn}.parquet`, read with
+   * Range requests. Failures are keyed `datasets/{id}/{config}/{split}/{nnnn}.parquet`.
+   */
+  datasets?: Record<string, HubDataset>;
+}
+
+export interface HubDataset {
+  /** Parquet shards by `config/split`, in shard order. */
+  readonly files: Record<string, readonly Uint8Array[]>;
+  /** A gated or private dataset: requests without `Authorization: Bearer <token>` get 401. */
+  readonly token?: string;
 }
 
 export interface HubServer {
@@ -70,7 +84,7 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
 
 const COMMON_HEADERS = {
   'access-control-allow-origin': '*',
-  'access-control-expose-headers': 'content-length, x-error-code, x-error-message',
+  'access-control-expose-headers': 'content-length, content-range, accept-ranges, x-error-code, x-error-message',
   // The studio page is cross-origin isolated (COEP require-corp): it may only load resources
   // that opt in.
   'cross-origin-resource-policy': 'cross-origin',
@@ -79,6 +93,13 @@ const COMMON_HEADERS = {
 };
 
 async function answer(request: IncomingMessage, response: ServerResponse, options: HubServerOptions): Promise<void> {
+  if (request.method === 'OPTIONS') {
+    // A CORS preflight: a browser asks before sending Range or Authorization to another origin.
+    response.writeHead(204, { ...COMMON_HEADERS, 'access-control-allow-methods': 'GET, HEAD', 'access-control-allow-headers': 'range, authorization', 'access-control-max-age': '600' });
+    response.end();
+    return;
+  }
+  if ((request.method === 'GET' || request.method === 'HEAD') && answerDataset(request, response, options)) return;
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     respond(response, 405, { error: 'Method not allowed' }, { allow: 'GET, HEAD' });
     return;
@@ -113,6 +134,89 @@ async function answer(request: IncomingMessage, response: ServerResponse, option
   else if (failure === 'drop') response.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => response.destroy());
   else if (failure === 'stall') response.write(bytes.subarray(0, Math.floor(bytes.length / 2)));
   else response.end(bytes);
+}
+
+const PARQUET_REVISION = 'refs/convert/parquet';
+
+/** Answers the dataset routes; false when the path is not one of them. */
+function answerDataset(request: IncomingMessage, response: ServerResponse, options: HubServerOptions): boolean {
+  const datasets = options.datasets ?? {};
+  const pathname = new URL(request.url ?? '/', 'http://hub.invalid').pathname;
+  const segments = pathname.split('/').slice(1).map(decodeURIComponent);
+  const listing = segments[0] === 'api' && segments[1] === 'datasets' ? segments.slice(2) : null;
+  const resolved = segments[0] === 'datasets' ? segments.slice(1) : null;
+  if (listing === null && resolved === null) return false;
+  const parts = listing ?? resolved!;
+  const marker = listing ? parts.indexOf('parquet') : parts.indexOf('resolve');
+  const id = parts.slice(0, marker).join('/');
+  const dataset = marker > 0 && Object.hasOwn(datasets, id) ? datasets[id]! : null;
+  if (dataset === null) {
+    respond(response, 404, { error: 'Repository not found' }, { 'x-error-code': 'RepoNotFound', 'x-error-message': 'Repository not found' });
+    return true;
+  }
+  if (dataset.token !== undefined && request.headers.authorization !== `Bearer ${dataset.token}`) {
+    // The Hub answers a gated or private repo without a valid token as it answers a missing one.
+    respond(response, 401, { error: 'Invalid credentials in Authorization header' }, { 'x-error-code': 'RepoNotFound', 'x-error-message': 'Invalid credentials' });
+    return true;
+  }
+  const rest = parts.slice(marker + 1);
+  if (listing && rest.length === 0) {
+    const base = `http://${request.headers.host}/api/datasets/${id}/parquet`;
+    const body: Record<string, Record<string, string[]>> = {};
+    for (const [key, shards] of Object.entries(dataset.files)) {
+      const [config, split] = key.split('/') as [string, string];
+      (body[config] ??= {})[split] = shards.map((_, n) => `${base}/${encodeURIComponent(config)}/${encodeURIComponent(split)}/${n}.parquet`);
+    }
+    respond(response, 200, body);
+    return true;
+  }
+  if (listing && rest.length === 3 && /^\d+\.parquet$/.test(rest[2]!)) {
+    const [config, split, shard] = rest as [string, string, string];
+    const file = `${String(Number.parseInt(shard, 10)).padStart(4, '0')}.parquet`;
+    const location = `/datasets/${id}/resolve/${encodeURIComponent(PARQUET_REVISION)}/${encodeURIComponent(config)}/${encodeURIComponent(split)}/${file}`;
+    response.writeHead(302, { ...COMMON_HEADERS, location, 'content-length': 0 });
+    response.end();
+    return true;
+  }
+  if (resolved && rest[0] === PARQUET_REVISION && rest.length === 4) {
+    const [, config, split, file] = rest as [string, string, string, string];
+    const bytes = dataset.files[`${config}/${split}`]?.[Number.parseInt(file, 10)];
+    if (bytes === undefined) {
+      respond(response, 404, { error: 'Entry not found' }, { 'x-error-code': 'EntryNotFound', 'x-error-message': 'Entry not found' });
+      return true;
+    }
+    sendRange(request, response, bytes, options.failures?.[`datasets/${id}/${config}/${split}/${file}`]);
+    return true;
+  }
+  respond(response, 404, { error: 'Entry not found' }, { 'x-error-code': 'EntryNotFound', 'x-error-message': 'Entry not found' });
+  return true;
+}
+
+/** The bytes, or the part a `Range: bytes=a-b` / `bytes=-n` header asks for (206), failing as planned. */
+function sendRange(request: IncomingMessage, response: ServerResponse, bytes: Uint8Array, failure: SimulatedFailure | undefined): void {
+  if (failure === 'hang') return;
+  if (typeof failure === 'number' || typeof failure === 'object') {
+    const status = typeof failure === 'number' ? failure : failure.times > 0 ? failure.status : null;
+    if (typeof failure === 'object') failure.times -= 1;
+    if (status !== null) {
+      respond(response, status, { error: `Simulated failure ${status}` });
+      return;
+    }
+  }
+  const match = /^bytes=(\d*)-(\d*)$/.exec(request.headers.range ?? '');
+  let start = 0;
+  let end = bytes.length;
+  if (match) {
+    start = match[1] === '' ? Math.max(0, bytes.length - Number(match[2])) : Number(match[1]);
+    end = match[1] !== '' && match[2] !== '' ? Math.min(bytes.length, Number(match[2]) + 1) : bytes.length;
+  }
+  const part = bytes.subarray(start, end);
+  const headers = { ...COMMON_HEADERS, 'content-type': 'application/octet-stream', 'content-length': part.length, 'accept-ranges': 'bytes' };
+  response.writeHead(match ? 206 : 200, match ? { ...headers, 'content-range': `bytes ${start}-${end - 1}/${bytes.length}` } : headers);
+  if (request.method === 'HEAD') response.end();
+  else if (failure === 'drop') response.write(part.subarray(0, Math.floor(part.length / 2)), () => response.destroy());
+  else if (failure === 'stall') response.write(part.subarray(0, Math.floor(part.length / 2)));
+  else response.end(part);
 }
 
 /** The repo and file of `/{repo}/resolve/{revision}/{file}`, or null when no such repo is served. */

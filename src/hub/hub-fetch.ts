@@ -24,6 +24,8 @@ export interface HubFetchOptions {
   readonly policy: HubHttpPolicy;
   /** Aborting rejects with the signal's reason, unchanged, and cuts a body being read. */
   readonly signal?: AbortSignal;
+  /** Request headers, e.g. Range for a part of a file, Authorization for a gated dataset. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -46,7 +48,7 @@ export function hubTries(policy: HubHttpPolicy): number {
   return policy.retries + 1;
 }
 
-async function fetchOnce(url: string, { fetch: fetchImplementation, policy, signal }: HubFetchOptions): Promise<Response> {
+async function fetchOnce(url: string, { fetch: fetchImplementation, policy, signal, headers }: HubFetchOptions): Promise<Response> {
   signal?.throwIfAborted();
   const controller = new AbortController();
   const forwardAbort = () => controller.abort(signal?.reason);
@@ -58,7 +60,7 @@ async function fetchOnce(url: string, { fetch: fetchImplementation, policy, sign
   }, policy.connectTimeoutMs);
   let response: Response;
   try {
-    response = await fetchImplementation(url, { signal: controller.signal });
+    response = await fetchImplementation(url, headers === undefined ? { signal: controller.signal } : { signal: controller.signal, headers: { ...headers } });
   } catch (error) {
     signal?.removeEventListener('abort', forwardAbort);
     if (timedOut) throw noAnswer(url, policy.connectTimeoutMs);
