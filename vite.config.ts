@@ -1,14 +1,29 @@
-import { defineConfig } from 'vite';
+import { fileURLToPath } from 'node:url';
+import { defineConfig, type Plugin } from 'vite';
+import { CROSS_ORIGIN_ISOLATION_HEADERS } from './src/hosting/isolation-headers.ts';
+import { ISOLATION_WORKER_FILE } from './src/hosting/isolation.ts';
 
-// Cross-origin isolation makes SharedArrayBuffer available, so onnxruntime-web's WASM backend can use threads.
-const crossOriginIsolation = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-};
+/**
+ * The service worker that isolates the page on hosts that cannot send headers, emitted beside
+ * index.html under a fixed name: its URL decides its scope, and browsers look for updates there.
+ */
+function isolationServiceWorker(): Plugin {
+  return {
+    name: 'finetune-studio:isolation-service-worker',
+    apply: 'build',
+    buildStart() {
+      this.emitFile({ type: 'chunk', id: fileURLToPath(new URL('src/hosting/isolation-sw.ts', import.meta.url)), fileName: ISOLATION_WORKER_FILE });
+    },
+  };
+}
 
 export default defineConfig({
-  server: { headers: crossOriginIsolation },
-  preview: { headers: crossOriginIsolation },
+  // Relative: one build works at a host's root and under any sub-path (https://user.github.io/finetune-studio/).
+  base: './',
+  plugins: [isolationServiceWorker()],
+  // Cross-origin isolation makes SharedArrayBuffer available, so onnxruntime-web's WASM backend can use threads.
+  server: { headers: CROSS_ORIGIN_ISOLATION_HEADERS },
+  preview: { headers: CROSS_ORIGIN_ISOLATION_HEADERS },
   worker: { format: 'es' },
   optimizeDeps: {
     exclude: ['onnxruntime-web'],

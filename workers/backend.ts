@@ -20,6 +20,7 @@ interface GpuLike {
 
 export interface ChosenBackend {
   readonly backend: Backend;
+  /** Read it once the backend's first session exists: on WASM it then holds the thread count onnxruntime-web settled on. */
   readonly info: BackendInfo;
 }
 
@@ -34,6 +35,7 @@ export function describeAdapter(adapter: GpuAdapterLike): string {
 
 async function webgpuAdapter(): Promise<{ adapter: GpuAdapterLike } | { reason: string }> {
   const gpu = (self.navigator as unknown as { gpu?: GpuLike }).gpu;
+  if (!gpu && !self.isSecureContext) return { reason: 'browsers offer WebGPU only to https pages and localhost, and this page came over plain http from another computer' };
   if (!gpu) return { reason: 'this browser does not offer WebGPU (Chrome and Edge 113+ do; Firefox and Safari only in recent versions)' };
   try {
     const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
@@ -54,16 +56,35 @@ export async function webgpuBackend(): Promise<ChosenBackend | { reason: string 
   };
 }
 
+/**
+ * One thread per core up to 4, as the CLI runs onnxruntime-web: on 2 cores, 2 threads cut a
+ * training step's time by 35-47% against 1 (bench/README.md), and past 4 its small kernels stop
+ * scaling. The page's own work while a model trains is light. Threads need a cross-origin
+ * isolated page (COOP/COEP from the host, or from the isolation service worker).
+ */
+export function wasmThreadCount(crossOriginIsolated: boolean, cores: number): number {
+  return crossOriginIsolated ? Math.max(1, Math.min(4, cores)) : 1;
+}
+
+/** For people: the thread count, and why there is only one where the page is not isolated. */
+export function describeWasmThreads(threads: number, scope: { crossOriginIsolated: boolean; isSecureContext: boolean }): string {
+  const count = `${threads} CPU thread${threads === 1 ? '' : 's'}`;
+  if (scope.crossOriginIsolated) return count;
+  if (!scope.isSecureContext) return `${count} (opened over plain http from another computer: browsers allow threads only on https pages and localhost)`;
+  return `${count} (the page is not cross-origin isolated, so no threads)`;
+}
+
 export async function wasmBackend(reason: string | null): Promise<ChosenBackend> {
   const ort = await import('onnxruntime-web/wasm');
   ort.env.wasm.wasmPaths = { wasm: new URL(plainWasmUrl, self.location.href).href };
-  // Threads need a cross-origin isolated page (vite.config.ts sends COOP/COEP); leave a core for the page.
-  const threads = self.crossOriginIsolated ? Math.max(1, Math.min(4, (self.navigator.hardwareConcurrency || 2) - 1)) : 1;
-  ort.env.wasm.numThreads = threads;
-  const description = `${threads} CPU thread${threads === 1 ? '' : 's'}${self.crossOriginIsolated ? '' : ' (the page is not cross-origin isolated, so no threads)'}`;
+  ort.env.wasm.numThreads = wasmThreadCount(self.crossOriginIsolated, self.navigator.hardwareConcurrency || 1);
   return {
-    backend: { name: 'wasm', ort: ort as unknown as OrtModule, description: `WASM, ${description}` },
-    info: { name: 'wasm', description, fallbackReason: reason },
+    backend: { name: 'wasm', ort: ort as unknown as OrtModule },
+    // Read when asked, after the first session: onnxruntime-web settles the count as it starts
+    // (1 where threads cannot run) and writes it back here; that is the count its pool has.
+    get info(): BackendInfo {
+      return { name: 'wasm', description: describeWasmThreads(ort.env.wasm.numThreads ?? 1, self), fallbackReason: reason };
+    },
   };
 }
 

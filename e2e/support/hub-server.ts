@@ -6,7 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolve, sep } from 'node:path';
+import { parseResolvePath, pathInside } from '../../src/hosting/model-repos.ts';
 
 /**
  * An HTTP status to answer with; the same for the first `times` requests only; 'drop': send half
@@ -104,7 +104,7 @@ async function answer(request: IncomingMessage, response: ServerResponse, option
     respond(response, 405, { error: 'Method not allowed' }, { allow: 'GET, HEAD' });
     return;
   }
-  const target = parseResolvePath(new URL(request.url ?? '/', 'http://hub.invalid').pathname, options.repos);
+  const target = parseResolvePath(new URL(request.url ?? '/', 'http://hub.invalid').pathname, (repoId) => Object.hasOwn(options.repos, repoId));
   if (target === null) {
     respond(response, 404, { error: 'Repository not found' }, { 'x-error-code': 'RepoNotFound', 'x-error-message': 'Repository not found' });
     return;
@@ -219,27 +219,14 @@ function sendRange(request: IncomingMessage, response: ServerResponse, bytes: Ui
   else response.end(part);
 }
 
-/** The repo and file of `/{repo}/resolve/{revision}/{file}`, or null when no such repo is served. */
-function parseResolvePath(pathname: string, repos: HubServerOptions['repos']): { repoId: string; file: string } | null {
-  // Split before decoding: a revision like refs/pr/1 arrives as one %2F-encoded segment.
-  const segments = pathname.split('/').slice(1).map(decodeURIComponent);
-  for (const repoLength of [2, 1]) {
-    const repoId = segments.slice(0, repoLength).join('/');
-    if (segments[repoLength] === 'resolve' && segments.length > repoLength + 2 && Object.hasOwn(repos, repoId)) {
-      return { repoId, file: segments.slice(repoLength + 2).join('/') };
-    }
-  }
-  return null;
-}
-
 async function fileBytes(repo: string | Record<string, Uint8Array | string>, file: string): Promise<Uint8Array | null> {
   if (typeof repo !== 'string') {
     if (!Object.hasOwn(repo, file)) return null;
     const content = repo[file];
     return typeof content === 'string' ? new TextEncoder().encode(content) : content;
   }
-  const path = resolve(repo, file);
-  if (!path.startsWith(resolve(repo) + sep)) return null;
+  const path = pathInside(repo, file);
+  if (path === null) return null;
   const info = await stat(path).catch(() => null);
   return info?.isFile() ? new Uint8Array(await readFile(path)) : null;
 }

@@ -9,9 +9,15 @@ import { resolve } from 'node:path';
 import { build, preview } from 'vite';
 import { type DevServer, repoRoot } from './browser.ts';
 
-export async function buildAndPreview(outDir: string): Promise<DevServer> {
-  const configFile = resolve(repoRoot, 'vite.config.ts');
+const configFile = resolve(repoRoot, 'vite.config.ts');
+
+/** `vite build` with the project's config into `outDir`: the folder a host serves. */
+export async function buildStudio(outDir: string): Promise<void> {
   await build({ root: repoRoot, configFile, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+}
+
+export async function buildAndPreview(outDir: string): Promise<DevServer> {
+  await buildStudio(outDir);
   const server = await preview({ root: repoRoot, configFile, logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false } });
   const address = server.httpServer.address();
   if (!address || typeof address === 'string') throw new Error('the Vite preview server has no TCP address');

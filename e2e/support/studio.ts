@@ -29,6 +29,8 @@ export interface StudioPage {
   /** Uncaught exceptions in the page and its workers, and console errors: shown when a wait fails. */
   readonly problems: string[];
   readonly url: string;
+  /** Every document the tab loaded, in order: a reload shows as a second entry. */
+  readonly navigations: string[];
 }
 
 export interface LongTask {
@@ -55,6 +57,8 @@ export async function openStudio(browser: Browser, appUrl: string, params: { hub
   const context = await browser.newContext({ viewport: SCREEN_SIZES[0], acceptDownloads: true });
   const page = await context.newPage();
   const problems: string[] = [];
+  const navigations: string[] = [];
+  page.on('framenavigated', (frame) => frame === page.mainFrame() && navigations.push(frame.url()));
   page.on('pageerror', (error) => problems.push(`page error: ${error.stack ?? error.message}`));
   page.on('console', (message) => {
     if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
@@ -67,7 +71,7 @@ export async function openStudio(browser: Browser, appUrl: string, params: { hub
   const url = `${appUrl}/?${query}`;
   await page.goto(url);
   await page.getByTestId('demo-dataset').waitFor();
-  return { context, page, problems, url };
+  return { context, page, problems, url, navigations };
 }
 
 /** The page at each screen size (charts re-measure themselves on resize), saved as `<name>-<w>x<h>.png`. */

@@ -42,8 +42,23 @@ describe('finetune-studio arguments', () => {
     expect(() => parseCommand(['train', '--model', 'm', '--data', 'd', '--out', 'o', '--lr', '2'])).toThrow('learning rate must be in (0, 1), got 2');
     expect(() => parseCommand(['train', '--data', 'd', '--out', 'o'])).toThrow('--model is required');
     expect(() => parseCommand(['train', '--model', 'm', '--data', 'd', '--out', 'o', '--bogus'])).toThrow(UsageError);
-    expect(() => parseCommand(['fit'])).toThrow('unknown command "fit". Commands: train, predict, eval');
+    expect(() => parseCommand(['fit'])).toThrow('unknown command "fit". Commands: train, predict, eval, serve');
     expect(() => parseCommand(['predict', '--model', 'm', '--data', 'd', '--backend', 'gpu'])).toThrow('--backend must be cpu or wasm, got "gpu"');
+  });
+
+  it('parses serve: this computer on port 8080 unless told otherwise', () => {
+    expect(parseCommand(['serve'])).toEqual({ command: 'serve', port: 8080, host: '127.0.0.1', models: null, dir: null });
+    expect(parseCommand(['serve', '--port', '0', '--host', '0.0.0.0', '--models', 'class-models', '--dir', 'build'])).toEqual({
+      command: 'serve',
+      port: 0,
+      host: '0.0.0.0',
+      models: 'class-models',
+      dir: 'build',
+    });
+    expect(() => parseCommand(['serve', '--port', '70000'])).toThrow('--port must be between 0 and 65535, got 70000');
+    expect(() => parseCommand(['serve', '--port', 'http'])).toThrow('--port expects a whole number, got "http"');
+    expect(() => parseCommand(['serve', '--models', ''])).toThrow('--models needs a value');
+    expect(() => parseCommand(['serve', '--model', 'm'])).toThrow(UsageError);
   });
 
   it('parses predict and eval', () => {

@@ -1,5 +1,5 @@
 /** Command-line parsing for `finetune-studio`, kept apart from I/O so every rule is unit-tested. */
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { type BestModelMetric, defaultSettings, type TrainingSettings, validateSettings } from '../engine/settings.ts';
 
 export class UsageError extends Error {
@@ -46,7 +46,19 @@ export interface EvalCommand extends ColumnFlags {
   readonly batchSize: number;
 }
 
-export type Command = TrainCommand | PredictCommand | EvalCommand | { readonly command: 'help' };
+export interface ServeCommand {
+  readonly command: 'serve';
+  readonly port: number;
+  readonly host: string;
+  /** A folder of model folders to serve under the Hub's URLs; null for none. */
+  readonly models: string | null;
+  /** The built studio; null for this checkout's dist/, built when missing. */
+  readonly dir: string | null;
+}
+
+export const DEFAULT_SERVE_PORT = 8080;
+
+export type Command = TrainCommand | PredictCommand | EvalCommand | ServeCommand | { readonly command: 'help' };
 
 export const usage = `Usage: finetune-studio <command> [options]
 
@@ -54,6 +66,7 @@ Commands:
   train    Fine-tune a Hugging Face model for text classification
   predict  Classify the rows of a file with a fine-tuned model (one JSON line per row)
   eval     Print accuracy, macro-F1, per-class metrics and the confusion matrix as JSON
+  serve    Serve the studio to this computer or a classroom's network, with the headers WASM threads need
 
 train options:
   --model <folder | hub id>   local Hugging Face folder or Hub id (HF_ENDPOINT picks the Hub host)
@@ -87,6 +100,12 @@ train options:
 predict / eval options:
   --model <dir> --data <file> [--text-column …] [--text-pair-column …] [--label-column …] [--batch-size n]
   predict: [--out preds.jsonl] (default: standard output)
+
+serve options:
+  --port <n>                  default: ${DEFAULT_SERVE_PORT} (0 picks a free port)
+  --host <address>            default: 127.0.0.1, this computer only; 0.0.0.0 for the local network
+  --models <folder>           also serve the models in it (one folder each) under the Hub's URLs, for ?hub=
+  --dir <folder>              the built studio (default: dist/ of this checkout, built first when missing)
 `;
 
 function numberFlag(name: string, raw: string | undefined, fallback: number, integer = false): number {
@@ -115,6 +134,14 @@ export function parseConfigOverrides(entries: readonly string[]): Record<string,
   }
   return overrides;
 }
+
+const serveOptions = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  models: { type: 'string' },
+  dir: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 const commonOptions = {
   model: { type: 'string' },
@@ -182,7 +209,7 @@ function columnsOf(values: Record<string, string | boolean | string[] | undefine
 export function parseCommand(argv: readonly string[]): Command {
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') return { command: 'help' };
-  const parse = <T extends typeof commonOptions>(options: T) => {
+  const parse = (options: NonNullable<ParseArgsConfig['options']>) => {
     try {
       return parseArgs({ args: [...rest], options, allowPositionals: false, strict: true }).values as Record<string, string | boolean | string[] | undefined>;
     } catch (e) {
@@ -254,7 +281,19 @@ export function parseCommand(argv: readonly string[]): Command {
       }
       return { command: 'predict', out: (v.out as string | undefined) ?? null, ...base };
     }
+    case 'serve': {
+      const v = parse(serveOptions);
+      if (v.help) return { command: 'help' };
+      const port = numberFlag('port', v.port as string | undefined, DEFAULT_SERVE_PORT, true);
+      if (port < 0 || port > 65535) throw new UsageError(`--port must be between 0 and 65535, got ${port}`);
+      const optional = (name: string) => {
+        const value = v[name] as string | undefined;
+        if (value === '') throw new UsageError(`--${name} needs a value`);
+        return value ?? null;
+      };
+      return { command: 'serve', port, host: optional('host') ?? '127.0.0.1', models: optional('models'), dir: optional('dir') };
+    }
     default:
-      throw new UsageError(`unknown command "${command}". Commands: train, predict, eval`);
+      throw new UsageError(`unknown command "${command}". Commands: train, predict, eval, serve`);
   }
 }

@@ -2,10 +2,19 @@
 import { DatasetError } from '../data/dataset-error.ts';
 import { parseCommand, usage, UsageError } from './args.ts';
 import { runEval, runPredict } from './inference.ts';
+import { runServe } from './serve.ts';
 import { runTrain } from './train.ts';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const print = (line: string) => process.stdout.write(`${line}\n`);
+
+/** Settles on Ctrl-C (or a service manager's SIGTERM). */
+function interrupted(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}
 
 async function main(argv: readonly string[]): Promise<number> {
   try {
@@ -22,6 +31,9 @@ async function main(argv: readonly string[]): Promise<number> {
         return 0;
       case 'eval':
         await runEval(cmd, print);
+        return 0;
+      case 'serve':
+        await runServe(cmd, print, log, interrupted());
         return 0;
     }
   } catch (e) {
