@@ -1,6 +1,19 @@
 /** Command-line parsing for `finetune-studio`, kept apart from I/O so every rule is unit-tested. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { type BestModelMetric, defaultSettings, type TrainingSettings, validateSettings } from '../engine/settings.ts';
+import type { RowSample } from '../hub/hub-datasets.ts';
+
+/** `--data hub:<dataset id>` reads a split of a Hub dataset instead of a file. */
+export const HUB_DATA_PREFIX = 'hub:';
+
+/** Where a Hub dataset's rows come from: its config, its splits, and which rows. */
+export interface HubDataFlags {
+  readonly config: string | null;
+  readonly split: string;
+  /** A second split for the validation rows, instead of a share of the first. */
+  readonly evalSplit: string | null;
+  readonly sample: RowSample;
+}
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -27,6 +40,8 @@ export interface TrainCommand extends ColumnFlags {
   readonly resume: string | null;
   /** Where to write the run as a transformers.Trainer project; null for none. */
   readonly exportProject: string | null;
+  /** Set when --data is hub:<id>. */
+  readonly hub: HubDataFlags | null;
 }
 
 export interface PredictCommand extends ColumnFlags {
@@ -70,7 +85,13 @@ Commands:
 
 train options:
   --model <folder | hub id>   local Hugging Face folder or Hub id (HF_ENDPOINT picks the Hub host)
-  --data <file>               .csv, .tsv, .json or .jsonl training data
+  --data <file | hub:<id>>    .csv, .tsv, .json or .jsonl training data, or a Hub dataset (hub:imdb)
+  --split <name>              hub: the split to train on (default train)
+  --eval-split <name>         hub: validation rows from this split instead of a share
+  --hub-config <name>         hub: the dataset's config (default: its first)
+  --sample-rows <n>           hub: only n rows of each split (default: all)
+  --sample first|random       hub: the first n rows, or n at random with --sample-seed (default first)
+  --sample-seed <n>           default: the --seed
   --validation <file>         separate validation file (otherwise --validation-split)
   --validation-split <f>      share of the data held out, stratified and seeded (default 0.1)
   --text-column <name>        default: text
@@ -176,6 +197,12 @@ const trainOptions = {
   config: { type: 'string', multiple: true },
   resume: { type: 'string' },
   'export-project': { type: 'string' },
+  split: { type: 'string' },
+  'eval-split': { type: 'string' },
+  'hub-config': { type: 'string' },
+  'sample-rows': { type: 'string' },
+  sample: { type: 'string' },
+  'sample-seed': { type: 'string' },
 } as const;
 
 /** Trainer's names for metric_for_best_model (with or without eval_), as train.py's compute_metrics returns them. */
@@ -185,6 +212,18 @@ function bestModelMetricOf(raw: string | undefined): BestModelMetric {
   if (name === 'f1' || name === 'macro_f1') return 'macroF1';
   if (name === 'loss') return 'loss';
   throw new UsageError(`--metric-for-best-model must be accuracy, f1 or loss, got "${raw}"`);
+}
+
+function hubFlags(str: (name: string) => string | undefined, seed: number): HubDataFlags {
+  const rows = str('sample-rows');
+  const how = str('sample') ?? 'first';
+  if (how !== 'first' && how !== 'random') throw new UsageError(`--sample must be first or random, got "${how}"`);
+  if (rows === undefined && str('sample') !== undefined) throw new UsageError('--sample needs --sample-rows <n>');
+  const count = numberFlag('sample-rows', rows, 0, true);
+  if (rows !== undefined && count < 1) throw new UsageError(`--sample-rows must be at least 1, got ${count}`);
+  const sample: RowSample =
+    rows === undefined ? { kind: 'all' } : how === 'first' ? { kind: 'first', rows: count } : { kind: 'random', rows: count, seed: numberFlag('sample-seed', str('sample-seed'), seed, true) };
+  return { config: str('hub-config') ?? null, split: str('split') ?? 'train', evalSplit: str('eval-split') ?? null, sample };
 }
 
 function required(values: Record<string, unknown>, name: string): string {
@@ -249,12 +288,21 @@ export function parseCommand(argv: readonly string[]): Command {
       if (validation && str('validation-split') !== undefined) throw new UsageError('use either --validation or --validation-split, not both');
       if (!(validationSplit >= 0 && validationSplit < 1)) throw new UsageError(`--validation-split must be in [0, 1), got ${validationSplit}`);
       const resume = str('resume') ?? null;
+      const data = required(v, 'data');
+      const hub = data.startsWith(HUB_DATA_PREFIX) ? hubFlags(str, settings.seed) : null;
+      if (!hub) {
+        const stray = ['split', 'eval-split', 'hub-config', 'sample-rows', 'sample', 'sample-seed'].find((name) => str(name) !== undefined);
+        if (stray) throw new UsageError(`--${stray} is for Hub datasets (--data hub:<id>); --data ${data} is a file`);
+      } else if (hub.evalSplit && str('validation-split') !== undefined) {
+        throw new UsageError('use either --eval-split or --validation-split, not both');
+      }
       return {
         command: 'train',
         model: required(v, 'model'),
-        data: required(v, 'data'),
+        data,
         validation,
-        validationSplit,
+        validationSplit: hub?.evalSplit ? 0 : validationSplit,
+        hub,
         settings,
         configOverrides: parseConfigOverrides((v.config as string[] | undefined) ?? []),
         out: required(v, 'out'),

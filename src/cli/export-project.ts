@@ -1,21 +1,21 @@
 /** `train --export-project <dir>`: the CLI's run as a training project for transformers.Trainer. */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { LabelledExample } from '../data/examples.ts';
 import type { TrainingCheckpoint } from '../engine/checkpoint.ts';
 import { dropoutEntries, type TrainingProjectRun } from '../export/training-project.ts';
 import type { TrainCommand } from './args.ts';
+import type { RunRows } from './run-rows.ts';
 
 export function cliTrainingProject(
   cmd: TrainCommand,
-  rows: { readonly train: readonly LabelledExample[]; readonly validation: readonly LabelledExample[] },
+  rows: RunRows,
   final: TrainingCheckpoint,
 ): TrainingProjectRun {
   // loadModelFiles reads a path that exists as a folder, and anything else as a Hub id.
   const base = existsSync(cmd.model) ? ({ kind: 'folder', path: path.resolve(cmd.model) } as const) : ({ kind: 'hub', id: cmd.model } as const);
-  const splitDescription = cmd.validation
-    ? `training rows from ${path.basename(cmd.data)}, validation rows from ${path.basename(cmd.validation)}`
-    : `a stratified ${+(cmd.validationSplit * 100).toFixed(2)}% share of ${path.basename(cmd.data)} held out, seed ${cmd.settings.seed}`;
+  const splitDescription = rows.validationName
+    ? `training rows from ${rows.dataName}, validation rows from ${rows.validationName}`
+    : `a stratified ${+(cmd.validationSplit * 100).toFixed(2)}% share of ${rows.dataName} held out, seed ${cmd.settings.seed}`;
   return {
     base,
     labels: final.labels,

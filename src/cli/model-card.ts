@@ -6,6 +6,7 @@ import type { TrainingCheckpoint } from '../engine/checkpoint.ts';
 import { modelCard, type ModelCardRun, type QuantizationReport } from '../export/model-card.ts';
 import type { TrainCommand } from './args.ts';
 import { columnMapping } from './dataset-files.ts';
+import type { RunRows } from './run-rows.ts';
 
 export interface CliRunFacts {
   /** False when the base model had no weights and the run started from random ones. */
@@ -24,7 +25,7 @@ function countsByLabel(rows: readonly LabelledExample[], labels: readonly string
 
 export function cliCardRun(
   cmd: TrainCommand,
-  rows: { readonly train: readonly LabelledExample[]; readonly validation: readonly LabelledExample[] },
+  rows: RunRows,
   final: TrainingCheckpoint,
   facts: CliRunFacts,
 ): ModelCardRun {
@@ -34,11 +35,11 @@ export function cliCardRun(
     checkpoint: final,
     baseModel: { name: fromHub ? cmd.model : path.basename(path.resolve(cmd.model)), fromHub, pretrained: facts.pretrained },
     data: {
-      fileName: path.basename(cmd.data),
-      rows: cmd.validation ? rows.train.length : rows.train.length + rows.validation.length,
+      fileName: rows.dataName,
+      rows: rows.validationName ? rows.train.length : rows.train.length + rows.validation.length,
       columns: columnMapping(cmd),
-      split: cmd.validation
-        ? { kind: 'file', fileName: path.basename(cmd.validation), rows: rows.validation.length }
+      split: rows.validationName
+        ? { kind: 'file', fileName: rows.validationName, rows: rows.validation.length }
         : { kind: 'fraction', fraction: cmd.validationSplit, seed: cmd.settings.seed },
       trainCounts: countsByLabel(rows.train, final.labels),
       validationCounts: countsByLabel(rows.validation, final.labels),

@@ -2,7 +2,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildLabelSet, labelCounts, labelWarnings } from '../data/labels.ts';
-import { stratifiedSplit } from '../data/split.ts';
 import { BestModelKeeper } from '../engine/best-model.ts';
 import { parseCheckpoint, serializeCheckpoint, type TrainingCheckpoint } from '../engine/checkpoint.ts';
 import { parseModelConfig } from '../engine/models/config.ts';
@@ -18,11 +17,11 @@ import { createTokenizer } from '../tokenize/tokenizer.ts';
 import { tokenizeExamples } from '../tokenize/tokenize-examples.ts';
 import type { TrainCommand } from './args.ts';
 import { backendFor } from './backend.ts';
-import { readExamples } from './dataset-files.ts';
 import { cliTrainingProject } from './export-project.ts';
 import { cliModelCard } from './model-card.ts';
 import { loadModelFiles } from './model-source.ts';
 import { ProgressReporter } from './progress.ts';
+import { readRunRows } from './run-rows.ts';
 
 export const CHECKPOINT_FILE = 'training_checkpoint.safetensors';
 
@@ -47,10 +46,8 @@ export function writeFolderAtomically(out: string, files: ReadonlyMap<string, Ui
 export async function runTrain(cmd: TrainCommand, log: (line: string) => void): Promise<void> {
   if (existsSync(cmd.out)) throw new Error(`--out ${cmd.out} already exists; choose a new folder so nothing is overwritten`);
   if (cmd.exportProject && existsSync(cmd.exportProject)) throw new Error(`--export-project ${cmd.exportProject} already exists; choose a new folder so nothing is overwritten`);
-  const data = readExamples(cmd.data, cmd);
-  const { train, validation } = cmd.validation
-    ? { train: data, validation: readExamples(cmd.validation, cmd) }
-    : stratifiedSplit(data, (e) => e.label, cmd.validationSplit, cmd.settings.seed);
+  const rows = await readRunRows(cmd, log);
+  const { train, validation } = rows;
   const labels = buildLabelSet([...train, ...validation].map((e) => e.label));
   log(`data: ${train.length} training rows, ${validation.length} validation rows, labels ${labels.join(', ')}`);
   for (const warning of labelWarnings(labelCounts(train))) log(`warning: ${warning}`);
@@ -112,13 +109,13 @@ export async function runTrain(cmd: TrainCommand, log: (line: string) => void): 
   if (quantization) log(describeQuantization(quantization));
   if (measurementError) log(`note: ${measurementError}`);
   const files = huggingFaceFolder(final, tokenizerFiles);
-  files.set('README.md', cliModelCard(cmd, { train, validation }, final, { pretrained: contents.weights.size > 0, backend: backend.description ?? backend.name, quantization }));
+  files.set('README.md', cliModelCard(cmd, rows, final, { pretrained: contents.weights.size > 0, backend: backend.description ?? backend.name, quantization }));
   files.set(FP32_MODEL_FILE, fp32);
   files.set(QUANTIZED_MODEL_FILE, int8);
   files.set(CHECKPOINT_FILE, serializeCheckpoint(last));
   writeFolderAtomically(cmd.out, files);
   if (cmd.exportProject) {
-    writeFolderAtomically(cmd.exportProject, trainingProjectFiles(cliTrainingProject(cmd, { train, validation }, final)));
+    writeFolderAtomically(cmd.exportProject, trainingProjectFiles(cliTrainingProject(cmd, rows, final)));
     log(`wrote the training project ${cmd.exportProject}: python train.py there trains the same run with transformers.Trainer`);
   }
   if (outcome === 'paused') {
