@@ -17,7 +17,10 @@ import type { TextTokenizer } from '../src/tokenize/tokenizer.ts';
 import { tokenizeExamples } from '../src/tokenize/tokenize-examples.ts';
 import { packRows } from './packed-rows.ts';
 import { looksLikeParquet, parquetTable } from './parquet.ts';
-import type { DataReply, DataRequest, DatasetSource, DatasetSummary, SplitChoice, TokenPreview } from './protocol.ts';
+import type { FileCache } from '../src/hub/hub-client.ts';
+import { guessHubColumns, HubDatasetSession } from '../src/hub/hub-dataset-table.ts';
+import { describeConfig, type HubDatasetOptions } from '../src/hub/hub-datasets.ts';
+import type { DataReply, DataRequest, DatasetSource, DatasetSummary, HubAccess, SplitChoice, TokenPreview } from './protocol.ts';
 import { lengthHistogram, sampleIndices } from './token-stats.ts';
 
 export interface DataServiceDeps {
@@ -27,6 +30,8 @@ export interface DataServiceDeps {
   readonly fetch: typeof fetch;
   /** Milliseconds, for spacing progress messages. */
   readonly now: () => number;
+  /** Where the byte ranges of Hub datasets are kept between loads; none in tests. */
+  readonly hubCache?: FileCache;
 }
 
 interface LoadedFile {
@@ -48,6 +53,8 @@ export class DataService {
   private tokenizer: TextTokenizer | null = null;
   /** Untruncated token counts of the sampled rows; they depend on the rows and the tokenizer only. */
   private lengths: { rows: readonly LabelledExample[]; tokenizer: TextTokenizer; indices: number[]; lengths: Int32Array } | null = null;
+  /** Hub listings and opened Parquet footers, so choosing a split asks nothing twice. */
+  private readonly hub = new HubDatasetSession();
 
   constructor(private readonly deps: DataServiceDeps) {}
 
@@ -57,6 +64,18 @@ export class DataService {
         return this.deps.configure(request.hubEndpoint);
       case 'load-dataset':
         return this.loadDataset(request.role, request.source);
+      case 'hub-dataset-lookup': {
+        const options = this.hubOptions(request.access);
+        const listing = await this.hub.listing(request.id, options);
+        const config = await describeConfig(listing, request.config ?? listing.configs[0]!.name, options, this.hub.opened);
+        let guess = null;
+        try {
+          guess = guessHubColumns(listing.id, config.columns);
+        } catch {
+          // The card shows the columns and says nothing can be trained on them.
+        }
+        return this.deps.send({ type: 'hub-dataset-info', info: { id: listing.id, configs: listing.configs.map((c) => c.name), config, guess } });
+      }
       case 'set-mapping':
         return this.guarded('main', () => this.setMapping(request.mapping));
       case 'set-split':
@@ -92,17 +111,35 @@ export class DataService {
     }
   }
 
+  private hubOptions(access: HubAccess): HubDatasetOptions {
+    return { endpoint: access.endpoint, token: access.token, fetch: this.deps.fetch, cache: this.deps.hubCache };
+  }
+
+  /** A file's table with its guessed columns, or a Hub split's mapped columns as read. */
+  private async tableOf(role: 'main' | 'validation', fileName: string, source: DatasetSource): Promise<{ table: Table; mapping: ColumnMapping | null }> {
+    if (source.kind === 'hub') {
+      this.progress(role, fileName, 'reading', 0, true);
+      const mapping = role === 'validation' ? this.main!.mapping : source.mapping;
+      return this.hub.table(
+        { id: source.id, config: source.config, split: source.split, mapping, sample: source.sample },
+        { ...this.hubOptions(source.access), onProgress: (loaded, total) => this.progress(role, fileName, 'reading', total > 0 ? loaded / total : null, false) },
+      );
+    }
+    const bytes = await this.read(role, fileName, source);
+    this.progress(role, fileName, 'parsing', null, true);
+    const table = looksLikeParquet(fileName, bytes) ? await parquetTable(fileName, bytes) : parseTable(fileName, decodeText(fileName, bytes));
+    return { table, mapping: null };
+  }
+
   private async loadDataset(role: 'main' | 'validation', source: DatasetSource): Promise<void> {
-    const fileName = source.kind === 'file' ? source.file.name : source.fileName;
+    const fileName = source.kind === 'file' ? source.file.name : source.kind === 'url' ? source.fileName : `${source.id} · ${source.split}`;
     await this.guarded(role, async () => {
       if (role === 'validation' && this.main === null) {
         throw new DatasetError({ file: fileName }, 'load the training data first; the validation file is read with its column choices.');
       }
-      const bytes = await this.read(role, fileName, source);
-      this.progress(role, fileName, 'parsing', null, true);
-      const table = looksLikeParquet(fileName, bytes) ? await parquetTable(fileName, bytes) : parseTable(fileName, decodeText(fileName, bytes));
+      const { table, mapping: chosen } = await this.tableOf(role, fileName, source);
       if (role === 'main') {
-        const mapping = guessColumns(table);
+        const mapping = chosen ?? guessColumns(table);
         const examples = toExamples(table, mapping);
         this.checkLabels(fileName, examples);
         // The old validation file was chosen for the old data; the new data starts from a split.
@@ -119,7 +156,7 @@ export class DataService {
     });
   }
 
-  private async read(role: 'main' | 'validation', fileName: string, source: DatasetSource): Promise<Uint8Array> {
+  private async read(role: 'main' | 'validation', fileName: string, source: Exclude<DatasetSource, { kind: 'hub' }>): Promise<Uint8Array> {
     let stream: ReadableStream<Uint8Array> | null;
     let total: number | null;
     if (source.kind === 'file') {

@@ -16,9 +16,25 @@ import type { EvalRecord, StepRecord } from '../src/engine/checkpoint.ts';
 import type { ClassificationMetrics } from '../src/engine/metrics.ts';
 import type { TrainingSettings } from '../src/engine/settings.ts';
 import type { DownloadProgress } from '../src/hub/hub-client.ts';
+import type { DatasetConfigInfo, RowSample } from '../src/hub/hub-datasets.ts';
 import type { CompleteTokenizerFiles } from '../src/tokenize/tokenizer-files.ts';
 
-export type { CheckpointCadence, ColumnMapping, CompleteTokenizerFiles, EvalRecord, LabelledExample, StepRecord, TrainingSettings };
+export type { CheckpointCadence, ColumnMapping, CompleteTokenizerFiles, DatasetConfigInfo, EvalRecord, LabelledExample, RowSample, StepRecord, TrainingSettings };
+
+/** What the studio knows of a Hub dataset once looked up: its configs, and the chosen one's splits and columns. */
+export interface HubDatasetInfo {
+  readonly id: string;
+  readonly configs: readonly string[];
+  readonly config: DatasetConfigInfo;
+  /** The columns the studio would train on; null when it finds no text and label column. */
+  readonly guess: ColumnMapping | null;
+}
+
+/** Where a Hub dataset is read from; the token is the user's, kept in memory only. */
+export interface HubAccess {
+  readonly endpoint: string;
+  readonly token: string | null;
+}
 
 // ---------------------------------------------------------------- shared data shapes
 
@@ -195,6 +211,8 @@ export interface ExportRequestInfo {
 export type DataRequest =
   | { readonly type: 'configure'; readonly hubEndpoint: string }
   | { readonly type: 'load-dataset'; readonly role: 'main' | 'validation'; readonly source: DatasetSource }
+  /** A Hub dataset's configs, splits with row counts, and columns; `config` null for its first. */
+  | { readonly type: 'hub-dataset-lookup'; readonly id: string; readonly config: string | null; readonly access: HubAccess }
   | { readonly type: 'set-mapping'; readonly mapping: ColumnMapping }
   | { readonly type: 'set-split'; readonly split: SplitChoice }
   | { readonly type: 'remove-validation-file' }
@@ -205,11 +223,24 @@ export type DataRequest =
   | { readonly type: 'split-rows' }
   | { readonly type: 'encode'; readonly requestId: number; readonly text: string; readonly maxLength: number };
 
-export type DatasetSource = { readonly kind: 'file'; readonly file: File } | { readonly kind: 'url'; readonly url: string; readonly fileName: string };
+export type DatasetSource =
+  | { readonly kind: 'file'; readonly file: File }
+  | { readonly kind: 'url'; readonly url: string; readonly fileName: string }
+  | {
+      readonly kind: 'hub';
+      readonly id: string;
+      readonly config: string;
+      readonly split: string;
+      readonly sample: RowSample;
+      /** The columns to read; the validation split is read with the training rows' mapping. */
+      readonly mapping: ColumnMapping | null;
+      readonly access: HubAccess;
+    };
 
 export type DataReply =
   | { readonly type: 'dataset-progress'; readonly role: 'main' | 'validation'; readonly fileName: string; readonly phase: 'reading' | 'parsing'; readonly fraction: number | null }
   | { readonly type: 'dataset'; readonly summary: DatasetSummary }
+  | { readonly type: 'hub-dataset-info'; readonly info: HubDatasetInfo }
   | { readonly type: 'dataset-error'; readonly role: 'main' | 'validation'; readonly message: string }
   | { readonly type: 'tokenizer-ready' }
   | { readonly type: 'token-stats'; readonly stats: TokenStats }

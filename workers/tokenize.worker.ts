@@ -6,6 +6,7 @@
 /// <reference lib="webworker" />
 import asyncifyMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import asyncifyWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
+import { cacheStorageFileCache, type FileCache } from '../src/hub/hub-client.ts';
 import { createTokenizer } from '../src/tokenize/tokenizer.ts';
 import { DataService } from './data-service.ts';
 import { type DataReply, type DataRequest, type ErrorScope, transferablesOf } from './protocol.ts';
@@ -26,7 +27,17 @@ const service = new DataService({
   },
   fetch: (input, init) => fetch(input, init),
   now: () => performance.now(),
+  hubCache: datasetCache(),
 });
+
+function datasetCache(): FileCache | undefined {
+  try {
+    return cacheStorageFileCache('finetune-studio-datasets');
+  } catch {
+    // Without Cache Storage (plain http on a LAN address) Hub datasets still load, just not kept.
+    return undefined;
+  }
+}
 
 function absolute(url: string): string {
   return new URL(url, self.location.href).href;

@@ -1,12 +1,53 @@
 import { patch } from './patch.ts';
 import { effectiveMaxLength } from './training.ts';
-import type { DatasetSlice, SliceCreator } from './types.ts';
+import type { DatasetSource, RowSample } from '../../workers/protocol.ts';
+import type { DatasetSlice, HubDatasetForm, SliceCreator } from './types.ts';
 
 /** The built-in demo: short reviews written for the studio, two labels, a few hundred rows. */
 export const DEMO_DATASET = { path: 'demo/reviews.csv', fileName: 'reviews.csv' } as const;
 
+/** A classroom-sized start: a few hundred rows train in minutes on a laptop. */
+const initialHubForm: HubDatasetForm = {
+  idInput: 'stanfordnlp/imdb',
+  token: '',
+  looking: false,
+  info: null,
+  split: 'train',
+  validationSplit: null,
+  sample: 'random',
+  sampleRows: 300,
+  sampleSeed: 42,
+  mapping: null,
+};
+
+function sampleOf(form: HubDatasetForm): RowSample {
+  if (form.sample === 'all') return { kind: 'all' };
+  return form.sample === 'first' ? { kind: 'first', rows: form.sampleRows } : { kind: 'random', rows: form.sampleRows, seed: form.sampleSeed };
+}
+
 export const createDatasetSlice: SliceCreator<DatasetSlice> = (set, get, deps) => ({
-  dataset: { summary: null, loading: null, tokenStats: null, previewRow: 0, fromSavedRun: false },
+  dataset: { summary: null, loading: null, tokenStats: null, previewRow: 0, fromSavedRun: false, hub: initialHubForm, pendingValidation: null },
+  setHubForm(fields) {
+    patch(set, get, 'dataset', { hub: { ...get().dataset.hub, ...fields } });
+  },
+  lookUpHubDataset(config) {
+    const { hub } = get().dataset;
+    const id = hub.idInput.trim();
+    if (id === '') return get().showError('data', 'Type a dataset id first, like "stanfordnlp/imdb" or "dair-ai/emotion".');
+    if (get().ui.error?.scope === 'data') get().dismissError();
+    get().setHubForm({ looking: true, ...(config === undefined ? { info: null, mapping: null } : {}) });
+    deps.data.post({ type: 'hub-dataset-lookup', id, config: config ?? null, access: { endpoint: get().ui.hubEndpoint, token: hub.token.trim() || null } });
+  },
+  loadHubDataset() {
+    const { hub } = get().dataset;
+    if (!hub.info) return get().showError('data', 'Look the dataset up first.');
+    if (hub.sample !== 'all' && !(Number.isInteger(hub.sampleRows) && hub.sampleRows >= 1)) return get().showError('data', `The number of rows to sample must be a whole number of at least 1, got ${hub.sampleRows}.`);
+    if (get().ui.error?.scope === 'data') get().dismissError();
+    const base = { kind: 'hub', id: hub.info.id, config: hub.info.config.name, sample: sampleOf(hub), access: { endpoint: get().ui.hubEndpoint, token: hub.token.trim() || null } } as const;
+    const validation: DatasetSource | null = hub.validationSplit ? { ...base, split: hub.validationSplit, mapping: null } : null;
+    patch(set, get, 'dataset', { loading: { role: 'main', fileName: `${hub.info.id} · ${hub.split}`, phase: 'reading', fraction: 0 }, pendingValidation: validation });
+    deps.data.post({ type: 'load-dataset', role: 'main', source: { ...base, split: hub.split, mapping: hub.mapping ?? hub.info.guess } });
+  },
   loadDatasetFile(file) {
     patch(set, get, 'dataset', { loading: { role: 'main', fileName: file.name, phase: 'reading', fraction: 0 } });
     deps.data.post({ type: 'load-dataset', role: 'main', source: { kind: 'file', file } });

@@ -14,14 +14,33 @@ export function handleDataReply(store: StudioStore, deps: StoreDeps, reply: Data
     case 'dataset-progress':
       patch(set, get, 'dataset', { loading: { role: reply.role, fileName: reply.fileName, phase: reply.phase, fraction: reply.fraction } });
       return;
-    case 'dataset':
-      patch(set, get, 'dataset', { summary: reply.summary, loading: null, fromSavedRun: false, tokenStats: null });
+    case 'dataset': {
+      const pending = get().dataset.pendingValidation;
+      patch(set, get, 'dataset', { summary: reply.summary, loading: null, fromSavedRun: false, tokenStats: null, pendingValidation: null });
       if (get().ui.error?.scope === 'data') get().dismissError();
+      if (pending && pending.kind === 'hub') {
+        // The Hub's validation split, read with the columns the training split was read with.
+        patch(set, get, 'dataset', { loading: { role: 'validation', fileName: `${pending.id} · ${pending.split}`, phase: 'reading', fraction: 0 } });
+        deps.data.post({ type: 'load-dataset', role: 'validation', source: pending });
+      }
       get().requestTokenStats();
       return;
+    }
+    case 'hub-dataset-info': {
+      const { hub } = get().dataset;
+      const splits = reply.info.config.splits.map((s) => s.name);
+      get().setHubForm({
+        looking: false,
+        info: reply.info,
+        split: splits.includes(hub.split) ? hub.split : splits[0]!,
+        validationSplit: hub.validationSplit !== null && splits.includes(hub.validationSplit) ? hub.validationSplit : null,
+        mapping: reply.info.guess,
+      });
+      return;
+    }
     case 'dataset-error':
       // The dataset already loaded (if any) stays: only the error is new.
-      patch(set, get, 'dataset', { loading: null });
+      patch(set, get, 'dataset', { loading: null, pendingValidation: null });
       get().showError('data', reply.message);
       return;
     case 'tokenizer-ready':
@@ -184,7 +203,7 @@ function failed(store: StudioStore, scope: ErrorScope, message: string): void {
       patch(set, get, 'evaluation', { exporting: false });
       break;
     case 'data':
-      patch(set, get, 'dataset', { loading: null });
+      patch(set, get, 'dataset', { loading: null, pendingValidation: null, hub: { ...get().dataset.hub, looking: false } });
       break;
   }
   get().showError(scope, message);

@@ -10,9 +10,11 @@ import type {
   CheckpointUse,
   ColumnMapping,
   DataRequest,
+  DatasetSource,
   DatasetSummary,
   ErrorScope,
   EvalRecord,
+  HubDatasetInfo,
   LoadedCheckpointInfo,
   ModelSummary,
   SavedRunInfo,
@@ -69,6 +71,21 @@ export interface DatasetLoading {
   readonly fraction: number | null;
 }
 
+/** The Data screen's Hub box: what was typed and chosen, and what the Hub said. The token lives here, in memory only. */
+export interface HubDatasetForm {
+  readonly idInput: string;
+  readonly token: string;
+  readonly looking: boolean;
+  readonly info: HubDatasetInfo | null;
+  readonly split: string;
+  /** A second split for the validation rows; null to hold out a share of the first. */
+  readonly validationSplit: string | null;
+  readonly sample: 'all' | 'first' | 'random';
+  readonly sampleRows: number;
+  readonly sampleSeed: number;
+  readonly mapping: ColumnMapping | null;
+}
+
 export interface DatasetSlice {
   dataset: {
     summary: DatasetSummary | null;
@@ -77,7 +94,15 @@ export interface DatasetSlice {
     previewRow: number;
     /** The summary came with a saved run: its rows are in the run, not in the data worker. */
     fromSavedRun: boolean;
+    hub: HubDatasetForm;
+    /** The Hub validation split to read once the training split has loaded. */
+    pendingValidation: DatasetSource | null;
   };
+  setHubForm(fields: Partial<HubDatasetForm>): void;
+  /** Asks the Hub for the dataset's configs, splits and columns; `config` for another config than the first. */
+  lookUpHubDataset(config?: string): void;
+  /** Reads the chosen split (and validation split) of the looked-up dataset. */
+  loadHubDataset(): void;
   loadDatasetFile(file: File): void;
   loadValidationFile(file: File): void;
   removeValidationFile(): void;

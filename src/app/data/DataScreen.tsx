@@ -5,6 +5,7 @@ import { useStudio } from '../../store/useStudio.ts';
 import { formatCount, formatPercent } from '../format.ts';
 import { Card, NextButton, NumberField, ProgressBar } from '../shell/ui.tsx';
 import { LabelChart, LengthChart } from './charts.tsx';
+import { HubDatasetCard } from './HubDatasetCard.tsx';
 
 const ACCEPT = '.csv,.tsv,.txt,.json,.jsonl,.ndjson,.parquet,text/csv,text/tab-separated-values,application/json';
 
@@ -19,6 +20,7 @@ export function DataScreen() {
         <p className="lead">Examples of text with the label the model should learn to give them. Everything stays in this browser.</p>
       </header>
       <LoadCard />
+      <HubDatasetCard />
       {summary && (
         <>
           {fromSavedRun && (
