@@ -4,7 +4,8 @@
  * - on a host that cannot send headers (like GitHub Pages), under a sub-path: Python's plain
  *   `http.server` serves the build as /finetune-studio/. The isolation service worker reloads
  *   the page once; then it is cross-origin isolated, trains the demo dataset for one epoch on
- *   WASM threads, with the model from `finetune-studio serve --models` on another origin;
+ *   WASM threads, with the model from `finetune-studio serve --models` on another origin; a
+ *   second tab is isolated without a reload and downloads from the stand-in Hub;
  * - from `finetune-studio serve` itself (the real CLI, as a teacher runs it): COOP/COEP on the
  *   studio, the model folder under the Hub's URLs, loaded by id through the printed `?hub=` URL;
  *   and from a classroom computer, over plain http (no isolation, no WebGPU): it still trains.
@@ -19,6 +20,7 @@ import { CROSS_ORIGIN_ISOLATION_HEADERS } from '../src/hosting/isolation-headers
 import { ISOLATION_WORKER_FILE } from '../src/hosting/isolation.ts';
 import { launchChromium, repoRoot } from './support/browser.ts';
 import { fixtureBertRepo, TINY_BERT } from './support/fixture-model.ts';
+import { startHubServer } from './support/hub-server.ts';
 import { buildStudio } from './support/preview-server.ts';
 import { configureTraining, loadDemoDataset, loadHubModel, openStudio, type StudioPage, waitForTrainStatus } from './support/studio.ts';
 
@@ -162,6 +164,19 @@ describe('hosting the studio', () => {
       expect(epochCells[0]![4], 'accuracy').toMatch(/^\d{1,3}\.\d%$/);
       console.log(`[hosting e2e] static host under /${SUB_PATH}/: isolated after one reload, ${threads} WASM threads, ${pool.length} onnxruntime pool workers, epoch 1 accuracy ${epochCells[0]![4]}`);
       expect(studio.problems.filter((p) => p.startsWith('page error'))).toEqual([]);
+
+      // A second tab is isolated at once (the worker is installed), and downloads from the stand-in Hub under its COEP.
+      const hub = await startHubServer({ repos: { [FIXTURE_REPO]: join(modelsDir, FIXTURE_REPO) } });
+      try {
+        const second = await openStudio(browser, `${staticUrl()}/${SUB_PATH}`, { hub: hub.url, backend: 'wasm', context: studio.context });
+        expect(second.navigations).toEqual([second.url]);
+        expect(await isolationFacts(second)).toMatchObject({ isolated: true, navigationType: 'navigate' });
+        await loadHubModel(second, FIXTURE_REPO);
+        expect(hub.requests).toContain(`GET /${FIXTURE_REPO}/resolve/main/model.safetensors`);
+        expect(second.problems.filter((p) => p.startsWith('page error'))).toEqual([]);
+      } finally {
+        await hub.close();
+      }
     } finally {
       await studio.context.close();
     }

@@ -53,8 +53,9 @@ function recordLongTasks(): void {
   }).observe({ type: 'longtask', buffered: true });
 }
 
-export async function openStudio(browser: Browser, appUrl: string, params: { hub?: string; backend?: BackendName }): Promise<StudioPage> {
-  const context = await browser.newContext({ viewport: SCREEN_SIZES[0], acceptDownloads: true });
+/** In a new browser context, unless `params.context` names one to open another tab in (its service workers, caches and storage with it). */
+export async function openStudio(browser: Browser, appUrl: string, params: { hub?: string; backend?: BackendName; context?: BrowserContext }): Promise<StudioPage> {
+  const context = params.context ?? (await browser.newContext({ viewport: SCREEN_SIZES[0], acceptDownloads: true }));
   const page = await context.newPage();
   const problems: string[] = [];
   const navigations: string[] = [];
