@@ -5,12 +5,11 @@
  * tokenizer: those come from the dataset and the model loaded in the studio, and are checked
  * against it here.
  */
+import { requireSameArchitecture, requireSameLabels, requireSameRows } from '../src/engine/checkpoint-match.ts';
 import { initialProgress, serializeCheckpoint, type TrainingCheckpoint } from '../src/engine/checkpoint.ts';
+import { plannedUpdates, resumedWith, ResumeSettingsError } from '../src/engine/run-plan.ts';
 import type { LoadedModel } from './model-loader.ts';
 import type { CheckpointUse, LoadedCheckpointInfo, TrainingSettings } from './protocol.ts';
-
-/** config.json entries that fix the weights' shapes: a checkpoint fits a model only where they agree. */
-const SHAPE_KEYS = ['model_type', 'vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size', 'max_position_embeddings', 'type_vocab_size', 'dim', 'n_layers', 'n_heads', 'hidden_dim', 'embedding_size'];
 
 export function checkpointInfo(fileName: string, c: TrainingCheckpoint): LoadedCheckpointInfo {
   return {
@@ -25,34 +24,39 @@ export function checkpointInfo(fileName: string, c: TrainingCheckpoint): LoadedC
 
 /** Refuses a checkpoint of another architecture than the loaded model, whose tokenizer the run will use. */
 export function requireFitsModel(c: TrainingCheckpoint, model: LoadedModel, fileName: string): void {
-  const differing = SHAPE_KEYS.filter((key) => JSON.stringify(c.modelConfig[key]) !== JSON.stringify(model.source.configJson[key]));
-  if (differing.length > 0) {
-    const detail = differing.map((key) => `${key} ${JSON.stringify(c.modelConfig[key])} vs ${JSON.stringify(model.source.configJson[key])}`).join(', ');
-    throw new Error(`${fileName} was trained from another model than ${model.summary.name} (${detail}); load the model it started from (step 2), then the checkpoint`);
-  }
-}
-
-function sameSettings(a: TrainingSettings, b: TrainingSettings): boolean {
-  return (Object.keys(a) as (keyof TrainingSettings)[]).every((key) => a[key] === b[key]);
+  requireSameArchitecture(c, { name: model.summary.name, configJson: model.source.configJson }, fileName, 'load the model it started from (step 2), then the checkpoint');
 }
 
 /** The checkpoint a run starts from, given how the user chose to use the loaded one. */
 export function checkpointStart(
   loaded: TrainingCheckpoint,
   use: CheckpointUse,
-  run: { readonly labels: readonly string[]; readonly settings: TrainingSettings; readonly configOverrides: Readonly<Record<string, unknown>>; readonly trainRows: number },
+  run: {
+    readonly labels: readonly string[];
+    readonly settings: TrainingSettings;
+    readonly configOverrides: Readonly<Record<string, unknown>>;
+    readonly trainRows: number;
+    /** data-fingerprint.ts of the run's training rows. */
+    readonly trainFingerprint: string;
+  },
 ): { checkpoint: TrainingCheckpoint; message: string } {
-  if (loaded.labels.join('\n') !== run.labels.join('\n')) {
-    throw new Error(`the checkpoint's classifier knows the labels [${loaded.labels.join(', ')}] but the data has [${run.labels.join(', ')}]; use data with the same labels`);
-  }
+  requireSameLabels(loaded, run.labels, 'The checkpoint', 'Use data with the same labels.');
   if (use === 'continue') {
-    if (loaded.progress.finished) throw new Error('the checkpoint’s run has finished; choose to fine-tune further from its weights instead');
-    if (!sameSettings(loaded.settings, run.settings)) throw new Error('continuing a run needs its own settings; put them back, or choose to fine-tune further with the new ones');
-    // The data order is a permutation of the run's training rows: other rows would break it.
-    if (loaded.dataOrder.length > 0 && loaded.dataOrder.length !== run.trainRows) {
-      throw new Error(`the checkpoint’s run trained on ${loaded.dataOrder.length} rows but this split has ${run.trainRows}; load the same data with the same split, or choose to fine-tune further`);
+    requireSameRows(loaded, run.trainFingerprint, run.trainRows, 'The checkpoint', 'Load the same data with the same split and max length, or choose to fine-tune further.');
+    let continued: TrainingCheckpoint;
+    try {
+      continued = resumedWith(loaded, run.settings);
+    } catch (error) {
+      if (!(error instanceof ResumeSettingsError)) throw error;
+      throw new Error(`Continuing a run needs its own settings: ${error.message} Put them back, or choose to fine-tune further with the new ones.`);
     }
-    return { checkpoint: loaded, message: `Continuing the checkpoint’s run at update ${loaded.progress.step} (epoch ${loaded.progress.epoch + 1}), with its optimizer state and data order.` };
+    if (plannedUpdates(continued.settings, run.trainRows) <= loaded.progress.step) {
+      throw new Error(`the checkpoint’s run has finished its ${loaded.progress.step} updates; raise the epochs to continue it, or choose to fine-tune further from its weights`);
+    }
+    return {
+      checkpoint: { ...continued, dataFingerprint: run.trainFingerprint },
+      message: `Continuing the checkpoint’s run at update ${loaded.progress.step} (epoch ${loaded.progress.epoch + 1}), with its optimizer state and data order.`,
+    };
   }
   return {
     checkpoint: {
@@ -64,6 +68,7 @@ export function checkpointStart(
       history: { steps: [], evals: [] },
       moments: null,
       bestWeights: null,
+      dataFingerprint: run.trainFingerprint,
     },
     message: `Fine-tuning further from the checkpoint’s weights (trained for ${loaded.progress.step} updates), with a fresh optimizer and schedule.`,
   };

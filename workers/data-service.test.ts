@@ -57,7 +57,7 @@ describe('DataService', () => {
     expect(replies.slice(before).some((r) => r.type === 'dataset')).toBe(false);
     expect(s.summary().fileName).toBe('good.csv');
     await s.handle({ type: 'load-dataset', role: 'main', source: { kind: 'file', file: file('one-label.csv', 'text,label\na,x\nb,x\n') } });
-    expect(last('dataset-error')!.message).toMatch(/^one-label\.csv: the label column has only one value/);
+    expect(last('dataset-error')!.message).toMatch(/^one-label\.csv: the label column "label" has only one value/);
     expect(s.summary().fileName).toBe('good.csv');
   });
 
@@ -65,7 +65,10 @@ describe('DataService', () => {
     const { s, last } = service();
     const latin1 = new File([Uint8Array.of(0x74, 0x65, 0x78, 0x74, 0x2c, 0x6c, 0x0a, 0xe9, 0x2c, 0x61, 0x0a)], 'excel.csv');
     await s.handle({ type: 'load-dataset', role: 'main', source: { kind: 'file', file: latin1 } });
-    expect(last('dataset-error')!.message).toMatch(/^excel\.csv: is not UTF-8 text\. Save it as CSV UTF-8/);
+    expect(last('dataset-error')!.message).toBe(
+      'excel.csv: is not UTF-8 text: line 2 has the byte 0xE9, which is "é" in Windows-1252/Latin-1 ("é,a"). ' +
+        'Save the file as UTF-8 (in Excel: "CSV UTF-8"; on the command line: iconv -f WINDOWS-1252 -t UTF-8), then load it again.',
+    );
   });
 
   it('changes columns and split, and keeps the old choice when the new one is impossible', async () => {
@@ -88,12 +91,18 @@ describe('DataService', () => {
     await s.handle({ type: 'load-dataset', role: 'main', source: { kind: 'file', file: file('train.csv', demoCsv) } });
     await s.handle({ type: 'load-dataset', role: 'validation', source: { kind: 'file', file: file('val.csv', 'text,label\nhello,pos\n') } });
     expect(last('dataset-error')!.message).toMatch(/^val\.csv: there is no column named "review"/);
+    // A label the training rows never have could not be learnt: the file is refused, naming it.
     await s.handle({ type: 'load-dataset', role: 'validation', source: { kind: 'file', file: file('val.csv', 'review,sentiment\nhello,pos\nbye,new\n') } });
+    expect(last('dataset-error')!.message).toBe(
+      'val.csv: has label "new" (1 row) that the training data (train.csv) never has, so the model could not learn it. Add training rows with that label, or remove them from the validation file.',
+    );
+    await s.handle({ type: 'load-dataset', role: 'validation', source: { kind: 'file', file: file('val.csv', 'review,sentiment\nhello,pos\n ,neg\nbye,neg\n') } });
     const summary = last('dataset')!.summary;
     expect(summary.split).toEqual({ kind: 'file' });
-    expect(summary.validationFile).toEqual({ fileName: 'val.csv', rowCount: 2 });
-    expect(summary.trainCounts).toEqual([10, 0, 10]);
-    expect(summary.warnings.some((w) => w.includes('"new" appears only in the validation file'))).toBe(true);
+    expect(summary.validationFile).toEqual({ fileName: 'val.csv', rowCount: 3 });
+    expect(summary.trainCounts).toEqual([10, 10]);
+    expect(summary.validationCounts).toEqual([1, 1]);
+    expect(summary.warnings).toContain('val.csv: empty text on line 3; that row is left out of the validation rows.');
     await s.handle({ type: 'remove-validation-file' });
     expect(last('dataset')!.summary.split).toMatchObject({ kind: 'fraction' });
   });

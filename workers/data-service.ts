@@ -6,17 +6,18 @@
  * A new file replaces the dataset only once it has parsed and passed every check; a failing
  * file or column choice leaves what was loaded before untouched.
  */
-import { guessColumns, requireColumns, type ColumnMapping } from '../src/data/columns.ts';
+import { checkColumnRoles, ColumnRoleError, guessColumns, type ColumnMapping } from '../src/data/columns.ts';
 import { DatasetError } from '../src/data/dataset-error.ts';
-import { toExamples, type LabelledExample } from '../src/data/examples.ts';
-import { buildLabelSet, labelCounts, labelWarnings } from '../src/data/labels.ts';
-import { parseTable, type Table } from '../src/data/parse.ts';
+import type { LabelledExample } from '../src/data/examples.ts';
+import { labelledFile } from '../src/data/labelled-file.ts';
+import { buildLabelSet, labelCounts, labelWarnings, requireLabelsSeenInTraining } from '../src/data/labels.ts';
+import type { Table } from '../src/data/parse.ts';
+import { classificationTable, readDataset } from '../src/data/read-dataset.ts';
 import { stratifiedSplit } from '../src/data/split.ts';
 import type { CompleteTokenizerFiles } from '../src/tokenize/tokenizer-files.ts';
 import type { TextTokenizer } from '../src/tokenize/tokenizer.ts';
 import { tokenizeExamples } from '../src/tokenize/tokenize-examples.ts';
 import { packRows } from './packed-rows.ts';
-import { looksLikeParquet, parquetTable } from './parquet.ts';
 import type { FileCache } from '../src/hub/hub-client.ts';
 import { guessHubColumns, HubDatasetSession } from '../src/hub/hub-dataset-table.ts';
 import { describeConfig, type HubDatasetOptions } from '../src/hub/hub-datasets.ts';
@@ -36,7 +37,11 @@ export interface DataServiceDeps {
 
 interface LoadedFile {
   readonly table: Table;
+  /** How the file was read, e.g. "CSV separated by semicolons (;)". */
+  readonly readAs: string;
   readonly examples: LabelledExample[];
+  /** About this file's rows with its current columns: empty texts left out, columns read the other way round. */
+  readonly warnings: readonly string[];
 }
 
 const PREVIEW_ROWS = 8;
@@ -115,20 +120,21 @@ export class DataService {
     return { endpoint: access.endpoint, token: access.token, fetch: this.deps.fetch, cache: this.deps.hubCache };
   }
 
-  /** A file's table with its guessed columns, or a Hub split's mapped columns as read. */
-  private async tableOf(role: 'main' | 'validation', fileName: string, source: DatasetSource): Promise<{ table: Table; mapping: ColumnMapping | null }> {
+  /** A file's table (mapping null: to be guessed), or a Hub split's mapped columns as read; and how it was read. */
+  private async tableOf(role: 'main' | 'validation', fileName: string, source: DatasetSource): Promise<{ table: Table; mapping: ColumnMapping | null; readAs: string }> {
     if (source.kind === 'hub') {
       this.progress(role, fileName, 'reading', 0, true);
       const mapping = role === 'validation' ? this.main!.mapping : source.mapping;
-      return this.hub.table(
+      const read = await this.hub.table(
         { id: source.id, config: source.config, split: source.split, mapping, sample: source.sample },
         { ...this.hubOptions(source.access), onProgress: (loaded, total) => this.progress(role, fileName, 'reading', total > 0 ? loaded / total : null, false) },
       );
+      return { ...read, readAs: `Parquet from ${source.access.endpoint}` };
     }
     const bytes = await this.read(role, fileName, source);
     this.progress(role, fileName, 'parsing', null, true);
-    const table = looksLikeParquet(fileName, bytes) ? await parquetTable(fileName, bytes) : parseTable(fileName, decodeText(fileName, bytes));
-    return { table, mapping: null };
+    const read = await readDataset(fileName, bytes);
+    return { table: classificationTable(read), mapping: null, readAs: read.readAs };
   }
 
   private async loadDataset(role: 'main' | 'validation', source: DatasetSource): Promise<void> {
@@ -137,18 +143,18 @@ export class DataService {
       if (role === 'validation' && this.main === null) {
         throw new DatasetError({ file: fileName }, 'load the training data first; the validation file is read with its column choices.');
       }
-      const { table, mapping: chosen } = await this.tableOf(role, fileName, source);
+      const { table, mapping: chosen, readAs } = await this.tableOf(role, fileName, source);
       if (role === 'main') {
-        const mapping = chosen ?? guessColumns(table);
-        const examples = toExamples(table, mapping);
-        this.checkLabels(fileName, examples);
+        const { mapping, note } = chosen ? { mapping: chosen, note: [] } : guessedMapping(table);
+        const file = labelledFile(table, mapping, 'training');
         // The old validation file was chosen for the old data; the new data starts from a split.
-        this.main = { table, mapping, examples };
+        this.main = { table, readAs, mapping, examples: file.examples, warnings: [...note, ...file.warnings] };
         this.validationFile = null;
         if (this.split.kind === 'file') this.split = DEFAULT_SPLIT;
       } else {
-        const examples = this.validationExamples(table, this.main!.mapping);
-        this.validationFile = { table, examples };
+        const main = this.main!;
+        const file = this.validationLabelledFile(table, main.mapping, main);
+        this.validationFile = { table, readAs, examples: file.examples, warnings: file.warnings };
         this.split = { kind: 'file' };
       }
       this.lengths = null;
@@ -200,10 +206,10 @@ export class DataService {
 
   private setMapping(mapping: ColumnMapping): void {
     const main = this.requireMain();
-    const examples = toExamples(main.table, mapping);
-    this.checkLabels(main.table.fileName, examples);
-    const validation = this.validationFile ? { ...this.validationFile, examples: this.validationExamples(this.validationFile.table, mapping) } : null;
-    this.main = { ...main, mapping, examples };
+    const file = labelledFile(main.table, mapping, 'training');
+    const next = { ...main, mapping, examples: file.examples, warnings: file.warnings };
+    const validation = this.validationFile ? { ...this.validationFile, ...this.validationLabelledFile(this.validationFile.table, mapping, next) } : null;
+    this.main = next;
     this.validationFile = validation;
     this.lengths = null;
     this.sendSummary();
@@ -222,16 +228,11 @@ export class DataService {
     this.sendSummary();
   }
 
-  private validationExamples(table: Table, mapping: ColumnMapping): LabelledExample[] {
-    requireColumns(table, mapping);
-    return toExamples(table, mapping);
-  }
-
-  private checkLabels(file: string, examples: readonly LabelledExample[]): void {
-    const labels = buildLabelSet(examples.map((e) => e.label));
-    if (labels.length < 2) {
-      throw new DatasetError({ file }, `the label column has only one value ("${labels[0]}"). A classifier needs at least two different labels; check the label column.`);
-    }
+  /** The validation file's rows under the training file's columns; labels the training rows lack are refused. */
+  private validationLabelledFile(table: Table, mapping: ColumnMapping, main: LoadedFile): { examples: LabelledExample[]; warnings: string[] } {
+    const file = labelledFile(table, mapping, 'validation');
+    requireLabelsSeenInTraining(main.table.fileName, main.examples, table.fileName, file.examples);
+    return file;
   }
 
   private requireMain(): LoadedFile & { mapping: ColumnMapping } {
@@ -271,16 +272,12 @@ export class DataService {
       const counts = labelCounts(rows);
       return labels.map((l) => counts.get(l) ?? 0);
     };
-    const trainLabels = new Set(train.map((e) => e.label));
-    const validationOnly = labels.filter((l) => !trainLabels.has(l));
-    const warnings = [
-      ...labelWarnings(labelCounts(main.examples)),
-      ...validationOnly.map((l) => `Label "${l}" appears only in the validation file: the model never sees it in training and cannot learn it.`),
-    ];
+    const warnings = [...main.warnings, ...(this.validationFile?.warnings ?? []), ...labelWarnings(labelCounts(main.examples))];
     if (validation.length === 0) warnings.push('There are no validation rows, so the studio cannot measure accuracy. Keep a share for validation or add a validation file.');
     const { table } = main;
     return {
       fileName: table.fileName,
+      readAs: main.readAs,
       rowCount: table.rows.length,
       columns: table.columns,
       preview: table.rows.slice(0, PREVIEW_ROWS).map((row) => table.columns.map((c) => shorten(row[c] ?? ''))),
@@ -344,13 +341,20 @@ function displayText(example: LabelledExample): string {
   return example.textPair === undefined ? example.text : `${example.text} ‖ ${example.textPair}`;
 }
 
-function decodeText(fileName: string, bytes: Uint8Array): string {
+/**
+ * The columns a file's names and contents suggest. A file whose "text" column holds labels and
+ * whose "label" column holds texts is read the other way round, saying so.
+ */
+function guessedMapping(table: Table): { mapping: ColumnMapping; note: string[] } {
+  const guess = guessColumns(table);
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new DatasetError(
-      { file: fileName },
-      'is not UTF-8 text. Save it as CSV UTF-8 (in Excel: "CSV UTF-8"), TSV, JSON, JSON Lines or Parquet.',
-    );
+    checkColumnRoles(table, guess);
+    return { mapping: guess, note: [] };
+  } catch (error) {
+    if (!(error instanceof ColumnRoleError) || error.suggestion === null) throw error;
+    return {
+      mapping: error.suggestion,
+      note: [`The column "${guess.text}" holds what look like labels and "${guess.label}" what look like texts, so "${guess.label}" is read as the text and "${guess.text}" as the label. Change the columns below if that is wrong.`],
+    };
   }
 }

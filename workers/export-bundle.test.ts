@@ -38,6 +38,7 @@ const checkpoint = {
 };
 const dataset: DatasetSummary = {
   fileName: 'My Reviews.csv',
+  readAs: 'CSV (comma-separated)',
   rowCount: 12,
   columns: ['text', 'label'],
   preview: [],

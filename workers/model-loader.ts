@@ -11,6 +11,7 @@ import { modelFilesFromFileList } from '../src/hub/local-folder.ts';
 import { decodeModelFiles } from '../src/hub/model-contents.ts';
 import type { ModelFiles } from '../src/hub/model-files.ts';
 import { type CompleteTokenizerFiles, completeTokenizerFiles, type TokenizerSourceFiles } from '../src/tokenize/tokenizer-files.ts';
+import { requireTokenizerFitsModel } from '../src/tokenize/vocabulary-check.ts';
 import type { ModelRequestSource, ModelSummary, ScratchSize } from './protocol.ts';
 
 export interface LoadedModel {
@@ -99,7 +100,9 @@ function assemble(source: PretrainedSource, tokenizerSources: TokenizerSourceFil
     // The engine lists the architectures it can build; the model's name says which one was refused.
     throw new Error(`${source.name} cannot be fine-tuned here: ${error instanceof Error ? error.message : String(error)}.`);
   }
-  return { source, summary, tokenizer: completeTokenizerFiles(tokenizerSources, source.configJson) };
+  const tokenizer = completeTokenizerFiles(tokenizerSources, source.configJson);
+  requireTokenizerFitsModel(tokenizer, source.configJson, source.name);
+  return { source, summary, tokenizer };
 }
 
 export function summarize(name: string, configJson: Record<string, unknown>, kind: ModelSummary['source'], tokenizer: string): ModelSummary {

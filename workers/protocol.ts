@@ -43,6 +43,8 @@ export type SplitChoice = { readonly kind: 'fraction'; readonly fraction: number
 
 export interface DatasetSummary {
   readonly fileName: string;
+  /** How the file was read, e.g. "CSV separated by semicolons (;)" or "Parquet". */
+  readonly readAs: string;
   readonly rowCount: number;
   readonly columns: readonly string[];
   /** The first rows of the file, every column, cells shortened for display. */

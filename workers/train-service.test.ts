@@ -41,6 +41,7 @@ function data(): TokenizedDataset {
 
 const dataset: DatasetSummary = {
   fileName: 'd.csv',
+  readAs: 'CSV (comma-separated)',
   rowCount: 32,
   columns: ['text', 'label'],
   preview: [],

@@ -14,7 +14,8 @@ import { BestModelKeeper } from '../src/engine/best-model.ts';
 import { CheckpointClock, defaultCheckpointCadence } from '../src/engine/checkpoint-cadence.ts';
 import { parseCheckpoint, type StepRecord, type TrainingCheckpoint } from '../src/engine/checkpoint.ts';
 import { argmax, classificationMetrics, crossEntropyOf, softmax } from '../src/engine/metrics.ts';
-import { startingPoint } from '../src/engine/pretrained.ts';
+import { dataFingerprint } from '../src/engine/data-fingerprint.ts';
+import { startingPoint, type StartingPoint } from '../src/engine/pretrained.ts';
 import { plannedUpdates, resumedWith } from '../src/engine/run-plan.ts';
 import { DivergedError, Trainer, type TrainerEvent } from '../src/engine/trainer.ts';
 import type { DownloadProgress } from '../src/hub/hub-client.ts';
@@ -188,9 +189,16 @@ export class TrainService {
     this.deps.send({ type: 'run-preparing', phase: 'Setting up the model' });
     const rows = { train: unpackRows(request.data.train), validation: unpackRows(request.data.validation) };
     const fromFile = request.checkpointUse && this.loadedCheckpoint;
+    const fingerprint = dataFingerprint(rows.train);
     const start = fromFile
-      ? checkpointStart(fromFile, request.checkpointUse!, { labels: request.data.labels, settings: request.settings, configOverrides: request.configOverrides, trainRows: rows.train.length })
-      : startingPoint(model.source, request.data.labels, request.settings, request.configOverrides);
+      ? checkpointStart(fromFile, request.checkpointUse!, {
+          labels: request.data.labels,
+          settings: request.settings,
+          configOverrides: request.configOverrides,
+          trainRows: rows.train.length,
+          trainFingerprint: fingerprint,
+        })
+      : fingerprinted(startingPoint(model.source, request.data.labels, request.settings, request.configOverrides), fingerprint);
     const run: Run = {
       trainer: null,
       checkpoint: start.checkpoint,
@@ -470,6 +478,11 @@ export function worstRows(logits: Float32Array, truth: readonly number[], labels
     .sort((a, b) => b.loss - a.loss)
     .slice(0, limit)
     .map(({ loss: _loss, ...row }) => row);
+}
+
+/** The starting point with the fingerprint of the rows the run trains on, so it is only ever continued on them. */
+function fingerprinted(start: StartingPoint, fingerprint: string): StartingPoint {
+  return { ...start, checkpoint: { ...start.checkpoint, dataFingerprint: fingerprint } };
 }
 
 export function messageOf(error: unknown): string {

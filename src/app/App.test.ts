@@ -10,6 +10,7 @@ import { App } from './App.tsx';
 
 const summary: DatasetSummary = {
   fileName: 'reviews.csv',
+  readAs: 'CSV (comma-separated)',
   rowCount: 10,
   columns: ['text', 'label'],
   preview: [['nice <b>film</b>', 'pos']],

@@ -1,5 +1,6 @@
 /** Command-line parsing for `finetune-studio`, kept apart from I/O so every rule is unit-tested. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type CheckpointCadence, defaultCheckpointCadence, validateCadence } from '../engine/checkpoint-cadence.ts';
 import { type BestModelMetric, defaultSettings, type TrainingSettings, validateSettings } from '../engine/settings.ts';
 import type { RowSample } from '../hub/hub-datasets.ts';
 
@@ -34,6 +35,10 @@ export interface TrainCommand extends ColumnFlags {
   readonly validation: string | null;
   readonly validationSplit: number;
   readonly settings: TrainingSettings;
+  /** The settings given as flags: a resumed run takes these over its checkpoint's and keeps the rest. */
+  readonly givenSettings: Partial<TrainingSettings>;
+  /** How often a checkpoint is written to --out while training. */
+  readonly checkpointCadence: CheckpointCadence;
   readonly configOverrides: Record<string, unknown>;
   readonly out: string;
   readonly backend: BackendChoice;
@@ -114,8 +119,12 @@ train options:
   --early-stopping-threshold <x>  how much better counts as better (default 0)
   --config key=value          override a config.json entry, as from_pretrained(..., key=value) (repeatable)
   --backend cpu|wasm          onnxruntime-node CPU (default) or onnxruntime-web WASM
-  --resume <checkpoint>       continue a run from its training_checkpoint.safetensors (same --model and data)
-  --out <dir>                 where to write the fine-tuned Hugging Face folder
+  --resume <checkpoint>       continue a run from its training_checkpoint.safetensors (same --model and data);
+                              flags given take over the run's own settings where a resumed run may change them
+                              (--epochs, --max-steps, --lr, --warmup-ratio, --eval-steps): the schedule is planned again
+  --save-steps <n>            also write the checkpoint to --out every n updates (default: 0, by time only)
+  --save-minutes <m>          write the checkpoint to --out every m minutes of training (default: ${defaultCheckpointCadence.everyMs / 60_000}; 0 = off)
+  --out <dir>                 where to write the fine-tuned Hugging Face folder (a new folder, or the one --resume is in)
   --export-project <dir>      also write the run as a transformers.Trainer project (train.py, data, README)
 
 predict / eval options:
@@ -196,6 +205,8 @@ const trainOptions = {
   'early-stopping-threshold': { type: 'string' },
   config: { type: 'string', multiple: true },
   resume: { type: 'string' },
+  'save-steps': { type: 'string' },
+  'save-minutes': { type: 'string' },
   'export-project': { type: 'string' },
   split: { type: 'string' },
   'eval-split': { type: 'string' },
@@ -225,6 +236,26 @@ function hubFlags(str: (name: string) => string | undefined, seed: number): HubD
     rows === undefined ? { kind: 'all' } : how === 'first' ? { kind: 'first', rows: count } : { kind: 'random', rows: count, seed: numberFlag('sample-seed', str('sample-seed'), seed, true) };
   return { config: str('hub-config') ?? null, split: str('split') ?? 'train', evalSplit: str('eval-split') ?? null, sample };
 }
+
+/** The flag that sets each training setting; a resumed run takes over those given and keeps its own for the rest. */
+const SETTING_FLAGS: Record<keyof TrainingSettings, string | null> = {
+  epochs: 'epochs',
+  batchSize: 'batch-size',
+  learningRate: 'lr',
+  weightDecay: 'weight-decay',
+  warmupRatio: 'warmup-ratio',
+  maxGradNorm: 'max-grad-norm',
+  gradAccumulation: 'grad-accum',
+  maxLength: 'max-length',
+  maxSteps: 'max-steps',
+  seed: 'seed',
+  evalSteps: 'eval-steps',
+  evalBatchSize: null,
+  loadBestModelAtEnd: 'load-best-model-at-end',
+  metricForBestModel: 'metric-for-best-model',
+  earlyStoppingPatience: 'early-stopping-patience',
+  earlyStoppingThreshold: 'early-stopping-threshold',
+};
 
 function required(values: Record<string, unknown>, name: string): string {
   const v = values[name];
@@ -278,6 +309,9 @@ export function parseCommand(argv: readonly string[]): Command {
         earlyStoppingPatience: numberFlag('early-stopping-patience', str('early-stopping-patience'), defaultSettings.earlyStoppingPatience, true),
         earlyStoppingThreshold: numberFlag('early-stopping-threshold', str('early-stopping-threshold'), defaultSettings.earlyStoppingThreshold),
       };
+      const givenSettings = Object.fromEntries(
+        (Object.entries(SETTING_FLAGS) as [keyof TrainingSettings, string | null][]).filter(([, flag]) => flag !== null && v[flag] !== undefined).map(([key]) => [key, settings[key]]),
+      ) as Partial<TrainingSettings>;
       try {
         validateSettings(settings);
       } catch (e) {
@@ -296,6 +330,15 @@ export function parseCommand(argv: readonly string[]): Command {
       } else if (hub.evalSplit && str('validation-split') !== undefined) {
         throw new UsageError('use either --eval-split or --validation-split, not both');
       }
+      const checkpointCadence: CheckpointCadence = {
+        everyUpdates: numberFlag('save-steps', str('save-steps'), defaultCheckpointCadence.everyUpdates, true),
+        everyMs: numberFlag('save-minutes', str('save-minutes'), defaultCheckpointCadence.everyMs / 60_000) * 60_000,
+      };
+      try {
+        validateCadence(checkpointCadence);
+      } catch (e) {
+        throw new UsageError((e as Error).message.replace('checkpoint every N updates', '--save-steps').replace('checkpoint every M minutes', '--save-minutes'));
+      }
       return {
         command: 'train',
         model: required(v, 'model'),
@@ -304,6 +347,8 @@ export function parseCommand(argv: readonly string[]): Command {
         validationSplit: hub?.evalSplit ? 0 : validationSplit,
         hub,
         settings,
+        givenSettings,
+        checkpointCadence,
         configOverrides: parseConfigOverrides((v.config as string[] | undefined) ?? []),
         out: required(v, 'out'),
         backend: backendOf(str('backend')),

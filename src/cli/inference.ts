@@ -1,8 +1,8 @@
 /** `finetune-studio predict` and `eval`: a fine-tuned folder applied to a file of rows. */
-import { readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { DatasetError } from '../data/dataset-error.ts';
-import { parseTable } from '../data/parse.ts';
+import { emptyTextsWarning } from '../data/examples.ts';
+import { classificationTable } from '../data/read-dataset.ts';
 import { classificationMetrics, softmax, argmax } from '../engine/metrics.ts';
 import { parseModelConfig, type EncoderConfig } from '../engine/models/config.ts';
 import { classifierParamSpecs } from '../engine/models/params.ts';
@@ -11,10 +11,12 @@ import { Predictor } from '../engine/predictor.ts';
 import { decodeModelFiles } from '../hub/model-contents.ts';
 import { completeTokenizerFiles } from '../tokenize/tokenizer-files.ts';
 import { createTokenizer, type TextTokenizer } from '../tokenize/tokenizer.ts';
+import { requireTokenizerFitsModel } from '../tokenize/vocabulary-check.ts';
 import type { EvalCommand, PredictCommand } from './args.ts';
 import { backendFor } from './backend.ts';
-import { columnMapping, readExamples } from './dataset-files.ts';
+import { columnMapping, readDatasetFile, readExamples } from './dataset-files.ts';
 import { loadModelFiles } from './model-source.ts';
+import { checkWritableFile } from './run-folder.ts';
 
 interface FineTuned {
   readonly config: EncoderConfig;
@@ -48,7 +50,9 @@ async function loadFineTuned(spec: string): Promise<FineTuned> {
     params.set(p.name, t.data);
     shapes.set(p.name, p.shape);
   }
-  const tokenizer = await createTokenizer(completeTokenizerFiles(contents.tokenizer, contents.configJson));
+  const tokenizerFiles = completeTokenizerFiles(contents.tokenizer, contents.configJson);
+  requireTokenizerFitsModel(tokenizerFiles, contents.configJson, spec);
+  const tokenizer = await createTokenizer(tokenizerFiles);
   const maxLength = Math.min(tokenizer.maxLength, maxSequenceLength(config));
   return { config, labels, tokenizer, params, shapes, maxLength };
 }
@@ -64,9 +68,14 @@ async function logitsFor(model: FineTuned, rows: { text: string; textPair?: stri
   }
 }
 
-export async function runPredict(cmd: PredictCommand, write: (line: string) => void): Promise<void> {
-  const model = await loadFineTuned(cmd.model);
-  const table = parseTable(path.basename(cmd.data), readFileSync(cmd.data, 'utf8'));
+/**
+ * One JSON line per row of the file, in order. A row with an empty text gets no label (label,
+ * score and logits null), and a warning names those rows: a model shown nothing would still
+ * answer with confidence.
+ */
+export async function runPredict(cmd: PredictCommand, write: (line: string) => void, log: (line: string) => void): Promise<void> {
+  if (cmd.out) checkWritableFile(cmd.out, '--out');
+  const table = classificationTable(await readDatasetFile(cmd.data, '--data'));
   const mapping = columnMapping(cmd);
   for (const column of [mapping.text, ...(mapping.textPair ? [mapping.textPair] : [])]) {
     if (!table.columns.includes(column)) {
@@ -74,10 +83,19 @@ export async function runPredict(cmd: PredictCommand, write: (line: string) => v
     }
   }
   const rows = table.rows.map((r) => ({ text: r[mapping.text] ?? '', ...(mapping.textPair ? { textPair: r[mapping.textPair] ?? '' } : {}) }));
-  const logits = await logitsFor(model, rows, cmd);
+  const empty = rows.flatMap((row, i) => (row.text.trim() === '' || row.textPair?.trim() === '' ? [i] : []));
+  const warning = emptyTextsWarning(table, empty, 'given no label (null)');
+  if (warning) log(`warning: ${warning}`);
+  const skipped = new Set(empty);
+  const model = await loadFineTuned(cmd.model);
+  const classified = rows.filter((_, i) => !skipped.has(i));
+  const logits = classified.length > 0 ? await logitsFor(model, classified, cmd) : new Float32Array(0);
   const k = model.labels.length;
+  let next = 0;
   const lines = rows.map((_, i) => {
-    const row = Array.from(logits.subarray(i * k, (i + 1) * k));
+    if (skipped.has(i)) return JSON.stringify({ label: null, score: null, logits: null });
+    const row = Array.from(logits.subarray(next * k, (next + 1) * k));
+    next += 1;
     const best = argmax(row);
     return JSON.stringify({ label: model.labels[best], score: softmax(row)[best], logits: row });
   });
@@ -85,12 +103,13 @@ export async function runPredict(cmd: PredictCommand, write: (line: string) => v
   else lines.forEach(write);
 }
 
-export async function runEval(cmd: EvalCommand, write: (line: string) => void): Promise<void> {
+export async function runEval(cmd: EvalCommand, write: (line: string) => void, log: (line: string) => void): Promise<void> {
+  const { examples, warnings, fileName } = await readExamples(cmd.data, '--data', cmd, 'validation');
+  for (const warning of warnings) log(`warning: ${warning}`);
   const model = await loadFineTuned(cmd.model);
-  const examples = readExamples(cmd.data, cmd);
-  const unknown = examples.findIndex((e) => !model.labels.includes(e.label));
-  if (unknown >= 0) {
-    throw new Error(`${cmd.data}, row ${unknown + 1}: label "${examples[unknown]!.label}" is not one the model knows (${model.labels.join(', ')})`);
+  const unknown = [...new Set(examples.map((e) => e.label))].filter((label) => !model.labels.includes(label));
+  if (unknown.length > 0) {
+    throw new Error(`${fileName} has label${unknown.length === 1 ? '' : 's'} ${unknown.map((l) => `"${l}"`).join(', ')} that the model does not know (it knows ${model.labels.join(', ')})`);
   }
   const logits = await logitsFor(model, examples, cmd);
   const metrics = classificationMetrics(logits, examples.map((e) => model.labels.indexOf(e.label)), model.labels);

@@ -24,13 +24,13 @@ async function main(argv: readonly string[]): Promise<number> {
         print(usage);
         return 0;
       case 'train':
-        await runTrain(cmd, log);
-        return 0;
+        // 130 for a run stopped by a signal, as shells report Ctrl-C: its folder is written, but the run did not finish.
+        return (await runTrain(cmd, log)) === 'finished' ? 0 : 130;
       case 'predict':
-        await runPredict(cmd, print);
+        await runPredict(cmd, print, log);
         return 0;
       case 'eval':
-        await runEval(cmd, print);
+        await runEval(cmd, print, log);
         return 0;
       case 'serve':
         await runServe(cmd, print, log, interrupted());

@@ -37,6 +37,11 @@ export class ProgressReporter {
     private readonly interactive = Boolean(stream.isTTY),
   ) {}
 
+  /** A line of its own, clearing a progress line drawn in place first. */
+  note(line: string): void {
+    this.stream.write(`${this.interactive ? '\r\x1b[K' : ''}${line}\n`);
+  }
+
   handle(event: TrainerEvent): void {
     if (event.type === 'step') {
       const line = progressLine(event);
@@ -46,7 +51,7 @@ export class ProgressReporter {
         this.lastPrinted = performance.now();
       }
     } else {
-      this.stream.write(`${this.interactive ? '\r\x1b[K' : ''}${evalLine(event)}\n`);
+      this.note(evalLine(event));
     }
   }
 }

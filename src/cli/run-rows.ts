@@ -1,8 +1,13 @@
-/** The training and validation rows of `finetune-studio train`: from files, or from a Hub dataset (`--data hub:imdb`). */
+/**
+ * The training and validation rows of `finetune-studio train`: from files, or from a Hub dataset
+ * (`--data hub:imdb`), with the checks the studio runs on the same data (labelled-file.ts), and
+ * what the user should know about them.
+ */
 import path from 'node:path';
+import { ColumnRoleError } from '../data/columns.ts';
 import type { LabelledExample } from '../data/examples.ts';
-import { requireColumns } from '../data/columns.ts';
-import { toExamples } from '../data/examples.ts';
+import { type LabelledFile, labelledFile } from '../data/labelled-file.ts';
+import { requireLabelsSeenInTraining } from '../data/labels.ts';
 import { stratifiedSplit } from '../data/split.ts';
 import { HubDatasetSession } from '../hub/hub-dataset-table.ts';
 import { HUB_DATA_PREFIX, type TrainCommand } from './args.ts';
@@ -15,22 +20,41 @@ export interface RunRows {
   /** The data as the model card and the training project name it: a file name, or `imdb · train`. */
   readonly dataName: string;
   readonly validationName: string | null;
+  /** About the rows: empty texts left out. */
+  readonly warnings: readonly string[];
 }
 
 export async function readRunRows(cmd: TrainCommand, log: (line: string) => void): Promise<RunRows> {
-  if (!cmd.hub) {
-    const data = readExamples(cmd.data, cmd);
-    const validation = cmd.validation ? readExamples(cmd.validation, cmd) : null;
-    const split = validation ? { train: data, validation } : stratifiedSplit(data, (e) => e.label, cmd.validationSplit, cmd.settings.seed);
-    return { ...split, dataName: path.basename(cmd.data), validationName: cmd.validation ? path.basename(cmd.validation) : null };
-  }
+  const files = cmd.hub ? await hubFiles(cmd, log) : await localFiles(cmd, log);
+  const { main, held } = files;
+  if (held) requireLabelsSeenInTraining(main.fileName, main.examples, held.fileName, held.examples);
+  const split = held ? { train: main.examples, validation: held.examples } : stratifiedSplit(main.examples, (e) => e.label, cmd.validationSplit, cmd.settings.seed);
+  return { ...split, dataName: files.dataName, validationName: files.validationName, warnings: [...main.warnings, ...(held?.warnings ?? [])] };
+}
+
+interface ReadFiles {
+  readonly main: LabelledFile;
+  readonly held: LabelledFile | null;
+  readonly dataName: string;
+  readonly validationName: string | null;
+}
+
+async function localFiles(cmd: TrainCommand, log: (line: string) => void): Promise<ReadFiles> {
+  const main = await withFlagHint(readExamples(cmd.data, '--data', cmd, 'training'));
+  log(`data: ${cmd.data} read as ${main.readAs}`);
+  const held = cmd.validation ? await withFlagHint(readExamples(cmd.validation, '--validation', cmd, 'validation')) : null;
+  if (held) log(`data: ${cmd.validation} read as ${held.readAs}`);
+  return { main, held, dataName: path.basename(cmd.data), validationName: cmd.validation ? path.basename(cmd.validation) : null };
+}
+
+async function hubFiles(cmd: TrainCommand, log: (line: string) => void): Promise<ReadFiles> {
   const id = cmd.data.slice(HUB_DATA_PREFIX.length);
-  const hub = cmd.hub;
+  const hub = cmd.hub!;
   const endpoint = process.env.HF_ENDPOINT ?? 'https://huggingface.co';
   const session = new HubDatasetSession();
   // The column flags apply when given; otherwise the ClassLabel column is the label.
   const explicit = cmd.textColumn !== 'text' || cmd.labelColumn !== 'label' || cmd.textPairColumn !== null;
-  const read = async (split: string) => {
+  const read = async (split: string, role: 'training' | 'validation') => {
     let lastReported = -1;
     const { table, mapping } = await session.table(
       { id, config: hub.config, split, mapping: explicit ? columnMapping(cmd) : null, sample: hub.sample },
@@ -45,14 +69,21 @@ export async function readRunRows(cmd: TrainCommand, log: (line: string) => void
         },
       },
     );
-    requireColumns(table, mapping);
+    const file = await withFlagHint(Promise.resolve().then(() => labelledFile(table, mapping, role)));
     log(`read ${table.rows.length} rows of ${table.fileName} from ${endpoint} (text: ${mapping.text}${mapping.textPair ? `, ${mapping.textPair}` : ''}; label: ${mapping.label})`);
-    return { examples: toExamples(table, mapping), name: table.fileName };
+    return file;
   };
-  const main = await read(hub.split);
-  if (hub.evalSplit) {
-    const evaluation = await read(hub.evalSplit);
-    return { train: main.examples, validation: evaluation.examples, dataName: main.name, validationName: evaluation.name };
+  const main = await read(hub.split, 'training');
+  const held = hub.evalSplit ? await read(hub.evalSplit, 'validation') : null;
+  return { main, held, dataName: main.fileName, validationName: held?.fileName ?? null };
+}
+
+/** A swapped text and label column, with the flags that swap them back. */
+async function withFlagHint<T>(reading: Promise<T>): Promise<T> {
+  try {
+    return await reading;
+  } catch (error) {
+    if (!(error instanceof ColumnRoleError) || error.suggestion === null) throw error;
+    throw new Error(`${error.message} With flags: --text-column ${error.suggestion.text} --label-column ${error.suggestion.label}`);
   }
-  return { ...stratifiedSplit(main.examples, (e) => e.label, cmd.validationSplit, cmd.settings.seed), dataName: main.name, validationName: null };
 }

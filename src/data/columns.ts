@@ -91,6 +91,64 @@ export function requireColumns(table: Table, mapping: ColumnMapping): void {
   });
 }
 
+/** A DatasetError whose fix is another column mapping, which the studio can offer and the CLI spell out as flags. */
+export class ColumnRoleError extends DatasetError {
+  constructor(
+    fileName: string,
+    problem: string,
+    readonly suggestion: ColumnMapping | null,
+  ) {
+    super({ file: fileName }, problem);
+  }
+}
+
+/** Labels repeat; above this many distinct values, and half the rows, a column is not labels. */
+const MOST_LABELS = 50;
+
+/**
+ * Refuses a mapping whose label column holds text: with the text column holding what looks like
+ * labels, the two are swapped (the suggestion swaps them back); alone, it names the problem.
+ */
+export function checkColumnRoles(table: Table, mapping: ColumnMapping): void {
+  const text = columnProfile(table, mapping.text);
+  const label = columnProfile(table, mapping.label);
+  const rows = table.rows.length;
+  const swapped = label.distinct >= 2 * text.distinct && label.meanLength >= 2 * text.meanLength && text.distinct >= 2;
+  if (swapped) {
+    throw new ColumnRoleError(
+      table.fileName,
+      `the label column "${mapping.label}" looks like text (${describeProfile(label, rows)}) and the text column "${mapping.text}" like labels ` +
+        `(${describeProfile(text, rows)}): are they swapped? Use "${mapping.label}" as the text and "${mapping.text}" as the label.`,
+      { ...mapping, text: mapping.label, label: mapping.text },
+    );
+  }
+  if (label.distinct > MOST_LABELS && label.distinct > rows / 2) {
+    throw new ColumnRoleError(
+      table.fileName,
+      `the label column "${mapping.label}" has ${describeProfile(label, rows)}: nearly every row would be a class of its own. ` +
+        `A label column repeats a few values, such as "positive" and "negative". The columns in this file are: ${quotedList(table.columns)}.`,
+      null,
+    );
+  }
+}
+
+interface ColumnProfile {
+  /** Distinct values, counted up to DISTINCT_VALUE_CAP + 1. */
+  readonly distinct: number;
+  readonly meanLength: number;
+}
+
+function columnProfile(table: Table, column: string): ColumnProfile {
+  let length = 0;
+  for (const row of table.rows) length += row[column]!.length;
+  return { distinct: distinctValueCount(table, column), meanLength: length / Math.max(1, table.rows.length) };
+}
+
+function describeProfile(profile: ColumnProfile, rows: number): string {
+  const distinct = profile.distinct > DISTINCT_VALUE_CAP ? `over ${DISTINCT_VALUE_CAP}` : String(profile.distinct);
+  return `${distinct} different value${profile.distinct === 1 ? '' : 's'} in ${rows} row${rows === 1 ? '' : 's'}, ${Math.round(profile.meanLength)} characters on average`;
+}
+
 function normalizeName(column: string): string {
   return column.toLowerCase().replace(/[^\p{L}\p{N}]/gu, '');
 }

@@ -1,3 +1,4 @@
+import { DatasetError } from './dataset-error.ts';
 import type { LabelledExample } from './examples.ts';
 
 /** Above this ratio between the most and the least frequent label the user is warned. */
@@ -47,6 +48,50 @@ export function labelWarnings(counts: ReadonlyMap<string, number>): string[] {
     }
   }
   return warnings;
+}
+
+const NUMBER = /^-?\d+(\.\d+)?$/;
+
+/**
+ * Refuses the labels of a training file no classifier should learn from: a single label, or
+ * numbers mixed with words (a column of 0/1 with a few "positive" in it is a mistake somewhere),
+ * naming the values and how many rows each kind has.
+ */
+export function requireUsableLabels(fileName: string, column: string, examples: readonly LabelledExample[], role: 'training' | 'validation'): void {
+  const counts = labelCounts(examples);
+  if (role === 'training' && counts.size === 1) {
+    throw new DatasetError(
+      { file: fileName, column },
+      `the label column "${column}" has only one value ("${[...counts.keys()][0]}"). A classifier needs at least two different labels; check the label column.`,
+    );
+  }
+  const numbers = [...counts].filter(([label]) => NUMBER.test(label));
+  const words = [...counts].filter(([label]) => !NUMBER.test(label));
+  if (numbers.length > 0 && words.length > 0) {
+    const kind = (entries: [string, number][]) => {
+      const rows = entries.reduce((n, [, count]) => n + count, 0);
+      const shown = entries.slice(0, 6).map(([label]) => `"${label}"`).join(', ');
+      return `${shown}${entries.length > 6 ? ', …' : ''}: ${rows} row${rows === 1 ? '' : 's'}`;
+    };
+    throw new DatasetError(
+      { file: fileName, column },
+      `the label column "${column}" mixes numbers (${kind(numbers)}) and words (${kind(words)}). ` +
+        'Use one kind of label throughout: fix the rows with the odd ones out, or remove them.',
+    );
+  }
+}
+
+/** Refuses validation rows whose label the training rows never have: the model could not learn it. */
+export function requireLabelsSeenInTraining(trainingFile: string, train: readonly LabelledExample[], validationFile: string, validation: readonly LabelledExample[]): void {
+  const trained = new Set(train.map((e) => e.label));
+  const unseen = [...labelCounts(validation)].filter(([label]) => !trained.has(label));
+  if (unseen.length === 0) return;
+  const listedLabels = unseen.map(([label, count]) => `"${label}" (${count} row${count === 1 ? '' : 's'})`).join(', ');
+  throw new DatasetError(
+    { file: validationFile },
+    `has label${unseen.length === 1 ? '' : 's'} ${listedLabels} that the training data (${trainingFile}) never has, so the model could not learn ` +
+      `${unseen.length === 1 ? 'it' : 'them'}. Add training rows with ${unseen.length === 1 ? 'that label' : 'those labels'}, or remove them from the validation file.`,
+  );
 }
 
 function compareIntegers(a: string, b: string): number {

@@ -12,12 +12,18 @@ interface SourceRecord {
   line: number;
 }
 
+/** The separators a delimited file may use: comma, semicolon (Excel in many European locales), tab, pipe. */
+export type Delimiter = ',' | ';' | '\t' | '|';
+
+export const DELIMITER_NAMES: Record<Delimiter, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' };
+
 /**
- * Parses CSV (RFC 4180) or TSV with a required header row. Blank lines are
- * skipped. Runs in a single pass so that files of hundreds of megabytes stay
- * fast: unquoted fields are scanned by character code, quoted ones with indexOf.
+ * Parses CSV (RFC 4180) or TSV with a required header row, fields separated by
+ * `delimiter`. Blank lines are skipped. Runs in a single pass so that files of
+ * hundreds of megabytes stay fast: unquoted fields are scanned by character
+ * code, quoted ones with indexOf.
  */
-export function parseDelimited(fileName: string, text: string, delimiter: ',' | '\t'): Table {
+export function parseDelimited(fileName: string, text: string, delimiter: Delimiter): Table {
   const reader = new RecordReader(fileName, text, delimiter);
   const header = reader.next();
   if (header === undefined) return { fileName, columns: [], rows: [], lines: [] };
@@ -75,14 +81,14 @@ function checkedColumnNames(fileName: string, header: SourceRecord): string[] {
   return names;
 }
 
-function fieldCountError(fileName: string, record: SourceRecord, columns: string[], delimiter: string): DatasetError {
+function fieldCountError(fileName: string, record: SourceRecord, columns: string[], delimiter: Delimiter): DatasetError {
   const found = record.fields.length;
   const expected = `expected ${columns.length} field${columns.length === 1 ? '' : 's'} (${columns.join(', ')}) but found ${found}.`;
   const hint =
     found > columns.length
-      ? delimiter === ','
-        ? 'Is there an unquoted comma in the text?'
-        : 'Is there a tab character inside the text?'
+      ? delimiter === '\t'
+        ? 'Is there a tab character inside the text?'
+        : `Is there an unquoted ${DELIMITER_NAMES[delimiter]} in the text?`
       : 'Is a value missing, or does the text contain a line break without being in double quotes?';
   return new DatasetError({ file: fileName, line: record.line }, `${expected} ${hint}`);
 }
@@ -98,12 +104,14 @@ class RecordReader {
   private readonly fileName: string;
   private readonly text: string;
   private readonly delimiterCode: number;
+  private readonly delimiterName: string;
   private readonly quotingOptional: boolean;
 
-  constructor(fileName: string, text: string, delimiter: ',' | '\t') {
+  constructor(fileName: string, text: string, delimiter: Delimiter) {
     this.fileName = fileName;
     this.text = text;
     this.delimiterCode = delimiter.charCodeAt(0);
+    this.delimiterName = DELIMITER_NAMES[delimiter];
     this.quotingOptional = delimiter === '\t';
   }
 
@@ -205,7 +213,7 @@ class RecordReader {
     const quoted = excerpt(quotedValue, 0);
     const problem =
       closingLine === this.line
-        ? `the quoted text "${quoted}" is followed by '${following}' instead of a comma or the end of the line.`
+        ? `the quoted text "${quoted}" is followed by '${following}' instead of a ${this.delimiterName} or the end of the line.`
         : `the quoted text "${quoted}" starts on this line and seems to end on line ${closingLine}, followed by '${following}'. ` +
           'Probably a quote is missing or not doubled.';
     return new DatasetError(

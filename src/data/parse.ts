@@ -1,5 +1,7 @@
 import { DatasetError } from './dataset-error.ts';
-import { parseDelimited } from './parse-delimited.ts';
+import { detectDelimiter } from './delimiter.ts';
+import { looksLikeConll, parseConll } from './parse-conll.ts';
+import { type Delimiter, DELIMITER_NAMES, parseDelimited } from './parse-delimited.ts';
 import { parseJson, parseJsonLines } from './parse-json.ts';
 
 /** A dataset file read into named string columns, before any meaning is given to them. */
@@ -12,70 +14,81 @@ export interface Table {
   lines: number[];
 }
 
-type Format = 'csv' | 'tsv' | 'json' | 'jsonl';
+/** How a text file was read; `declared` when an Excel `sep=` line named the separator. */
+export type TextFormat =
+  | { readonly kind: 'delimited'; readonly delimiter: Delimiter; readonly declared: boolean }
+  | { readonly kind: 'json' }
+  | { readonly kind: 'jsonl' }
+  | { readonly kind: 'conll' };
 
 /**
- * Reads a CSV, TSV, JSON or JSON Lines dataset. The format comes from the file
- * extension; content decides when the extension is ambiguous or unknown.
+ * Reads a CSV (any of the separators of delimiter.ts), TSV, JSON, JSON Lines or CoNLL dataset.
+ * The extension says which family a file belongs to and its content decides the rest (which
+ * separator, JSON or JSON Lines); files without a telling extension are read by content.
  * Throws DatasetError for anything the user must fix in the file.
  */
-export function parseTable(fileName: string, content: string): Table {
+export function parseText(fileName: string, content: string): { table: Table; format: TextFormat } {
   const text = content.charCodeAt(0) === 0xfeff ? content.slice(1) : content;
   if (!/\S/.test(text)) {
     throw new DatasetError({ file: fileName }, 'no data rows: the file is empty.');
   }
-  const format = formatOf(fileName, text);
-  const table = parseAs(format, fileName, text);
+  const { format, table } = parseAs(fileName, text);
   if (table.rows.length === 0) {
-    const where = format === 'csv' || format === 'tsv' ? ' below the header row' : '';
+    const where = format.kind === 'delimited' ? ' below the header row' : '';
     throw new DatasetError({ file: fileName }, `no data rows. The file needs at least one row of data${where}.`);
   }
-  return table;
+  return { table, format };
 }
 
-function parseAs(format: Format, fileName: string, text: string): Table {
-  switch (format) {
-    case 'csv':
-      return parseDelimited(fileName, text, ',');
-    case 'tsv':
-      return parseDelimited(fileName, text, '\t');
-    case 'json':
-      return parseJson(fileName, text);
-    case 'jsonl':
-      return parseJsonLines(fileName, text);
-  }
+/** parseText's table alone. */
+export function parseTable(fileName: string, content: string): Table {
+  return parseText(fileName, content).table;
 }
 
-function formatOf(fileName: string, text: string): Format {
-  switch (extensionOf(fileName)) {
-    case 'csv':
-      return 'csv';
-    case 'tsv':
-      return 'tsv';
-    case 'jsonl':
-    case 'ndjson':
-      return 'jsonl';
+function parseAs(fileName: string, text: string): { table: Table; format: TextFormat } {
+  const extension = extensionOf(fileName);
+  const json = extension === 'json' || extension === 'jsonl' || extension === 'ndjson' || (!DELIMITED_EXTENSIONS.has(extension) && /^\s*[[{]/.test(text));
+  if (json) {
     // pandas and Hugging Face `to_json` write JSON Lines into .json files by default.
-    case 'json':
-      return jsonFlavourOf(text);
-    case 'txt':
-      return delimiterFormatOf(text);
-    default:
-      return /^\s*[[{]/.test(text) ? jsonFlavourOf(text) : delimiterFormatOf(text);
+    const kind = extension === 'jsonl' || extension === 'ndjson' ? 'jsonl' : jsonFlavourOf(text);
+    return { format: { kind }, table: kind === 'json' ? parseJson(fileName, text) : parseJsonLines(fileName, text) };
   }
+  if (CONLL_EXTENSIONS.has(extension) || (!TABLE_EXTENSIONS.has(extension) && looksLikeConll(text))) {
+    return { format: { kind: 'conll' }, table: parseConll(fileName, text) };
+  }
+  const detected = detectDelimiter(text, extension === 'tsv' ? '\t' : ',');
+  return {
+    format: { kind: 'delimited', delimiter: detected.delimiter, declared: detected.declared },
+    table: parseDelimited(fileName, detected.text, detected.delimiter),
+  };
 }
 
-function extensionOf(fileName: string): string {
+/** Extensions of delimited tables; .txt may also be CoNLL. */
+const TABLE_EXTENSIONS = new Set(['csv', 'tsv', 'psv']);
+const DELIMITED_EXTENSIONS = new Set([...TABLE_EXTENSIONS, 'txt']);
+const CONLL_EXTENSIONS = new Set(['conll', 'iob', 'bio']);
+
+export function extensionOf(fileName: string): string {
   const baseName = fileName.slice(Math.max(fileName.lastIndexOf('/'), fileName.lastIndexOf('\\')) + 1);
   const dot = baseName.lastIndexOf('.');
   return dot > 0 ? baseName.slice(dot + 1).toLowerCase() : '';
 }
 
-/** A header row with more tabs than commas is tab-separated. */
-function delimiterFormatOf(text: string): 'csv' | 'tsv' {
-  const headerEnd = text.indexOf('\n');
-  const header = headerEnd === -1 ? text : text.slice(0, headerEnd);
-  return header.split('\t').length > header.split(',').length ? 'tsv' : 'csv';
+/** How the file was read, in words, e.g. "CSV separated by semicolons (;)". */
+export function describeTextFormat(format: TextFormat): string {
+  switch (format.kind) {
+    case 'delimited': {
+      const { delimiter } = format;
+      const how = delimiter === ',' ? 'CSV (comma-separated)' : delimiter === '\t' ? 'TSV (tab-separated)' : `CSV separated by ${DELIMITER_NAMES[delimiter]}s (${delimiter})`;
+      return format.declared ? `${how}, as its sep= line says` : how;
+    }
+    case 'json':
+      return 'JSON (a list of rows)';
+    case 'jsonl':
+      return 'JSON Lines (one row per line)';
+    case 'conll':
+      return 'CoNLL (a word and its tag per line)';
+  }
 }
 
 /**

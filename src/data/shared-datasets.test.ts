@@ -26,7 +26,7 @@ describe('real shared datasets', () => {
       expect(table.lines.every((line, index) => line === index + 2)).toBe(true);
       const mapping = guessColumns(table);
       expect(mapping).toEqual({ text: 'text', label: 'label' });
-      const examples = toExamples(table, mapping);
+      const { examples } = toExamples(table, mapping);
       expect(buildLabelSet(examples.map((example) => example.label))).toEqual(counts.map(([label]) => label));
       expect([...labelCounts(examples)]).toEqual(counts);
     }

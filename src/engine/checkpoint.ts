@@ -56,6 +56,8 @@ export interface TrainingCheckpoint {
   readonly paramShapes: ReadonlyMap<string, readonly number[]>;
   /** The weights of the best evaluation so far, kept when the run loads the best model at the end. */
   readonly bestWeights?: ReadonlyMap<string, Float32Array> | null;
+  /** data-fingerprint.ts of the training rows, so the run is only continued on the same ones; absent in older files. */
+  readonly dataFingerprint?: string;
 }
 
 const BEST_PREFIX = 'best.';
@@ -91,6 +93,7 @@ export function serializeCheckpoint(c: TrainingCheckpoint): Uint8Array {
     dataOrder: c.dataOrder,
     history: c.history,
     hasMoments: c.moments !== null,
+    ...(c.dataFingerprint === undefined ? {} : { dataFingerprint: c.dataFingerprint }),
   };
   return writeSafetensors(tensors, { format: 'pt', [STATE_KEY]: JSON.stringify(state) });
 }
@@ -132,5 +135,6 @@ export function parseCheckpoint(bytes: Uint8Array, fileName = 'checkpoint'): Tra
     paramShapes,
     moments: state.hasMoments ? { m, v } : null,
     bestWeights: best.size > 0 ? best : null,
+    ...(state.dataFingerprint === undefined ? {} : { dataFingerprint: state.dataFingerprint }),
   };
 }

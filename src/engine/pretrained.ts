@@ -42,13 +42,18 @@ export function startingPoint(source: PretrainedSource, labels: readonly string[
   const modelConfig = classifierConfigJson(source.configJson, labels, overrides);
   const config = parseModelConfig(modelConfig);
   const expected = classifierParamSpecs(config, labels.length);
-  const report = loadPretrainedParams({
-    expected,
-    checkpoint: source.weights,
-    basePrefix: basePrefix(config),
-    initializerRange: config.initializerRange,
-    rng: new Rng(settings.seed),
-  });
+  let report: LoadReport;
+  try {
+    report = loadPretrainedParams({
+      expected,
+      checkpoint: source.weights,
+      basePrefix: basePrefix(config),
+      initializerRange: config.initializerRange,
+      rng: new Rng(settings.seed),
+    });
+  } catch (error) {
+    throw headMismatch(source, labels) ?? error;
+  }
   const message = formatLoadReport(report, { modelClass: architectureClassName(config), checkpoint: source.name });
   modelConfig.architectures = [architectureClassName(config)];
   return {
@@ -66,4 +71,20 @@ export function startingPoint(source: PretrainedSource, labels: readonly string[
       moments: null,
     },
   };
+}
+
+/**
+ * A model already fine-tuned for another label set: its classification head has one output per
+ * old label and cannot take the new ones. Says so, and what to start from instead.
+ */
+function headMismatch(source: PretrainedSource, labels: readonly string[]): Error | null {
+  const id2label = source.configJson.id2label;
+  if (id2label === null || typeof id2label !== 'object') return null;
+  const known = Object.values(id2label as Record<string, unknown>).map(String);
+  if (known.length === labels.length) return null;
+  return new Error(
+    `${source.name} is a classifier already fine-tuned for ${known.length} labels (${known.join(', ')}), and this data has ${labels.length} (${labels.join(', ')}): ` +
+      'its classification head does not fit them. Fine-tune the base model it came from (its model card names it under base_model) on this data, ' +
+      `or give data with its ${known.length} labels.`,
+  );
 }

@@ -368,6 +368,7 @@ export class Trainer {
       params: await this.weights(),
       paramShapes: new Map(this.artifacts.params.map((p) => [p.name, p.shape])),
       moments: this.progress.step > 0 ? { m: await readTensors(this.moments.m), v: await readTensors(this.moments.v) } : null,
+      ...(this.init.checkpoint.dataFingerprint === undefined ? {} : { dataFingerprint: this.init.checkpoint.dataFingerprint }),
     };
   }
 

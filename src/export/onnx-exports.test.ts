@@ -112,7 +112,7 @@ async function predictWithCli(folder: string): Promise<Prediction[]> {
   const lines: string[] = [];
   const command = parseCommand(['predict', '--model', folder, '--data', path.join(work, 'compare.csv')]);
   if (command.command !== 'predict') throw new Error('expected a predict command');
-  await runPredict(command, (line) => lines.push(line));
+  await runPredict(command, (line) => lines.push(line), () => undefined);
   return lines.map((l) => JSON.parse(l) as Prediction);
 }
 
@@ -179,7 +179,7 @@ describe.skipIf(skip !== null)(`exported folders load in transformers.js and onn
     const json = (name: string) => JSON.parse(readFileSync(path.join(folder, name), 'utf8')) as Record<string, unknown>;
     const configJson = json('config.json');
     const tokenizer = await createTokenizer({ tokenizerJson: json('tokenizer.json'), tokenizerConfig: json('tokenizer_config.json'), specialTokensMap: json('special_tokens_map.json') });
-    const examples = readExamples(path.join(work, 'validation.csv'), { textColumn: 'text', textPairColumn: null, labelColumn: 'label' });
+    const { examples } = await readExamples(path.join(work, 'validation.csv'), '--data', { textColumn: 'text', textPairColumn: null, labelColumn: 'label' }, 'validation');
     const { rows } = tokenizeExamples(tokenizer, examples, labelsFromConfig(folder, configJson), MAX_LENGTH);
     const report = await measureQuantization({ backend: { name: 'cpu', ort }, fp32, int8, rows, padTokenId: Number(configJson.pad_token_id) });
     console.log(`${arch}: ${describeQuantization(report)}`);

@@ -24,6 +24,7 @@ function setup(initial = { hubEndpoint: 'https://huggingface.co', backendChoice:
 
 const summary: DatasetSummary = {
   fileName: 'reviews.csv',
+  readAs: 'CSV (comma-separated)',
   rowCount: 10,
   columns: ['text', 'label'],
   preview: [['nice', 'pos']],

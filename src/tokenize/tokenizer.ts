@@ -24,6 +24,10 @@ export interface TextTokenizer {
   /** The text's tokens without special tokens, as `tokenizer.tokenize` gives them. */
   tokenize(text: string): string[];
   readonly padTokenId: number;
+  /** The id words outside the vocabulary get ([UNK]); null when the tokenizer has none (byte-level BPE). */
+  readonly unknownTokenId: number | null;
+  /** Ids of the special tokens ([CLS], [SEP], [PAD]…). */
+  readonly specialTokenIds: ReadonlySet<number>;
   /** tokenizer_config.json's model_max_length; Infinity when it names none. */
   readonly maxLength: number;
   readonly files: CompleteTokenizerFiles;
@@ -58,6 +62,8 @@ async function tokenizerClassFor(tokenizerClassName: unknown): Promise<Tokenizer
 
 class TransformersTextTokenizer implements TextTokenizer {
   readonly padTokenId: number;
+  readonly unknownTokenId: number | null;
+  readonly specialTokenIds: ReadonlySet<number>;
   readonly maxLength: number;
   private readonly specialTokenCount: { single: number; pair: number };
 
@@ -70,6 +76,9 @@ class TransformersTextTokenizer implements TextTokenizer {
       throw new Error('The tokenizer has no pad token (tokenizer_config.json names no pad_token or eos_token in its vocabulary).');
     }
     this.padTokenId = padTokenId;
+    const unknownTokenId: number | undefined = pretrained.unk_token_id;
+    this.unknownTokenId = unknownTokenId ?? null;
+    this.specialTokenIds = new Set(pretrained.all_special_ids);
     const modelMaxLength: unknown = pretrained.model_max_length;
     this.maxLength = typeof modelMaxLength === 'number' ? modelMaxLength : Number.POSITIVE_INFINITY;
     this.specialTokenCount = {

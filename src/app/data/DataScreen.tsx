@@ -105,6 +105,8 @@ function DatasetFacts({ summary }: { summary: DatasetSummary }) {
     <dl className="facts" data-testid="dataset-summary">
       <dt>File</dt>
       <dd data-testid="dataset-name">{summary.fileName}</dd>
+      <dt>Read as</dt>
+      <dd data-testid="dataset-read-as">{summary.readAs}</dd>
       <dt>Rows</dt>
       <dd data-testid="dataset-rows">{formatCount(summary.rowCount)}</dd>
       <dt>Labels</dt>

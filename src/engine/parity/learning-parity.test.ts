@@ -57,7 +57,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe.skipIf(skip !== null)(`learning on SST-2 matches PyTorch (${full ? 'full' : 'CI-sized'} run)${skip ? ` (skipped: ${skip})` : ''}`, () => {
   it('reaches the PyTorch reference validation accuracy within 1.5 points', { timeout: (full ? 120 : 30) * 60_000 }, async () => {
-    const all = toExamples(parseTable('train.csv', readFileSync(sst2, 'utf8')), { text: 'text', label: 'label' });
+    const all = toExamples(parseTable('train.csv', readFileSync(sst2, 'utf8')), { text: 'text', label: 'label' }).examples;
     const trainRows = all.slice(0, plan.trainRows);
     const validationRows = all.slice(-2_000);
     const tokenizer = await createTokenizer(completeTokenizerFiles({ tokenizerJson: JSON.parse(readFileSync(tokenizerJson, 'utf8')) as Record<string, unknown> }, mini));

@@ -1,8 +1,3 @@
-import { describe, expect, it } from 'vitest';
-import { DatasetError } from '../src/data/dataset-error.ts';
-import { cellText } from '../src/data/cells.ts';
-import { looksLikeParquet, parquetTable } from './parquet.ts';
-
 /**
  * A minimal Parquet writer for tests (no library here writes Parquet): required UTF-8 string
  * columns, one row group, one uncompressed PLAIN data page per column, with the footer in
@@ -75,7 +70,7 @@ class Compact {
   }
 }
 
-function parquetFile(columns: { name: string; values: string[] }[]): Uint8Array {
+export function parquetFile(columns: { name: string; values: string[] }[]): Uint8Array {
   const out: number[] = [...new TextEncoder().encode('PAR1')];
   const chunks: { name: string; offset: number; size: number; count: number }[] = [];
   for (const { name, values } of columns) {
@@ -115,40 +110,3 @@ function parquetFile(columns: { name: string; values: string[] }[]): Uint8Array 
   out.push(...footer, footer.length & 0xff, (footer.length >> 8) & 0xff, 0, 0, ...new TextEncoder().encode('PAR1'));
   return Uint8Array.from(out);
 }
-
-describe('parquetTable', () => {
-  it('reads string columns into a table of rows', async () => {
-    const bytes = parquetFile([
-      { name: 'sentence', values: ['great film', 'awful, just awful', 'ça va'] },
-      { name: 'label', values: ['pos', 'neg', 'pos'] },
-    ]);
-    expect(looksLikeParquet('data.bin', bytes)).toBe(true);
-    const table = await parquetTable('train.parquet', bytes);
-    expect(table.columns).toEqual(['sentence', 'label']);
-    expect(table.rows).toEqual([
-      { sentence: 'great film', label: 'pos' },
-      { sentence: 'awful, just awful', label: 'neg' },
-      { sentence: 'ça va', label: 'pos' },
-    ]);
-  });
-
-  it('says which file could not be read, and how to save it instead', async () => {
-    const broken = new TextEncoder().encode('PAR1 this is not really parquet PAR1');
-    const error = await parquetTable('broken.parquet', broken).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(DatasetError);
-    expect((error as Error).message).toMatch(/^broken\.parquet: could not be read as Parquet .*CSV/);
-  });
-
-  it('recognises Parquet by name or by its magic bytes, not CSV', () => {
-    expect(looksLikeParquet('x.PARQUET', new Uint8Array())).toBe(true);
-    expect(looksLikeParquet('x.csv', new TextEncoder().encode('text,label\nPAR1,PAR1'))).toBe(false);
-  });
-});
-
-describe('cellText', () => {
-  it('writes cells as a CSV export would', () => {
-    expect([null, undefined, 'a', 3, true, 12n].map(cellText)).toEqual(['', '', 'a', '3', 'true', '12']);
-    expect(cellText(new Date(Date.UTC(2024, 0, 2)))).toBe('2024-01-02T00:00:00.000Z');
-    expect(cellText({ n: 1n, xs: [1] })).toBe('{"n":"1","xs":[1]}');
-  });
-});

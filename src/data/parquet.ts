@@ -3,15 +3,9 @@
  * the same Table the text formats give, so column guessing and validation work unchanged.
  */
 import { parquetMetadata, parquetReadObjects, parquetSchema } from 'hyparquet';
-import { DatasetError } from '../src/data/dataset-error.ts';
-import { cellText } from '../src/data/cells.ts';
-import type { Table } from '../src/data/parse.ts';
-
-/** Parquet files start and end with these four bytes. */
-export function looksLikeParquet(fileName: string, bytes: Uint8Array): boolean {
-  const magic = (at: number) => bytes[at] === 0x50 && bytes[at + 1] === 0x41 && bytes[at + 2] === 0x52 && bytes[at + 3] === 0x31;
-  return /\.parquet$/i.test(fileName) || (bytes.length >= 8 && magic(0) && magic(bytes.length - 4));
-}
+import { cellText } from './cells.ts';
+import { DatasetError } from './dataset-error.ts';
+import type { Table } from './parse.ts';
 
 export async function parquetTable(fileName: string, bytes: Uint8Array): Promise<Table> {
   // hyparquet reads from an ArrayBuffer; a view of part of a buffer is copied out first.
