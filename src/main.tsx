@@ -8,14 +8,14 @@ import { type DataReply, type DataRequest, type TrainReply, type TrainRequest, t
 import { App } from './app/App.tsx';
 import { downloadBytes } from './app/export/download.ts';
 import './app/styles.css';
-import { handleDataReply, handleTrainReply } from './store/replies.ts';
+import { handleDataReply, handleTrainReply, handleTrainWorkerLost } from './store/replies.ts';
 import { createStudioStore } from './store/store.ts';
 import type { StoreDeps } from './store/types.ts';
 import { settingsFromUrl } from './store/ui.ts';
 import { StudioContext } from './store/useStudio.ts';
 
 const dataWorker = new Worker(new URL('../workers/tokenize.worker.ts', import.meta.url), { type: 'module', name: 'data' });
-const trainWorker = new Worker(new URL('../workers/train.worker.ts', import.meta.url), { type: 'module', name: 'train' });
+let trainWorker: Worker;
 
 const deps: StoreDeps = {
   data: { post: (request: DataRequest) => dataWorker.postMessage(request, transferablesOf(request)) },
@@ -25,11 +25,36 @@ const deps: StoreDeps = {
 };
 
 const store = createStudioStore(deps, settingsFromUrl(location.search));
+
+/**
+ * The train worker, replaced by a fresh one when it dies after it had started: an uncaught error
+ * leaves its state unknown, and the run it held is in the browser's storage at its last
+ * checkpoint. One that fails while loading is not restarted, which could only fail again.
+ */
+function startTrainWorker(): Worker {
+  const worker = new Worker(new URL('../workers/train.worker.ts', import.meta.url), { type: 'module', name: 'train' });
+  let started = false;
+  worker.onmessage = (event: MessageEvent<TrainReply>) => {
+    started = true;
+    handleTrainReply(store, deps, event.data);
+  };
+  worker.onerror = (event) => {
+    if (!started) {
+      store.getState().showError('train', `The training worker stopped: ${event.message || 'it could not be loaded'}. Reload the page.`);
+      return;
+    }
+    event.preventDefault();
+    worker.terminate();
+    trainWorker = startTrainWorker();
+    handleTrainWorkerLost(store, deps, event.message || 'it crashed');
+  };
+  return worker;
+}
+
+trainWorker = startTrainWorker();
 dataWorker.onmessage = (event: MessageEvent<DataReply>) => handleDataReply(store, deps, event.data);
-trainWorker.onmessage = (event: MessageEvent<TrainReply>) => handleTrainReply(store, deps, event.data);
 // A worker that fails to load (an old browser, a blocked script) would otherwise fail silently.
 dataWorker.onerror = (event) => store.getState().showError('data', `The data worker stopped: ${event.message || 'it could not be loaded'}. Reload the page.`);
-trainWorker.onerror = (event) => store.getState().showError('train', `The training worker stopped: ${event.message || 'it could not be loaded'}. Reload the page.`);
 store.getState().start();
 
 createRoot(document.getElementById('root')!).render(

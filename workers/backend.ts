@@ -22,6 +22,16 @@ export interface ChosenBackend {
   readonly backend: Backend;
   /** Read it once the backend's first session exists: on WASM it then holds the thread count onnxruntime-web settled on. */
   readonly info: BackendInfo;
+  /**
+   * On WebGPU, once a session exists: resolves, with the browser's reason in words, when the GPU
+   * device onnxruntime computes on is lost (a driver reset, a crashed GPU process, device.destroy()).
+   */
+  readonly deviceLost?: () => Promise<string>;
+}
+
+/** What onnxruntime's env.webgpu.device resolves to, as far as this file needs it. */
+interface LosableDevice {
+  readonly lost: Promise<{ readonly reason?: string; readonly message?: string }>;
 }
 
 /** Names the adapter as people know it: "nvidia ampere", or SwiftShader's software fallback. */
@@ -53,6 +63,11 @@ export async function webgpuBackend(): Promise<ChosenBackend | { reason: string 
   return {
     backend: { name: 'webgpu', ort: ort as unknown as OrtModule, description: `WebGPU on ${describeAdapter(found.adapter)}` },
     info: { name: 'webgpu', description: describeAdapter(found.adapter), fallbackReason: null },
+    deviceLost: async () => {
+      const device = (await ort.env.webgpu.device) as unknown as LosableDevice;
+      const { reason, message } = await device.lost;
+      return `${message || 'the browser gave no details'}${reason && reason !== 'unknown' ? `; reason: ${reason}` : ''}`;
+    },
   };
 }
 

@@ -291,7 +291,8 @@ export type TrainReply =
   | { readonly type: 'model-progress'; readonly progress: DownloadProgress }
   | { readonly type: 'model-loaded'; readonly summary: ModelSummary; readonly tokenizer: CompleteTokenizerFiles }
   | { readonly type: 'run-preparing'; readonly phase: string }
-  | { readonly type: 'run-started'; readonly backend: BackendInfo; readonly totalSteps: number; readonly notice: string | null }
+  /** `step`: the updates already done, from which the run goes on; step records past it (lost with a GPU, say) are void. */
+  | { readonly type: 'run-started'; readonly backend: BackendInfo; readonly totalSteps: number; readonly step: number; readonly notice: string | null }
   /** Step records batched for a few hundred milliseconds, so a fast run does not flood the page. */
   | { readonly type: 'steps'; readonly records: readonly StepRecord[]; readonly samplesPerSecond: number; readonly etaMs: number; readonly totalSteps: number }
   | { readonly type: 'eval'; readonly record: EvalRecord }

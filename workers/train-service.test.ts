@@ -181,6 +181,39 @@ describe('TrainService', () => {
     expect(of('run-ended').map((r) => r.end)).toEqual(['finished', 'finished']);
   });
 
+  it('ends a run whose GPU is lost in words, and resumes it from the last checkpoint on WASM', async () => {
+    const straight = harness();
+    await straight.service.handle({ type: 'load-model', source: { kind: 'scratch', size: 'tiny', vocabUrl: 'unused' } });
+    await straight.service.handle({ type: 'train', settings, configOverrides: {}, data: data(), backend: 'auto', dataset });
+    await straight.service.loop;
+
+    let loseDevice: (why: string) => void = () => undefined;
+    const lost = new Promise<string>((resolve) => (loseDevice = resolve));
+    const gpu = (): ChosenBackend => ({ ...cpu(), info: { name: 'webgpu', description: 'test GPU', fallbackReason: null }, deviceLost: () => lost });
+    const h = harness(memoryStore(), { chooseBackend: async () => gpu() }, (r) => {
+      if (r.type === 'checkpoint-saved' && r.info.step === 3) loseDevice('Device was destroyed.; reason: destroyed');
+    });
+    await h.service.handle({ type: 'load-model', source: { kind: 'scratch', size: 'tiny', vocabUrl: 'unused' } });
+    await h.service.handle({ type: 'train', settings, configOverrides: {}, data: data(), backend: 'auto', dataset });
+    await expect.poll(() => h.of('run-ended').length).toBe(1);
+    expect(h.of('run-ended')[0]).toEqual({
+      type: 'run-ended',
+      end: 'failed',
+      message: 'the GPU stopped working (Device was destroyed.; reason: destroyed); the run goes back to its last checkpoint, update 3, and Resume continues from there on the CPU (WASM)',
+    });
+    await h.service.loop;
+
+    await h.service.handle({ type: 'resume', backend: 'auto' });
+    const resumed = h.of('run-started').at(-1)!;
+    expect(resumed).toMatchObject({ step: 3, backend: { fallbackReason: 'the GPU was lost earlier in this tab (Device was destroyed.; reason: destroyed); reload the page to use it again' } });
+    await h.service.loop;
+    expect(h.of('run-ended').at(-1)!.end).toBe('finished');
+    const losses = (x: ReturnType<typeof harness>) => x.of('steps').flatMap((r) => r.records);
+    const afterResume = losses(h).slice(losses(h).findLastIndex((s) => s.step === 4));
+    expect(afterResume.map((s) => s.step)).toEqual([4, 5, 6, 7, 8, 9]);
+    expect(afterResume.map((s) => s.loss)).toEqual(losses(straight).slice(3).map((s) => s.loss));
+  });
+
   it('falls back to WASM, saying why, when WebGPU cannot run the model', async () => {
     const broken: OrtModule = { Tensor: ort.Tensor, InferenceSession: { create: async () => Promise.reject(new Error('device lost')) } };
     const { service, of } = harness(memoryStore(), {
@@ -224,7 +257,13 @@ describe('TrainService checkpoint files and the training project', () => {
     await load(second);
     await second.service.handle({ type: 'load-checkpoint', file: new File([download.bytes.slice()], download.fileName) });
     expect(second.of('checkpoint-loaded')[0]!.info).toMatchObject({ step: 3, epochsDone: 1, finished: false, labels: ['neg', 'pos'], settings });
-    await expect(train(second, { checkpointUse: 'continue', settings: { ...settings, learningRate: 1e-3 } })).rejects.toThrow(/its own settings/);
+    await expect(train(second, { checkpointUse: 'continue', settings: { ...settings, batchSize: 4 } })).rejects.toThrow(
+      'Continuing a run needs its own settings: a resumed run keeps the settings it was trained with: batch size 8 (asked for 4). Only these can change when resuming: epochs, max steps, learning rate, warmup ratio, eval steps, eval batch size. Put them back, or choose to fine-tune further with the new ones.',
+    );
+    const otherRows = { ...data(), train: packRows(rows(24, 9)) };
+    await expect(train(second, { checkpointUse: 'continue', data: otherRows })).rejects.toThrow(
+      'The checkpoint comes from a run that trained on other rows: as many rows (24), but not the same ones. Load the same data with the same split and max length, or choose to fine-tune further.',
+    );
     await train(second, { checkpointUse: 'continue' });
     await second.service.loop;
     expect(second.of('run-started').at(-1)!.notice).toMatch(/Continuing the checkpoint’s run at update 3/);
@@ -244,7 +283,7 @@ describe('TrainService checkpoint files and the training project', () => {
     await load(second);
     await second.service.handle({ type: 'load-checkpoint', file });
     expect(second.of('checkpoint-loaded')[0]!.info.finished).toBe(true);
-    await expect(train(second, { checkpointUse: 'continue' })).rejects.toThrow(/has finished/);
+    await expect(train(second, { checkpointUse: 'continue', settings: { ...settings, epochs: 1 } })).rejects.toThrow(/has finished its 3 updates; raise the epochs to continue it/);
     await train(second, { checkpointUse: 'fine-tune', settings: { ...settings, epochs: 2, learningRate: 1e-3 } });
     await second.service.loop;
     expect(second.of('run-started').at(-1)!).toMatchObject({ totalSteps: 6, notice: expect.stringMatching(/Fine-tuning further from the checkpoint’s weights \(trained for 3 updates\)/) });

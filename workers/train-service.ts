@@ -57,6 +57,8 @@ export interface TrainServiceDeps {
 
 /** Step records are sent at most this often: a fast run gives the page a few updates a second, not hundreds. */
 export const STEP_FLUSH_MS = 250;
+/** How long a failure on WebGPU waits for the browser to say whether the device was lost, to report that instead. */
+const DEVICE_LOSS_GRACE_MS = 500;
 const WORST_ROWS = 12;
 
 interface Run {
@@ -72,6 +74,8 @@ interface Run {
   readonly base: BaseModel;
   readonly configOverrides: Readonly<Record<string, unknown>>;
   backend: BackendInfo | null;
+  /** Resolves with the reason when the GPU under `trainer` is lost; null off WebGPU. */
+  deviceLost: Promise<string> | null;
   state: 'running' | RunEnd;
   /** Best evaluation and early stopping, as Trainer's load_best_model_at_end and EarlyStoppingCallback. */
   readonly keeper: BestModelKeeper;
@@ -92,6 +96,8 @@ export class TrainService {
   private intent: 'paused' | 'stopped' | null = null;
   /** The backend the user asked for last, for trainers started to evaluate or classify. */
   private backendChoice: BackendChoice = 'auto';
+  /** Why the GPU was lost in this worker, if it was: onnxruntime keeps its device, so everything runs on WASM from then on. */
+  private gpuLost: string | null = null;
   private pendingSteps: StepRecord[] = [];
   private lastStep: Extract<TrainerEvent, { type: 'step' }> | null = null;
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
@@ -141,7 +147,7 @@ export class TrainService {
         this.requireIdle('export');
         const checkpoint = run.trainer ? await run.trainer.snapshot() : run.checkpoint;
         // The int8 model's accuracy change, for the card, is measured where the run trained.
-        const { backend } = await this.deps.chooseBackend(run.backend?.name ?? this.backendChoice);
+        const { backend } = await this.backendFor(run.backend?.name ?? this.backendChoice);
         const info = { dataset: run.dataset, model: run.model, backend: run.backend };
         const { fileName, bytes } = await exportBundle(checkpoint, run.tokenizer, info, { backend, rows: run.rows.validation });
         return this.deps.send({ type: 'exported', fileName, bytes });
@@ -211,6 +217,7 @@ export class TrainService {
       base: fromFile && request.checkpointUse === 'fine-tune' ? checkpointWeightsBase(fromFile, model.summary.name, model.tokenizer) : baseModelOf(model.summary, model.source.configJson, model.tokenizer),
       configOverrides: fromFile ? dropoutEntries(start.checkpoint.modelConfig) : request.configOverrides,
       backend: null,
+      deviceLost: null,
       state: 'running',
       keeper: keeperOf(start.checkpoint),
     };
@@ -238,7 +245,7 @@ export class TrainService {
   private async startTrainer(run: Run, choice: BackendChoice): Promise<void> {
     this.deps.send({ type: 'run-preparing', phase: 'Compiling the training graphs' });
     this.backendChoice = choice;
-    let chosen = await this.deps.chooseBackend(choice);
+    let chosen = await this.backendFor(choice);
     const create = async (c: ChosenBackend) => {
       const created: Trainer = await Trainer.create({
         backend: yieldingBackend(c.backend),
@@ -260,13 +267,55 @@ export class TrainService {
     }
     run.trainer = trainer;
     run.backend = chosen.info;
+    run.deviceLost = chosen.deviceLost?.() ?? null;
+    void run.deviceLost?.then((why) => this.onDeviceLost(run, trainer, why));
+  }
+
+  /** The backend asked for, or WASM once the GPU was lost in this worker. */
+  private backendFor(choice: BackendChoice): Promise<ChosenBackend> {
+    if (this.gpuLost === null || choice === 'wasm') return this.deps.chooseBackend(choice);
+    return this.deps.wasmBackend(`the GPU was lost earlier in this tab (${this.gpuLost}); reload the page to use it again`);
+  }
+
+  /**
+   * The GPU under the run's trainer is gone, and every tensor with it: the trainer is dropped (a
+   * step in flight may never return), the run falls back to its last checkpoint, and Resume starts
+   * a new trainer from there on WASM. A run that was training ends as failed, saying so in words.
+   */
+  private onDeviceLost(run: Run, trainer: Trainer, why: string): void {
+    this.gpuLost = why;
+    if (this.run !== run || run.trainer !== trainer) return;
+    run.trainer = null;
+    run.deviceLost = null;
+    const message =
+      `the GPU stopped working (${why}); the run goes back to its last checkpoint, update ${run.checkpoint.progress.step}, ` +
+      'and Resume continues from there on the CPU (WASM)';
+    if (run.state !== 'running') {
+      this.deps.send({ type: 'error', scope: 'train', message: `${message[0]!.toUpperCase()}${message.slice(1)}.` });
+      return;
+    }
+    this.flushSteps();
+    // A step that still returns (the loss was reported before it failed) ends the old loop there.
+    this.abort?.abort();
+    this.abort = null;
+    this.intent = null;
+    run.state = 'failed';
+    void this.save(run, 'failed');
+    this.deps.send({ type: 'run-ended', end: 'failed', message });
+  }
+
+  /** Whether the failure of `run`'s trainer came with a lost GPU: a failure on WebGPU waits a moment for the browser to say. */
+  private async deviceWasLost(run: Run): Promise<boolean> {
+    if (run.deviceLost === null) return false;
+    const settled = new Promise<null>((resolve) => setTimeout(() => resolve(null), DEVICE_LOSS_GRACE_MS));
+    return (await Promise.race([run.deviceLost, settled])) !== null;
   }
 
   private announce(run: Run, notice: string | null): void {
     run.state = 'running';
     this.intent = null;
     this.checkpointClock.started(run.checkpoint.progress.step);
-    this.deps.send({ type: 'run-started', backend: run.backend!, totalSteps: run.trainer!.totalSteps, notice });
+    this.deps.send({ type: 'run-started', backend: run.backend!, totalSteps: run.trainer!.totalSteps, step: run.trainer!.currentProgress.step, notice });
     this.loop = this.trainLoop(run);
   }
 
@@ -325,6 +374,8 @@ export class TrainService {
 
   private async trainLoop(run: Run): Promise<void> {
     const trainer = run.trainer!;
+    // After each wait: a lost GPU may have ended this run meanwhile, and said so (onDeviceLost).
+    const superseded = () => run.trainer !== trainer;
     try {
       for (;;) {
         const abort = new AbortController();
@@ -332,12 +383,14 @@ export class TrainService {
         // Asked for while the last checkpoint was being saved: train() returns at once.
         if (this.intent) abort.abort();
         const outcome = await trainer.train(abort.signal);
+        if (superseded()) return;
         this.flushSteps();
         const end: RunEnd | null = outcome === 'finished' ? 'finished' : this.intent;
         // load_best_model_at_end: Evaluate, Try it and Export see the best evaluation's weights from here on.
         const best = run.keeper.bestWeights;
         if (outcome === 'finished' && best) trainer.loadWeights(best);
         run.checkpoint = { ...(await trainer.snapshot()), bestWeights: best };
+        if (superseded()) return;
         // Saved as paused between updates: if the tab dies now, that is what the run is.
         await this.save(run, end ?? 'paused');
         this.checkpointClock.saved(run.checkpoint.progress.step);
@@ -350,6 +403,7 @@ export class TrainService {
         }
       }
     } catch (error) {
+      if (superseded() || (await this.deviceWasLost(run)) || superseded()) return;
       this.flushSteps();
       this.abort = null;
       this.intent = null;
@@ -411,6 +465,7 @@ export class TrainService {
       base: baseModelOf(session.model, checkpoint.modelConfig, session.tokenizer),
       configOverrides: dropoutEntries(checkpoint.modelConfig),
       backend: session.backend,
+      deviceLost: null,
       state: info.state === 'finished' ? 'finished' : info.state === 'stopped' ? 'stopped' : 'paused',
       keeper: keeperOf(checkpoint),
     };

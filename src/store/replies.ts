@@ -101,9 +101,13 @@ export function handleTrainReply(store: StudioStore, deps: StoreDeps, reply: Tra
     case 'run-started': {
       // A Pause or Stop clicked while preparing is already on its way to the worker.
       const status = get().training.status;
+      const { steps, evals } = get().training;
       patch(set, get, 'training', {
         status: status === 'pausing' || status === 'stopping' ? status : 'running',
         phase: null,
+        // A run that went back to its last checkpoint trains those steps again.
+        steps: steps.filter((s) => s.step <= reply.step),
+        evals: evals.filter((e) => e.step <= reply.step),
         backend: reply.backend,
         totalSteps: reply.totalSteps,
         notice: reply.notice ?? get().training.notice,
@@ -184,6 +188,26 @@ export function handleTrainReply(store: StudioStore, deps: StoreDeps, reply: Tra
       failed(store, reply.scope, reply.message);
       return;
   }
+}
+
+/**
+ * The train worker died (an uncaught error, a crash) and a new one took its place: the model and
+ * the run it held are gone from memory, so the page forgets them, says so, and asks the new
+ * worker for the run saved in the browser, which the banner then offers to resume from its last
+ * checkpoint.
+ */
+export function handleTrainWorkerLost(store: StudioStore, deps: StoreDeps, reason: string): void {
+  const { getState: get, setState: set } = store;
+  const hadRun = get().training.steps.length > 0 || get().training.status !== 'idle';
+  patch(set, get, 'model', { summary: null, loading: null, tokenizerReady: false });
+  patch(set, get, 'training', { status: hadRun ? 'stopped' : 'idle', phase: null, etaMs: null, checkpoint: null });
+  patch(set, get, 'evaluation', { status: 'idle', trying: false, exporting: false });
+  get().showError(
+    'train',
+    `The training worker stopped (${reason}) and was started again. ` +
+      (hadRun ? 'The run is kept in the browser at its last checkpoint: resume it with the banner at the top.' : 'Load the model again (step 2).'),
+  );
+  deps.train.post({ type: 'probe-saved-run' });
 }
 
 /** Whatever was in flight for the failing screen stops spinning, and the message is shown. */

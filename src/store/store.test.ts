@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { packRows } from '../../workers/packed-rows.ts';
 import type { DataRequest, DatasetSummary, EvalRecord, ModelSummary, SavedRunInfo, TokenizedDataset, TrainRequest } from '../../workers/protocol.ts';
 import { defaultSettings } from '../engine/settings.ts';
-import { handleDataReply, handleTrainReply } from './replies.ts';
+import { handleDataReply, handleTrainReply, handleTrainWorkerLost } from './replies.ts';
 import { createStudioStore } from './store.ts';
 import { dropoutOverrides, effectiveMaxLength, trainBlocker } from './training.ts';
 import type { StoreDeps } from './types.ts';
@@ -19,7 +19,16 @@ function setup(initial = { hubEndpoint: 'https://huggingface.co', backendChoice:
     assetUrl: (path) => `http://studio/${path}`,
   };
   const store = createStudioStore(deps, initial);
-  return { store, s: () => store.getState(), data, train, downloads, dataReply: (r: Parameters<typeof handleDataReply>[2]) => handleDataReply(store, deps, r), trainReply: (r: Parameters<typeof handleTrainReply>[2]) => handleTrainReply(store, deps, r) };
+  return {
+    store,
+    s: () => store.getState(),
+    data,
+    train,
+    downloads,
+    dataReply: (r: Parameters<typeof handleDataReply>[2]) => handleDataReply(store, deps, r),
+    trainReply: (r: Parameters<typeof handleTrainReply>[2]) => handleTrainReply(store, deps, r),
+    trainWorkerLost: (reason: string) => handleTrainWorkerLost(store, deps, reason),
+  };
 }
 
 const summary: DatasetSummary = {
@@ -157,7 +166,7 @@ describe('the studio store', () => {
     expect(request.settings).toEqual({ ...defaultSettings, maxLength: 64 });
 
     const backend = { name: 'wasm' as const, description: '1 thread', fallbackReason: null };
-    h.trainReply({ type: 'run-started', backend, totalSteps: 10, notice: 'new head' });
+    h.trainReply({ type: 'run-started', backend, totalSteps: 10, step: 0, notice: 'new head' });
     expect(h.s().training).toMatchObject({ status: 'running', backend, totalSteps: 10, notice: 'new head' });
     const step = (n: number) => ({ step: n, epoch: n / 5, loss: 1 / n, learningRate: 1e-4, gradNorm: 1 });
     h.trainReply({ type: 'steps', records: [step(1), step(2)], samplesPerSecond: 50, etaMs: 800, totalSteps: 10 });
@@ -194,7 +203,7 @@ describe('the studio store', () => {
   it('pauses, resumes and stops through the worker', () => {
     const h = ready();
     h.s().startTraining();
-    h.trainReply({ type: 'run-started', backend: { name: 'webgpu', description: 'gpu', fallbackReason: null }, totalSteps: 10, notice: null });
+    h.trainReply({ type: 'run-started', backend: { name: 'webgpu', description: 'gpu', fallbackReason: null }, totalSteps: 10, step: 0, notice: null });
     h.s().pauseTraining();
     expect(h.s().training.status).toBe('pausing');
     expect(h.train.at(-1)).toEqual({ type: 'pause' });
@@ -203,7 +212,7 @@ describe('the studio store', () => {
     expect(h.s().training.status).toBe('paused');
     h.s().resumeTraining();
     expect(h.train.at(-1)).toEqual({ type: 'resume', backend: 'auto' });
-    h.trainReply({ type: 'run-started', backend: { name: 'webgpu', description: 'gpu', fallbackReason: null }, totalSteps: 10, notice: null });
+    h.trainReply({ type: 'run-started', backend: { name: 'webgpu', description: 'gpu', fallbackReason: null }, totalSteps: 10, step: 0, notice: null });
     h.s().stopTraining();
     expect(h.s().training.status).toBe('stopping');
     expect(h.train.at(-1)).toEqual({ type: 'stop' });
@@ -212,13 +221,43 @@ describe('the studio store', () => {
   it('keeps the model after a failure, offers Resume, and shows why', () => {
     const h = ready();
     h.s().startTraining();
-    h.trainReply({ type: 'run-started', backend: { name: 'wasm', description: 'cpu', fallbackReason: 'no WebGPU' }, totalSteps: 10, notice: null });
+    h.trainReply({ type: 'run-started', backend: { name: 'wasm', description: 'cpu', fallbackReason: 'no WebGPU' }, totalSteps: 10, step: 0, notice: null });
     h.trainReply({ type: 'steps', records: [{ step: 1, epoch: 0.2, loss: 1, learningRate: 1, gradNorm: 1 }], samplesPerSecond: 1, etaMs: 1, totalSteps: 10 });
     h.trainReply({ type: 'run-ended', end: 'failed', message: 'the loss became NaN at step 2' });
     expect(h.s().training.status).toBe('failed');
     expect(h.s().ui.error?.message).toMatch(/the loss became NaN at step 2.*you can resume/);
     h.s().resumeTraining();
     expect(h.train.at(-1)).toEqual({ type: 'resume', backend: 'auto' });
+  });
+
+  it('drops the steps and evaluations past the checkpoint a run goes back to (a lost GPU)', () => {
+    const h = ready();
+    h.s().startTraining();
+    const gpu = { name: 'webgpu' as const, description: 'gpu', fallbackReason: null };
+    h.trainReply({ type: 'run-started', backend: gpu, totalSteps: 10, step: 0, notice: null });
+    const step = (n: number) => ({ step: n, epoch: n / 5, loss: 1 / n, learningRate: 1e-4, gradNorm: 1 });
+    h.trainReply({ type: 'steps', records: [1, 2, 3, 4, 5, 6, 7].map(step), samplesPerSecond: 1, etaMs: 1, totalSteps: 10 });
+    h.trainReply({ type: 'eval', record: evalRecord(5) });
+    h.trainReply({ type: 'run-ended', end: 'failed', message: 'the GPU stopped working (destroyed)' });
+    h.s().resumeTraining();
+    h.trainReply({ type: 'run-started', backend: { ...gpu, name: 'wasm', fallbackReason: 'the GPU was lost' }, totalSteps: 10, step: 5, notice: null });
+    expect(h.s().training.steps.map((s) => s.step)).toEqual([1, 2, 3, 4, 5]);
+    expect(h.s().training.evals.map((e) => e.step)).toEqual([5]);
+  });
+
+  it('forgets the model when the train worker dies, says so, and asks the new worker for the saved run', () => {
+    const h = ready();
+    h.s().startTraining();
+    h.trainReply({ type: 'run-started', backend: { name: 'wasm', description: 'cpu', fallbackReason: null }, totalSteps: 10, step: 0, notice: null });
+    h.trainReply({ type: 'steps', records: [{ step: 1, epoch: 0.2, loss: 1, learningRate: 1, gradNorm: 1 }], samplesPerSecond: 1, etaMs: 1, totalSteps: 10 });
+    h.trainWorkerLost('Uncaught Error: out of memory');
+    expect(h.s().model.summary).toBeNull();
+    expect(h.s().training.status).toBe('stopped');
+    expect(h.s().ui.error?.message).toBe(
+      'The training worker stopped (Uncaught Error: out of memory) and was started again. The run is kept in the browser at its last checkpoint: resume it with the banner at the top.',
+    );
+    expect(h.train.at(-1)).toEqual({ type: 'probe-saved-run' });
+    expect(trainBlocker(h.s())).toBe('Load a model first (step 2).');
   });
 
   it('goes back to idle when preparing a run fails', () => {
