@@ -29,7 +29,7 @@ async function checkoutBuild(log: (line: string) => void): Promise<string> {
   if (existsSync(join(dist, 'index.html'))) return dist;
   log(`No built studio in ${dist} yet: building it (npm run build does the same)…`);
   const { build } = await import('vite');
-  await build({ root: checkout, configFile: join(checkout, 'vite.config.ts'), logLevel: 'warn' });
+  await build({ root: checkout, configFile: join(checkout, 'vite.config.ts'), logLevel: 'error' });
   return dist;
 }
 

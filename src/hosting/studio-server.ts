@@ -10,6 +10,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname } from 'node:path';
+import { pipeline } from 'node:stream';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { CROSS_ORIGIN_ISOLATION_HEADERS } from './isolation-headers.ts';
@@ -105,7 +106,7 @@ async function sendModelFile(request: IncomingMessage, response: ServerResponse,
   }
   response.writeHead(200, { ...MODEL_HEADERS, 'content-type': CONTENT_TYPES[extname(path)] ?? 'application/octet-stream', 'content-length': info.size, etag: etagOf(info), 'cache-control': 'no-cache' });
   if (request.method === 'HEAD') response.end();
-  else createReadStream(path).pipe(response);
+  else streamFile(path, response);
 }
 
 async function sendStudioFile(request: IncomingMessage, response: ServerResponse, root: string, url: URL, gzipped: GzipCache): Promise<void> {
@@ -151,7 +152,12 @@ async function sendStudioFile(request: IncomingMessage, response: ServerResponse
   }
   response.writeHead(200, { ...headers, 'content-length': info.size });
   if (request.method === 'HEAD') response.end();
-  else createReadStream(path).pipe(response);
+  else streamFile(path, response);
+}
+
+/** A file that vanishes mid-read, or a browser that goes away, ends this response and nothing else. */
+function streamFile(path: string, response: ServerResponse): void {
+  pipeline(createReadStream(path), response, () => {});
 }
 
 function acceptsGzip(request: IncomingMessage): boolean {
