@@ -9,6 +9,7 @@ import { App } from './app/App.tsx';
 import { downloadBytes } from './app/export/download.ts';
 import './app/styles.css';
 import { handleDataReply, handleTrainReply, handleTrainWorkerLost } from './store/replies.ts';
+import { browserRunStore } from './runs/run-store.ts';
 import { createStudioStore } from './store/store.ts';
 import type { StoreDeps } from './store/types.ts';
 import { settingsFromUrl } from './store/ui.ts';
@@ -22,6 +23,7 @@ const deps: StoreDeps = {
   train: { post: (request: TrainRequest) => trainWorker.postMessage(request, transferablesOf(request)) },
   download: downloadBytes,
   assetUrl: (path) => new URL(path, document.baseURI).href,
+  runs: browserRunStore(),
 };
 
 const store = createStudioStore(deps, settingsFromUrl(location.search));

@@ -9,6 +9,7 @@
 import { checkColumnRoles, ColumnRoleError, guessColumns, type ColumnMapping } from '../src/data/columns.ts';
 import { DatasetError } from '../src/data/dataset-error.ts';
 import type { LabelledExample } from '../src/data/examples.ts';
+import { datasetFingerprint } from '../src/data/fingerprint.ts';
 import { labelledFile } from '../src/data/labelled-file.ts';
 import { buildLabelSet, labelCounts, labelWarnings, requireLabelsSeenInTraining } from '../src/data/labels.ts';
 import type { Table } from '../src/data/parse.ts';
@@ -328,6 +329,7 @@ export class DataService {
         validation: packRows(validationRows.rows),
         validationTexts: validation.map(displayText),
         truncated: trainRows.truncated,
+        fingerprint: datasetFingerprint(train, validation),
       },
     });
   }

@@ -12,6 +12,7 @@ const dataset = (withTypes: boolean): TokenizedDataset => ({
   train: rows(3, withTypes),
   validation: rows(2, withTypes),
   validationTexts: ['x', 'y'],
+  fingerprint: '0123456789abcdef',
   truncated: 0,
 });
 
@@ -24,6 +25,7 @@ describe('transferablesOf', () => {
     expect(transferablesOf({ type: 'tokenized', data })).toEqual(expected);
     const train = transferablesOf({
       type: 'train',
+      runId: 'run-1',
       settings: { ...defaultSettings, epochs: 1, batchSize: 1, learningRate: 1e-3 },
       configOverrides: {},
       data,

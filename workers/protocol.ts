@@ -83,6 +83,8 @@ export interface TokenizedDataset {
   readonly validationTexts: readonly string[];
   /** Training rows longer than maxLength, cut to fit. */
   readonly truncated: number;
+  /** Of the mapped training and validation rows (src/data/fingerprint.ts): runs on the same data share it. */
+  readonly fingerprint: string;
 }
 
 export interface LengthBin {
@@ -264,6 +266,8 @@ export type TrainRequest =
       readonly data: TokenizedDataset;
       readonly backend: BackendChoice;
       readonly dataset: DatasetSummary;
+      /** The page's record of this run (src/runs), saved with the run so a reloaded tab finds it again. */
+      readonly runId: string;
       /** Start from the checkpoint loaded with load-checkpoint; null or absent for the model's own weights. */
       readonly checkpointUse?: CheckpointUse | null;
       /** How often the run is saved in the browser while it trains; absent for every 10 minutes of training. */
@@ -285,6 +289,8 @@ export type TrainRequest =
   /** The run as a transformers.Trainer project; the rows come from the data worker, which owns the dataset. */
   | { readonly type: 'export-project'; readonly rows: SplitRows }
   | { readonly type: 'export-checkpoint' }
+  /** The current run's checkpoint, to keep with its record (a pinned run). */
+  | { readonly type: 'pin-weights'; readonly runId: string }
   | { readonly type: 'load-checkpoint'; readonly file: File };
 
 export type TrainReply =
@@ -309,7 +315,9 @@ export type TrainReply =
       readonly steps: readonly StepRecord[];
       readonly evals: readonly EvalRecord[];
       readonly backend: BackendInfo | null;
+      readonly runId: string | null;
     }
+  | { readonly type: 'run-weights'; readonly runId: string; readonly checkpoint: Uint8Array }
   | { readonly type: 'evaluation'; readonly metrics: ClassificationMetrics; readonly worst: readonly WorstRow[] }
   | { readonly type: 'classified'; readonly requestId: number; readonly probabilities: readonly number[] }
   | { readonly type: 'exported'; readonly fileName: string; readonly bytes: Uint8Array }
@@ -317,7 +325,7 @@ export type TrainReply =
   | { readonly type: 'error'; readonly scope: ErrorScope; readonly message: string; readonly hubUnreachable?: boolean };
 
 /** Which screen an error belongs to. */
-export type ErrorScope = 'data' | 'model' | 'train' | 'evaluate' | 'export';
+export type ErrorScope = 'data' | 'model' | 'train' | 'evaluate' | 'export' | 'runs';
 
 export type StudioMessage = DataRequest | DataReply | TrainRequest | TrainReply;
 
@@ -344,6 +352,9 @@ export function transferablesOf(message: StudioMessage): Transferable[] {
       break;
     case 'exported':
       buffers = [message.bytes.buffer];
+      break;
+    case 'run-weights':
+      buffers = [message.checkpoint.buffer];
       break;
     default:
       return [];

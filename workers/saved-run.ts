@@ -23,6 +23,8 @@ export interface SavedSession {
   readonly tokenizer: CompleteTokenizerFiles;
   readonly validationTexts: readonly string[];
   readonly backend: BackendInfo | null;
+  /** The page's record of the run; absent in runs saved before records were kept. */
+  readonly runId?: string;
 }
 
 export interface LoadedRun {

@@ -36,7 +36,7 @@ function rows(n: number, seed: number) {
 
 function data(): TokenizedDataset {
   const validation = rows(8, 2);
-  return { labels: ['neg', 'pos'], maxLength: 16, train: packRows(rows(24, 1)), validation: packRows(validation), validationTexts: validation.map((_, i) => `text ${i}`), truncated: 0 };
+  return { labels: ['neg', 'pos'], maxLength: 16, train: packRows(rows(24, 1)), validation: packRows(validation), validationTexts: validation.map((_, i) => `text ${i}`), truncated: 0, fingerprint: '0123456789abcdef' };
 }
 
 const dataset: DatasetSummary = {
@@ -81,11 +81,11 @@ function harness(store = memoryStore(), overrides: Partial<ConstructorParameters
 describe('TrainService', () => {
   it('trains, checkpoints every epoch, evaluates, classifies and exports', async () => {
     const { service, of } = harness();
-    await expect(service.handle({ type: 'train', settings, configOverrides: {}, data: data(), backend: 'auto', dataset })).rejects.toThrow(/load a model/);
+    await expect(service.handle({ type: 'train', runId: 'run-1', settings, configOverrides: {}, data: data(), backend: 'auto', dataset })).rejects.toThrow(/load a model/);
     await service.handle({ type: 'load-model', source: { kind: 'scratch', size: 'tiny', vocabUrl: 'unused' } });
     expect(of('model-loaded')[0]!.summary.name).toBe('tiny');
 
-    await service.handle({ type: 'train', settings, configOverrides: {}, data: data(), backend: 'auto', dataset });
+    await service.handle({ type: 'train', runId: 'run-1', settings, configOverrides: {}, data: data(), backend: 'auto', dataset });
     expect(of('run-started')[0]).toMatchObject({ totalSteps: 9, backend: { description: 'test CPU' } });
     await expect(service.handle({ type: 'export' })).rejects.toThrow(/pause or stop training/);
     await service.loop;
@@ -122,7 +122,7 @@ describe('TrainService', () => {
     const store = memoryStore();
     const first = harness(store);
     await first.service.handle({ type: 'load-model', source: { kind: 'scratch', size: 'tiny', vocabUrl: 'unused' } });
-    await first.service.handle({ type: 'train', settings, configOverrides: {}, data: data(), backend: 'auto', dataset });
+    await first.service.handle({ type: 'train', runId: 'run-1', settings, configOverrides: {}, data: data(), backend: 'auto', dataset });
     await first.service.handle({ type: 'pause' });
     await first.service.loop;
     expect(first.of('run-ended')).toEqual([{ type: 'run-ended', end: 'paused', message: null }]);
@@ -149,7 +149,7 @@ describe('TrainService', () => {
   it('stops a paused run for good', async () => {
     const { service, of } = harness();
     await service.handle({ type: 'load-model', source: { kind: 'scratch', size: 'tiny', vocabUrl: 'unused' } });
-    await service.handle({ type: 'train', settings, configOverrides: {}, data: data(), backend: 'auto', dataset });
+    await service.handle({ type: 'train', runId: 'run-1', settings, configOverrides: {}, data: data(), backend: 'auto', dataset });
     await service.handle({ type: 'pause' });
     await service.loop;
     await service.handle({ type: 'stop' });
@@ -160,7 +160,7 @@ describe('TrainService', () => {
   it('saves a checkpoint every N updates as well as after every epoch', async () => {
     const { service, of } = harness();
     await service.handle({ type: 'load-model', source: { kind: 'scratch', size: 'tiny', vocabUrl: 'unused' } });
-    await service.handle({ type: 'train', settings, configOverrides: {}, data: data(), backend: 'auto', dataset, checkpointCadence: { everyUpdates: 2, everyMs: 0 } });
+    await service.handle({ type: 'train', runId: 'run-1', settings, configOverrides: {}, data: data(), backend: 'auto', dataset, checkpointCadence: { everyUpdates: 2, everyMs: 0 } });
     await service.loop;
     expect(of('checkpoint-saved').map((r) => r.info.step)).toEqual([2, 3, 5, 6, 8, 9]);
     expect(of('steps').flatMap((r) => r.records).map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -169,7 +169,7 @@ describe('TrainService', () => {
   it('resumes a finished run with more epochs to the new total, and refuses changes a resumed run cannot make', async () => {
     const { service, of } = harness();
     await service.handle({ type: 'load-model', source: { kind: 'scratch', size: 'tiny', vocabUrl: 'unused' } });
-    await service.handle({ type: 'train', settings, configOverrides: {}, data: data(), backend: 'auto', dataset });
+    await service.handle({ type: 'train', runId: 'run-1', settings, configOverrides: {}, data: data(), backend: 'auto', dataset });
     await service.loop;
     await expect(service.handle({ type: 'resume', backend: 'auto', settings })).rejects.toThrow('this run has finished its 9 updates (3 epochs); raise the epochs to train on, or start a new run');
     await expect(service.handle({ type: 'resume', backend: 'auto', settings: { ...settings, epochs: 4, batchSize: 4 } })).rejects.toThrow(/batch size 8 \(asked for 4\)/);
@@ -184,7 +184,7 @@ describe('TrainService', () => {
   it('ends a run whose GPU is lost in words, and resumes it from the last checkpoint on WASM', async () => {
     const straight = harness();
     await straight.service.handle({ type: 'load-model', source: { kind: 'scratch', size: 'tiny', vocabUrl: 'unused' } });
-    await straight.service.handle({ type: 'train', settings, configOverrides: {}, data: data(), backend: 'auto', dataset });
+    await straight.service.handle({ type: 'train', runId: 'run-1', settings, configOverrides: {}, data: data(), backend: 'auto', dataset });
     await straight.service.loop;
 
     let loseDevice: (why: string) => void = () => undefined;
@@ -194,7 +194,7 @@ describe('TrainService', () => {
       if (r.type === 'checkpoint-saved' && r.info.step === 3) loseDevice('Device was destroyed.; reason: destroyed');
     });
     await h.service.handle({ type: 'load-model', source: { kind: 'scratch', size: 'tiny', vocabUrl: 'unused' } });
-    await h.service.handle({ type: 'train', settings, configOverrides: {}, data: data(), backend: 'auto', dataset });
+    await h.service.handle({ type: 'train', runId: 'run-1', settings, configOverrides: {}, data: data(), backend: 'auto', dataset });
     await expect.poll(() => h.of('run-ended').length).toBe(1);
     expect(h.of('run-ended')[0]).toEqual({
       type: 'run-ended',
@@ -220,7 +220,7 @@ describe('TrainService', () => {
       chooseBackend: async () => ({ backend: { name: 'webgpu', ort: broken }, info: { name: 'webgpu', description: 'gpu', fallbackReason: null } }),
     });
     await service.handle({ type: 'load-model', source: { kind: 'scratch', size: 'tiny', vocabUrl: 'unused' } });
-    await service.handle({ type: 'train', settings: { ...settings, epochs: 1 }, configOverrides: {}, data: data(), backend: 'auto', dataset });
+    await service.handle({ type: 'train', runId: 'run-1', settings: { ...settings, epochs: 1 }, configOverrides: {}, data: data(), backend: 'auto', dataset });
     await service.loop;
     expect(of('run-started')[0]!.backend.fallbackReason).toBe('WebGPU could not run this model (device lost)');
     expect(of('run-ended')[0]!.end).toBe('finished');
@@ -230,7 +230,7 @@ describe('TrainService', () => {
 describe('TrainService checkpoint files and the training project', () => {
   const losses = (h: ReturnType<typeof harness>) => h.of('steps').flatMap((r) => r.records.map((s) => s.loss));
   const train = (h: ReturnType<typeof harness>, extra: Partial<Extract<Parameters<TrainService['handle']>[0], { type: 'train' }>> = {}) =>
-    h.service.handle({ type: 'train', settings, configOverrides: {}, data: data(), backend: 'auto', dataset, ...extra });
+    h.service.handle({ type: 'train', runId: 'run-1', settings, configOverrides: {}, data: data(), backend: 'auto', dataset, ...extra });
   const load = (h: ReturnType<typeof harness>) => h.service.handle({ type: 'load-model', source: { kind: 'scratch', size: 'tiny', vocabUrl: 'unused' } });
 
   it('continues a downloaded checkpoint in a new session exactly as the run would have gone on', async () => {
@@ -316,7 +316,7 @@ describe('TrainService checkpoint files and the training project', () => {
     const tokenized = data();
     const labelled = (packed: TokenizedDataset['train']) => unpackRows(packed).map((r, i) => ({ text: `row ${i}, "quoted"`, label: ['neg', 'pos'][r.label]! }));
     const rows: SplitRows = { train: labelled(tokenized.train), validation: labelled(tokenized.validation), description: 'a stratified 25% share of d.csv held out, seed 42' };
-    await h.service.handle({ type: 'train', settings, configOverrides: { hidden_dropout_prob: 0.2 }, data: tokenized, backend: 'auto', dataset });
+    await h.service.handle({ type: 'train', runId: 'run-1', settings, configOverrides: { hidden_dropout_prob: 0.2 }, data: tokenized, backend: 'auto', dataset });
     await h.service.loop;
     await h.service.handle({ type: 'export-project', rows });
     const exported = h.of('exported')[0]!;

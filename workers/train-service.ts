@@ -12,7 +12,7 @@
 import type { TokenizedExample } from '../src/engine/batching.ts';
 import { BestModelKeeper } from '../src/engine/best-model.ts';
 import { CheckpointClock, defaultCheckpointCadence } from '../src/engine/checkpoint-cadence.ts';
-import { parseCheckpoint, type StepRecord, type TrainingCheckpoint } from '../src/engine/checkpoint.ts';
+import { parseCheckpoint, serializeCheckpoint, type StepRecord, type TrainingCheckpoint } from '../src/engine/checkpoint.ts';
 import { argmax, classificationMetrics, crossEntropyOf, softmax } from '../src/engine/metrics.ts';
 import { dataFingerprint } from '../src/engine/data-fingerprint.ts';
 import { startingPoint, type StartingPoint } from '../src/engine/pretrained.ts';
@@ -79,6 +79,8 @@ interface Run {
   state: 'running' | RunEnd;
   /** Best evaluation and early stopping, as Trainer's load_best_model_at_end and EarlyStoppingCallback. */
   readonly keeper: BestModelKeeper;
+  /** The page's record of the run. */
+  readonly runId: string | null;
 }
 
 function keeperOf(checkpoint: TrainingCheckpoint): BestModelKeeper {
@@ -165,6 +167,13 @@ export class TrainService {
         const checkpoint = run.trainer ? await run.trainer.snapshot() : run.checkpoint;
         return this.deps.send({ type: 'exported', ...checkpointDownload(checkpoint, run.model.name) });
       }
+      case 'pin-weights': {
+        const run = this.requireRun('pin');
+        this.requireIdle('pin the run');
+        if (run.runId !== request.runId) throw new Error('only the run trained last in this tab still has its weights here; pin a run before training the next one');
+        const checkpoint = run.trainer ? await run.trainer.snapshot() : run.checkpoint;
+        return this.deps.send({ type: 'run-weights', runId: request.runId, checkpoint: serializeCheckpoint({ ...checkpoint, bestWeights: run.keeper.bestWeights }) });
+      }
       case 'load-checkpoint': {
         const model = this.model;
         if (!model) throw new Error('load the model the checkpoint started from first (step 2): the checkpoint has the weights, the model has the tokenizer');
@@ -220,6 +229,7 @@ export class TrainService {
       deviceLost: null,
       state: 'running',
       keeper: keeperOf(start.checkpoint),
+      runId: request.runId,
     };
     this.run = run;
     try {
@@ -231,7 +241,7 @@ export class TrainService {
     try {
       const saved = await this.deps.savedRun();
       await saved.begin(
-        { dataset: run.dataset, model: run.model, tokenizer: run.tokenizer, validationTexts: run.validationTexts, backend: run.backend },
+        { dataset: run.dataset, model: run.model, tokenizer: run.tokenizer, validationTexts: run.validationTexts, backend: run.backend, runId: request.runId },
         { train: request.data.train, validation: request.data.validation },
       );
     } catch (error) {
@@ -468,6 +478,7 @@ export class TrainService {
       deviceLost: null,
       state: info.state === 'finished' ? 'finished' : info.state === 'stopped' ? 'stopped' : 'paused',
       keeper: keeperOf(checkpoint),
+      runId: session.runId ?? null,
     };
     this.deps.send({
       type: 'restored',
@@ -479,6 +490,7 @@ export class TrainService {
       steps: checkpoint.history.steps,
       evals: checkpoint.history.evals,
       backend: session.backend,
+      runId: session.runId ?? null,
     });
   }
 

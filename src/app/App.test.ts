@@ -1,3 +1,4 @@
+import { memoryRunStore } from '../runs/run-store.ts';
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
@@ -55,7 +56,7 @@ const metrics = {
 /** A store in the state after a finished run, showing `screen`. */
 function finishedRun(screen: Screen, error: string | null = null): StudioStore {
   const nothing = { post: () => undefined };
-  const store = createStudioStore({ data: nothing, train: nothing, download: () => undefined, assetUrl: (p) => p }, { hubEndpoint: 'https://huggingface.co', backendChoice: 'auto' });
+  const store = createStudioStore({ data: nothing, train: nothing, download: () => undefined, assetUrl: (p) => p, runs: memoryRunStore() }, { hubEndpoint: 'https://huggingface.co', backendChoice: 'auto' });
   const s = store.getState();
   store.setState({
     ui: { ...s.ui, screen, error: error ? { scope: 'data', message: error } : null },

@@ -7,6 +7,8 @@ import { DropZone } from './shell/DropZone.tsx';
 import { ErrorBanner } from './shell/ErrorBanner.tsx';
 import { SavedRunBanner } from './shell/SavedRunBanner.tsx';
 import { StepNav } from './shell/StepNav.tsx';
+import { RunsScreen } from './runs/RunsScreen.tsx';
+import { RunsNavButton } from './shell/RunsNavButton.tsx';
 import { TrainScreen } from './train/TrainScreen.tsx';
 
 /** The shell: title, the five steps, the banners, and the current step's screen. */
@@ -20,6 +22,7 @@ export function App() {
           <span className="brand-tag">Teach a language model your labels, right here in the browser. Your data never leaves this computer.</span>
         </div>
         <StepNav />
+        <RunsNavButton />
       </header>
       <main>
         <SavedRunBanner />
@@ -29,6 +32,7 @@ export function App() {
         {screen === 'train' && <TrainScreen />}
         {screen === 'evaluate' && <EvaluateScreen />}
         {screen === 'export' && <ExportScreen />}
+        {screen === 'runs' && <RunsScreen />}
       </main>
       <DropZone />
     </div>

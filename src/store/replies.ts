@@ -58,7 +58,11 @@ export function handleDataReply(store: StudioStore, deps: StoreDeps, reply: Data
       // A Stop or an error while tokenizing ends the preparation; late rows are dropped.
       if (s.training.status !== 'preparing' || !s.dataset.summary || !s.model.summary) return;
       patch(set, get, 'training', { phase: 'Setting up the model' });
+      const runId = crypto.randomUUID();
+      const validationRows = reply.data.validation.labels.length;
+      patch(set, get, 'runs', { current: { id: runId, fingerprint: reply.data.fingerprint, trainRows: reply.data.train.labels.length, validationRows }, runningSince: null });
       deps.train.post({
+        runId,
         type: 'train',
         settings: { ...s.training.settings, maxLength: reply.data.maxLength },
         configOverrides: dropoutOverrides(s.model.summary.modelType, s.training.dropout),
@@ -112,6 +116,8 @@ export function handleTrainReply(store: StudioStore, deps: StoreDeps, reply: Tra
         totalSteps: reply.totalSteps,
         notice: reply.notice ?? get().training.notice,
       });
+      patch(set, get, 'runs', { runningSince: Date.now() });
+      get().recordRun('running');
       return;
     }
     case 'steps':
@@ -124,9 +130,11 @@ export function handleTrainReply(store: StudioStore, deps: StoreDeps, reply: Tra
       return;
     case 'eval':
       patch(set, get, 'training', { evals: [...get().training.evals, reply.record] });
+      get().recordRun('running');
       return;
     case 'run-ended': {
       patch(set, get, 'training', { status: reply.end, phase: null, etaMs: null, endNote: reply.end === 'finished' ? reply.message : null });
+      get().recordRun(reply.end);
       if (reply.end === 'failed') get().showError('train', `Training stopped: ${reply.message ?? 'an unknown error'}. The model and its last checkpoint are kept; you can resume.`);
       // Fresh numbers for the evaluate screen, from the model as it now is.
       if (get().training.steps.length > 0) get().evaluate();
@@ -157,6 +165,11 @@ export function handleTrainReply(store: StudioStore, deps: StoreDeps, reply: Tra
         etaMs: null,
         notice: null,
       });
+      const kept = reply.runId === null ? undefined : get().runs.records.find((r) => r.id === reply.runId);
+      patch(set, get, 'runs', {
+        current: reply.runId === null ? null : { id: reply.runId, fingerprint: kept?.dataset.fingerprint ?? '', trainRows: kept?.dataset.trainRows ?? 0, validationRows: kept?.dataset.validationRows ?? 0 },
+        runningSince: null,
+      });
       deps.data.post({ type: 'set-tokenizer', files: reply.tokenizer });
       if (resume) get().resumeTraining();
       else get().evaluate();
@@ -175,6 +188,9 @@ export function handleTrainReply(store: StudioStore, deps: StoreDeps, reply: Tra
       });
       return;
     }
+    case 'run-weights':
+      get().keepRunWeights(reply.runId, reply.checkpoint);
+      return;
     case 'exported':
       deps.download(reply.fileName, reply.bytes);
       patch(set, get, 'evaluation', { exporting: false, exported: { fileName: reply.fileName, bytes: reply.bytes.length } });

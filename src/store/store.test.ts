@@ -2,13 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { packRows } from '../../workers/packed-rows.ts';
 import type { DataRequest, DatasetSummary, EvalRecord, ModelSummary, SavedRunInfo, TokenizedDataset, TrainRequest } from '../../workers/protocol.ts';
 import { defaultSettings } from '../engine/settings.ts';
+import { memoryRunStore } from '../runs/run-store.ts';
 import { handleDataReply, handleTrainReply, handleTrainWorkerLost } from './replies.ts';
 import { createStudioStore } from './store.ts';
 import { dropoutOverrides, effectiveMaxLength, trainBlocker } from './training.ts';
 import type { StoreDeps } from './types.ts';
 import { settingsFromUrl } from './ui.ts';
 
-function setup(initial = { hubEndpoint: 'https://huggingface.co', backendChoice: 'auto' as const }) {
+function setup(initial = { hubEndpoint: 'https://huggingface.co', backendChoice: 'auto' as const }, runs = memoryRunStore()) {
   const data: DataRequest[] = [];
   const train: TrainRequest[] = [];
   const downloads: [string, number][] = [];
@@ -17,10 +18,12 @@ function setup(initial = { hubEndpoint: 'https://huggingface.co', backendChoice:
     train: { post: (r) => train.push(r) },
     download: (name, bytes) => downloads.push([name, bytes.length]),
     assetUrl: (path) => `http://studio/${path}`,
+    runs,
   };
   const store = createStudioStore(deps, initial);
   return {
     store,
+    deps,
     s: () => store.getState(),
     data,
     train,
@@ -159,7 +162,7 @@ describe('the studio store', () => {
     expect(h.data.at(-1)).toEqual({ type: 'tokenize', maxLength: 64 });
     h.dataReply({ type: 'tokenize-progress', done: 5, total: 10 });
     expect(h.s().training.tokenized).toEqual({ done: 5, total: 10 });
-    const tokenized: TokenizedDataset = { labels: ['neg', 'pos'], maxLength: 64, train: packRows([]), validation: packRows([]), validationTexts: [], truncated: 0 };
+    const tokenized: TokenizedDataset = { labels: ['neg', 'pos'], maxLength: 64, train: packRows([]), validation: packRows([]), validationTexts: [], truncated: 0, fingerprint: '0123456789abcdef' };
     h.dataReply({ type: 'tokenized', data: tokenized });
     const request = h.train.at(-1) as Extract<TrainRequest, { type: 'train' }>;
     expect(request).toMatchObject({ type: 'train', backend: 'wasm', dataset: summary, configOverrides: { dropout: 0.2, attention_dropout: 0.2, seq_classif_dropout: 0.2 } });
@@ -183,6 +186,50 @@ describe('the studio store', () => {
     expect(h.s().evaluation.status).toBe('running');
     h.trainReply({ type: 'evaluation', metrics: evalRecord(10).metrics, worst: [] });
     expect(h.s().evaluation).toMatchObject({ status: 'ready', metrics: evalRecord(10).metrics });
+  });
+
+  it('keeps every run: recorded at its start, each evaluation and its end, renamed, pinned, exported and deleted', async () => {
+    const h = ready();
+    const train = (evalAccuracy: number) => {
+      h.s().startTraining();
+      h.dataReply({ type: 'tokenized', data: { labels: ['neg', 'pos'], maxLength: 64, train: packRows([]), validation: packRows([]), validationTexts: [], truncated: 0, fingerprint: 'feedfacecafebeef' } });
+      const runId = (h.train.at(-1) as Extract<TrainRequest, { type: 'train' }>).runId;
+      h.trainReply({ type: 'run-started', backend: { name: 'wasm', description: '2 threads', fallbackReason: null }, totalSteps: 5, step: 0, notice: null });
+      h.trainReply({ type: 'steps', records: [1, 2, 3, 4, 5].map((n) => ({ step: n, epoch: n / 5, loss: 1 / n, learningRate: 1e-4, gradNorm: 1 })), samplesPerSecond: 1, etaMs: 0, totalSteps: 5 });
+      h.trainReply({ type: 'eval', record: { ...evalRecord(5), metrics: { ...evalRecord(5).metrics, accuracy: evalAccuracy } } });
+      h.trainReply({ type: 'run-ended', end: 'finished', message: null });
+      return runId;
+    };
+    const first = train(0.7);
+    h.s().setSetting('learningRate', 3e-5);
+    const second = train(0.8);
+    expect(first).not.toBe(second);
+    const records = h.s().runs.records;
+    expect(records.map((r) => [r.id, r.status, r.evals.length, r.dataset.fingerprint, r.backend?.name])).toEqual([
+      [first, 'finished', 1, 'feedfacecafebeef', 'wasm'],
+      [second, 'finished', 1, 'feedfacecafebeef', 'wasm'],
+    ]);
+    expect(records[1]!.settings.learningRate).toBe(3e-5);
+    expect(records.every((r) => r.trainingMs >= 0)).toBe(true);
+    expect(h.s().runs.selected).toEqual([first, second]);
+    // Kept where a reloaded page finds them.
+    await Promise.resolve();
+    const reloaded = setup(undefined, h.deps.runs);
+    reloaded.s().loadRuns();
+    await expect.poll(() => reloaded.s().runs.records.map((r) => r.id)).toEqual([first, second]);
+
+    h.s().renameRun(first, '  BERT tiny, lr 5e-5 ');
+    expect(h.s().runs.records[0]!.name).toBe('BERT tiny, lr 5e-5');
+    h.s().pinRun(second);
+    expect(h.train.at(-1)).toEqual({ type: 'pin-weights', runId: second });
+    h.trainReply({ type: 'run-weights', runId: second, checkpoint: Uint8Array.of(1, 2, 3) });
+    await expect.poll(() => h.s().runs.records[1]!.pinned).toBe(true);
+    expect(await h.deps.runs.weights(second)).toEqual(Uint8Array.of(1, 2, 3));
+    h.s().exportRuns('csv');
+    expect(h.downloads.at(-1)![0]).toBe('finetune-studio-runs.csv');
+    h.s().deleteRun(first);
+    expect(h.s().runs.records.map((r) => r.id)).toEqual([second]);
+    await expect.poll(async () => (await h.deps.runs.list()).map((r) => r.id)).toEqual([second]);
   });
 
   it('refuses to start with impossible settings, naming the setting', () => {
@@ -349,7 +396,7 @@ describe('the studio store', () => {
     const settings = { ...defaultSettings, epochs: 5, learningRate: 2e-5, maxLength: 64 };
     h.trainReply({ type: 'checkpoint-loaded', info: { fileName: 'run.safetensors', labels: ['neg', 'pos'], settings, step: 40, epochsDone: 2, finished: false } });
     expect(h.s().training).toMatchObject({ settings, checkpointUse: 'continue', checkpoint: { step: 40 } });
-    const tokenized: TokenizedDataset = { labels: ['neg', 'pos'], maxLength: 64, train: packRows([]), validation: packRows([]), validationTexts: [], truncated: 0 };
+    const tokenized: TokenizedDataset = { labels: ['neg', 'pos'], maxLength: 64, train: packRows([]), validation: packRows([]), validationTexts: [], truncated: 0, fingerprint: '0123456789abcdef' };
     h.s().startTraining();
     h.dataReply({ type: 'tokenized', data: tokenized });
     expect(h.train.at(-1)).toMatchObject({ type: 'train', settings, checkpointUse: 'continue' });
@@ -390,6 +437,7 @@ describe('the studio store', () => {
       steps: [1, 2, 3, 4].map((n) => ({ step: n, epoch: n / 5, loss: 1, learningRate: 1, gradNorm: 1 })),
       evals: [],
       backend: null,
+      runId: null,
     });
     expect(h.s().ui).toMatchObject({ savedRun: null, screen: 'train' });
     expect(h.s().dataset).toMatchObject({ summary, fromSavedRun: true });
@@ -408,7 +456,7 @@ describe('the studio store', () => {
     expect(h.s().ui.savedRun).toBeNull();
     h.trainReply({ type: 'saved-run', info });
     h.s().openSavedRun();
-    h.trainReply({ type: 'restored', info, dataset: summary, model, tokenizer, settings: defaultSettings, steps: [{ step: 1, epoch: 1, loss: 1, learningRate: 1, gradNorm: 1 }], evals: [], backend: null });
+    h.trainReply({ type: 'restored', info, dataset: summary, model, tokenizer, settings: defaultSettings, steps: [{ step: 1, epoch: 1, loss: 1, learningRate: 1, gradNorm: 1 }], evals: [], backend: null, runId: null });
     expect(h.s().ui.screen).toBe('evaluate');
     expect(h.s().training.status).toBe('finished');
     expect(h.train.at(-1)).toEqual({ type: 'evaluate', backend: 'auto' });

@@ -3,6 +3,7 @@ import type { BackendChoice } from '../../workers/protocol.ts';
 import { createDatasetSlice } from './dataset.ts';
 import { createEvaluationSlice } from './evaluation.ts';
 import { createModelSlice } from './model.ts';
+import { createRunsSlice } from './runs.ts';
 import { createTrainingSlice } from './training.ts';
 import type { StoreDeps, StudioState, StudioStore } from './types.ts';
 import { createUiSlice } from './ui.ts';
@@ -14,5 +15,6 @@ export function createStudioStore(deps: StoreDeps, initial: { hubEndpoint: strin
     ...createModelSlice(set, get, deps),
     ...createTrainingSlice(set, get, deps),
     ...createEvaluationSlice(set, get, deps),
+    ...createRunsSlice(set, get, deps),
   }));
 }

@@ -27,9 +27,11 @@ import type {
   WorstRow,
 } from '../../workers/protocol.ts';
 import type { ClassificationMetrics } from '../engine/metrics.ts';
+import type { RunRecord } from '../runs/run-record.ts';
+import type { RunStore } from '../runs/run-store.ts';
 import type { DownloadProgress } from '../hub/hub-client.ts';
 
-export type Screen = 'data' | 'model' | 'train' | 'evaluate' | 'export';
+export type Screen = 'data' | 'model' | 'train' | 'evaluate' | 'export' | 'runs';
 
 /** The page's ends of the two workers, and the browser services the store needs. */
 export interface StoreDeps {
@@ -39,6 +41,8 @@ export interface StoreDeps {
   readonly download: (fileName: string, bytes: Uint8Array) => void;
   /** Absolute URLs of the files the app serves, which the workers fetch. */
   readonly assetUrl: (path: string) => string;
+  /** Where run records are kept (IndexedDB in the browser). */
+  readonly runs: RunStore;
 }
 
 export interface UiSlice {
@@ -201,7 +205,30 @@ export interface EvaluationSlice {
   exportCheckpoint(): void;
 }
 
-export type StudioState = UiSlice & DatasetSlice & ModelSlice & TrainingSlice & EvaluationSlice;
+export interface RunsSlice {
+  runs: {
+    records: RunRecord[];
+    /** Runs drawn in the Runs view's charts and compared in its table. */
+    selected: string[];
+    /** The run being trained: its record's id and what the data worker said of its rows. */
+    current: { id: string; fingerprint: string; trainRows: number; validationRows: number } | null;
+    /** Date.now() when the current stretch of training started; null while not training. */
+    runningSince: number | null;
+  };
+  loadRuns(): void;
+  /** Writes the current run's record as it is now. */
+  recordRun(status: RunRecord['status']): void;
+  renameRun(id: string, name: string): void;
+  deleteRun(id: string): void;
+  toggleRunSelected(id: string): void;
+  exportRuns(format: 'csv' | 'json'): void;
+  pinRun(id: string): void;
+  unpinRun(id: string): void;
+  keepRunWeights(id: string, checkpoint: Uint8Array): void;
+  downloadRunCheckpoint(id: string): void;
+}
+
+export type StudioState = UiSlice & DatasetSlice & ModelSlice & TrainingSlice & EvaluationSlice & RunsSlice;
 export type StudioStore = StoreApi<StudioState>;
 export type SetState = StudioStore['setState'];
 export type GetState = StudioStore['getState'];

@@ -29,6 +29,7 @@ export const createUiSlice =
     start() {
       deps.data.post({ type: 'configure', hubEndpoint: get().ui.hubEndpoint });
       deps.train.post({ type: 'probe-saved-run' });
+      get().loadRuns();
     },
     goTo(screen) {
       patch(set, get, 'ui', { screen });

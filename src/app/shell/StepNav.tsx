@@ -22,6 +22,8 @@ function isDone(s: StudioState, screen: Screen): boolean {
       return s.evaluation.metrics !== null;
     case 'export':
       return s.evaluation.exported !== null;
+    case 'runs':
+      return s.runs.records.length > 0;
   }
 }
 
