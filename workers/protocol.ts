@@ -178,6 +178,24 @@ export interface WorstRow {
   readonly confidence: number;
 }
 
+/** Which validation rows to list: a confusion-matrix cell (truth and predicted), or mistakes by label; null matches any. */
+export interface RowFilter {
+  readonly truth: number | null;
+  readonly predicted: number | null;
+  readonly errorsOnly: boolean;
+}
+
+export interface InspectedRow {
+  /** Index among the validation rows. */
+  readonly index: number;
+  readonly text: string;
+  /** Label ids, in the run's label order. */
+  readonly truth: number;
+  readonly predicted: number;
+  /** The model's probability for each label. */
+  readonly probabilities: readonly number[];
+}
+
 /** The rows the current split gives, as mapped from the file: what the training project ships. */
 export interface SplitRows {
   readonly train: readonly LabelledExample[];
@@ -284,6 +302,8 @@ export type TrainRequest =
   | { readonly type: 'restore-saved-run' }
   | { readonly type: 'discard-saved-run' }
   | { readonly type: 'evaluate'; readonly backend: BackendChoice }
+  /** Rows of the last evaluation matching the filter, hardest first. */
+  | { readonly type: 'inspect-rows'; readonly filter: RowFilter; readonly limit: number }
   | { readonly type: 'classify'; readonly requestId: number; readonly ids: Int32Array; readonly typeIds: Int32Array | null; readonly backend: BackendChoice }
   | { readonly type: 'export' }
   /** The run as a transformers.Trainer project; the rows come from the data worker, which owns the dataset. */
@@ -318,6 +338,7 @@ export type TrainReply =
       readonly runId: string | null;
     }
   | { readonly type: 'run-weights'; readonly runId: string; readonly checkpoint: Uint8Array }
+  | { readonly type: 'inspected-rows'; readonly filter: RowFilter; readonly rows: readonly InspectedRow[]; readonly total: number }
   | { readonly type: 'evaluation'; readonly metrics: ClassificationMetrics; readonly worst: readonly WorstRow[] }
   | { readonly type: 'classified'; readonly requestId: number; readonly probabilities: readonly number[] }
   | { readonly type: 'exported'; readonly fileName: string; readonly bytes: Uint8Array }

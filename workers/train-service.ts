@@ -13,7 +13,7 @@ import type { TokenizedExample } from '../src/engine/batching.ts';
 import { BestModelKeeper } from '../src/engine/best-model.ts';
 import { CheckpointClock, defaultCheckpointCadence } from '../src/engine/checkpoint-cadence.ts';
 import { parseCheckpoint, serializeCheckpoint, type StepRecord, type TrainingCheckpoint } from '../src/engine/checkpoint.ts';
-import { argmax, classificationMetrics, crossEntropyOf, softmax } from '../src/engine/metrics.ts';
+import { classificationMetrics, softmax } from '../src/engine/metrics.ts';
 import { dataFingerprint } from '../src/engine/data-fingerprint.ts';
 import { startingPoint, type StartingPoint } from '../src/engine/pretrained.ts';
 import { plannedUpdates, resumedWith } from '../src/engine/run-plan.ts';
@@ -25,6 +25,7 @@ import type { ChosenBackend } from './backend.ts';
 import { checkpointDownload, checkpointInfo, checkpointStart, requireFitsModel } from './checkpoint-file.ts';
 import { exportBundle } from './export-bundle.ts';
 import type { LoadedModel } from './model-loader.ts';
+import { type EvaluatedRows, inspectRows } from './inspect-rows.ts';
 import { unpackRows } from './packed-rows.ts';
 import { baseModelOf, checkpointWeightsBase, projectDownload, requireRunRows } from './project-export.ts';
 import { yieldingBackend } from './yielding-backend.ts';
@@ -105,6 +106,8 @@ export class TrainService {
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   /** When the run in flight saves its next checkpoint between epochs. */
   private checkpointClock: CheckpointClock;
+  /** The last evaluation's rows, for listing those behind a confusion-matrix cell or a label. */
+  private evaluated: EvaluatedRows | null = null;
   /** The training loop in flight, for tests to await. */
   loop: Promise<void> = Promise.resolve();
 
@@ -138,6 +141,10 @@ export class TrainService {
       case 'evaluate':
         this.backendChoice = request.backend;
         return this.evaluate();
+      case 'inspect-rows': {
+        if (!this.evaluated) throw new Error('evaluate the model first: the rows come from the last evaluation');
+        return this.deps.send({ type: 'inspected-rows', filter: request.filter, ...inspectRows(this.evaluated, request.filter, request.limit) });
+      }
       case 'classify': {
         this.backendChoice = request.backend;
         const trainer = await this.idleTrainer('try the model');
@@ -511,6 +518,7 @@ export class TrainService {
     const logits = await trainer.logits(validation);
     const truth = validation.map((r) => r.label);
     const metrics = classificationMetrics(logits, truth, labels);
+    this.evaluated = { logits, truth, labels, texts: run.validationTexts };
     this.deps.send({ type: 'evaluation', metrics, worst: worstRows(logits, truth, labels, run.validationTexts) });
   }
 
@@ -533,18 +541,8 @@ export class TrainService {
 
 /** The misclassified rows the model was most sure about: what to read first to see what it gets wrong. */
 export function worstRows(logits: Float32Array, truth: readonly number[], labels: readonly string[], texts: readonly string[], limit = WORST_ROWS): WorstRow[] {
-  const k = labels.length;
-  const wrong: (WorstRow & { loss: number })[] = [];
-  truth.forEach((t, i) => {
-    const row = logits.subarray(i * k, (i + 1) * k);
-    const predicted = argmax(row);
-    if (predicted === t) return;
-    wrong.push({ index: i, text: texts[i] ?? '', truth: labels[t]!, predicted: labels[predicted]!, confidence: softmax(row)[predicted]!, loss: crossEntropyOf(row, t) });
-  });
-  return wrong
-    .sort((a, b) => b.loss - a.loss)
-    .slice(0, limit)
-    .map(({ loss: _loss, ...row }) => row);
+  const { rows } = inspectRows({ logits, truth, labels, texts }, { truth: null, predicted: null, errorsOnly: true }, limit);
+  return rows.map((r) => ({ index: r.index, text: r.text, truth: labels[r.truth]!, predicted: labels[r.predicted]!, confidence: r.probabilities[r.predicted]! }));
 }
 
 /** The starting point with the fingerprint of the rows the run trains on, so it is only ever continued on them. */

@@ -7,11 +7,18 @@ export function hasIdleModel(s: StudioState): boolean {
   return ['paused', 'finished', 'stopped', 'failed'].includes(s.training.status) && s.training.steps.length > 0;
 }
 
+/** Rows listed at most for a cell or a filter: enough to read, few enough to send at once. */
+const INSPECT_LIMIT = 50;
+
 export const createEvaluationSlice: SliceCreator<EvaluationSlice> = (set, get, deps) => ({
-  evaluation: { status: 'idle', metrics: null, worst: [], tryText: '', tryRequestId: 0, trying: false, tryResult: null, exporting: false, exported: null },
+  evaluation: { status: 'idle', metrics: null, worst: [], tryText: '', tryRequestId: 0, trying: false, tryResult: null, exporting: false, exported: null, inspected: null, inspectFilter: null },
+  inspectRows(filter) {
+    patch(set, get, 'evaluation', { inspectFilter: filter, ...(filter === null ? { inspected: null } : {}) });
+    if (filter !== null) deps.train.post({ type: 'inspect-rows', filter, limit: INSPECT_LIMIT });
+  },
   evaluate() {
     if (!hasIdleModel(get())) return;
-    patch(set, get, 'evaluation', { status: 'running' });
+    patch(set, get, 'evaluation', { status: 'running', inspected: null, inspectFilter: null });
     deps.train.post({ type: 'evaluate', backend: get().ui.backendChoice });
   },
   setTryText(tryText) {

@@ -188,6 +188,12 @@ export function handleTrainReply(store: StudioStore, deps: StoreDeps, reply: Tra
       });
       return;
     }
+    case 'inspected-rows': {
+      // Only the answer to the filter asked for last is shown.
+      const asked = get().evaluation.inspectFilter;
+      if (asked && JSON.stringify(asked) === JSON.stringify(reply.filter)) patch(set, get, 'evaluation', { inspected: { filter: reply.filter, rows: reply.rows, total: reply.total } });
+      return;
+    }
     case 'run-weights':
       get().keepRunWeights(reply.runId, reply.checkpoint);
       return;

@@ -80,7 +80,7 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, deps)
     }
     if (s.ui.error?.scope === 'train') s.dismissError();
     patch(set, get, 'training', { ...noProgress, status: 'preparing', phase: 'Tokenizing the dataset' });
-    patch(set, get, 'evaluation', { status: 'idle', metrics: null, worst: [], tryResult: null, exported: null });
+    patch(set, get, 'evaluation', { status: 'idle', metrics: null, worst: [], tryResult: null, exported: null, inspected: null, inspectFilter: null });
     deps.data.post({ type: 'tokenize', maxLength: settings.maxLength });
   },
   pauseTraining() {
@@ -93,7 +93,7 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, deps)
     if (status !== 'paused' && status !== 'failed') return;
     if (get().ui.error?.scope === 'train') get().dismissError();
     patch(set, get, 'training', { status: 'preparing', phase: 'Resuming' });
-    patch(set, get, 'evaluation', { status: 'idle', metrics: null, worst: [], tryResult: null, exported: null });
+    patch(set, get, 'evaluation', { status: 'idle', metrics: null, worst: [], tryResult: null, exported: null, inspected: null, inspectFilter: null });
     deps.train.post({ type: 'resume', backend: get().ui.backendChoice });
   },
   stopTraining() {

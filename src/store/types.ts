@@ -15,6 +15,8 @@ import type {
   ErrorScope,
   EvalRecord,
   HubDatasetInfo,
+  InspectedRow,
+  RowFilter,
   LoadedCheckpointInfo,
   ModelSummary,
   SavedRunInfo,
@@ -195,8 +197,14 @@ export interface EvaluationSlice {
     tryResult: TryResult | null;
     exporting: boolean;
     exported: { fileName: string; bytes: number } | null;
+    /** Validation rows listed by a confusion-matrix cell or the mistakes' label filters; null before any is asked for. */
+    inspected: { filter: RowFilter; rows: readonly InspectedRow[]; total: number } | null;
+    /** The filter asked for last; its rows may still be on their way. */
+    inspectFilter: RowFilter | null;
   };
   evaluate(): void;
+  /** Lists the validation rows of the last evaluation that match `filter`. */
+  inspectRows(filter: RowFilter | null): void;
   setTryText(text: string): void;
   classify(): void;
   exportModel(): void;

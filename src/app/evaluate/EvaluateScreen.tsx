@@ -4,6 +4,7 @@ import { hasIdleModel } from '../../store/evaluation.ts';
 import { useStudio } from '../../store/useStudio.ts';
 import { formatCount, formatNumber, formatPercent } from '../format.ts';
 import { Card, NextButton, ProgressBar } from '../shell/ui.tsx';
+import { CellRows, ConfusionMatrix, MistakesByLabel, PerClassChart } from './ResultDetails.tsx';
 
 export function EvaluateScreen() {
   const fresh = useStudio((s) => s.evaluation.metrics);
@@ -52,15 +53,17 @@ export function EvaluateScreen() {
           <div className="grid-2">
             <Card title="Per label">
               <PerClass metrics={metrics} />
+              <PerClassChart metrics={metrics} />
             </Card>
             <Card title="Confusion matrix">
-              <ConfusionMatrix metrics={metrics} />
+              <ConfusionMatrix metrics={metrics} clickable={fresh !== null} />
             </Card>
           </div>
+          {fresh && <CellRows labels={fresh.perClass.map((c) => c.label)} />}
         </>
       )}
       <TryIt />
-      {fresh && <WorstRows />}
+      {fresh && <MistakesByLabel labels={fresh.perClass.map((c) => c.label)} />}
       {idle && <NextButton onClick={() => goTo('export')}>Next: download the model</NextButton>}
     </div>
   );
@@ -90,74 +93,6 @@ function PerClass({ metrics }: { metrics: ClassificationMetrics }) {
         ))}
       </tbody>
     </table>
-  );
-}
-
-/** Rows are the true labels, columns the predictions; the diagonal is what the model got right. */
-function ConfusionMatrix({ metrics }: { metrics: ClassificationMetrics }) {
-  const labels = metrics.perClass.map((c) => c.label);
-  const max = Math.max(1, ...metrics.confusion.flat());
-  return (
-    <div className="table-scroll">
-      <table className="confusion" data-testid="confusion-matrix">
-        <thead>
-          <tr>
-            <th className="corner">true ↓ · predicted →</th>
-            {labels.map((l) => (
-              <th key={l}>{l}</th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {metrics.confusion.map((row, t) => (
-            <tr key={labels[t]}>
-              <th>{labels[t]}</th>
-              {row.map((n, p) => {
-                const strength = n / max;
-                const color = t === p ? `rgba(26, 155, 91, ${0.12 + 0.7 * strength})` : `rgba(198, 40, 40, ${n === 0 ? 0 : 0.12 + 0.6 * strength})`;
-                return (
-                  <td key={p} style={{ background: color }} className={strength > 0.6 ? 'strong' : undefined}>
-                    {formatCount(n)}
-                  </td>
-                );
-              })}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
-}
-
-function WorstRows() {
-  const worst = useStudio((s) => s.evaluation.worst);
-  return (
-    <Card title="The mistakes it was surest about" testId="worst-rows" wide>
-      {worst.length === 0 ? (
-        <p>No validation row was misclassified.</p>
-      ) : (
-        <table className="metrics-table worst">
-          <thead>
-            <tr>
-              <th>Text</th>
-              <th>True label</th>
-              <th>Model said</th>
-              <th>Sure</th>
-            </tr>
-          </thead>
-          <tbody>
-            {worst.map((w) => (
-              <tr key={w.index}>
-                <td className="text-cell">{w.text}</td>
-                <td className="label-cell">{w.truth}</td>
-                <td className="label-cell wrong">{w.predicted}</td>
-                <td>{formatPercent(w.confidence, 0)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </Card>
   );
 }
 
