@@ -270,8 +270,9 @@ function shardStart(shards: readonly OpenedShard[], shard: OpenedShard): number 
 
 /** A byte range of a shard, from the cache when an earlier read fetched it. */
 async function fetchRange(id: string, url: string, byteLength: number, start: number, end: number, options: HubDatasetOptions, report: (bytes: number) => void): Promise<Uint8Array> {
-  // The size pins the file's version: a new conversion of the dataset is a new key.
-  const key = `${url}#${byteLength}:${start}-${end}`;
+  // The size pins the file's version: a new conversion of the dataset is a new key. A query, not a
+  // fragment: Cache Storage matches URLs without their fragment.
+  const key = `${url}${url.includes('?') ? '&' : '?'}studio-bytes=${byteLength}:${start}-${end}`;
   const cached = await options.cache?.get(key);
   if (cached) {
     report(cached.length);

@@ -98,7 +98,7 @@ const RunCurves = memo(function RunCurves({ runs, colorOf, kind }: { runs: reado
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis dataKey="x" type="number" domain={[0, 'dataMax']} allowDecimals={kind === 'metric'} tick={chartText} allowDuplicatedCategory={false} />
           {kind === 'loss' ? (
-            <YAxis dataKey="y" tick={chartText} domain={['auto', 'auto']} tickFormatter={(v: number) => formatNumber(v, 2)} width={56} />
+            <YAxis dataKey="y" tick={chartText} domain={['auto', 'auto']} tickFormatter={(v: number) => formatNumber(v, 3)} width={64} />
           ) : (
             <YAxis dataKey="y" tick={chartText} domain={[0, 1]} tickFormatter={(v: number) => formatPercent(v, 0)} width={56} />
           )}
