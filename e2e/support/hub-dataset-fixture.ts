@@ -19,6 +19,8 @@ export interface ClassLabelShardOptions {
   /** Rows per shard (the Hub splits large splits into several files). */
   readonly rowsPerShard?: number;
   readonly rowGroupSize?: number;
+  /** False: no `huggingface` metadata, as files written by other tools; the names are then only in the card. */
+  readonly metadata?: boolean;
 }
 
 /** The `huggingface` metadata `datasets` writes into every Parquet file. */
@@ -31,6 +33,19 @@ export function huggingfaceMetadata(names: readonly string[]): string {
       },
     },
   });
+}
+
+/** A dataset card's `dataset_info` for one config, as the Hub returns it in `cardData`: ClassLabel names by id. */
+export function cardDatasetInfo(config: string, names: readonly string[]): Record<string, unknown> {
+  return {
+    dataset_info: {
+      config_name: config,
+      features: [
+        { name: 'text', dtype: 'string' },
+        { name: 'label', dtype: { class_label: { names: Object.fromEntries(names.map((n, i) => [String(i), n])) } } },
+      ],
+    },
+  };
 }
 
 export function classLabelShards(options: ClassLabelShardOptions): Uint8Array[] {
@@ -52,7 +67,7 @@ export function classLabelShards(options: ClassLabelShardOptions): Uint8Array[] 
         { name: 'label', data: BigInt64Array.from(ids.slice(from, to), BigInt), type: 'INT64', nullable: false },
       ],
       rowGroupSize: options.rowGroupSize ?? 1000,
-      kvMetadata: [{ key: 'huggingface', value: huggingfaceMetadata(options.names) }],
+      kvMetadata: options.metadata === false ? [] : [{ key: 'huggingface', value: huggingfaceMetadata(options.names) }],
     });
     shards.push(new Uint8Array(buffer));
   }

@@ -39,6 +39,8 @@ export interface HubDataset {
   readonly files: Record<string, readonly Uint8Array[]>;
   /** A gated or private dataset: requests without `Authorization: Bearer <token>` get 401. */
   readonly token?: string;
+  /** The dataset card's metadata, answered at `/api/datasets/{id}` as `cardData` (its `dataset_info` has the features). */
+  readonly cardData?: Record<string, unknown>;
 }
 
 export interface HubServer {
@@ -147,7 +149,8 @@ function answerDataset(request: IncomingMessage, response: ServerResponse, optio
   const resolved = segments[0] === 'datasets' ? segments.slice(1) : null;
   if (listing === null && resolved === null) return false;
   const parts = listing ?? resolved!;
-  const marker = listing ? parts.indexOf('parquet') : parts.indexOf('resolve');
+  // /api/datasets/{id} without /parquet is the dataset's info.
+  const marker = listing ? (parts.includes('parquet') ? parts.indexOf('parquet') : parts.length) : parts.indexOf('resolve');
   const id = parts.slice(0, marker).join('/');
   const dataset = marker > 0 && Object.hasOwn(datasets, id) ? datasets[id]! : null;
   if (dataset === null) {
@@ -157,6 +160,10 @@ function answerDataset(request: IncomingMessage, response: ServerResponse, optio
   if (dataset.token !== undefined && request.headers.authorization !== `Bearer ${dataset.token}`) {
     // The Hub answers a gated or private repo without a valid token as it answers a missing one.
     respond(response, 401, { error: 'Invalid credentials in Authorization header' }, { 'x-error-code': 'RepoNotFound', 'x-error-message': 'Invalid credentials' });
+    return true;
+  }
+  if (listing && marker === parts.length) {
+    respond(response, 200, { id, cardData: dataset.cardData ?? {} });
     return true;
   }
   const rest = parts.slice(marker + 1);

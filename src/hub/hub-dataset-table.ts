@@ -41,7 +41,8 @@ export class HubDatasetSession {
     const mapping = request.mapping ?? guessHubColumns(request.id, info.columns);
     const columns = [...new Set([mapping.text, ...(mapping.textPair ? [mapping.textPair] : []), mapping.label])];
     const shards = urls.map((u) => this.opened.get(u)!);
-    const { rows } = await readSplit(request.id, shards, columns, request.sample, options);
+    const classNames = new Map(info.columns.filter((c) => c.classNames && columns.includes(c.name)).map((c) => [c.name, c.classNames!]));
+    const { rows } = await readSplit(request.id, shards, columns, request.sample, { ...options, classNames });
     return { table: { fileName: hubDatasetName(request.id, config, request.split, listing), columns, rows, lines: [] }, mapping };
   }
 }

@@ -4,15 +4,19 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { classLabelShards } from '../../e2e/support/hub-dataset-fixture.ts';
+import { cardDatasetInfo, classLabelShards } from '../../e2e/support/hub-dataset-fixture.ts';
 import { type HubServer, startHubServer } from '../../e2e/support/hub-server.ts';
 import type { FileCache } from './hub-client.ts';
+import { HubDatasetSession } from './hub-dataset-table.ts';
 import { describeConfig, listHubDataset, type OpenedShard, openShard, pickRows, readSplit } from './hub-datasets.ts';
 import { HubError } from './hub-error.ts';
 
 const sharedData = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/data');
 const imdbCsv = path.join(sharedData, 'imdb/train.csv');
-const missing = existsSync(imdbCsv) ? null : `${imdbCsv} is absent`;
+const emotionCsv = path.join(sharedData, 'emotion/train.csv');
+const missing = existsSync(imdbCsv) && existsSync(emotionCsv) ? null : `${imdbCsv} or ${emotionCsv} is absent`;
+/** dair-ai/emotion's ClassLabel order. */
+const EMOTIONS = ['sadness', 'joy', 'love', 'anger', 'fear', 'surprise'];
 
 /** Counts the bytes of every answer and records each Range header, around the real fetch. */
 function countingFetch() {
@@ -47,6 +51,11 @@ describe.skipIf(missing !== null)(`Hub datasets by id${missing ? ` (skipped: ${m
       datasets: {
         imdb: { files: { 'plain_text/train': trainShards, 'plain_text/test': test } },
         'someone/gated': { files: { 'default/train': test }, token: 'hf_secret' },
+        // Files without the huggingface metadata: the class names are only in the card's dataset_info.
+        'dair-ai/emotion': {
+          files: { 'split/train': classLabelShards({ csvPath: emotionCsv, names: EMOTIONS, rows: 120, metadata: false }) },
+          cardData: cardDatasetInfo('split', EMOTIONS),
+        },
       },
     });
   });
@@ -91,6 +100,16 @@ describe.skipIf(missing !== null)(`Hub datasets by id${missing ? ` (skipped: ${m
     const both = await readSplit('imdb', shards, ['text', 'label'], { kind: 'first', rows: 300 }, opts());
     expect(both.rows[0]!.text.length).toBeGreaterThan(20);
     expect(both.rows.map((r) => r.label)).toEqual(labels.rows.map((r) => r.label));
+  });
+
+  it('takes the class names from the dataset card when the files lack the huggingface metadata', async () => {
+    const session = new HubDatasetSession();
+    const { table, mapping } = await session.table({ id: 'dair-ai/emotion', config: null, split: 'train', mapping: null, sample: { kind: 'first', rows: 50 } }, opts());
+    expect(mapping).toEqual({ text: 'text', label: 'label' });
+    expect(table.fileName).toBe('dair-ai/emotion · train');
+    expect(new Set(table.rows.map((r) => r.label)).size).toBeGreaterThan(2);
+    expect(table.rows.every((r) => EMOTIONS.includes(r.label!))).toBe(true);
+    expect(hub.requests).toContain('GET /api/datasets/dair-ai/emotion');
   });
 
   it('samples N rows at random with a seed: the same rows each time, across shards and row groups', async () => {

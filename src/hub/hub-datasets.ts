@@ -118,7 +118,38 @@ export async function describeConfig(listing: HubDatasetListing, config: string,
     }
     splits.push({ name: split.name, rows, shards: split.urls.length });
   }
+  // Files written without the huggingface metadata keep their class names only in the dataset card.
+  if (!columns.some((c) => c.kind === 'class-label') && columns.some((c) => c.kind === 'number')) {
+    const names = await cardClassNames(listing.id, config, options);
+    columns = columns.map((c) => (c.kind === 'number' && names.has(c.name) ? { ...c, kind: 'class-label', classNames: names.get(c.name)! } : c));
+  }
   return { name: config, splits, columns };
+}
+
+/**
+ * ClassLabel names by column from the dataset card's `dataset_info` (`/api/datasets/{id}`, its
+ * `cardData`), for the config; empty when the card has none or cannot be had.
+ */
+export async function cardClassNames(id: string, config: string, options: HubDatasetOptions): Promise<Map<string, string[]>> {
+  const names = new Map<string, string[]>();
+  let body: unknown;
+  try {
+    body = await (await request(`${endpointOf(options)}/api/datasets/${id}`, id, 'its dataset card', options)).json();
+  } catch {
+    // The card only adds names; the ids still train.
+    return names;
+  }
+  const card = isRecord(body) ? body.cardData : undefined;
+  const raw = isRecord(card) ? card.dataset_info : undefined;
+  const infos = (Array.isArray(raw) ? raw : [raw]).filter(isRecord);
+  const info = infos.find((i) => i.config_name === config) ?? (infos.length === 1 ? infos[0] : undefined);
+  for (const feature of Array.isArray(info?.features) ? info.features : []) {
+    if (!isRecord(feature) || typeof feature.name !== 'string' || !isRecord(feature.dtype) || !isRecord(feature.dtype.class_label)) continue;
+    const listed = feature.dtype.class_label.names;
+    if (Array.isArray(listed)) names.set(feature.name, listed.map(String));
+    else if (isRecord(listed)) names.set(feature.name, Object.entries(listed).sort(([a], [b]) => Number(a) - Number(b)).map(([, n]) => String(n)));
+  }
+  return names;
 }
 
 /** Opens a shard (or takes it from `opened`): its size, footer and metadata. */
@@ -157,7 +188,7 @@ export async function readSplit(
   shards: readonly OpenedShard[],
   columns: readonly string[],
   sample: RowSample,
-  options: HubDatasetOptions & { readonly onProgress?: ReadProgress } = {},
+  options: HubDatasetOptions & { readonly onProgress?: ReadProgress; readonly classNames?: ReadonlyMap<string, readonly string[]> } = {},
 ): Promise<SplitRows> {
   const total = shards.reduce((n, s) => n + Number(s.metadata.num_rows), 0);
   const wanted = pickRows(total, sample);
@@ -165,7 +196,7 @@ export async function readSplit(
   for (const column of columns) {
     if (!available.some((c) => c.name === column)) throw new HubError('unexpected-response', `dataset "${id}" has no column "${column}"; it has ${available.map((c) => c.name).join(', ')}.`);
   }
-  const names = new Map(available.filter((c) => columns.includes(c.name) && c.classNames).map((c) => [c.name, c.classNames!]));
+  const names = options.classNames ?? new Map(available.filter((c) => columns.includes(c.name) && c.classNames).map((c) => [c.name, c.classNames!]));
   // Which row groups to read, and their byte total for the progress bar.
   const plan: { shard: OpenedShard; start: number; end: number; rows: number[] }[] = [];
   let first = 0;
