@@ -116,3 +116,17 @@ export class BestModelKeeper {
     return parts.length > 0 ? parts.join('; ') : null;
   }
 }
+
+/**
+ * The evaluation whose weights a checkpoint's model has: the best one when the finished run kept
+ * the best model (load_best_model_at_end), otherwise the last; null without evaluations.
+ */
+export function modelEvaluation(c: { readonly settings: BestModelSettings; readonly history: { readonly evals: readonly EvalRecord[] }; readonly progress: { readonly finished: boolean } }): EvalRecord | null {
+  const { evals } = c.history;
+  if (c.settings.loadBestModelAtEnd && c.progress.finished) {
+    const { bestStep } = replayEvaluations(evals, c.settings);
+    const best = evals.find((e) => e.step === bestStep);
+    if (best) return best;
+  }
+  return evals.at(-1) ?? null;
+}

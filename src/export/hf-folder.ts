@@ -3,6 +3,7 @@
  * it: config.json, model.safetensors, the tokenizer files and trainer_state.json. Returned
  * as name → bytes so the CLI can write it to disk and the studio can zip it.
  */
+import { replayEvaluations } from '../engine/best-model.ts';
 import type { TrainingCheckpoint } from '../engine/checkpoint.ts';
 import { writeSafetensors } from '../engine/weights/safetensors.ts';
 import { configJsonText, savePretrainedConfig } from './hf-config.ts';
@@ -47,7 +48,11 @@ export function trainerState(c: TrainingCheckpoint): Record<string, unknown> {
   }
   logHistory.sort((a, b) => (a.step as number) - (b.step as number));
   const lastStep = c.history.steps.at(-1);
+  const best = replayEvaluations(c.history.evals, c.settings);
   return {
+    // Trainer's TrainerState keeps these whether or not the best model is loaded at the end.
+    best_metric: best.bestMetric,
+    best_global_step: best.bestStep,
     epoch: lastStep?.epoch ?? 0,
     global_step: c.progress.step,
     log_history: logHistory,

@@ -168,6 +168,18 @@ describe('modelCard', () => {
     expect(card).toContain('| `onnx/model_quantized.onnx` | int8 (weight-only) | 4.6 MB (26% of float32) | 90.4% (−0.8 points) |');
     expect(card).toContain("dtype 'q8' loads onnx/model_quantized.onnx");
   });
+
+  it('reports the best evaluation when the run kept the best model (load_best_model_at_end)', () => {
+    const third = evalAt(6, 3, 0.6, 0.5, [
+      [2, 0],
+      [2, 0],
+    ]);
+    const kept = { ...checkpoint, settings: { ...checkpoint.settings, loadBestModelAtEnd: true }, history: { ...checkpoint.history, evals: [...checkpoint.history.evals, third] } };
+    const card = modelCard({ ...run, checkpoint: kept });
+    expect(card).toContain('validation rows after step 4: accuracy **75.0%**');
+    const last = modelCard({ ...run, checkpoint: { ...kept, settings: { ...kept.settings, loadBestModelAtEnd: false } } });
+    expect(last).toContain('validation rows after step 6: accuracy **60.0%**');
+  });
 });
 
 describe('curvePoints', () => {

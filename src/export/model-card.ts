@@ -6,6 +6,7 @@
  * The studio (workers/export-bundle.ts) and the CLI (src/cli/train.ts) each describe their run
  * as a `ModelCardRun`.
  */
+import { modelEvaluation } from '../engine/best-model.ts';
 import type { ColumnMapping } from '../data/columns.ts';
 import type { TrainingCheckpoint } from '../engine/checkpoint.ts';
 import { architectureClassName, parseModelConfig } from '../engine/models/config.ts';
@@ -116,7 +117,7 @@ const metricValue = (x: number) => Number(x.toFixed(4));
 
 function frontMatter(run: ModelCardRun, cardName: string): string {
   const { checkpoint, baseModel, data } = run;
-  const last = checkpoint.history.evals.at(-1) ?? null;
+  const last = modelEvaluation(checkpoint);
   const metadata: Record<string, YamlValue> = {
     library_name: 'transformers',
     pipeline_tag: 'text-classification',
@@ -193,7 +194,7 @@ function hyperparameterSection(c: TrainingCheckpoint): string {
 }
 
 function resultsSection(c: TrainingCheckpoint): string {
-  const last = c.history.evals.at(-1) ?? null;
+  const last = modelEvaluation(c);
   const parts = ['## Results'];
   if (!last) {
     parts.push('The run had no validation rows, so there are no metrics.');
