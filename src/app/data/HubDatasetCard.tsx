@@ -130,7 +130,7 @@ function HubChoices({ info, form, disabled, onLoad }: { info: HubDatasetInfo; fo
       </div>
       <p className="muted">Only the text and label columns are downloaded, in parts, and kept in this browser for the next time.</p>
       <button type="button" className="button button-primary button-big" data-testid="hub-dataset-load" disabled={disabled || !mapping} onClick={onLoad}>
-        Load {form.sample === 'all' ? 'the' : formatCount(form.sampleRows)} rows of {info.id} · {form.split}
+        Load {form.sample === 'all' ? 'all' : formatCount(form.sampleRows)} rows of {info.id} · {form.split}
       </button>
     </div>
   );
