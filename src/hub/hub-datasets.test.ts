@@ -151,6 +151,18 @@ describe.skipIf(missing !== null)(`Hub datasets by id${missing ? ` (skipped: ${m
     expect((error as HubError).reason).toBe('needs-login');
     expect((error as Error).message).toBe(`Dataset "someone/gated" on ${hub.url} is gated or private: enter a Hugging Face access token (from your account’s settings) to load it.`);
     await expect(listHubDataset('someone/gated', { ...opts(), token: 'hf_wrong' })).rejects.toThrow('the access token you entered does not give access to it');
+    // Never to another host, whatever a listing names.
+    const sentTo: [string, string | null][] = [];
+    const recording: typeof fetch = async (input, init) => {
+      sentTo.push([String(input), new Headers(init?.headers).get('authorization')]);
+      return new Response('{}', { status: 404 });
+    };
+    await openShard('someone/gated', 'https://elsewhere.example/x/0.parquet', { ...opts(), token: 'hf_secret', fetch: recording }).catch(() => undefined);
+    await listHubDataset('someone/gated', { ...opts(), token: 'hf_secret', fetch: recording }).catch(() => undefined);
+    expect(sentTo).toEqual([
+      ['https://elsewhere.example/x/0.parquet', null],
+      [`${hub.url}/api/datasets/someone/gated/parquet`, 'Bearer hf_secret'],
+    ]);
     const listing = await listHubDataset('someone/gated', { ...opts(), token: 'hf_secret' });
     const info = await describeConfig(listing, 'default', { ...opts(), token: 'hf_secret' });
     expect(info.splits).toEqual([{ name: 'train', rows: 200, shards: 1 }]);

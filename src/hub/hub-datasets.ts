@@ -325,7 +325,8 @@ async function request(url: string, id: string, what: string, options: HubDatase
   const endpoint = endpointOf(options);
   const fetchImplementation = options.fetch ?? globalThis.fetch;
   const plainFetch: typeof fetch = (input, init) => fetchImplementation(input, init);
-  const token = options.token?.trim();
+  // The token goes to the Hub's own host only, never to a host a listing or a redirect names.
+  const token = new URL(url).origin === new URL(endpoint).origin ? options.token?.trim() : undefined;
   let response: Response;
   try {
     response = await hubFetch(url, {
