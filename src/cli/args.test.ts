@@ -71,4 +71,11 @@ describe('finetune-studio arguments', () => {
     expect(parseConfigOverrides(['a=0.1', 'b=true', 'c=null', 'd=gelu', 'e={"x":1}'])).toEqual({ a: 0.1, b: true, c: null, d: 'gelu', e: { x: 1 } });
     expect(() => parseConfigOverrides(['novalue'])).toThrow('--config expects key=value, got "novalue"');
   });
+
+  it('records which settings were given, for a resumed run, and the checkpoint cadence', () => {
+    const cmd = parseCommand(['train', '--model', 'm', '--data', 'd', '--out', 'o', '--resume', 'o/c', '--epochs', '5', '--lr', '1e-5', '--save-steps', '50', '--save-minutes', '2.5']);
+    expect(cmd).toMatchObject({ givenSettings: { epochs: 5, learningRate: 1e-5 }, checkpointCadence: { everyUpdates: 50, everyMs: 150_000 } });
+    expect(parseCommand(['train', '--model', 'm', '--data', 'd', '--out', 'o'])).toMatchObject({ givenSettings: {}, checkpointCadence: { everyUpdates: 0, everyMs: 600_000 } });
+    expect(() => parseCommand(['train', '--model', 'm', '--data', 'd', '--out', 'o', '--save-minutes=-1'])).toThrow('--save-minutes must be a number ≥ 0, got -1');
+  });
 });

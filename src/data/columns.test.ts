@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { guessColumns, requireColumns } from './columns.ts';
+import { checkColumnRoles, ColumnRoleError, guessColumns, requireColumns } from './columns.ts';
 import type { Table } from './parse.ts';
 
 function tableOf(columns: string[], rows: string[][]): Table {
@@ -107,6 +107,43 @@ describe('requireColumns', () => {
         column: 'review',
         message: expect.stringContaining('"review" was chosen for both the text and the label'),
       }),
+    );
+  });
+});
+
+describe('checkColumnRoles', () => {
+  const reviews = ['A moving and funny film', 'Dull and far too long', 'Lovely acting throughout', 'The plot made no sense'];
+  const tableOf = (columns: string[], rows: string[][]): Table => ({
+    fileName: 'train.csv',
+    columns,
+    rows: rows.map((r) => Object.fromEntries(columns.map((c, i) => [c, r[i]!]))),
+    lines: rows.map((_, i) => i + 2),
+  });
+
+  it('suggests the swap when the label column holds texts and the text column labels', () => {
+    const swapped = tableOf(['text', 'label'], reviews.map((r, i) => [i % 2 ? 'neg' : 'pos', r]));
+    const error = (() => {
+      try {
+        checkColumnRoles(swapped, { text: 'text', label: 'label' });
+      } catch (e) {
+        return e;
+      }
+      return null;
+    })();
+    expect(error).toBeInstanceOf(ColumnRoleError);
+    expect((error as ColumnRoleError).suggestion).toEqual({ text: 'label', label: 'text' });
+    expect((error as Error).message).toBe(
+      'train.csv: the label column "label" looks like text (4 different values in 4 rows, 23 characters on average) and the text column "text" like labels ' +
+        '(2 different values in 4 rows, 3 characters on average): are they swapped? Use "label" as the text and "text" as the label.',
+    );
+    expect(() => checkColumnRoles(swapped, { text: 'label', label: 'text' })).not.toThrow();
+  });
+
+  it('refuses a label column where nearly every row is its own class', () => {
+    const ids = tableOf(['id', 'text'], Array.from({ length: 60 }, (_, i) => [`row-${i}`, `text ${i % 3}`]));
+    expect(() => checkColumnRoles(ids, { text: 'text', label: 'id' })).toThrow(
+      'train.csv: the label column "id" has 60 different values in 60 rows, 6 characters on average: nearly every row would be a class of its own. ' +
+        'A label column repeats a few values, such as "positive" and "negative". The columns in this file are: "id", "text".',
     );
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildLabelSet, labelCounts, labelWarnings } from './labels.ts';
+import { buildLabelSet, labelCounts, labelWarnings, requireLabelsSeenInTraining, requireUsableLabels } from './labels.ts';
 
 describe('buildLabelSet', () => {
   it('orders integer labels numerically so their ids are their values', () => {
@@ -53,5 +53,30 @@ describe('labelWarnings', () => {
     expect(labelWarnings(new Map([['yes', 40]]))).toEqual([
       'Only one label ("yes") was found. A classifier needs at least two different labels.',
     ]);
+  });
+});
+
+describe('label checks before training', () => {
+  const examples = (labels: string[]) => labels.map((label) => ({ text: 't', label }));
+
+  it('refuses a single label in training data, not in a validation file', () => {
+    expect(() => requireUsableLabels('train.csv', 'label', examples(['yes', 'yes']), 'training')).toThrow(
+      'train.csv: the label column "label" has only one value ("yes"). A classifier needs at least two different labels; check the label column.',
+    );
+    expect(() => requireUsableLabels('val.csv', 'label', examples(['yes', 'yes']), 'validation')).not.toThrow();
+  });
+
+  it('refuses numbers mixed with words, naming both kinds and their row counts', () => {
+    expect(() => requireUsableLabels('train.csv', 'label', examples(['0', '1', '1', 'positive', '0']), 'training')).toThrow(
+      'train.csv: the label column "label" mixes numbers ("0", "1": 4 rows) and words ("positive": 1 row). Use one kind of label throughout: fix the rows with the odd ones out, or remove them.',
+    );
+    expect(() => requireUsableLabels('train.csv', 'label', examples(['1 star', '2 stars']), 'training')).not.toThrow();
+  });
+
+  it('refuses validation labels the training rows never have', () => {
+    expect(() => requireLabelsSeenInTraining('train.csv', examples(['pos', 'neg']), 'val.csv', examples(['pos', 'neutral', 'neutral']))).toThrow(
+      'val.csv: has label "neutral" (2 rows) that the training data (train.csv) never has, so the model could not learn it. Add training rows with that label, or remove them from the validation file.',
+    );
+    expect(() => requireLabelsSeenInTraining('train.csv', examples(['pos', 'neg']), 'val.csv', examples(['neg']))).not.toThrow();
   });
 });

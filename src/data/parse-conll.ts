@@ -14,11 +14,9 @@ export function looksLikeConll(text: string): boolean {
   const lines = text.split(/\r?\n/, 400);
   const filled = lines.filter((line) => line.trim() !== '' && !DOCSTART.test(line));
   if (filled.length < 2 || !lines.some((line) => line.trim() === '')) return false;
-  const tagged = filled.filter((line) => {
-    const fields = line.trim().split(/\s+/);
-    return fields.length >= 2 && fields.length <= 4 && TAG.test(fields.at(-1)!);
-  });
-  return tagged.length >= 0.9 * filled.length;
+  const tags = filled.map((line) => line.trim().split(/\s+/)).filter((fields) => fields.length >= 2 && fields.length <= 4 && TAG.test(fields.at(-1)!)).map((fields) => fields.at(-1)!);
+  // Lines that happen to end in "O" are not tags; a tagged file names some entity.
+  return tags.length >= 0.9 * filled.length && tags.some((tag) => tag !== 'O');
 }
 
 export function parseConll(fileName: string, text: string): Table {

@@ -52,8 +52,8 @@ export function classificationTable(read: ReadDataset): Table {
   if (read.format.kind === 'conll') {
     throw new DatasetError(
       { file: read.table.fileName },
-      `holds one tag per word (${read.readAs}, ${read.table.rows.length} sentences): that trains a token tagger, and the studio trains text classifiers, which need one label per text. ` +
-        'Load a CSV, TSV, JSON or Parquet file with a text column and a label column.',
+      `is ${read.readAs}: ${read.table.rows.length} sentence${read.table.rows.length === 1 ? '' : 's'} with a tag for every word. That trains a token tagger; ` +
+        'the studio trains text classifiers, which need one label per text. Load a CSV, TSV, JSON or Parquet file with a text column and a label column.',
     );
   }
   return read.table;

@@ -156,7 +156,9 @@ function notUtf8Problem(bytes: Uint8Array): string {
   while (lineEnd < bytes.length && bytes[lineEnd] !== 0x0a && bytes[lineEnd] !== 0x0d) lineEnd += 1;
   const legacy = new TextDecoder('windows-1252');
   const character = legacy.decode(bytes.subarray(at, at + 1));
-  const context = legacy.decode(bytes.subarray(Math.max(lineStart, at - 20), Math.min(lineEnd, at + 20))).trim();
+  const from = Math.max(lineStart, at - 30);
+  const to = Math.min(lineEnd, at + 30);
+  const context = `${from > lineStart ? '…' : ''}${legacy.decode(bytes.subarray(from, to)).trim()}${to < lineEnd ? '…' : ''}`;
   const byte = `0x${bytes[at]!.toString(16).toUpperCase().padStart(2, '0')}`;
   return (
     `is not UTF-8 text: line ${line} has the byte ${byte}, which is "${character}" in Windows-1252/Latin-1 ("${context}"). ` +
