@@ -1,64 +1,17 @@
 // The CLI as a user runs it: a separate process, real files, the exit code and the messages.
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubServer } from '../../e2e/support/hub-server.ts';
 import { parseTable } from '../data/parse.ts';
 import { stratifiedSplit } from '../data/split.ts';
-import { startingPoint } from '../engine/pretrained.ts';
-import { Rng } from '../engine/random.ts';
-import { defaultSettings } from '../engine/settings.ts';
 import { readSafetensors, writeSafetensors } from '../engine/weights/safetensors.ts';
+import { runCli, writeBaseModel, writeCsv } from './cli-fixtures.ts';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = path.join(repo, 'bin/finetune-studio.mjs');
 const work = mkdtempSync(path.join(tmpdir(), 'cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { cwd: work, env: { ...process.env, ...env }, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
-
-const positive = ['great', 'lovely', 'superb', 'moving', 'funny', 'brilliant'];
-const negative = ['awful', 'boring', 'dull', 'clumsy', 'tedious', 'weak'];
-const filler = ['the', 'film', 'was', 'a', 'plot', 'and', 'acting', 'story'];
-
-/** A base BERT checkpoint (no classification head), WordPiece vocab.txt only, as classic repos ship. */
-function writeBaseModel(folder: string): void {
-  mkdirSync(folder, { recursive: true });
-  const vocab = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', ...positive, ...negative, ...filler, ',', '.'];
-  const configJson = { model_type: 'bert', vocab_size: vocab.length, hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 64, max_position_embeddings: 64, type_vocab_size: 2 };
-  const init = startingPoint({ name: 'base', configJson, weights: new Map() }, ['x', 'y'], defaultSettings).checkpoint;
-  const base = [...init.params].filter(([n]) => n.startsWith('bert.') && !n.startsWith('bert.pooler'));
-  // Saved from BertModel: names without the `bert.` prefix, as many Hub checkpoints are.
-  writeFileSync(path.join(folder, 'model.safetensors'), writeSafetensors(base.map(([n, data]) => [n.slice('bert.'.length), { shape: [...init.paramShapes.get(n)!], data }]), { format: 'pt' }));
-  writeFileSync(path.join(folder, 'config.json'), JSON.stringify({ ...configJson, architectures: ['BertModel'] }));
-  writeFileSync(path.join(folder, 'vocab.txt'), `${vocab.join('\n')}\n`);
-}
-
-function review(rng: Rng, label: 'pos' | 'neg'): string {
-  const words = Array.from({ length: 3 + rng.nextInt(6) }, () => filler[rng.nextInt(filler.length)]!);
-  const cue = (label === 'pos' ? positive : negative)[rng.nextInt(6)]!;
-  words.splice(rng.nextInt(words.length), 0, cue);
-  return words.join(' ');
-}
-
-function writeCsv(file: string, rows: number, seed: number): void {
-  const rng = new Rng(seed);
-  const lines = ['text,label'];
-  for (let i = 0; i < rows; i++) {
-    const label = i % 2 === 0 ? 'pos' : 'neg';
-    lines.push(`"${review(rng, label)}",${label}`);
-  }
-  writeFileSync(file, `${lines.join('\n')}\n`);
-}
+const cli = (args: string[], env: Record<string, string> = {}) => runCli(work, args, env);
 
 beforeAll(() => {
   writeBaseModel(path.join(work, 'base'));
