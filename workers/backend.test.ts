@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeWasmThreads, wasmThreadCount } from './backend.ts';
+import { describeDeviceLoss, describeWasmThreads, wasmThreadCount } from './backend.ts';
 
 describe('wasmThreadCount', () => {
   it('asks for one thread per core, 2 to 4, where the page is cross-origin isolated', () => {
@@ -16,5 +16,14 @@ describe('describeWasmThreads', () => {
     expect(describeWasmThreads(2, { crossOriginIsolated: true, isSecureContext: true })).toBe('2 CPU threads');
     expect(describeWasmThreads(1, { crossOriginIsolated: false, isSecureContext: true })).toBe('1 CPU thread (the page is not cross-origin isolated, so no threads)');
     expect(describeWasmThreads(1, { crossOriginIsolated: false, isSecureContext: false })).toMatch(/^1 CPU thread \(opened over plain http from another computer: browsers allow threads only on https pages and localhost\)$/);
+  });
+});
+
+describe('describeDeviceLoss', () => {
+  it("gives the browser's words once, without a trailing full stop", () => {
+    expect(describeDeviceLoss({ reason: 'destroyed', message: 'Device was destroyed.' })).toBe('Device was destroyed');
+    expect(describeDeviceLoss({ reason: 'unknown', message: 'The GPU process crashed.' })).toBe('The GPU process crashed');
+    expect(describeDeviceLoss({ reason: 'destroyed', message: 'Lost.' })).toBe('Lost; reason: destroyed');
+    expect(describeDeviceLoss({})).toBe('the browser gave no details');
   });
 });

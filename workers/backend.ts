@@ -29,9 +29,21 @@ export interface ChosenBackend {
   readonly deviceLost?: () => Promise<string>;
 }
 
+/** What a GPUDevice's `lost` promise gives. */
+interface DeviceLossInfo {
+  readonly reason?: string;
+  readonly message?: string;
+}
+
 /** What onnxruntime's env.webgpu.device resolves to, as far as this file needs it. */
 interface LosableDevice {
-  readonly lost: Promise<{ readonly reason?: string; readonly message?: string }>;
+  readonly lost: Promise<DeviceLossInfo>;
+}
+
+/** The browser's words for a lost device, without its final full stop or a reason it already gives. */
+export function describeDeviceLoss({ reason, message }: DeviceLossInfo): string {
+  const said = message?.trim().replace(/\.$/, '') || 'the browser gave no details';
+  return reason && reason !== 'unknown' && !said.toLowerCase().includes(reason) ? `${said}; reason: ${reason}` : said;
 }
 
 /** Names the adapter as people know it: "nvidia ampere", or SwiftShader's software fallback. */
@@ -65,8 +77,7 @@ export async function webgpuBackend(): Promise<ChosenBackend | { reason: string 
     info: { name: 'webgpu', description: describeAdapter(found.adapter), fallbackReason: null },
     deviceLost: async () => {
       const device = (await ort.env.webgpu.device) as unknown as LosableDevice;
-      const { reason, message } = await device.lost;
-      return `${message || 'the browser gave no details'}${reason && reason !== 'unknown' ? `; reason: ${reason}` : ''}`;
+      return describeDeviceLoss(await device.lost);
     },
   };
 }

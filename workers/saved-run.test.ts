@@ -55,6 +55,20 @@ describe('SavedRun', () => {
     expect(store.files.size).toBe(0);
   });
 
+  it('keeps the previous checkpoint, and the info describing it, when the tab dies while the next one is written', async () => {
+    const store = memoryStore();
+    const saved = new SavedRun(store);
+    await saved.begin(session, rows);
+    await saved.save({ ...checkpoint, progress: { ...checkpoint.progress, step: 4 } }, { ...info, step: 4 });
+    // The next save dies after writing its checkpoint file, before the info that would name it.
+    const dying = new SavedRun({ ...store, write: async (name, bytes) => (name === 'run.json' ? Promise.reject(new Error('tab closed')) : store.write(name, bytes)) });
+    await expect(dying.save({ ...checkpoint, progress: { ...checkpoint.progress, step: 6 } }, { ...info, step: 6 })).rejects.toThrow('tab closed');
+    expect((await saved.info())!.step).toBe(4);
+    expect((await saved.load())!.checkpoint.progress.step).toBe(4);
+    await saved.save({ ...checkpoint, progress: { ...checkpoint.progress, step: 8 } }, { ...info, step: 8 });
+    expect((await saved.load())!.checkpoint.progress.step).toBe(8);
+  });
+
   it('says so when the browser dropped part of the run', async () => {
     const store = memoryStore();
     const saved = new SavedRun(store);

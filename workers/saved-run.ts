@@ -34,7 +34,21 @@ export interface LoadedRun {
   readonly checkpoint: TrainingCheckpoint;
 }
 
-const FILES = { info: 'run.json', session: 'session.json', rows: 'rows.bin', checkpoint: 'checkpoint.safetensors' } as const;
+const FILES = { info: 'run.json', session: 'session.json', rows: 'rows.bin' } as const;
+/**
+ * Two checkpoint files, written in turn: the info names the complete one, so a tab that dies
+ * while a checkpoint is written still has the previous one, and the info describing it.
+ */
+const CHECKPOINT_SLOTS = ['checkpoint-a.safetensors', 'checkpoint-b.safetensors'] as const;
+type CheckpointSlot = (typeof CHECKPOINT_SLOTS)[number];
+/** Where runs saved before the two slots kept their one checkpoint. */
+const LEGACY_CHECKPOINT = 'checkpoint.safetensors';
+
+/** run.json: what the page is told, and which slot holds the checkpoint it describes. */
+interface StoredInfo extends SavedRunInfo {
+  /** Absent in runs saved before the two slots. */
+  readonly checkpointFile?: CheckpointSlot;
+}
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -49,24 +63,34 @@ export class SavedRun {
     await this.store.write(FILES.rows, encodeRunRows(rows));
   }
 
-  /** The checkpoint first and the info last: an info file always describes a complete checkpoint. */
+  /** The checkpoint into the slot not in use, then the info naming it: an info file always describes a complete checkpoint. */
   async save(checkpoint: TrainingCheckpoint, info: Omit<SavedRunInfo, 'storage' | 'savedAt'>, now = new Date()): Promise<SavedRunInfo> {
-    await this.store.remove(FILES.info);
-    await this.store.write(FILES.checkpoint, serializeCheckpoint(checkpoint));
+    const current = await this.stored();
+    const slot = CHECKPOINT_SLOTS.find((name) => name !== current?.checkpointFile)!;
+    await this.store.write(slot, serializeCheckpoint(checkpoint));
     const full: SavedRunInfo = { ...info, savedAt: now.toISOString(), storage: this.store.kind };
-    await this.store.write(FILES.info, encoder.encode(JSON.stringify(full)));
+    await this.store.write(FILES.info, encoder.encode(JSON.stringify({ ...full, checkpointFile: slot } satisfies StoredInfo)));
     return full;
   }
 
-  async info(): Promise<SavedRunInfo | null> {
+  private async stored(): Promise<StoredInfo | null> {
     const bytes = await this.store.read(FILES.info);
-    return bytes ? (JSON.parse(decoder.decode(bytes)) as SavedRunInfo) : null;
+    return bytes ? (JSON.parse(decoder.decode(bytes)) as StoredInfo) : null;
+  }
+
+  async info(): Promise<SavedRunInfo | null> {
+    const stored = await this.stored();
+    if (!stored) return null;
+    const { checkpointFile: _slot, ...info } = stored;
+    return info;
   }
 
   async load(): Promise<LoadedRun | null> {
-    const info = await this.info();
-    if (!info) return null;
-    const [session, rows, checkpoint] = await Promise.all([this.store.read(FILES.session), this.store.read(FILES.rows), this.store.read(FILES.checkpoint)]);
+    const stored = await this.stored();
+    if (!stored) return null;
+    const { checkpointFile, ...info } = stored;
+    const file = checkpointFile ?? LEGACY_CHECKPOINT;
+    const [session, rows, checkpoint] = await Promise.all([this.store.read(FILES.session), this.store.read(FILES.rows), this.store.read(file)]);
     if (!session || !rows || !checkpoint) throw new Error('the saved run is incomplete (the browser may have cleared part of its storage); start a new run');
     return {
       info,
@@ -77,7 +101,7 @@ export class SavedRun {
   }
 
   async discard(): Promise<void> {
-    for (const name of [FILES.info, FILES.checkpoint, FILES.rows, FILES.session]) await this.store.remove(name);
+    for (const name of [FILES.info, ...CHECKPOINT_SLOTS, LEGACY_CHECKPOINT, FILES.rows, FILES.session]) await this.store.remove(name);
   }
 }
 

@@ -259,8 +259,9 @@ export class TrainService {
   }
 
   /** Compiles the run's graphs on the chosen backend; when WebGPU cannot run them, on WASM, saying why. */
-  private async startTrainer(run: Run, choice: BackendChoice): Promise<void> {
-    this.deps.send({ type: 'run-preparing', phase: 'Compiling the training graphs' });
+  /** `training`: for a run about to train, whose preparing the page shows; false for one started to evaluate or classify. */
+  private async startTrainer(run: Run, choice: BackendChoice, training = true): Promise<void> {
+    if (training) this.deps.send({ type: 'run-preparing', phase: 'Compiling the training graphs' });
     this.backendChoice = choice;
     let chosen = await this.backendFor(choice);
     const create = async (c: ChosenBackend) => {
@@ -505,7 +506,7 @@ export class TrainService {
   private async idleTrainer(what: string): Promise<Trainer> {
     const run = this.requireRun(what);
     this.requireIdle(what);
-    if (!run.trainer) await this.startTrainer(run, this.backendChoice);
+    if (!run.trainer) await this.startTrainer(run, this.backendChoice, false);
     return run.trainer!;
   }
 
