@@ -61,6 +61,21 @@ describe('DataService', () => {
     expect(s.summary().fileName).toBe('good.csv');
   });
 
+  it('reads a file whose text and label columns are swapped the other way round, saying so, and refuses the swapped choice', async () => {
+    const { s, last } = service();
+    const swapped = ['text,label', ...Array.from({ length: 12 }, (_, i) => `${i % 2 ? 'pos' : 'neg'},"review ${i}, ${i % 2 ? 'lovely' : 'awful'} from start to end"`)].join('\n');
+    await s.handle({ type: 'load-dataset', role: 'main', source: { kind: 'file', file: file('swapped.csv', swapped) } });
+    const summary = last('dataset')!.summary;
+    expect(summary.mapping).toEqual({ text: 'label', label: 'text' });
+    expect(summary.labels).toEqual(['neg', 'pos']);
+    expect(summary.warnings[0]).toBe(
+      'The column "text" holds what look like labels and "label" what look like texts, so "label" is read as the text and "text" as the label. Change the columns below if that is wrong.',
+    );
+    await s.handle({ type: 'set-mapping', mapping: { text: 'text', label: 'label' } });
+    expect(last('dataset-error')!.message).toMatch(/^swapped\.csv: the label column "label" looks like text .*: are they swapped\? Use "label" as the text and "text" as the label\.$/);
+    expect(s.summary().mapping).toEqual({ text: 'label', label: 'text' });
+  });
+
   it('refuses text that is not UTF-8 with what to do about it', async () => {
     const { s, last } = service();
     const latin1 = new File([Uint8Array.of(0x74, 0x65, 0x78, 0x74, 0x2c, 0x6c, 0x0a, 0xe9, 0x2c, 0x61, 0x0a)], 'excel.csv');

@@ -112,6 +112,15 @@ describe('checked before the first update', () => {
     );
   });
 
+  it('a label column where nearly every row is its own class', async () => {
+    write('ids.csv', `id,text,label\n${reviewLines(60, 6).slice(1).map((line, i) => `row-${i},${line}`).join('\n')}\n`);
+    const run = await cli(['train', '--data', 'ids.csv', '--label-column', 'id', ...stopAfterData]);
+    expect(run.stderr).toBe(
+      'error: ids.csv: the label column "id" has 60 different values in 60 rows, 6 characters on average: nearly every row would be a class of its own. ' +
+        'A label column repeats a few values, such as "positive" and "negative". The columns in this file are: "id", "text", "label".\n',
+    );
+  });
+
   it('labels mixing numbers and words', async () => {
     write('mixed.csv', 'text,label\ngreat film,1\nawful film,0\nsuperb acting,positive\nweak plot,0\n');
     const run = await cli(['train', '--data', 'mixed.csv', ...stopAfterData]);
