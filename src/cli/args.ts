@@ -90,7 +90,7 @@ Commands:
 
 train options:
   --model <folder | hub id>   local Hugging Face folder or Hub id (HF_ENDPOINT picks the Hub host)
-  --data <file | hub:<id>>    .csv, .tsv, .json or .jsonl training data, or a Hub dataset (hub:imdb)
+  --data <file | hub:<id>>    CSV (any separator), TSV, JSON, JSON Lines or Parquet, gzipped or not; or a Hub dataset (hub:imdb)
   --split <name>              hub: the split to train on (default train)
   --eval-split <name>         hub: validation rows from this split instead of a share
   --hub-config <name>         hub: the dataset's config (default: its first)
