@@ -6,17 +6,16 @@
  * with two different models; the clickable confusion matrix; both runs compared in the Runs
  * view, also after a reload.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DevServer, launchChromium, repoRoot } from './support/browser.ts';
+import { type DevServer, repoRoot } from './support/browser.ts';
 import { fixtureBertRepo, TINY_BERT } from './support/fixture-model.ts';
 import { classLabelShards } from './support/hub-dataset-fixture.ts';
-import { type HubServer, type SimulatedFailure, startHubServer } from './support/hub-server.ts';
-import { buildAndPreview } from './support/preview-server.ts';
+import type { HubServer, SimulatedFailure } from './support/hub-server.ts';
 import { configureTraining, loadHubModel, openStudio, saveScreens, type StudioPage, waitForDataset, waitForTrainStatus } from './support/studio.ts';
+import { type StudioEnvironment, startStudioEnvironment } from './support/studio-environment.ts';
 
 const imdbCsv = resolve(repoRoot, '../shared/data/imdb/train.csv');
 const missing = existsSync(imdbCsv) ? null : `${imdbCsv} is absent`;
@@ -26,13 +25,13 @@ const TEST_SHARD = 'datasets/imdb/plain_text/test/0000.parquet';
 let server: DevServer;
 let hub: HubServer;
 let browser: Browser;
-let work: string;
 const failures: Record<string, SimulatedFailure> = {};
+
+let env: StudioEnvironment;
 
 beforeAll(async () => {
   if (missing) return;
-  work = mkdtempSync(join(tmpdir(), 'hub-runs-e2e-'));
-  hub = await startHubServer({
+  env = await startStudioEnvironment('hub-runs-e2e', {
     repos: { [MODELS.first]: fixtureBertRepo(TINY_BERT), [MODELS.second]: fixtureBertRepo({ ...TINY_BERT, layers: 1, seed: 12 }) },
     failures,
     datasets: {
@@ -44,16 +43,10 @@ beforeAll(async () => {
       },
     },
   });
-  server = await buildAndPreview(join(work, 'dist'));
-  browser = await launchChromium();
+  ({ server, hub, browser } = env);
 }, 300_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await hub?.close();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => env?.close());
 
 async function trainOneEpoch(studio: StudioPage, model: string): Promise<void> {
   await loadHubModel(studio, model);

@@ -5,16 +5,12 @@
  * ending in a message and a run that resumes from its last checkpoint on WASM; and a train
  * worker that dies mid-run, replaced, with the run offered again from the browser's storage.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page, Worker } from 'playwright-core';
+import type { Page, Worker } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DevServer, launchChromium } from './support/browser.ts';
 import { badDatasetFiles, readableDatasetFiles } from './support/dataset-files.ts';
 import { fixtureBertRepo, TINY_BERT } from './support/fixture-model.ts';
-import { type HubServer, startHubServer } from './support/hub-server.ts';
-import { buildAndPreview } from './support/preview-server.ts';
 import {
   configureTraining,
   downloadExport,
@@ -28,33 +24,23 @@ import {
   waitForDataset,
   waitForTrainStatus,
 } from './support/studio.ts';
+import { type StudioEnvironment, startStudioEnvironment } from './support/studio-environment.ts';
 
 const FIXTURE_REPO = 'e2e-fixtures/bert-tiny-random';
 /** 235 training rows of the demo in batches of 64: 4 updates an epoch, 8 in all. */
 const RUN = { epochs: 2, maxLength: 16, batchSize: 64 } as const;
 const UPDATES_PER_EPOCH = 4;
 
-let server: DevServer;
-let hub: HubServer;
-let browser: Browser;
-let work: string;
+let env: StudioEnvironment;
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'reliability-e2e-'));
-  hub = await startHubServer({ repos: { [FIXTURE_REPO]: fixtureBertRepo(TINY_BERT) } });
-  server = await buildAndPreview(join(work, 'dist'));
-  browser = await launchChromium();
+  env = await startStudioEnvironment('reliability-e2e', { repos: { [FIXTURE_REPO]: fixtureBertRepo(TINY_BERT) } });
 }, 300_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await hub?.close();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => env?.close());
 
 function fileIn(name: string, bytes: Uint8Array): string {
-  const path = join(work, name);
+  const path = join(env.work, name);
   writeFileSync(path, bytes);
   return path;
 }
@@ -81,7 +67,7 @@ async function expectEachStepOnce(studio: StudioPage, total: number): Promise<vo
 
 describe('the studio keeps the last good state', () => {
   it('refuses each bad file of the shared set with the words the CLI prints, and keeps the loaded dataset', { timeout: 180_000 }, async () => {
-    const studio = await openStudio(browser, server.url, {});
+    const studio = await openStudio(env.browser, env.server.url, {});
     const { page } = studio;
     try {
       await loadDemoDataset(studio);
@@ -100,7 +86,7 @@ describe('the studio keeps the last good state', () => {
   });
 
   it('reads each readable file of the shared set and says how, as the CLI does', { timeout: 120_000 }, async () => {
-    const studio = await openStudio(browser, server.url, {});
+    const studio = await openStudio(env.browser, env.server.url, {});
     const { page } = studio;
     try {
       for (const file of readableDatasetFiles()) {
@@ -116,7 +102,7 @@ describe('the studio keeps the last good state', () => {
   });
 
   it('a WebGPU device lost mid-run ends in a message and a run that resumes from its last checkpoint on WASM', { timeout: 600_000 }, async () => {
-    const studio = await openStudio(browser, server.url, { hub: hub.url, backend: 'webgpu' });
+    const studio = await openStudio(env.browser, env.server.url, { hub: env.hub.url, backend: 'webgpu' });
     const { page } = studio;
     try {
       await loadDemoDataset(studio);
@@ -166,7 +152,7 @@ describe('the studio keeps the last good state', () => {
   });
 
   it('a train worker that dies mid-run is replaced, says so, and the run resumes from its saved checkpoint', { timeout: 300_000 }, async () => {
-    const studio = await openStudio(browser, server.url, { hub: hub.url, backend: 'wasm' });
+    const studio = await openStudio(env.browser, env.server.url, { hub: env.hub.url, backend: 'wasm' });
     const { page } = studio;
     // WASM steps are quick: batches of 8 make 30 updates an epoch, so the crash lands mid-run.
     const run = { epochs: 3, maxLength: 16, batchSize: 8 };

@@ -10,16 +10,14 @@
  * 1280x800 and 1920x1080 land in e2e-artifacts/. The page's long tasks are recorded while the
  * model trains: on WebGPU none may take over 200 ms of the main thread's CPU.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSafetensors } from '../src/engine/weights/safetensors.ts';
-import { type DevServer, launchChromium, repoRoot } from './support/browser.ts';
+import { type DevServer, repoRoot } from './support/browser.ts';
 import { fixtureBertRepo, TINY_BERT } from './support/fixture-model.ts';
-import { type HubServer, startHubServer } from './support/hub-server.ts';
-import { buildAndPreview } from './support/preview-server.ts';
+import type { HubServer } from './support/hub-server.ts';
 import {
   type BackendName,
   configureTraining,
@@ -36,6 +34,7 @@ import {
   waitForDataset,
   waitForTrainStatus,
 } from './support/studio.ts';
+import { type StudioEnvironment, startStudioEnvironment } from './support/studio-environment.ts';
 
 const FIXTURE_REPO = 'e2e-fixtures/bert-tiny-random';
 /** Rows of public/demo/reviews.csv, and its 80/20 stratified split at the default seed. */
@@ -53,24 +52,18 @@ const TRY_TEXT = 'The soup was cold and the waiter ignored us.';
 const sharedData = resolve(repoRoot, '../shared/data');
 const smsSpam = join(sharedData, 'sms_spam/train.csv');
 
+let env: StudioEnvironment;
 let server: DevServer;
 let hub: HubServer;
 let browser: Browser;
 let work: string;
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'studio-e2e-'));
-  hub = await startHubServer({ repos: { [FIXTURE_REPO]: fixtureBertRepo(TINY_BERT) } });
-  server = await buildAndPreview(join(work, 'dist'));
-  browser = await launchChromium();
+  env = await startStudioEnvironment('studio-e2e', { repos: { [FIXTURE_REPO]: fixtureBertRepo(TINY_BERT) } });
+  ({ server, hub, browser, work } = env);
 }, 300_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await hub?.close();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => env?.close());
 
 /** Percent values as the try-it box shows them, by label. */
 async function shownProbabilities(studio: StudioPage): Promise<Map<string, number>> {
