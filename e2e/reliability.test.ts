@@ -21,6 +21,7 @@ import {
   saveScreens,
   shownStep,
   type StudioPage,
+  trainStatus,
   waitForDataset,
   waitForTrainStatus,
 } from './support/studio.ts';
@@ -185,7 +186,10 @@ describe('the studio keeps the last good state', () => {
       expect(await banner.innerText()).toContain(`of ${total}`);
       await saveScreens(page, 'reliability-4-worker-restarted');
 
+      // The crashed run shows as stopped until the saved one is restored and resumed.
+      expect(await trainStatus(page)).toBe('stopped');
       await page.getByTestId('saved-run-resume').click();
+      await expect.poll(() => trainStatus(page), { timeout: 60_000 }).not.toBe('stopped');
       await waitForTrainStatus(studio, ['finished'], 240_000);
       expect(await shownStep(page)).toEqual({ step: total, total });
       await expectEachStepOnce(studio, total);
