@@ -8,7 +8,7 @@
  */
 import type { TrainingCheckpoint } from './checkpoint.ts';
 import { updatesPerEpoch } from './optim/schedule.ts';
-import type { TrainingSettings } from './settings.ts';
+import { settingNames, type TrainingSettings } from './settings.ts';
 
 /** The optimizer updates a run takes in all: max steps when set, else every epoch's. */
 export function plannedUpdates(s: Pick<TrainingSettings, 'epochs' | 'batchSize' | 'gradAccumulation' | 'maxSteps'>, trainRows: number): number {
@@ -18,32 +18,14 @@ export function plannedUpdates(s: Pick<TrainingSettings, 'epochs' | 'batchSize' 
 /** Settings a resumed run may change: they decide how far and how fast it goes, not what was saved. */
 export const SCHEDULE_SETTINGS = ['epochs', 'maxSteps', 'learningRate', 'warmupRatio', 'evalSteps', 'evalBatchSize'] as const;
 
-const SETTING_NAMES: Record<keyof TrainingSettings, string> = {
-  epochs: 'epochs',
-  batchSize: 'batch size',
-  learningRate: 'learning rate',
-  weightDecay: 'weight decay',
-  warmupRatio: 'warmup ratio',
-  maxGradNorm: 'max grad norm',
-  gradAccumulation: 'gradient accumulation',
-  maxLength: 'max length',
-  maxSteps: 'max steps',
-  seed: 'seed',
-  evalSteps: 'eval steps',
-  evalBatchSize: 'eval batch size',
-  loadBestModelAtEnd: 'keep the best model',
-  metricForBestModel: 'metric for the best model',
-  earlyStoppingPatience: 'early stopping patience',
-  earlyStoppingThreshold: 'early stopping threshold',
-};
 
 /** A resumed run asked to change a setting its checkpoint fixes. */
 export class ResumeSettingsError extends Error {
   override name = 'ResumeSettingsError';
 
   constructor(readonly differing: readonly (keyof TrainingSettings)[], saved: TrainingSettings, asked: TrainingSettings) {
-    const listed = differing.map((key) => `${SETTING_NAMES[key]} ${saved[key]} (asked for ${asked[key]})`).join(', ');
-    const changeable = SCHEDULE_SETTINGS.map((key) => SETTING_NAMES[key]).join(', ');
+    const listed = differing.map((key) => `${settingNames[key]} ${saved[key]} (asked for ${asked[key]})`).join(', ');
+    const changeable = SCHEDULE_SETTINGS.map((key) => settingNames[key]).join(', ');
     super(`a resumed run keeps the settings it was trained with: ${listed}. Only these can change when resuming: ${changeable}.`);
   }
 }
@@ -51,7 +33,7 @@ export class ResumeSettingsError extends Error {
 /** The settings of `asked` that differ from `saved` and cannot change on resume. */
 export function fixedSettingsChanged(saved: TrainingSettings, asked: TrainingSettings): (keyof TrainingSettings)[] {
   const changeable: readonly string[] = SCHEDULE_SETTINGS;
-  return (Object.keys(SETTING_NAMES) as (keyof TrainingSettings)[]).filter((key) => !changeable.includes(key) && saved[key] !== asked[key]);
+  return (Object.keys(settingNames) as (keyof TrainingSettings)[]).filter((key) => !changeable.includes(key) && saved[key] !== asked[key]);
 }
 
 /**

@@ -50,32 +50,67 @@ export const defaultSettings: TrainingSettings = {
   earlyStoppingThreshold: 0,
 };
 
-/** Rejects settings no run could use, naming the setting and the accepted range. */
-export function validateSettings(s: TrainingSettings): void {
-  const wholeAtLeast = (name: string, value: number, min: number) => {
-    if (!Number.isInteger(value) || value < min) throw new RangeError(`${name} must be a whole number ≥ ${min}, got ${value}`);
+/** Each setting as messages name it. */
+export const settingNames: Readonly<Record<keyof TrainingSettings, string>> = {
+  epochs: 'epochs',
+  batchSize: 'batch size',
+  learningRate: 'learning rate',
+  weightDecay: 'weight decay',
+  warmupRatio: 'warmup ratio',
+  maxGradNorm: 'max grad norm',
+  gradAccumulation: 'gradient accumulation',
+  maxLength: 'max length',
+  maxSteps: 'max steps',
+  seed: 'seed',
+  evalSteps: 'eval steps',
+  evalBatchSize: 'eval batch size',
+  loadBestModelAtEnd: 'keep the best model',
+  metricForBestModel: 'metric for the best model',
+  earlyStoppingPatience: 'early stopping patience',
+  earlyStoppingThreshold: 'early stopping threshold',
+};
+
+/** The settings that are numbers, which people type. */
+export type NumericSetting = { [K in keyof TrainingSettings]: TrainingSettings[K] extends number ? K : never }[keyof TrainingSettings];
+
+/** What is wrong with each setting no run could use, by setting, naming the accepted range; empty when all are fine. */
+export type SettingProblems = Partial<Record<keyof TrainingSettings, string>>;
+
+export function settingProblems(s: TrainingSettings): SettingProblems {
+  const problems: SettingProblems = {};
+  const wholeAtLeast = (key: NumericSetting, min: number) => {
+    const value = s[key];
+    if (!Number.isInteger(value) || value < min) problems[key] = `${settingNames[key]} must be a whole number ≥ ${min}, got ${value}`;
   };
-  wholeAtLeast('epochs', s.epochs, 1);
-  wholeAtLeast('batch size', s.batchSize, 1);
-  wholeAtLeast('gradient accumulation', s.gradAccumulation, 1);
-  wholeAtLeast('max length', s.maxLength, 8);
-  wholeAtLeast('max steps', s.maxSteps, 0);
-  wholeAtLeast('eval steps', s.evalSteps, 0);
-  wholeAtLeast('eval batch size', s.evalBatchSize, 1);
-  wholeAtLeast('seed', s.seed, 0);
-  if (!(s.learningRate > 0 && s.learningRate < 1)) throw new RangeError(`learning rate must be in (0, 1), got ${s.learningRate}`);
-  if (!(s.weightDecay >= 0 && s.weightDecay < 1)) throw new RangeError(`weight decay must be in [0, 1), got ${s.weightDecay}`);
-  if (!(s.warmupRatio >= 0 && s.warmupRatio < 1)) throw new RangeError(`warmup ratio must be in [0, 1), got ${s.warmupRatio}`);
-  if (!Number.isFinite(s.maxGradNorm)) throw new RangeError(`max grad norm must be a number, got ${s.maxGradNorm}`);
-  wholeAtLeast('early stopping patience', s.earlyStoppingPatience, 0);
-  if (!(s.earlyStoppingThreshold >= 0 && Number.isFinite(s.earlyStoppingThreshold))) {
-    throw new RangeError(`early stopping threshold must be a number ≥ 0, got ${s.earlyStoppingThreshold}`);
-  }
+  const inRange = (key: NumericSetting, ok: (value: number) => boolean, range: string) => {
+    if (!ok(s[key])) problems[key] = `${settingNames[key]} must be ${range}, got ${s[key]}`;
+  };
+  wholeAtLeast('epochs', 1);
+  wholeAtLeast('batchSize', 1);
+  wholeAtLeast('gradAccumulation', 1);
+  wholeAtLeast('maxLength', 8);
+  wholeAtLeast('maxSteps', 0);
+  wholeAtLeast('evalSteps', 0);
+  wholeAtLeast('evalBatchSize', 1);
+  wholeAtLeast('seed', 0);
+  inRange('learningRate', (v) => v > 0 && v < 1, 'in (0, 1)');
+  inRange('weightDecay', (v) => v >= 0 && v < 1, 'in [0, 1)');
+  inRange('warmupRatio', (v) => v >= 0 && v < 1, 'in [0, 1)');
+  inRange('maxGradNorm', Number.isFinite, 'a number');
+  wholeAtLeast('earlyStoppingPatience', 0);
+  inRange('earlyStoppingThreshold', (v) => v >= 0 && Number.isFinite(v), 'a number ≥ 0');
   if (!BEST_MODEL_METRICS.includes(s.metricForBestModel)) {
-    throw new RangeError(`the metric for the best model must be one of ${BEST_MODEL_METRICS.join(', ')}, got ${String(s.metricForBestModel)}`);
+    problems.metricForBestModel = `the metric for the best model must be one of ${BEST_MODEL_METRICS.join(', ')}, got ${String(s.metricForBestModel)}`;
   }
   // Trainer's EarlyStoppingCallback asserts the same: the best model is what it stops at.
   if (s.earlyStoppingPatience > 0 && !s.loadBestModelAtEnd) {
-    throw new RangeError('early stopping needs "keep the best model" (load_best_model_at_end) on, as Trainer\'s EarlyStoppingCallback does');
+    problems.earlyStoppingPatience ??= 'early stopping needs "keep the best model" (load_best_model_at_end) on, as Trainer\'s EarlyStoppingCallback does';
   }
+  return problems;
+}
+
+/** Rejects settings no run could use, with the first problem found. */
+export function validateSettings(s: TrainingSettings): void {
+  const first = Object.values(settingProblems(s))[0];
+  if (first !== undefined) throw new RangeError(first);
 }
