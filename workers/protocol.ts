@@ -155,6 +155,15 @@ export interface BackendInfo {
 
 export type RunEnd = 'paused' | 'finished' | 'stopped' | 'failed';
 
+/**
+ * What a run is getting ready with, before its first step: the page tokenizes (and asks to
+ * resume); the train worker sets the model up and compiles the training graphs.
+ */
+export type RunPhase = 'tokenizing' | 'resuming' | 'setting-up' | 'compiling';
+
+/** What an export is doing: reading the weights back from the device, then writing and packing the files. */
+export type ExportPhase = 'reading-weights' | 'writing-files';
+
 /** What the reload banner says about the run saved in the browser. */
 export interface SavedRunInfo {
   readonly savedAt: string;
@@ -316,11 +325,11 @@ export type TrainRequest =
 export type TrainReply =
   | { readonly type: 'model-progress'; readonly progress: DownloadProgress }
   | { readonly type: 'model-loaded'; readonly summary: ModelSummary; readonly tokenizer: CompleteTokenizerFiles }
-  | { readonly type: 'run-preparing'; readonly phase: string }
+  | { readonly type: 'run-preparing'; readonly phase: RunPhase }
   /** `step`: the updates already done, from which the run goes on; step records past it (lost with a GPU, say) are void. */
   | { readonly type: 'run-started'; readonly backend: BackendInfo; readonly totalSteps: number; readonly step: number; readonly notice: string | null }
   /** Step records batched for a few hundred milliseconds, so a fast run does not flood the page. */
-  | { readonly type: 'steps'; readonly records: readonly StepRecord[]; readonly samplesPerSecond: number; readonly etaMs: number; readonly totalSteps: number }
+  | { readonly type: 'steps'; readonly records: readonly StepRecord[]; readonly totalSteps: number }
   | { readonly type: 'eval'; readonly record: EvalRecord }
   | { readonly type: 'run-ended'; readonly end: RunEnd; readonly message: string | null }
   | { readonly type: 'checkpoint-saved'; readonly info: SavedRunInfo }
@@ -341,6 +350,7 @@ export type TrainReply =
   | { readonly type: 'inspected-rows'; readonly filter: RowFilter; readonly rows: readonly InspectedRow[]; readonly total: number }
   | { readonly type: 'evaluation'; readonly metrics: ClassificationMetrics; readonly worst: readonly WorstRow[] }
   | { readonly type: 'classified'; readonly requestId: number; readonly probabilities: readonly number[] }
+  | { readonly type: 'export-phase'; readonly phase: ExportPhase }
   | { readonly type: 'exported'; readonly fileName: string; readonly bytes: Uint8Array }
   | { readonly type: 'checkpoint-loaded'; readonly info: LoadedCheckpointInfo }
   | { readonly type: 'error'; readonly scope: ErrorScope; readonly message: string; readonly hubUnreachable?: boolean };

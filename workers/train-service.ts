@@ -154,7 +154,9 @@ export class TrainService {
       case 'export': {
         const run = this.requireRun('export');
         this.requireIdle('export');
+        this.deps.send({ type: 'export-phase', phase: 'reading-weights' });
         const checkpoint = run.trainer ? await run.trainer.snapshot() : run.checkpoint;
+        this.deps.send({ type: 'export-phase', phase: 'writing-files' });
         // The int8 model's accuracy change, for the card, is measured where the run trained.
         const { backend } = await this.backendFor(run.backend?.name ?? this.backendChoice);
         const info = { dataset: run.dataset, model: run.model, backend: run.backend };
@@ -208,7 +210,7 @@ export class TrainService {
     if (!model) throw new Error('load a model before training');
     await this.releaseTrainer();
     this.checkpointClock = new CheckpointClock(request.checkpointCadence ?? defaultCheckpointCadence, this.deps.now);
-    this.deps.send({ type: 'run-preparing', phase: 'Setting up the model' });
+    this.deps.send({ type: 'run-preparing', phase: 'setting-up' });
     const rows = { train: unpackRows(request.data.train), validation: unpackRows(request.data.validation) };
     const fromFile = request.checkpointUse && this.loadedCheckpoint;
     const fingerprint = dataFingerprint(rows.train);
@@ -261,7 +263,7 @@ export class TrainService {
   /** Compiles the run's graphs on the chosen backend; when WebGPU cannot run them, on WASM, saying why. */
   /** `training`: for a run about to train, whose preparing the page shows; false for one started to evaluate or classify. */
   private async startTrainer(run: Run, choice: BackendChoice, training = true): Promise<void> {
-    if (training) this.deps.send({ type: 'run-preparing', phase: 'Compiling the training graphs' });
+    if (training) this.deps.send({ type: 'run-preparing', phase: 'compiling' });
     this.backendChoice = choice;
     let chosen = await this.backendFor(choice);
     const create = async (c: ChosenBackend) => {
@@ -386,7 +388,7 @@ export class TrainService {
     this.flushTimer = null;
     const last = this.lastStep;
     if (this.pendingSteps.length === 0 || !last) return;
-    this.deps.send({ type: 'steps', records: this.pendingSteps, samplesPerSecond: last.samplesPerSecond, etaMs: last.etaMs, totalSteps: last.totalSteps });
+    this.deps.send({ type: 'steps', records: this.pendingSteps, totalSteps: last.totalSteps });
     this.pendingSteps = [];
   }
 

@@ -80,6 +80,23 @@ function finishedRun(screen: Screen, error: string | null = null): StudioStore {
   return store;
 }
 
+/** The same run paused part-way through its first epoch, with the epochs raised on screen for the resume. */
+function pausedRun(): StudioStore {
+  const store = finishedRun('train');
+  const s = store.getState();
+  store.setState({
+    training: {
+      ...s.training,
+      status: 'paused',
+      settings: { ...defaultSettings, epochs: 4 },
+      run: { datasetName: 'reviews.csv', modelName: 'prajjwal1/bert-tiny', trainRows: 8, validationCounts: [1, 1], labels: ['neg', 'pos'], settings: defaultSettings },
+      steps: [{ step: 1, epoch: 0.5, loss: 0.7, learningRate: 5e-5, gradNorm: 1 }],
+      totalSteps: 3,
+    },
+  });
+  return store;
+}
+
 /** Server rendering reads a store's initial state; this one reads its current state instead. */
 function render(store: StudioStore): string {
   const current: StudioStore = { ...store, getInitialState: (): StudioState => store.getState() };
@@ -120,5 +137,33 @@ describe('App', () => {
     expect(disabled('train-pause')).toBe(true);
     expect(disabled('train-resume')).toBe(true);
     expect(disabled('train-stop')).toBe(true);
+  });
+
+  it('makes Resume the primary action of a paused run, asks before a new one, and locks what the run keeps', () => {
+    const train = render(pausedRun());
+    const button = (id: string) => new RegExp(`<button[^>]*data-testid="${id}"[^>]*>([^<]*)<`).exec(train);
+    expect(button('train-resume')?.[0]).toMatch(/class="button button-big button-primary"/);
+    expect(button('train-resume')?.[0]).toContain('data-primary=""');
+    expect(button('train-start')?.[1]).toBe('Train a new run…');
+    expect(button('train-start')?.[0]).not.toContain('button-primary');
+    // Batch size shapes the steps taken: read-only, with the reason for hover and focus.
+    expect(train).toMatch(/readOnly=""[^>]*aria-disabled="true"[^>]*data-testid="setting-batchSize"|data-testid="setting-batchSize"[^>]*readOnly=""/);
+    expect(train).toContain('Fixed for this paused run');
+    // 8 rows at batch 16 is 1 step an epoch: 4 epochs end at step 4, counted from the edited epochs.
+    expect(train).toContain('Step 1 of 4 · epoch 1 of 4 (as edited, from Resume on)');
+  });
+
+  it('marks a field that is not a number and says why Train waits', () => {
+    const store = finishedRun('train');
+    store.getState().setSettingText('learningRate', 'abc');
+    const train = render(store);
+    expect(train).toMatch(/aria-invalid="true"[^>]*data-testid="setting-learningRate"/);
+    expect(train).toContain('Learning rate must be a number, not “abc”');
+    expect(/<button[^>]*data-testid="train-start"[^>]*>/.exec(train)?.[0]).toContain('disabled=""');
+    expect(train).toContain('data-testid="train-blocker">Fix the settings first. Learning rate must be a number, not “abc”.<');
+  });
+
+  it('shows the chance level beside the accuracy', () => {
+    expect(render(finishedRun('evaluate'))).toMatch(/data-testid="chance-level"[\s\S]*50\.0%[\s\S]*chance level[\s\S]*equally common/);
   });
 });

@@ -1,3 +1,5 @@
+import { useEffect, useRef } from 'react';
+import { isTraining } from '../store/training.ts';
 import { useStudio } from '../store/useStudio.ts';
 import { DataScreen } from './data/DataScreen.tsx';
 import { EvaluateScreen } from './evaluate/EvaluateScreen.tsx';
@@ -14,8 +16,11 @@ import { TrainScreen } from './train/TrainScreen.tsx';
 /** The shell: title, the five steps, the banners, and the current step's screen. */
 export function App() {
   const screen = useStudio((s) => s.ui.screen);
+  const presentation = useStudio((s) => s.ui.presentation && s.ui.screen === 'train');
+  useFocusOnScreenChange(screen);
+  useLeaveWarning();
   return (
-    <div className="app">
+    <div className={presentation ? 'app app-presentation' : 'app'}>
       <header className="app-header">
         <div className="brand">
           <span className="brand-name">Fine-Tune Studio</span>
@@ -37,4 +42,25 @@ export function App() {
       <DropZone />
     </div>
   );
+}
+
+/** A new screen's heading takes the focus (not on the first one, where the page has just loaded), so the next Tab starts there. */
+function useFocusOnScreenChange(screen: string): void {
+  const shown = useRef(screen);
+  useEffect(() => {
+    if (shown.current === screen) return;
+    shown.current = screen;
+    document.querySelector<HTMLElement>('main .screen-header h1')?.focus();
+  }, [screen]);
+}
+
+/** While a run trains, leaving or reloading the page asks first: the steps since the last checkpoint would be lost. */
+function useLeaveWarning(): void {
+  const training = useStudio((s) => isTraining(s.training.status));
+  useEffect(() => {
+    if (!training) return;
+    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [training]);
 }

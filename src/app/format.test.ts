@@ -16,6 +16,7 @@ describe('format', () => {
   it('writes durations in the largest sensible units', () => {
     expect(formatDuration(4_400)).toBe('4 s');
     expect(formatDuration(75_000)).toBe('1 min 15 s');
+    expect(formatDuration(60_000)).toBe('1 min');
     expect(formatDuration(4_000_000)).toBe('1 h 6 min');
     expect(formatDuration(Number.NaN)).toBe('–');
   });

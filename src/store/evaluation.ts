@@ -11,7 +11,7 @@ export function hasIdleModel(s: StudioState): boolean {
 const INSPECT_LIMIT = 50;
 
 export const createEvaluationSlice: SliceCreator<EvaluationSlice> = (set, get, deps) => ({
-  evaluation: { status: 'idle', metrics: null, worst: [], tryText: '', tryRequestId: 0, trying: false, tryResult: null, exporting: false, exported: null, inspected: null, inspectFilter: null },
+  evaluation: { status: 'idle', metrics: null, worst: [], tryText: '', tryRequestId: 0, trying: false, tryResult: null, exporting: false, exportPhase: null, exported: null, inspected: null, inspectFilter: null },
   inspectRows(filter) {
     patch(set, get, 'evaluation', { inspectFilter: filter, ...(filter === null ? { inspected: null } : {}) });
     if (filter !== null) deps.train.post({ type: 'inspect-rows', filter, limit: INSPECT_LIMIT });
@@ -35,7 +35,7 @@ export const createEvaluationSlice: SliceCreator<EvaluationSlice> = (set, get, d
   },
   exportModel() {
     if (!hasIdleModel(get())) return get().showError('export', 'Train a model first, or pause the run, to download it.');
-    patch(set, get, 'evaluation', { exporting: true, exported: null });
+    patch(set, get, 'evaluation', { exporting: true, exportPhase: null, exported: null });
     deps.train.post({ type: 'export' });
   },
   exportProject() {
@@ -44,12 +44,12 @@ export const createEvaluationSlice: SliceCreator<EvaluationSlice> = (set, get, d
     if (s.dataset.fromSavedRun) {
       return s.showError('export', 'This run came back from the browser without its dataset file: load the same file with the same columns and split (step 1) to download its training project.');
     }
-    patch(set, get, 'evaluation', { exporting: true, exported: null });
+    patch(set, get, 'evaluation', { exporting: true, exportPhase: null, exported: null });
     deps.data.post({ type: 'split-rows' });
   },
   exportCheckpoint() {
     if (!hasIdleModel(get())) return get().showError('export', 'Train a model first, or pause the run, to download its checkpoint.');
-    patch(set, get, 'evaluation', { exporting: true, exported: null });
+    patch(set, get, 'evaluation', { exporting: true, exportPhase: null, exported: null });
     deps.train.post({ type: 'export-checkpoint' });
   },
 });

@@ -1,13 +1,22 @@
 import { patch } from './patch.ts';
+import { isTraining } from './training.ts';
 import type { ModelSlice, SliceCreator } from './types.ts';
 
 /** The vocabulary a from-scratch model uses: bert-base-uncased's WordPiece, served by the app for offline classrooms. */
 export const SCRATCH_VOCAB_PATH = 'tokenizers/bert-base-uncased/vocab.txt';
 
+export const MODEL_LOCKED = 'Training is running, so the model stays as it is. Pause or stop the run first; another model is used by the next run.';
+
 export const createModelSlice: SliceCreator<ModelSlice> = (set, get, deps) => {
-  const begin = (what: string) => {
+  /** Whether loading may begin: not while a run trains, since the run holds the model it started with. */
+  const begin = (what: string): boolean => {
+    if (isTraining(get().training.status)) {
+      get().showError('model', MODEL_LOCKED);
+      return false;
+    }
     patch(set, get, 'model', { loading: { what, progress: null }, hubUnreachable: false });
-    if (get().ui.error?.scope === 'model') get().dismissError();
+    get().clearError('model');
+    return true;
   };
   return {
     model: { idInput: 'prajjwal1/bert-tiny', summary: null, loading: null, tokenizerReady: false, hubUnreachable: false },
@@ -17,16 +26,16 @@ export const createModelSlice: SliceCreator<ModelSlice> = (set, get, deps) => {
     loadHubModel(id) {
       const modelId = (id ?? get().model.idInput).trim();
       patch(set, get, 'model', { idInput: modelId });
-      begin(`Downloading ${modelId}`);
+      if (!begin(`Downloading ${modelId}`)) return;
       deps.train.post({ type: 'load-model', source: { kind: 'hub', id: modelId, endpoint: get().ui.hubEndpoint } });
     },
     loadModelFolder(files) {
       const folder = files[0]?.path.split('/')[0] ?? 'folder';
-      begin(`Reading the folder ${folder}`);
+      if (!begin(`Reading the folder ${folder}`)) return;
       deps.train.post({ type: 'load-model', source: { kind: 'folder', files } });
     },
     loadScratchModel(size) {
-      begin(`Setting up a ${size} model from scratch`);
+      if (!begin(`Setting up a ${size} model from scratch`)) return;
       deps.train.post({ type: 'load-model', source: { kind: 'scratch', size, vocabUrl: deps.assetUrl(SCRATCH_VOCAB_PATH) } });
     },
   };

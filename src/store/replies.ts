@@ -4,9 +4,12 @@
  * worker, tokenized rows and encoded text to the train worker).
  */
 import type { DataReply, ErrorScope, TrainReply } from '../../workers/protocol.ts';
+import { paceBetween } from './pace.ts';
 import { patch } from './patch.ts';
 import { dropoutOverrides } from './training.ts';
 import type { StoreDeps, StudioStore, TrainingStatus } from './types.ts';
+
+const sum = (counts: readonly number[]) => counts.reduce((a, b) => a + b, 0);
 
 export function handleDataReply(store: StudioStore, deps: StoreDeps, reply: DataReply): void {
   const { getState: get, setState: set } = store;
@@ -17,7 +20,7 @@ export function handleDataReply(store: StudioStore, deps: StoreDeps, reply: Data
     case 'dataset': {
       const pending = get().dataset.pendingValidation;
       patch(set, get, 'dataset', { summary: reply.summary, loading: null, fromSavedRun: false, tokenStats: null, pendingValidation: null });
-      if (get().ui.error?.scope === 'data') get().dismissError();
+      get().clearError('data');
       if (pending && pending.kind === 'hub') {
         // The Hub's validation split, read with the columns the training split was read with.
         patch(set, get, 'dataset', { loading: { role: 'validation', fileName: `${pending.id} · ${pending.split}`, phase: 'reading', fraction: 0 } });
@@ -57,19 +60,31 @@ export function handleDataReply(store: StudioStore, deps: StoreDeps, reply: Data
       const s = get();
       // A Stop or an error while tokenizing ends the preparation; late rows are dropped.
       if (s.training.status !== 'preparing' || !s.dataset.summary || !s.model.summary) return;
-      patch(set, get, 'training', { phase: 'Setting up the model' });
+      const settings = { ...s.training.settings, maxLength: reply.data.maxLength };
+      patch(set, get, 'training', {
+        phase: { id: 'setting-up', since: performance.now() },
+        run: {
+          datasetName: s.dataset.summary.fileName,
+          modelName: s.model.summary.name,
+          trainRows: reply.data.train.labels.length,
+          validationCounts: s.dataset.summary.validationCounts,
+          labels: reply.data.labels,
+          settings,
+        },
+      });
       const runId = crypto.randomUUID();
       const validationRows = reply.data.validation.labels.length;
       patch(set, get, 'runs', { current: { id: runId, fingerprint: reply.data.fingerprint, trainRows: reply.data.train.labels.length, validationRows }, runningSince: null });
       deps.train.post({
         runId,
         type: 'train',
-        settings: { ...s.training.settings, maxLength: reply.data.maxLength },
+        settings,
         configOverrides: dropoutOverrides(s.model.summary.modelType, s.training.dropout),
         data: reply.data,
         backend: s.ui.backendChoice,
         dataset: s.dataset.summary,
         checkpointUse: s.training.checkpoint ? s.training.checkpointUse : null,
+        checkpointCadence: s.training.checkpointCadence,
       });
       return;
     }
@@ -95,17 +110,17 @@ export function handleTrainReply(store: StudioStore, deps: StoreDeps, reply: Tra
       return;
     case 'model-loaded':
       patch(set, get, 'model', { summary: reply.summary, loading: null, tokenizerReady: false, hubUnreachable: false });
+      get().clearError('model');
       // The worker forgets a loaded checkpoint with the model it was checked against.
       patch(set, get, 'training', { checkpoint: null });
       deps.data.post({ type: 'set-tokenizer', files: reply.tokenizer });
       return;
     case 'run-preparing':
-      patch(set, get, 'training', { status: 'preparing', phase: reply.phase });
+      patch(set, get, 'training', { status: 'preparing', phase: { id: reply.phase, since: performance.now() } });
       return;
     case 'run-started': {
       // A Pause or Stop clicked while preparing is already on its way to the worker.
-      const status = get().training.status;
-      const { steps, evals } = get().training;
+      const { status, steps, evals } = get().training;
       patch(set, get, 'training', {
         status: status === 'pausing' || status === 'stopping' ? status : 'running',
         phase: null,
@@ -115,19 +130,32 @@ export function handleTrainReply(store: StudioStore, deps: StoreDeps, reply: Tra
         backend: reply.backend,
         totalSteps: reply.totalSteps,
         notice: reply.notice ?? get().training.notice,
+        resumedAt: { step: reply.step, at: performance.now() },
+        paceFrom: null,
+        samplesPerSecond: null,
+        etaMs: null,
       });
       patch(set, get, 'runs', { runningSince: Date.now() });
       get().recordRun('running');
+      get().clearError('train');
       return;
     }
-    case 'steps':
+    case 'steps': {
+      const t = get().training;
+      const last = reply.records.at(-1);
+      if (!last) return;
+      const mark = { step: last.step, at: performance.now() };
+      const rowsPerStep = t.run ? Math.min(t.run.trainRows, t.run.settings.batchSize * t.run.settings.gradAccumulation) : 0;
+      const pace = t.paceFrom ? paceBetween(t.paceFrom, mark, reply.totalSteps, rowsPerStep) : null;
       patch(set, get, 'training', {
-        steps: [...get().training.steps, ...reply.records],
-        samplesPerSecond: reply.samplesPerSecond,
-        etaMs: reply.etaMs,
+        steps: [...t.steps, ...reply.records],
+        paceFrom: t.paceFrom ?? mark,
+        samplesPerSecond: pace?.samplesPerSecond ?? null,
+        etaMs: pace?.etaMs ?? null,
         totalSteps: reply.totalSteps,
       });
       return;
+    }
     case 'eval':
       patch(set, get, 'training', { evals: [...get().training.evals, reply.record] });
       get().recordRun('running');
@@ -154,6 +182,15 @@ export function handleTrainReply(store: StudioStore, deps: StoreDeps, reply: Tra
       const status: TrainingStatus = reply.info.state === 'failed' ? 'paused' : reply.info.state;
       patch(set, get, 'training', {
         settings: reply.settings,
+        drafts: {},
+        run: {
+          datasetName: reply.dataset.fileName,
+          modelName: reply.model.name,
+          trainRows: sum(reply.dataset.trainCounts),
+          validationCounts: reply.dataset.validationCounts,
+          labels: reply.dataset.labels,
+          settings: reply.settings,
+        },
         status,
         phase: null,
         steps: [...reply.steps],
@@ -163,6 +200,8 @@ export function handleTrainReply(store: StudioStore, deps: StoreDeps, reply: Tra
         lastSaved: reply.info,
         samplesPerSecond: null,
         etaMs: null,
+        resumedAt: null,
+        paceFrom: null,
         notice: null,
       });
       const kept = reply.runId === null ? undefined : get().runs.records.find((r) => r.id === reply.runId);
@@ -177,6 +216,7 @@ export function handleTrainReply(store: StudioStore, deps: StoreDeps, reply: Tra
     }
     case 'evaluation':
       patch(set, get, 'evaluation', { status: 'ready', metrics: reply.metrics, worst: reply.worst });
+      get().clearError('evaluate');
       return;
     case 'classified': {
       const s = get();
@@ -197,9 +237,13 @@ export function handleTrainReply(store: StudioStore, deps: StoreDeps, reply: Tra
     case 'run-weights':
       get().keepRunWeights(reply.runId, reply.checkpoint);
       return;
+    case 'export-phase':
+      patch(set, get, 'evaluation', { exportPhase: reply.phase });
+      return;
     case 'exported':
       deps.download(reply.fileName, reply.bytes);
-      patch(set, get, 'evaluation', { exporting: false, exported: { fileName: reply.fileName, bytes: reply.bytes.length } });
+      patch(set, get, 'evaluation', { exporting: false, exportPhase: null, exported: { fileName: reply.fileName, bytes: reply.bytes.length } });
+      get().clearError('export');
       return;
     case 'checkpoint-loaded':
       // Continuing needs the run's own settings, so they are put on the screen; fine-tuning further may change them.
@@ -222,7 +266,7 @@ export function handleTrainWorkerLost(store: StudioStore, deps: StoreDeps, reaso
   const { getState: get, setState: set } = store;
   const hadRun = get().training.steps.length > 0 || get().training.status !== 'idle';
   patch(set, get, 'model', { summary: null, loading: null, tokenizerReady: false });
-  patch(set, get, 'training', { status: hadRun ? 'stopped' : 'idle', phase: null, etaMs: null, checkpoint: null });
+  patch(set, get, 'training', { status: hadRun ? 'stopped' : 'idle', phase: null, etaMs: null, checkpoint: null, run: null });
   patch(set, get, 'evaluation', { status: 'idle', trying: false, exporting: false });
   get().showError(
     'train',
@@ -240,13 +284,16 @@ function failed(store: StudioStore, scope: ErrorScope, message: string): void {
       patch(set, get, 'model', { loading: null });
       break;
     case 'train':
-      if (get().training.status === 'preparing') patch(set, get, 'training', { status: get().training.steps.length > 0 ? 'paused' : 'idle', phase: null });
+      if (get().training.status === 'preparing') {
+        const started = get().training.steps.length > 0;
+        patch(set, get, 'training', started ? { status: 'paused', phase: null } : { status: 'idle', phase: null, run: null });
+      }
       break;
     case 'evaluate':
       patch(set, get, 'evaluation', { trying: false, status: get().evaluation.metrics ? 'ready' : 'idle' });
       break;
     case 'export':
-      patch(set, get, 'evaluation', { exporting: false });
+      patch(set, get, 'evaluation', { exporting: false, exportPhase: null });
       break;
     case 'data':
       patch(set, get, 'dataset', { loading: null, pendingValidation: null, hub: { ...get().dataset.hub, looking: false } });

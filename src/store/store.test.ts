@@ -5,7 +5,7 @@ import { defaultSettings } from '../engine/settings.ts';
 import { memoryRunStore } from '../runs/run-store.ts';
 import { handleDataReply, handleTrainReply, handleTrainWorkerLost } from './replies.ts';
 import { createStudioStore } from './store.ts';
-import { dropoutOverrides, effectiveMaxLength, trainBlocker } from './training.ts';
+import { discardedByNewRun, dropoutOverrides, effectiveMaxLength, plannedSteps, resumeBlocker, settingFieldProblems, settingLock, trainBlocker } from './training.ts';
 import type { StoreDeps } from './types.ts';
 import { settingsFromUrl } from './ui.ts';
 
@@ -80,6 +80,34 @@ function ready() {
   h.trainReply({ type: 'model-loaded', summary: model, tokenizer });
   h.dataReply({ type: 'tokenizer-ready' });
   return h;
+}
+
+const savedInfo: SavedRunInfo = {
+  savedAt: '2025-01-01T00:00:00Z',
+  modelName: 'prajjwal1/bert-tiny',
+  datasetName: 'reviews.csv',
+  step: 4,
+  totalSteps: 10,
+  epochsDone: 1,
+  epochs: 2,
+  state: 'paused',
+  storage: 'opfs',
+};
+
+const tokenizedRows = (rows: number): TokenizedDataset => ({
+  labels: ['neg', 'pos'],
+  maxLength: 64,
+  train: packRows(Array.from({ length: rows }, (_, i) => ({ inputIds: Int32Array.of(101, i, 102), tokenTypeIds: null, label: i % 2 }))),
+  validation: packRows([]),
+  validationTexts: [],
+  truncated: 0,
+  fingerprint: 'rows',
+});
+
+/** Train pressed and the rows tokenized: the train worker has been asked to start the run. */
+function startRun(h: ReturnType<typeof setup>, rows = 0): void {
+  h.s().startTraining();
+  h.dataReply({ type: 'tokenized', data: tokenizedRows(rows) });
 }
 
 describe('settingsFromUrl', () => {
@@ -167,16 +195,21 @@ describe('the studio store', () => {
     const request = h.train.at(-1) as Extract<TrainRequest, { type: 'train' }>;
     expect(request).toMatchObject({ type: 'train', backend: 'wasm', dataset: summary, configOverrides: { dropout: 0.2, attention_dropout: 0.2, seq_classif_dropout: 0.2 } });
     expect(request.settings).toEqual({ ...defaultSettings, maxLength: 64 });
+    // The run is saved after about a minute of training, not only at each epoch's end.
+    expect(request.checkpointCadence).toEqual({ everyUpdates: 0, everyMs: 60_000 });
 
     const backend = { name: 'wasm' as const, description: '1 thread', fallbackReason: null };
     h.trainReply({ type: 'run-started', backend, totalSteps: 10, step: 0, notice: 'new head' });
     expect(h.s().training).toMatchObject({ status: 'running', backend, totalSteps: 10, notice: 'new head' });
     const step = (n: number) => ({ step: n, epoch: n / 5, loss: 1 / n, learningRate: 1e-4, gradNorm: 1 });
-    h.trainReply({ type: 'steps', records: [step(1), step(2)], samplesPerSecond: 50, etaMs: 800, totalSteps: 10 });
-    h.trainReply({ type: 'steps', records: [step(3), step(4), step(5)], samplesPerSecond: 60, etaMs: 500, totalSteps: 10 });
+    h.trainReply({ type: 'steps', records: [step(1), step(2)], totalSteps: 10 });
+    // The first steps also paid for compiling the kernels: no speed or time left from them.
+    expect(h.s().training).toMatchObject({ samplesPerSecond: null, etaMs: null, paceFrom: { step: 2 } });
+    h.trainReply({ type: 'steps', records: [step(3), step(4), step(5)], totalSteps: 10 });
     h.trainReply({ type: 'eval', record: evalRecord(5) });
     expect(h.s().training.steps.map((s) => s.step)).toEqual([1, 2, 3, 4, 5]);
-    expect(h.s().training).toMatchObject({ samplesPerSecond: 60, etaMs: 500 });
+    expect(h.s().training.etaMs).toEqual(expect.any(Number));
+    expect(h.s().training.run).toMatchObject({ datasetName: 'reviews.csv', modelName: 'prajjwal1/bert-tiny', trainRows: 0, settings: { ...defaultSettings, maxLength: 64 } });
     expect(h.s().training.evals).toHaveLength(1);
     expect(trainBlocker(h.s())).toBe('A run is in progress.');
 
@@ -195,7 +228,7 @@ describe('the studio store', () => {
       h.dataReply({ type: 'tokenized', data: { labels: ['neg', 'pos'], maxLength: 64, train: packRows([]), validation: packRows([]), validationTexts: [], truncated: 0, fingerprint: 'feedfacecafebeef' } });
       const runId = (h.train.at(-1) as Extract<TrainRequest, { type: 'train' }>).runId;
       h.trainReply({ type: 'run-started', backend: { name: 'wasm', description: '2 threads', fallbackReason: null }, totalSteps: 5, step: 0, notice: null });
-      h.trainReply({ type: 'steps', records: [1, 2, 3, 4, 5].map((n) => ({ step: n, epoch: n / 5, loss: 1 / n, learningRate: 1e-4, gradNorm: 1 })), samplesPerSecond: 1, etaMs: 0, totalSteps: 5 });
+      h.trainReply({ type: 'steps', records: [1, 2, 3, 4, 5].map((n) => ({ step: n, epoch: n / 5, loss: 1 / n, learningRate: 1e-4, gradNorm: 1 })), totalSteps: 5 });
       h.trainReply({ type: 'eval', record: { ...evalRecord(5), metrics: { ...evalRecord(5).metrics, accuracy: evalAccuracy } } });
       h.trainReply({ type: 'run-ended', end: 'finished', message: null });
       return runId;
@@ -235,9 +268,47 @@ describe('the studio store', () => {
   it('refuses to start with impossible settings, naming the setting', () => {
     const h = ready();
     h.s().setSetting('learningRate', 2);
+    expect(trainBlocker(h.s())).toBe('Fix the settings first. Learning rate must be in (0, 1), got 2.');
     h.s().startTraining();
-    expect(h.s().ui.error?.message).toMatch(/^Check the settings: learning rate must be in \(0, 1\), got 2\.$/);
+    expect(h.s().ui.error?.message).toBe('Fix the settings first. Learning rate must be in (0, 1), got 2.');
     expect(h.s().training.status).toBe('idle');
+  });
+
+  it('marks a field as soon as its text is not a usable value, and blocks Train until it is fixed', () => {
+    const h = ready();
+    h.s().setSettingText('learningRate', 'abc');
+    // The last number stays the setting; the text is kept for the field, and named.
+    expect(h.s().training.settings.learningRate).toBe(defaultSettings.learningRate);
+    expect(settingFieldProblems(h.s())).toEqual({ learningRate: 'Learning rate must be a number, not “abc”' });
+    expect(trainBlocker(h.s())).toBe('Fix the settings first. Learning rate must be a number, not “abc”.');
+    h.s().setSettingText('batchSize', '0');
+    h.s().setSettingText('epochs', '2.5');
+    expect(settingFieldProblems(h.s())).toMatchObject({ batchSize: 'Batch size must be a whole number ≥ 1, got 0', epochs: 'Epochs must be a whole number ≥ 1, got 2.5' });
+    h.s().setSettingText('learningRate', '3e-5');
+    h.s().setSettingText('batchSize', '8');
+    h.s().setSettingText('epochs', '2');
+    expect(settingFieldProblems(h.s())).toEqual({});
+    expect(h.s().training.settings).toMatchObject({ learningRate: 3e-5, batchSize: 8, epochs: 2 });
+    expect(trainBlocker(h.s())).toBeNull();
+    h.s().setSettingText('dropout', '1.5');
+    expect(settingFieldProblems(h.s()).dropout).toBe('Dropout must be at least 0 and below 1, got 1.5');
+    h.s().setSettingText('dropout', '');
+    expect(h.s().training.dropout).toBeNull();
+    expect(settingFieldProblems(h.s())).toEqual({});
+    h.s().setSettingText('checkpointSeconds', '-5');
+    expect(settingFieldProblems(h.s()).checkpointSeconds).toBe('The checkpoint interval must be a number of seconds ≥ 0, got -5');
+    h.s().setSettingText('checkpointSeconds', '30');
+    h.s().setSettingText('checkpointSteps', '50');
+    expect(h.s().training.checkpointCadence).toEqual({ everyUpdates: 50, everyMs: 30_000 });
+    expect(settingFieldProblems(h.s())).toEqual({});
+  });
+
+  it('does not ask for token statistics at a max length no run could use', () => {
+    const h = ready();
+    const asked = h.data.length;
+    h.s().setSettingText('maxLength', '4');
+    expect(h.data).toHaveLength(asked);
+    expect(settingFieldProblems(h.s()).maxLength).toBe('Max length must be a whole number ≥ 8, got 4');
   });
 
   it('says what is missing before Train can start', () => {
@@ -249,32 +320,108 @@ describe('the studio store', () => {
 
   it('pauses, resumes and stops through the worker', () => {
     const h = ready();
-    h.s().startTraining();
+    startRun(h);
     h.trainReply({ type: 'run-started', backend: { name: 'webgpu', description: 'gpu', fallbackReason: null }, totalSteps: 10, step: 0, notice: null });
     h.s().pauseTraining();
     expect(h.s().training.status).toBe('pausing');
     expect(h.train.at(-1)).toEqual({ type: 'pause' });
-    h.trainReply({ type: 'steps', records: [{ step: 1, epoch: 0.2, loss: 1, learningRate: 1, gradNorm: 1 }], samplesPerSecond: 1, etaMs: 1, totalSteps: 10 });
+    h.trainReply({ type: 'steps', records: [{ step: 1, epoch: 0.2, loss: 1, learningRate: 1, gradNorm: 1 }], totalSteps: 10 });
     h.trainReply({ type: 'run-ended', end: 'paused', message: null });
     expect(h.s().training.status).toBe('paused');
     h.s().resumeTraining();
-    expect(h.train.at(-1)).toEqual({ type: 'resume', backend: 'auto' });
+    expect(h.train.at(-1)).toEqual({ type: 'resume', backend: 'auto', settings: { ...defaultSettings, maxLength: 64 } });
     h.trainReply({ type: 'run-started', backend: { name: 'webgpu', description: 'gpu', fallbackReason: null }, totalSteps: 10, step: 0, notice: null });
     h.s().stopTraining();
     expect(h.s().training.status).toBe('stopping');
     expect(h.train.at(-1)).toEqual({ type: 'stop' });
   });
 
+  it('on a paused run, changes only what Resume applies, and recomputes where the run ends', () => {
+    const h = ready();
+    startRun(h, 80);
+    const backend = { name: 'wasm' as const, description: 'cpu', fallbackReason: null };
+    h.trainReply({ type: 'run-started', backend, totalSteps: 15, step: 0, notice: null });
+    expect(settingLock(h.s(), 'epochs')).toMatch(/^Locked while the run trains/);
+    expect(settingLock(h.s(), 'batchSize')).toMatch(/^Fixed for this run/);
+    const steps = Array.from({ length: 7 }, (_, i) => ({ step: i + 1, epoch: (i + 1) / 5, loss: 1, learningRate: 1, gradNorm: 1 }));
+    h.trainReply({ type: 'steps', records: steps, totalSteps: 15 });
+    h.trainReply({ type: 'run-ended', end: 'paused', message: null });
+    expect(settingLock(h.s(), 'epochs')).toBeNull();
+    expect(settingLock(h.s(), 'maxSteps')).toBeNull();
+    expect(settingLock(h.s(), 'learningRate')).toBeNull();
+    expect(settingLock(h.s(), 'batchSize')).toMatch(/^Fixed for this paused run/);
+    expect(settingLock(h.s(), 'earlyStoppingPatience')).toMatch(/^Fixed for this paused run/);
+    expect(settingLock(h.s(), 'backend')).toMatch(/^Fixed for this paused run/);
+    // 80 rows at batch 16: 5 steps an epoch, so 4 epochs end at step 20.
+    h.s().setSettingText('epochs', '4');
+    expect(plannedSteps(h.s())).toBe(20);
+    // The run is in epoch 2: it cannot end before that.
+    h.s().setSettingText('epochs', '1');
+    expect(settingFieldProblems(h.s()).epochs).toBe('This run is in epoch 2 already: 2 or more');
+    expect(resumeBlocker(h.s())).toBe('Fix the settings first. This run is in epoch 2 already: 2 or more.');
+    expect(plannedSteps(h.s())).toBe(15);
+    h.s().setSettingText('epochs', '3');
+    expect(resumeBlocker(h.s())).toBeNull();
+    h.s().setSettingText('maxSteps', '5');
+    expect(settingFieldProblems(h.s()).maxSteps).toBe('This run has taken 7 steps already: 7 or more, or 0 for all epochs');
+    h.s().setSettingText('maxSteps', '0');
+    // Resume sends the run's own settings with the edited schedule, and the run now has them.
+    h.s().setSettingText('epochs', '4');
+    h.s().setSettingText('learningRate', '2e-5');
+    h.s().resumeTraining();
+    expect(h.train.at(-1)).toEqual({ type: 'resume', backend: 'auto', settings: { ...defaultSettings, maxLength: 64, epochs: 4, learningRate: 2e-5 } });
+    expect(h.s().training.run?.settings.epochs).toBe(4);
+  });
+
+  it('names what a new run would discard: the run in the tab, else the one saved in the browser', () => {
+    const h = ready();
+    expect(discardedByNewRun(h.s())).toBeNull();
+    h.trainReply({ type: 'saved-run', info: { ...savedInfo, state: 'paused' } });
+    expect(discardedByNewRun(h.s())).toBe('the run saved in this browser (prajjwal1/bert-tiny on reviews.csv, step 4 of 10, paused)');
+    startRun(h, 80);
+    expect(discardedByNewRun(h.s())).toBe('the run saved in this browser (prajjwal1/bert-tiny on reviews.csv, step 4 of 10, paused)');
+    h.trainReply({ type: 'run-started', backend: { name: 'wasm', description: 'cpu', fallbackReason: null }, totalSteps: 1200, step: 0, notice: null });
+    h.trainReply({ type: 'steps', records: [{ step: 1025, epoch: 1.5, loss: 1, learningRate: 1, gradNorm: 1 }], totalSteps: 1200 });
+    h.trainReply({ type: 'run-ended', end: 'paused', message: null });
+    expect(discardedByNewRun(h.s())).toBe('the paused run (prajjwal1/bert-tiny on reviews.csv, step 1,025 of 1,200)');
+    h.trainReply({ type: 'run-ended', end: 'finished', message: null });
+    expect(discardedByNewRun(h.s())).toMatch(/^the finished model \(/);
+  });
+
+  it('keeps the dataset and the model as the run has them while it trains', () => {
+    const h = ready();
+    startRun(h, 80);
+    h.trainReply({ type: 'run-started', backend: { name: 'wasm', description: 'cpu', fallbackReason: null }, totalSteps: 15, step: 0, notice: null });
+    const posted = { data: h.data.length, train: h.train.length };
+    h.s().loadDemoDataset();
+    expect(h.s().ui.error?.message).toMatch(/^Training is running, so the dataset stays as it is/);
+    h.s().loadHubModel('owner/other');
+    expect(h.s().ui.error?.message).toMatch(/^Training is running, so the model stays as it is/);
+    expect({ data: h.data.length, train: h.train.length }).toEqual(posted);
+    expect(h.s().dataset.loading).toBeNull();
+    expect(h.s().model.loading).toBeNull();
+  });
+
+  it('clears an error once what caused it is fixed', () => {
+    const h = setup();
+    h.trainReply({ type: 'error', scope: 'model', message: 'owner/missing was not found on the Hub' });
+    h.trainReply({ type: 'model-loaded', summary: model, tokenizer });
+    expect(h.s().ui.error).toBeNull();
+    h.s().showError('data', 'bad.csv, line 2: oops');
+    h.trainReply({ type: 'model-loaded', summary: model, tokenizer });
+    expect(h.s().ui.error?.scope).toBe('data');
+  });
+
   it('keeps the model after a failure, offers Resume, and shows why', () => {
     const h = ready();
-    h.s().startTraining();
+    startRun(h);
     h.trainReply({ type: 'run-started', backend: { name: 'wasm', description: 'cpu', fallbackReason: 'no WebGPU' }, totalSteps: 10, step: 0, notice: null });
-    h.trainReply({ type: 'steps', records: [{ step: 1, epoch: 0.2, loss: 1, learningRate: 1, gradNorm: 1 }], samplesPerSecond: 1, etaMs: 1, totalSteps: 10 });
+    h.trainReply({ type: 'steps', records: [{ step: 1, epoch: 0.2, loss: 1, learningRate: 1, gradNorm: 1 }], totalSteps: 10 });
     h.trainReply({ type: 'run-ended', end: 'failed', message: 'the loss became NaN at step 2' });
     expect(h.s().training.status).toBe('failed');
     expect(h.s().ui.error?.message).toMatch(/the loss became NaN at step 2.*you can resume/);
     h.s().resumeTraining();
-    expect(h.train.at(-1)).toEqual({ type: 'resume', backend: 'auto' });
+    expect(h.train.at(-1)).toEqual({ type: 'resume', backend: 'auto', settings: { ...defaultSettings, maxLength: 64 } });
   });
 
   it('drops the steps and evaluations past the checkpoint a run goes back to (a lost GPU)', () => {
@@ -283,7 +430,7 @@ describe('the studio store', () => {
     const gpu = { name: 'webgpu' as const, description: 'gpu', fallbackReason: null };
     h.trainReply({ type: 'run-started', backend: gpu, totalSteps: 10, step: 0, notice: null });
     const step = (n: number) => ({ step: n, epoch: n / 5, loss: 1 / n, learningRate: 1e-4, gradNorm: 1 });
-    h.trainReply({ type: 'steps', records: [1, 2, 3, 4, 5, 6, 7].map(step), samplesPerSecond: 1, etaMs: 1, totalSteps: 10 });
+    h.trainReply({ type: 'steps', records: [1, 2, 3, 4, 5, 6, 7].map(step), totalSteps: 10 });
     h.trainReply({ type: 'eval', record: evalRecord(5) });
     h.trainReply({ type: 'run-ended', end: 'failed', message: 'the GPU stopped working (destroyed)' });
     h.s().resumeTraining();
@@ -296,7 +443,7 @@ describe('the studio store', () => {
     const h = ready();
     h.s().startTraining();
     h.trainReply({ type: 'run-started', backend: { name: 'wasm', description: 'cpu', fallbackReason: null }, totalSteps: 10, step: 0, notice: null });
-    h.trainReply({ type: 'steps', records: [{ step: 1, epoch: 0.2, loss: 1, learningRate: 1, gradNorm: 1 }], samplesPerSecond: 1, etaMs: 1, totalSteps: 10 });
+    h.trainReply({ type: 'steps', records: [{ step: 1, epoch: 0.2, loss: 1, learningRate: 1, gradNorm: 1 }], totalSteps: 10 });
     h.trainWorkerLost('Uncaught Error: out of memory');
     expect(h.s().model.summary).toBeNull();
     expect(h.s().training.status).toBe('stopped');
@@ -317,8 +464,8 @@ describe('the studio store', () => {
 
   it('classifies typed text through both workers and shows only the latest answer', () => {
     const h = ready();
-    h.s().startTraining();
-    h.trainReply({ type: 'steps', records: [{ step: 1, epoch: 1, loss: 1, learningRate: 1, gradNorm: 1 }], samplesPerSecond: 1, etaMs: 0, totalSteps: 1 });
+    startRun(h);
+    h.trainReply({ type: 'steps', records: [{ step: 1, epoch: 1, loss: 1, learningRate: 1, gradNorm: 1 }], totalSteps: 1 });
     h.trainReply({ type: 'run-ended', end: 'finished', message: null });
     h.s().setTryText('  what a day  ');
     h.s().classify();
@@ -342,8 +489,8 @@ describe('the studio store', () => {
     const h = ready();
     h.s().exportModel();
     expect(h.s().ui.error?.scope).toBe('export');
-    h.s().startTraining();
-    h.trainReply({ type: 'steps', records: [{ step: 1, epoch: 1, loss: 1, learningRate: 1, gradNorm: 1 }], samplesPerSecond: 1, etaMs: 0, totalSteps: 1 });
+    startRun(h);
+    h.trainReply({ type: 'steps', records: [{ step: 1, epoch: 1, loss: 1, learningRate: 1, gradNorm: 1 }], totalSteps: 1 });
     h.trainReply({ type: 'run-ended', end: 'finished', message: null });
     h.s().exportModel();
     expect(h.train.at(-1)).toEqual({ type: 'export' });
@@ -356,8 +503,8 @@ describe('the studio store', () => {
     const h = ready();
     h.s().exportProject();
     expect(h.s().ui.error?.scope).toBe('export');
-    h.s().startTraining();
-    h.trainReply({ type: 'steps', records: [{ step: 1, epoch: 1, loss: 1, learningRate: 1, gradNorm: 1 }], samplesPerSecond: 1, etaMs: 0, totalSteps: 1 });
+    startRun(h);
+    h.trainReply({ type: 'steps', records: [{ step: 1, epoch: 1, loss: 1, learningRate: 1, gradNorm: 1 }], totalSteps: 1 });
     h.trainReply({ type: 'run-ended', end: 'finished', message: null });
     h.s().exportProject();
     expect(h.s().evaluation.exporting).toBe(true);
@@ -379,8 +526,8 @@ describe('the studio store', () => {
 
   it('asks for the dataset again before packing the project of a run restored from the browser', () => {
     const h = ready();
-    h.s().startTraining();
-    h.trainReply({ type: 'steps', records: [{ step: 1, epoch: 1, loss: 1, learningRate: 1, gradNorm: 1 }], samplesPerSecond: 1, etaMs: 0, totalSteps: 1 });
+    startRun(h);
+    h.trainReply({ type: 'steps', records: [{ step: 1, epoch: 1, loss: 1, learningRate: 1, gradNorm: 1 }], totalSteps: 1 });
     h.trainReply({ type: 'run-ended', end: 'finished', message: null });
     h.store.setState({ dataset: { ...h.s().dataset, fromSavedRun: true } });
     h.s().exportProject();
@@ -442,7 +589,7 @@ describe('the studio store', () => {
     expect(h.s().ui).toMatchObject({ savedRun: null, screen: 'train' });
     expect(h.s().dataset).toMatchObject({ summary, fromSavedRun: true });
     expect(h.data.at(-1)).toEqual({ type: 'set-tokenizer', files: tokenizer });
-    expect(h.train.at(-1)).toEqual({ type: 'resume', backend: 'auto' });
+    expect(h.train.at(-1)).toEqual({ type: 'resume', backend: 'auto', settings: { ...defaultSettings, epochs: 2 } });
     expect(h.s().training).toMatchObject({ status: 'preparing', totalSteps: 10 });
     expect(trainBlocker(h.s())).toBe('Load a dataset first (step 1).');
   });

@@ -7,6 +7,7 @@ import type { StoreApi } from 'zustand/vanilla';
 import type {
   BackendChoice,
   BackendInfo,
+  CheckpointCadence,
   CheckpointUse,
   ColumnMapping,
   DataRequest,
@@ -17,8 +18,10 @@ import type {
   HubDatasetInfo,
   InspectedRow,
   RowFilter,
+  ExportPhase,
   LoadedCheckpointInfo,
   ModelSummary,
+  RunPhase,
   SavedRunInfo,
   ScratchSize,
   SplitChoice,
@@ -31,6 +34,7 @@ import type {
 import type { ClassificationMetrics } from '../engine/metrics.ts';
 import type { RunRecord } from '../runs/run-record.ts';
 import type { RunStore } from '../runs/run-store.ts';
+import type { NumericSetting } from '../engine/settings.ts';
 import type { DownloadProgress } from '../hub/hub-client.ts';
 
 export type Screen = 'data' | 'model' | 'train' | 'evaluate' | 'export' | 'runs';
@@ -57,12 +61,17 @@ export interface UiSlice {
     savedRun: SavedRunInfo | null;
     /** What to do once the saved run is back: keep training, or only open it. */
     restoring: 'resume' | 'open' | null;
+    /** The Train screen laid out for a projector: charts first, settings folded away. */
+    presentation: boolean;
   };
   /** Asks the workers for what they must know at start: the Hub address, and any saved run. */
   start(): void;
   goTo(screen: Screen): void;
   showError(scope: ErrorScope, message: string): void;
   dismissError(): void;
+  /** Takes the error away if it belongs to `scope`: what caused it has just been fixed. */
+  clearError(scope: ErrorScope): void;
+  togglePresentation(): void;
   setHubEndpoint(url: string): void;
   setBackendChoice(choice: BackendChoice): void;
   resumeSavedRun(): void;
@@ -142,15 +151,45 @@ export interface ModelSlice {
 
 export type TrainingStatus = 'idle' | 'preparing' | 'running' | 'pausing' | 'paused' | 'stopping' | 'finished' | 'stopped' | 'failed';
 
+/** Every number field of the Train screen: the run's numeric settings, the dropout override, and how often the run is saved. */
+export type SettingField = NumericSetting | 'dropout' | 'checkpointSeconds' | 'checkpointSteps';
+
+/** What the run in the train worker was started with, whatever the screens show now. */
+export interface RunFacts {
+  readonly datasetName: string;
+  readonly modelName: string;
+  readonly trainRows: number;
+  /** Validation rows per label, in `labels` order: the chance levels come from them. */
+  readonly validationCounts: readonly number[];
+  readonly labels: readonly string[];
+  /** The settings the run trains with; a resume may change the resumable ones. */
+  readonly settings: TrainingSettings;
+}
+
+/** A step and when the page heard of it. */
+export interface StepMark {
+  readonly step: number;
+  readonly at: number;
+}
+
 export interface TrainingSlice {
   training: {
     settings: TrainingSettings;
     /** Replaces the model's dropout probabilities when set. */
     dropout: number | null;
+    /** How often the run is saved in the browser while it trains. */
+    checkpointCadence: CheckpointCadence;
     status: TrainingStatus;
-    /** What is being prepared, while status is 'preparing'. */
-    phase: string | null;
+    /** Texts typed into setting fields that are not numbers; the setting keeps its last number meanwhile. */
+    drafts: Partial<Record<SettingField, string>>;
+    /** What is being prepared while status is 'preparing', and since when (ms, the page's clock). */
+    phase: { readonly id: RunPhase; readonly since: number } | null;
     tokenized: { done: number; total: number } | null;
+    run: RunFacts | null;
+    /** The last step when the run last started or resumed, and when: its first step is still being prepared until a newer one arrives. */
+    resumedAt: StepMark | null;
+    /** The first step heard of after that: speed and time left are measured from here, leaving the first step's compile time out. */
+    paceFrom: StepMark | null;
     backend: BackendInfo | null;
     steps: StepRecord[];
     evals: EvalRecord[];
@@ -169,6 +208,8 @@ export interface TrainingSlice {
     checkpointUse: CheckpointUse;
   };
   setSetting<K extends keyof TrainingSettings>(key: K, value: TrainingSettings[K]): void;
+  /** What was typed into a setting's field: a number is applied, anything else kept as a draft the field marks. */
+  setSettingText(field: SettingField, text: string): void;
   setDropout(value: number | null): void;
   setSmoothing(value: number): void;
   startTraining(): void;
@@ -196,6 +237,8 @@ export interface EvaluationSlice {
     trying: boolean;
     tryResult: TryResult | null;
     exporting: boolean;
+    /** What the export is doing now, for its progress line. */
+    exportPhase: ExportPhase | null;
     exported: { fileName: string; bytes: number } | null;
     /** Validation rows listed by a confusion-matrix cell or the mistakes' label filters; null before any is asked for. */
     inspected: { filter: RowFilter; rows: readonly InspectedRow[]; total: number } | null;

@@ -25,7 +25,7 @@ export function isHttpUrl(text: string): boolean {
 export const createUiSlice =
   (initial: { hubEndpoint: string; backendChoice: BackendChoice }): SliceCreator<UiSlice> =>
   (set, get, deps) => ({
-    ui: { screen: 'data', error: null, hubEndpoint: initial.hubEndpoint, backendChoice: initial.backendChoice, savedRun: null, restoring: null },
+    ui: { screen: 'data', error: null, hubEndpoint: initial.hubEndpoint, backendChoice: initial.backendChoice, savedRun: null, restoring: null, presentation: false },
     start() {
       deps.data.post({ type: 'configure', hubEndpoint: get().ui.hubEndpoint });
       deps.train.post({ type: 'probe-saved-run' });
@@ -39,6 +39,12 @@ export const createUiSlice =
     },
     dismissError() {
       patch(set, get, 'ui', { error: null });
+    },
+    clearError(scope) {
+      if (get().ui.error?.scope === scope) get().dismissError();
+    },
+    togglePresentation() {
+      patch(set, get, 'ui', { presentation: !get().ui.presentation });
     },
     setHubEndpoint(url) {
       const hubEndpoint = url.trim().replace(/\/+$/, '');

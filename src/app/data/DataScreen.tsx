@@ -1,9 +1,10 @@
 import { useShallow } from 'zustand/react/shallow';
 import type { ColumnMapping, DatasetSummary, SplitChoice } from '../../../workers/protocol.ts';
-import { effectiveMaxLength } from '../../store/training.ts';
+import { effectiveMaxLength, isTraining, settingFieldProblems, settingLock } from '../../store/training.ts';
 import { useStudio } from '../../store/useStudio.ts';
 import { formatCount, formatPercent } from '../format.ts';
-import { Card, NextButton, NumberField, ProgressBar } from '../shell/ui.tsx';
+import { RunNote } from '../shell/RunNote.tsx';
+import { Card, NextButton, NumberField, ProgressBar, ScreenHeader } from '../shell/ui.tsx';
 import { LabelChart, LengthChart } from './charts.tsx';
 import { HubDatasetCard } from './HubDatasetCard.tsx';
 
@@ -12,13 +13,13 @@ const ACCEPT = '.csv,.tsv,.txt,.json,.jsonl,.ndjson,.parquet,text/csv,text/tab-s
 export function DataScreen() {
   const summary = useStudio((s) => s.dataset.summary);
   const fromSavedRun = useStudio((s) => s.dataset.fromSavedRun);
+  const training = useStudio((s) => isTraining(s.training.status));
   const goTo = useStudio((s) => s.goTo);
+  const fixed = fromSavedRun || training;
   return (
     <div className="screen">
-      <header className="screen-header">
-        <h1>1. Your data</h1>
-        <p className="lead">Examples of text with the label the model should learn to give them. Everything stays in this browser.</p>
-      </header>
+      <ScreenHeader title="1. Your data" lead="Examples of text with the label the model should learn to give them. Everything stays in this browser." />
+      <RunNote subject="dataset" />
       <LoadCard />
       <HubDatasetCard />
       {summary && (
@@ -29,10 +30,10 @@ export function DataScreen() {
           <div className="grid-2">
             <Card title="Columns">
               <DatasetFacts summary={summary} />
-              <MappingControls summary={summary} disabled={fromSavedRun} />
+              <MappingControls summary={summary} disabled={fixed} />
             </Card>
             <Card title="Training and validation rows">
-              <SplitControls summary={summary} disabled={fromSavedRun} />
+              <SplitControls summary={summary} disabled={fixed} />
             </Card>
           </div>
           <div className="grid-2">
@@ -63,21 +64,23 @@ export function DataScreen() {
 function LoadCard() {
   const loading = useStudio((s) => s.dataset.loading);
   const hasData = useStudio((s) => s.dataset.summary !== null);
+  const training = useStudio((s) => isTraining(s.training.status));
+  const disabled = loading !== null || training;
   const { loadDatasetFile, loadDemoDataset } = useStudio(useShallow((s) => ({ loadDatasetFile: s.loadDatasetFile, loadDemoDataset: s.loadDemoDataset })));
   return (
     <Card>
       <div className="load-row">
-        <button type="button" className={hasData ? 'button button-big' : 'button button-big button-primary'} data-testid="demo-dataset" onClick={loadDemoDataset} disabled={loading !== null}>
+        <button type="button" className={hasData ? 'button button-big' : 'button button-big button-primary'} data-testid="demo-dataset" onClick={loadDemoDataset} disabled={disabled}>
           Use the demo dataset
         </button>
         <span className="or">or</span>
-        <label className={`button button-big file-button${loading ? ' disabled' : ''}`}>
+        <label className={`button button-big file-button${disabled ? ' disabled' : ''}`}>
           Choose a file…
           <input
             type="file"
             accept={ACCEPT}
             data-testid="dataset-input"
-            disabled={loading !== null}
+            disabled={disabled}
             onChange={(e) => {
               const file = e.target.files?.[0];
               if (file) loadDatasetFile(file);
@@ -210,8 +213,11 @@ function TokenCard() {
   const stats = useStudio((s) => s.dataset.tokenStats);
   const tokenizerReady = useStudio((s) => s.model.tokenizerReady);
   const fromSavedRun = useStudio((s) => s.dataset.fromSavedRun);
-  const maxLength = useStudio(effectiveMaxLength);
-  const { nextTokenPreview, setSetting } = useStudio(useShallow((s) => ({ nextTokenPreview: s.nextTokenPreview, setSetting: s.setSetting })));
+  const maxLength = useStudio((s) => s.training.settings.maxLength);
+  const cappedAt = useStudio((s) => (effectiveMaxLength(s) < s.training.settings.maxLength ? effectiveMaxLength(s) : null));
+  const problem = useStudio((s) => settingFieldProblems(s).maxLength ?? null);
+  const lock = useStudio((s) => settingLock(s, 'maxLength'));
+  const { nextTokenPreview, setSettingText } = useStudio(useShallow((s) => ({ nextTokenPreview: s.nextTokenPreview, setSettingText: s.setSettingText })));
   if (fromSavedRun) return null;
   if (!tokenizerReady) {
     return (
@@ -235,7 +241,15 @@ function TokenCard() {
         {stats.sampled < stats.total ? ` (measured on ${formatCount(stats.sampled)} of ${formatCount(stats.total)} rows)` : ''}.
       </p>
       <div className="field-row">
-        <NumberField label="Max length (tokens)" value={maxLength} testId="token-max-length" onChange={(v) => v !== null && v >= 8 && setSetting('maxLength', Math.round(v))} />
+        <NumberField
+          label="Max length (tokens)"
+          value={maxLength}
+          testId="token-max-length"
+          error={problem}
+          lockedReason={lock}
+          note={cappedAt === null ? null : `This model reads at most ${cappedAt} tokens, so ${cappedAt} is used.`}
+          onText={(text) => setSettingText('maxLength', text)}
+        />
       </div>
       {stats.preview && (
         <div className="token-preview" data-testid="token-preview">
@@ -267,7 +281,7 @@ function PreviewTable({ summary }: { summary: DatasetSummary }) {
   const { mapping } = summary;
   const role = (c: string) => (c === mapping.text ? 'text' : c === mapping.textPair ? 'second text' : c === mapping.label ? 'label' : null);
   return (
-    <div className="table-scroll">
+    <div className="table-scroll" tabIndex={0} role="region" aria-label="The first rows, scrollable">
       <table className="preview" data-testid="dataset-preview">
         <thead>
           <tr>

@@ -1,7 +1,13 @@
 /** The data screen's two charts: rows per label, and token lengths with the max length marked. */
-import { Bar, BarChart, CartesianGrid, Legend, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { Bar, BarChart, CartesianGrid, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { DatasetSummary, TokenStats } from '../../../workers/protocol.ts';
+import { ChartLegend, type LegendItem } from '../shell/ChartLegend.tsx';
 import { chartColors, chartText } from '../shell/chart-style.ts';
+
+const rowsLegend: readonly LegendItem[] = [
+  { name: 'training rows', color: chartColors.primary },
+  { name: 'validation rows', color: chartColors.secondary },
+];
 
 export function LabelChart({ summary }: { summary: DatasetSummary }) {
   const data = summary.labels.map((label, i) => ({ label, training: summary.trainCounts[i] ?? 0, validation: summary.validationCounts[i] ?? 0 }));
@@ -15,11 +21,11 @@ export function LabelChart({ summary }: { summary: DatasetSummary }) {
           <XAxis type="number" allowDecimals={false} tick={chartText} />
           <YAxis type="category" dataKey="label" width={140} tick={chartText} interval={0} />
           <Tooltip />
-          <Legend wrapperStyle={chartText} />
           <Bar dataKey="training" name="training rows" stackId="rows" fill={chartColors.primary} isAnimationActive={false} />
           <Bar dataKey="validation" name="validation rows" stackId="rows" fill={chartColors.secondary} isAnimationActive={false} />
         </BarChart>
       </ResponsiveContainer>
+      <ChartLegend items={rowsLegend} />
     </div>
   );
 }

@@ -3,8 +3,12 @@ import type { ClassificationMetrics } from '../../engine/metrics.ts';
 import { hasIdleModel } from '../../store/evaluation.ts';
 import { useStudio } from '../../store/useStudio.ts';
 import { formatCount, formatNumber, formatPercent } from '../format.ts';
-import { Card, NextButton, ProgressBar } from '../shell/ui.tsx';
+import { Card, NextButton, ProgressBar, ScreenHeader } from '../shell/ui.tsx';
+import { chanceLevels } from '../train/chart-data.ts';
 import { CellRows, ConfusionMatrix, MistakesByLabel, PerClassChart } from './ResultDetails.tsx';
+
+/** Above this many labels the matrix gets the screen's whole width. */
+const WIDE_MATRIX_LABELS = 4;
 
 export function EvaluateScreen() {
   const fresh = useStudio((s) => s.evaluation.metrics);
@@ -12,16 +16,23 @@ export function EvaluateScreen() {
   const status = useStudio((s) => s.evaluation.status);
   const idle = useStudio(hasIdleModel);
   const goTo = useStudio((s) => s.goTo);
+  const validationRows = useStudio((s) => s.training.run?.validationCounts.reduce((a, b) => a + b, 0) ?? null);
   const metrics = fresh ?? lastEval;
+  const matrix = metrics && (
+    <Card title="Confusion matrix" wide={metrics.perClass.length > WIDE_MATRIX_LABELS}>
+      <ConfusionMatrix metrics={metrics} clickable={fresh !== null} />
+    </Card>
+  );
   return (
     <div className="screen">
-      <header className="screen-header">
-        <h1>4. Evaluate</h1>
-        <p className="lead">How the model does on the validation rows it never trained on, and what it says about your own sentences.</p>
-      </header>
+      <ScreenHeader title="4. Evaluate" lead="How the model does on the validation rows it never trained on, and what it says about your own sentences." />
       {status === 'running' && (
         <Card>
-          <ProgressBar fraction={null} label="Scoring the validation rows" />
+          <ProgressBar
+            fraction={null}
+            label={validationRows === null ? 'Scoring the validation rows' : `Scoring the ${formatCount(validationRows)} validation rows`}
+            expected="about as long as the evaluation after each epoch"
+          />
         </Card>
       )}
       {!metrics && status !== 'running' && (
@@ -49,22 +60,45 @@ export function EvaluateScreen() {
               <span className="big-value">{formatCount(metrics.examples)}</span>
               <span className="big-label">validation rows</span>
             </div>
+            <Chance metrics={metrics} />
           </div>
           <div className="grid-2">
             <Card title="Per label">
               <PerClass metrics={metrics} />
               <PerClassChart metrics={metrics} />
             </Card>
-            <Card title="Confusion matrix">
-              <ConfusionMatrix metrics={metrics} clickable={fresh !== null} />
-            </Card>
+            {metrics.perClass.length <= WIDE_MATRIX_LABELS && matrix}
           </div>
+          {metrics.perClass.length > WIDE_MATRIX_LABELS && matrix}
           {fresh && <CellRows labels={fresh.perClass.map((c) => c.label)} />}
         </>
       )}
       <TryIt />
       {fresh && <MistakesByLabel labels={fresh.perClass.map((c) => c.label)} />}
       {idle && <NextButton onClick={() => goTo('export')}>Next: download the model</NextButton>}
+    </div>
+  );
+}
+
+/** What a model that learned nothing would score on these rows, so a class can tell "learned" from "guessed". */
+function Chance({ metrics }: { metrics: ClassificationMetrics }) {
+  const chance = chanceLevels(
+    metrics.perClass.map((c) => c.label),
+    metrics.perClass.map((c) => c.support),
+  );
+  if (!chance) return null;
+  const level = Math.max(chance.uniform, chance.majority);
+  const lead = metrics.accuracy - level;
+  return (
+    <div className="big-number" data-testid="chance-level">
+      <span className="big-value big-value-quiet">{formatPercent(level)}</span>
+      <span className="big-label">chance level</span>
+      <span className="muted">
+        {chance.majority - chance.uniform < 0.0005
+          ? `${formatPercent(chance.uniform)} guessing: the ${metrics.perClass.length} labels are equally common.`
+          : `${formatPercent(chance.uniform)} guessing, ${formatPercent(chance.majority)} always “${chance.majorityLabel}”.`}{' '}
+        {lead > 0 ? `The model is ${formatNumber(lead * 100, 1)} points above it.` : 'The model is not above it yet.'}
+      </span>
     </div>
   );
 }

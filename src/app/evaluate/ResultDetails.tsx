@@ -12,6 +12,10 @@ import { formatCount, formatPercent } from '../format.ts';
 import { ChartLegend } from '../shell/ChartLegend.tsx';
 import { chartColors, chartText } from '../shell/chart-style.ts';
 import { Card } from '../shell/ui.tsx';
+import { confusionCellFill } from './confusion-colors.ts';
+
+/** Above this many labels, upright column labels no longer fit: cells shrink and the labels turn. */
+const COMPACT_MATRIX_LABELS = 6;
 
 const isCell = (filter: RowFilter | null): filter is RowFilter & { truth: number; predicted: number } => filter !== null && !filter.errorsOnly && filter.truth !== null && filter.predicted !== null;
 
@@ -22,26 +26,30 @@ export function ConfusionMatrix({ metrics, clickable }: { metrics: Classificatio
   const filter = useStudio((s) => s.evaluation.inspectFilter);
   const inspectRows = useStudio((s) => s.inspectRows);
   return (
-    <div className="table-scroll">
-      <table className="confusion" data-testid="confusion-matrix">
+    // Focusable, so keyboard users can scroll it when a long label list still overflows.
+    <div className="table-scroll" tabIndex={0} role="region" aria-label="Confusion matrix, scrollable">
+      <table className={labels.length > COMPACT_MATRIX_LABELS ? 'confusion confusion-compact' : 'confusion'} data-testid="confusion-matrix">
         <thead>
           <tr>
             <th className="corner">true ↓ · predicted →</th>
             {labels.map((l) => (
-              <th key={l}>{l}</th>
+              <th key={l} scope="col" title={l}>
+                <span className="confusion-label">{l}</span>
+              </th>
             ))}
           </tr>
         </thead>
         <tbody>
           {metrics.confusion.map((row, t) => (
             <tr key={labels[t]}>
-              <th>{labels[t]}</th>
+              <th scope="row" title={labels[t]}>
+                <span className="confusion-label">{labels[t]}</span>
+              </th>
               {row.map((n, p) => {
-                const strength = n / max;
-                const color = t === p ? `rgba(26, 155, 91, ${0.12 + 0.7 * strength})` : `rgba(198, 40, 40, ${n === 0 ? 0 : 0.12 + 0.6 * strength})`;
                 const chosen = isCell(filter) && filter.truth === t && filter.predicted === p;
+                const classes = [t === p ? 'diagonal' : '', chosen ? 'cell-chosen' : ''].filter((c) => c !== '').join(' ');
                 return (
-                  <td key={p} style={{ background: color }} className={`${strength > 0.6 ? 'strong' : ''}${chosen ? ' cell-chosen' : ''}`}>
+                  <td key={p} style={{ background: confusionCellFill(n, max, t === p) }} className={classes || undefined}>
                     {clickable && n > 0 ? (
                       <button
                         type="button"

@@ -1,8 +1,16 @@
 import { useShallow } from 'zustand/react/shallow';
+import type { ExportPhase } from '../../../workers/protocol.ts';
 import { hasIdleModel } from '../../store/evaluation.ts';
+import { isTraining } from '../../store/training.ts';
 import { useStudio } from '../../store/useStudio.ts';
 import { formatBytes } from '../format.ts';
-import { Card, ProgressBar } from '../shell/ui.tsx';
+import { Card, ProgressBar, ScreenHeader } from '../shell/ui.tsx';
+
+/** What each step of packing the download is called, and how long it takes. */
+const phaseText: Record<ExportPhase, { label: string; expected: string }> = {
+  'reading-weights': { label: 'Reading the trained weights back', expected: 'a second or two' },
+  'writing-files': { label: 'Writing model.onnx and the int8 model, and checking the int8 one on the validation rows', expected: 'seconds for small models, a minute for base-sized ones' },
+};
 
 const CONTENTS: [string, string][] = [
   ['config.json', 'the architecture, with your labels (id2label, label2id)'],
@@ -15,18 +23,17 @@ const CONTENTS: [string, string][] = [
 ];
 
 export function ExportScreen() {
-  const { exporting, exported } = useStudio(useShallow((s) => ({ exporting: s.evaluation.exporting, exported: s.evaluation.exported })));
+  const { exporting, exportPhase, exported } = useStudio(
+    useShallow((s) => ({ exporting: s.evaluation.exporting, exportPhase: s.evaluation.exportPhase, exported: s.evaluation.exported })),
+  );
   const ready = useStudio(hasIdleModel);
-  const running = useStudio((s) => ['preparing', 'running', 'pausing', 'stopping'].includes(s.training.status));
+  const running = useStudio((s) => isTraining(s.training.status));
   const { exportModel, exportProject, exportCheckpoint } = useStudio(
     useShallow((s) => ({ exportModel: s.exportModel, exportProject: s.exportProject, exportCheckpoint: s.exportCheckpoint })),
   );
   return (
     <div className="screen">
-      <header className="screen-header">
-        <h1>5. Export</h1>
-        <p className="lead">Take the model with you: one .zip that Python’s transformers and transformers.js both load.</p>
-      </header>
+      <ScreenHeader title="5. Export" lead="Take the model with you: one .zip that Python’s transformers and transformers.js both load." />
       <Card>
         <button type="button" className="button button-primary button-huge" data-testid="export-download" disabled={!ready || exporting} onClick={exportModel}>
           Download the model (.zip)
@@ -44,7 +51,7 @@ export function ExportScreen() {
           several GPUs. The checkpoint holds the weights and optimizer state: load it on the Train screen later to continue or fine-tune further.
         </p>
         {!ready && <p className="muted">{running ? 'Pause or finish training to download the model.' : 'Train a model first (step 3).'}</p>}
-        {exporting && <ProgressBar fraction={null} label="Packing the download" />}
+        {exporting && <ProgressBar fraction={null} label={exportPhase ? phaseText[exportPhase].label : 'Packing the download'} expected={exportPhase ? phaseText[exportPhase].expected : undefined} />}
         {exported && (
           <p className="success" data-testid="export-done">
             Downloaded {exported.fileName} ({formatBytes(exported.bytes)}).

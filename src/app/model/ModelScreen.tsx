@@ -1,10 +1,11 @@
 import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { ModelSummary } from '../../../workers/protocol.ts';
-import { effectiveMaxLength } from '../../store/training.ts';
+import { effectiveMaxLength, isTraining } from '../../store/training.ts';
 import { useStudio } from '../../store/useStudio.ts';
 import { formatBytes, formatCount, formatParameters } from '../format.ts';
-import { Card, NextButton, ProgressBar } from '../shell/ui.tsx';
+import { RunNote } from '../shell/RunNote.tsx';
+import { Card, NextButton, ProgressBar, ScreenHeader } from '../shell/ui.tsx';
 import { trainingMemory } from './memory.ts';
 
 /** Hub models by size, smallest first: the first trains in minutes on a laptop, the last wants a real GPU. */
@@ -22,10 +23,8 @@ export function ModelScreen() {
   const goTo = useStudio((s) => s.goTo);
   return (
     <div className="screen">
-      <header className="screen-header">
-        <h1>2. The model</h1>
-        <p className="lead">A pretrained model already knows a lot about language; fine-tuning teaches it your labels.</p>
-      </header>
+      <ScreenHeader title="2. The model" lead="A pretrained model already knows a lot about language; fine-tuning teaches it your labels." />
+      <RunNote subject="model" />
       <LoadingStatus />
       {/* The loaded model first: what it is matters more than where another could come from. */}
       {summary && <ModelFacts summary={summary} />}
@@ -55,7 +54,7 @@ function LoadingStatus() {
 
 function HubCard() {
   const { idInput, loading, hubEndpoint, hubUnreachable } = useStudio(
-    useShallow((s) => ({ idInput: s.model.idInput, loading: s.model.loading !== null, hubEndpoint: s.ui.hubEndpoint, hubUnreachable: s.model.hubUnreachable })),
+    useShallow((s) => ({ idInput: s.model.idInput, loading: s.model.loading !== null || isTraining(s.training.status), hubEndpoint: s.ui.hubEndpoint, hubUnreachable: s.model.hubUnreachable })),
   );
   const { setModelIdInput, loadHubModel, setHubEndpoint } = useStudio(
     useShallow((s) => ({ setModelIdInput: s.setModelIdInput, loadHubModel: s.loadHubModel, setHubEndpoint: s.setHubEndpoint })),
@@ -119,7 +118,7 @@ function HubCard() {
 }
 
 function FolderCard() {
-  const loading = useStudio((s) => s.model.loading !== null);
+  const loading = useStudio((s) => s.model.loading !== null || isTraining(s.training.status));
   const loadModelFolder = useStudio((s) => s.loadModelFolder);
   return (
     <Card title="From a folder on this computer">
@@ -146,7 +145,7 @@ function FolderCard() {
 }
 
 function ScratchCard() {
-  const loading = useStudio((s) => s.model.loading !== null);
+  const loading = useStudio((s) => s.model.loading !== null || isTraining(s.training.status));
   const loadScratchModel = useStudio((s) => s.loadScratchModel);
   return (
     <Card title="From scratch">

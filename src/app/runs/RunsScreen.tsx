@@ -7,7 +7,7 @@ import { useStudio } from '../../store/useStudio.ts';
 import { formatDuration, formatNumber, formatPercent } from '../format.ts';
 import { ChartLegend } from '../shell/ChartLegend.tsx';
 import { chartText } from '../shell/chart-style.ts';
-import { Card } from '../shell/ui.tsx';
+import { Card, ScreenHeader } from '../shell/ui.tsx';
 import { smoothLoss } from '../train/chart-data.ts';
 
 /** One colour per compared run, distinct on a projector. */
@@ -41,10 +41,7 @@ export function RunsScreen() {
   const colorOf = (id: string) => RUN_COLORS[records.findIndex((r) => r.id === id) % RUN_COLORS.length]!;
   return (
     <div className="screen">
-      <header className="screen-header">
-        <h1>Runs</h1>
-        <p className="lead">Every run trained in this browser, kept with its settings and curves, to compare models and settings on the same data.</p>
-      </header>
+      <ScreenHeader title="Runs" lead="Every run trained in this browser, kept with its settings and curves, to compare models and settings on the same data." />
       {records.length === 0 ? (
         <Card>
           <p className="muted">No runs yet. Each run you train (step 3) is kept here, also after a reload.</p>

@@ -8,7 +8,7 @@ export function RunsNavButton() {
   return (
     <button type="button" className={`step step-runs${current ? ' step-current' : ''}`} aria-current={current ? 'page' : undefined} data-testid="nav-runs" onClick={() => goTo('runs')}>
       <span className="step-number">{count}</span>
-      Runs
+      <span className="step-title">Runs</span>
     </button>
   );
 }

@@ -44,7 +44,7 @@ export function StepNav() {
           onClick={() => goTo(step.screen)}
         >
           <span className="step-number">{done[i] ? '✓' : i + 1}</span>
-          {step.title}
+          <span className="step-title">{step.title}</span>
         </button>
       ))}
     </nav>

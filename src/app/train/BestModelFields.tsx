@@ -1,9 +1,12 @@
+import { useId } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { BestModelMetric } from '../../engine/settings.ts';
+import { settingFieldProblems, settingLock } from '../../store/training.ts';
 import { useStudio } from '../../store/useStudio.ts';
-import { NumberField } from '../shell/ui.tsx';
+import { LockReason, NumberField } from '../shell/ui.tsx';
 
 const metricNames: Record<BestModelMetric, string> = { accuracy: 'accuracy', macroF1: 'macro-F1', loss: 'validation loss' };
+const metricChoices: Record<BestModelMetric, string> = { accuracy: 'accuracy', macroF1: 'macro-F1', loss: 'lowest validation loss' };
 
 /** Trainer's load_best_model_at_end, metric_for_best_model and EarlyStoppingCallback, as three controls. */
 export function BestModelFields() {
@@ -15,29 +18,49 @@ export function BestModelFields() {
       threshold: s.training.settings.earlyStoppingThreshold,
     })),
   );
-  const setSetting = useStudio((s) => s.setSetting);
+  const problems = useStudio(useShallow(settingFieldProblems));
+  // One reason locks all four: they are decided together when the run starts.
+  const lock = useStudio((s) => settingLock(s, 'loadBestModelAtEnd'));
+  const { setSetting, setSettingText } = useStudio(useShallow((s) => ({ setSetting: s.setSetting, setSettingText: s.setSettingText })));
+  const lockIds = { keep: useId(), metric: useId() };
   return (
     <div className="best-model" data-testid="best-model-settings">
-      <div className="field field-inline">
-        <input id="keep-best" type="checkbox" data-testid="setting-loadBestModelAtEnd" checked={keep} onChange={(e) => setSetting('loadBestModelAtEnd', e.target.checked)} />
+      <div className={lock ? 'field field-inline field-locked' : 'field field-inline'}>
+        <input
+          id="keep-best"
+          type="checkbox"
+          data-testid="setting-loadBestModelAtEnd"
+          checked={keep}
+          aria-disabled={lock ? true : undefined}
+          aria-describedby={lock ? lockIds.keep : undefined}
+          onChange={(e) => lock === null && setSetting('loadBestModelAtEnd', e.target.checked)}
+        />
         <label htmlFor="keep-best">Keep the best epoch’s model (not the last)</label>
+        {lock && <LockReason id={lockIds.keep} reason={lock} />}
       </div>
-      <div className="field">
+      <div className={lock ? 'field field-locked' : 'field'}>
         <label htmlFor="best-metric">Best means the highest</label>
-        <select id="best-metric" data-testid="setting-metricForBestModel" value={metric} onChange={(e) => setSetting('metricForBestModel', e.target.value as BestModelMetric)}>
-          {(Object.keys(metricNames) as BestModelMetric[]).map((m) => (
-            <option key={m} value={m}>
-              {m === 'loss' ? 'lowest validation loss' : metricNames[m]}
-            </option>
-          ))}
-        </select>
+        {lock ? (
+          <input id="best-metric" data-testid="setting-metricForBestModel" readOnly aria-disabled value={metricChoices[metric]} aria-describedby={lockIds.metric} />
+        ) : (
+          <select id="best-metric" data-testid="setting-metricForBestModel" value={metric} onChange={(e) => setSetting('metricForBestModel', e.target.value as BestModelMetric)}>
+            {(Object.keys(metricChoices) as BestModelMetric[]).map((m) => (
+              <option key={m} value={m}>
+                {metricChoices[m]}
+              </option>
+            ))}
+          </select>
+        )}
+        {lock && <LockReason id={lockIds.metric} reason={lock} />}
       </div>
       <NumberField
         label="Early stopping patience"
         hint="stop after this many evaluations without improvement; 0: off"
         value={patience}
         testId="setting-earlyStoppingPatience"
-        onChange={(v) => v !== null && setSetting('earlyStoppingPatience', v)}
+        error={problems.earlyStoppingPatience ?? null}
+        lockedReason={lock}
+        onText={(text) => setSettingText('earlyStoppingPatience', text)}
       />
       {patience > 0 && (
         <NumberField
@@ -45,7 +68,9 @@ export function BestModelFields() {
           hint={`how much better ${metricNames[metric]} must get to count`}
           value={threshold}
           testId="setting-earlyStoppingThreshold"
-          onChange={(v) => v !== null && setSetting('earlyStoppingThreshold', v)}
+          error={problems.earlyStoppingThreshold ?? null}
+          lockedReason={lock}
+          onText={(text) => setSettingText('earlyStoppingThreshold', text)}
         />
       )}
     </div>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EvalRecord } from '../../../workers/protocol.ts';
-import { epochRows, smoothLoss, thin } from './chart-data.ts';
+import { chanceLevels, epochRows, lossAxis, smoothLoss, thin } from './chart-data.ts';
 
 const steps = [1, 0.5, 1, 0.5].map((loss, i) => ({ step: i + 1, epoch: (i + 1) / 4, loss, learningRate: 1e-4, gradNorm: 1 }));
 
@@ -30,5 +30,28 @@ describe('epochRows', () => {
   it('gives one row per evaluation with its scores', () => {
     const record: EvalRecord = { step: 10, epoch: 0.99999, trainLoss: null, metrics: { loss: 0.3, accuracy: 0.8, macroF1: 0.75, examples: 5, perClass: [], confusion: [] } };
     expect(epochRows([record])).toEqual([{ epoch: 1, step: 10, trainLoss: null, validationLoss: 0.3, accuracy: 0.8, macroF1: 0.75 }]);
+  });
+});
+
+describe('lossAxis', () => {
+  it('spans the data on round ticks instead of starting at 0', () => {
+    expect(lossAxis([0.69, 0.65, 0.6, null])).toEqual({ domain: [0.55, 0.7], ticks: [0.55, 0.6, 0.65, 0.7], digits: 2 });
+    expect(lossAxis([2.3, 0.1])).toEqual({ domain: [0, 3], ticks: [0, 1, 2, 3], digits: 0 });
+    expect(lossAxis([0.6932, 0.6929])).toMatchObject({ domain: [0.6928, 0.6933], digits: 4 });
+  });
+
+  it('gives a flat or empty curve an axis of its own', () => {
+    const flat = lossAxis([0.6931, 0.6931]);
+    expect(flat.domain[0]).toBeLessThan(0.6931);
+    expect(flat.domain[1]).toBeGreaterThan(0.6931);
+    expect(lossAxis([]).domain).toEqual([0, 1]);
+    expect(lossAxis([0.7, 0.6999999999999998]).domain).toEqual([0.66, 0.74]);
+  });
+});
+
+describe('chanceLevels', () => {
+  it('gives the uniform guess and the most common label', () => {
+    expect(chanceLevels(['neg', 'pos', 'neutral'], [10, 25, 15])).toEqual({ uniform: 1 / 3, majority: 0.5, majorityLabel: 'pos' });
+    expect(chanceLevels(['neg', 'pos'], [0, 0])).toBeNull();
   });
 });

@@ -1,5 +1,5 @@
 import { memo, useDeferredValue, useMemo } from 'react';
-import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useShallow } from 'zustand/react/shallow';
 import { useStudio } from '../../store/useStudio.ts';
 import { formatNumber, formatPercent } from '../format.ts';
@@ -8,7 +8,7 @@ import { chartColors, chartText } from '../shell/chart-style.ts';
 import { Card } from '../shell/ui.tsx';
 import { useDelayed } from '../shell/useDelayed.ts';
 import { useThrottled } from '../shell/useThrottled.ts';
-import { epochRows, smoothLoss } from './chart-data.ts';
+import { type ChanceLevels, chanceLevels, epochRows, type LossAxis, lossAxis, smoothLoss } from './chart-data.ts';
 
 /** How often the live loss curve redraws while steps stream in. */
 const CHART_REFRESH_MS = 1000;
@@ -16,16 +16,26 @@ const CHART_REFRESH_MS = 1000;
 // recharts re-registers an axis or a series whenever one of its props is a new object, which
 // costs an extra render per update: props that never change are made once, here.
 const margin = { left: 8, right: 24, top: 8, bottom: 8 };
-const lossDomain = [0, 'auto'] as const;
-const emptyDomain = [0, 1] as const;
 const shareDomain = [0, 1] as const;
 const stepLabel = { value: 'step', position: 'insideBottomRight', offset: -4, ...chartText } as const;
-const lossTick = (v: number) => formatNumber(v, 2);
 const shareTick = (v: number) => formatPercent(v, 0);
+const lossTicks = [0, 1, 2, 3, 4].map((digits) => (v: number) => formatNumber(v, digits));
+const lossTick = (axis: LossAxis) => lossTicks[Math.min(axis.digits, lossTicks.length - 1)]!;
 const lossTooltip = (v: unknown) => (typeof v === 'number' ? formatNumber(v, 4) : String(v));
 const shareTooltip = (v: unknown) => (typeof v === 'number' ? formatPercent(v) : String(v));
 /** The scores chart redraws this long after the loss chart, so an epoch's end is two short tasks, not one long one. */
 const SCORES_CHART_DELAY_MS = 120;
+
+const noCounts: readonly never[] = [];
+
+/** The loss axis for `values`, the same object for as long as its ticks stay: recharts redraws an axis whose props change. */
+function useLossAxis(values: readonly (number | null)[]): LossAxis {
+  const axis = lossAxis(values);
+  return useMemo(() => axis, [axis.ticks.join(' ')]);
+}
+
+/** Plot heights: the presentation view fits the loss chart and the epoch charts in one 1280x800 screen. */
+const heights = { loss: 300, epoch: 240, presentationLoss: 240, presentationEpoch: 120 } as const;
 
 const lossLegend: readonly LegendItem[] = [
   { name: 'loss per step', color: chartColors.faint },
@@ -38,17 +48,18 @@ const lossLegend: readonly LegendItem[] = [
  * and span the whole run, so the curve fills in from left to right.
  */
 export function LossChart() {
-  const { latest, smoothing, setSmoothing, totalSteps } = useStudio(
-    useShallow((s) => ({ latest: s.training.steps, smoothing: s.training.smoothing, setSmoothing: s.setSmoothing, totalSteps: s.training.totalSteps })),
+  const { latest, smoothing, setSmoothing, totalSteps, presentation } = useStudio(
+    useShallow((s) => ({ latest: s.training.steps, smoothing: s.training.smoothing, setSmoothing: s.setSmoothing, totalSteps: s.training.totalSteps, presentation: s.ui.presentation })),
   );
   // Deferred: React draws the new curve in an interruptible render, not inside the store update.
   const steps = useDeferredValue(useThrottled(latest, CHART_REFRESH_MS));
   const data = useMemo(() => smoothLoss(steps, smoothing), [steps, smoothing]);
   const lastStep = data.at(-1)?.step ?? 1;
   const stepDomain = useMemo(() => [0, Math.max(totalSteps ?? 1, lastStep)] as const, [totalSteps, lastStep]);
+  const axis = useLossAxis(useMemo(() => data.flatMap((p) => [p.loss, p.smoothed]), [data]));
   return (
     <Card title="Training loss (lower is better)" testId="loss-chart">
-      <LossPlot data={data} stepDomain={stepDomain} />
+      <LossPlot data={data} stepDomain={stepDomain} axis={axis} height={presentation ? heights.presentationLoss : heights.loss} />
       <div className="field field-inline">
         <label htmlFor="smoothing">Smoothing {smoothing.toFixed(2)}</label>
         <input id="smoothing" type="range" min={0} max={0.99} step={0.01} value={smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} />
@@ -60,17 +71,25 @@ export function LossChart() {
 /** After each epoch: training and validation loss, accuracy and macro-F1, as charts and as a table. */
 export function EpochMetrics() {
   const evals = useStudio((s) => s.training.evals);
-  const epochs = useStudio((s) => s.training.settings.epochs);
-  const hasValidation = useStudio((s) => (s.dataset.summary?.validationCounts.reduce((a, b) => a + b, 0) ?? 1) > 0);
+  const epochs = useStudio((s) => s.training.run?.settings.epochs ?? s.training.settings.epochs);
+  const presentation = useStudio((s) => s.ui.presentation);
+  // The run's validation rows once there is a run; before, those of the dataset on the data screen.
+  const { labels, validationCounts } = useStudio(
+    useShallow((s) => s.training.run ?? { labels: s.dataset.summary?.labels ?? noCounts, validationCounts: s.dataset.summary?.validationCounts ?? noCounts }),
+  );
+  const chance = useMemo(() => chanceLevels(labels, validationCounts), [labels, validationCounts]);
+  const hasValidation = chance !== null || validationCounts.length === 0;
   const rows = useDeferredValue(useMemo(() => epochRows(evals), [evals]));
   const scoreRows = useDelayed(rows, SCORES_CHART_DELAY_MS);
   const lastEpoch = rows.at(-1)?.epoch ?? 0;
   const epochDomain = useMemo(() => [0, Math.max(epochs, lastEpoch)] as const, [epochs, lastEpoch]);
+  const axis = useLossAxis(useMemo(() => rows.flatMap((r) => [r.trainLoss, r.validationLoss]), [rows]));
+  const height = presentation ? heights.presentationEpoch : heights.epoch;
   return (
     <Card title="After each epoch" testId="epoch-metrics">
-      <div className="grid-2 grid-tight">
-        <EpochChart rows={rows} domain={epochDomain} series={epochLossSeries} scores={false} />
-        <EpochChart rows={scoreRows} domain={epochDomain} series={scoresSeries} scores />
+      <div className={presentation ? 'epoch-charts epoch-charts-stacked' : 'epoch-charts'}>
+        <EpochChart rows={rows} domain={epochDomain} series={epochLossSeries} axis={axis} height={height} chance={null} />
+        <EpochChart rows={scoreRows} domain={epochDomain} series={scoresSeries} axis={null} height={height} chance={chance} />
       </div>
       {rows.length === 0 ? (
         <p className="muted">{hasValidation ? 'The validation rows are scored at the end of each epoch; the first scores appear then.' : 'There are no validation rows, so nothing can be scored.'}</p>
@@ -127,23 +146,39 @@ interface EpochChartProps {
   readonly rows: EpochRows;
   readonly domain: EpochDomain;
   readonly series: readonly EpochSeries[];
-  readonly scores: boolean;
+  /** The loss chart's axis; null for scores, on 0-100%. */
+  readonly axis: LossAxis | null;
+  readonly height: number;
+  /** Marked on the scores chart: what a model that learned nothing scores. */
+  readonly chance: ChanceLevels | null;
 }
 
-/** One per-epoch chart: losses on an automatic scale, or scores on 0-100%. */
-const EpochChart = memo(function EpochChart({ rows, domain, series, scores }: EpochChartProps) {
+/** The chance levels as dashed lines: the uniform guess, and always answering the most common label when that differs. */
+function chanceLines(chance: ChanceLevels | null): { y: number; legend: LegendItem }[] {
+  if (!chance) return [];
+  const uniform = { y: chance.uniform, legend: { name: `chance: guessing (${formatPercent(chance.uniform, 0)})`, color: chartColors.chance, dashed: true } };
+  if (Math.abs(chance.majority - chance.uniform) < 0.005) return [uniform];
+  return [uniform, { y: chance.majority, legend: { name: `always “${chance.majorityLabel}” (${formatPercent(chance.majority, 0)})`, color: chartColors.chanceMajority, dashed: true } }];
+}
+
+/** One per-epoch chart: losses on an axis fitted to them, or scores on 0-100% with the chance levels marked. */
+const EpochChart = memo(function EpochChart({ rows, domain, series, axis, height, chance }: EpochChartProps) {
+  const marks = chanceLines(chance);
   return (
-    <div className="chart">
-      <ResponsiveContainer width="100%" height={240}>
+    <div className="chart" data-testid={axis ? 'epoch-loss-chart' : 'epoch-score-chart'}>
+      <ResponsiveContainer width="100%" height={height}>
         <LineChart data={rows} margin={margin}>
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis dataKey="epoch" type="number" domain={domain} allowDecimals={false} tick={chartText} />
-          {scores ? (
-            <YAxis tick={chartText} domain={shareDomain} tickFormatter={shareTick} width={56} />
+          {axis ? (
+            <YAxis tick={chartText} domain={axis.domain} ticks={axis.ticks} tickFormatter={lossTick(axis)} width={64} />
           ) : (
-            <YAxis tick={chartText} domain={rows.length > 0 ? lossDomain : emptyDomain} tickFormatter={lossTick} width={56} />
+            <YAxis tick={chartText} domain={shareDomain} tickFormatter={shareTick} width={56} />
           )}
-          <Tooltip formatter={scores ? shareTooltip : lossTooltip} />
+          {marks.map((mark) => (
+            <ReferenceLine key={mark.legend.name} y={mark.y} stroke={mark.legend.color} strokeWidth={2} strokeDasharray="6 4" />
+          ))}
+          <Tooltip formatter={axis ? lossTooltip : shareTooltip} />
           {series.map((line) => (
             <Line
               key={line.key}
@@ -158,7 +193,7 @@ const EpochChart = memo(function EpochChart({ rows, domain, series, scores }: Ep
           ))}
         </LineChart>
       </ResponsiveContainer>
-      <ChartLegend items={series.map((line) => line.legend)} />
+      <ChartLegend items={[...series.map((line) => line.legend), ...marks.map((mark) => mark.legend)]} />
     </div>
   );
 });
@@ -168,14 +203,24 @@ const EpochChart = memo(function EpochChart({ rows, domain, series, scores }: Ep
  * plot's props change only when the throttled curve does, and a recharts redraw is the page's
  * most expensive work while training.
  */
-const LossPlot = memo(function LossPlot({ data, stepDomain }: { readonly data: ReturnType<typeof smoothLoss>; readonly stepDomain: readonly [number, number] }) {
+const LossPlot = memo(function LossPlot({
+  data,
+  stepDomain,
+  axis,
+  height,
+}: {
+  readonly data: ReturnType<typeof smoothLoss>;
+  readonly stepDomain: readonly [number, number];
+  readonly axis: LossAxis;
+  readonly height: number;
+}) {
   return (
-    <div className="chart chart-frame" data-points={data.length}>
-      <ResponsiveContainer width="100%" height={300}>
+    <div className="chart chart-frame" data-points={data.length} data-loss-axis={axis.domain.join(' ')}>
+      <ResponsiveContainer width="100%" height={height}>
         <LineChart data={data} margin={margin}>
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis dataKey="step" type="number" domain={stepDomain} allowDecimals={false} tick={chartText} label={stepLabel} />
-          <YAxis tick={chartText} domain={data.length > 0 ? lossDomain : emptyDomain} tickFormatter={lossTick} width={56} />
+          <YAxis tick={chartText} domain={axis.domain} ticks={axis.ticks} tickFormatter={lossTick(axis)} width={64} />
           <Tooltip formatter={lossTooltip} />
           <Line dataKey="loss" name="loss per step" stroke={chartColors.faint} dot={false} strokeWidth={1.5} isAnimationActive={false} />
           <Line dataKey="smoothed" name="smoothed" stroke={chartColors.primary} dot={false} strokeWidth={3.5} isAnimationActive={false} />
