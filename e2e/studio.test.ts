@@ -3,32 +3,42 @@
  * a model from a Hub (a local stand-in serving a tiny random BERT), two epochs of training on
  * WebGPU (SwiftShader here) and on WASM, the evaluate screen and its try-it box, and the export
  * zip, checked file by file and run with transformers.js in Node. Then a real CSV and two broken
- * ones, and a run paused, reloaded and resumed from its saved checkpoint.
+ * ones, a run paused, changed, reloaded and resumed from its saved checkpoint, and twenty labels.
  *
  * The app is served as built for production (`vite build` + `vite preview`): that is what people
- * run, and the development build's React is several times slower. Screenshots of each screen at
- * 1280x800 and 1920x1080 land in e2e-artifacts/. The page's long tasks are recorded while the
- * model trains: on WebGPU none may take over 200 ms of the main thread's CPU.
+ * run, and the development build's React is several times slower. Every screen is checked with
+ * axe-core (no serious or critical violation) and saved at 1280x800, 1920x1080 and 640x400 (a
+ * laptop at 200% zoom, where the header may take a fifth of the height at most) in
+ * e2e-artifacts/. The page's long tasks are recorded while the model trains: on WebGPU none may
+ * take over 200 ms of the main thread's CPU.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contrastRatio } from '../src/app/shell/contrast.ts';
 import { readSafetensors } from '../src/engine/weights/safetensors.ts';
+import { seriousAccessibilityViolations } from './support/accessibility.ts';
 import { type DevServer, repoRoot } from './support/browser.ts';
 import { fixtureBertRepo, TINY_BERT } from './support/fixture-model.ts';
 import type { HubServer } from './support/hub-server.ts';
 import {
   type BackendName,
+  boxOf,
   configureTraining,
   downloadExport,
+  dropFile,
+  focused,
   loadDemoDataset,
   loadHubModel,
   measureLongTasks,
   lossChartPoints,
   openStudio,
+  recordRun,
   saveScreens,
   SCREEN_SIZES,
+  type ScreenSize,
+  shownRun,
   shownStep,
   type StudioPage,
   waitForDataset,
@@ -45,9 +55,34 @@ const MAX_LENGTH = 16;
 const EPOCHS = 2;
 /** 8 updates per epoch on the demo's 235 training rows. */
 const BATCH_SIZE = 32;
+/** A periodic checkpoint every this many steps, in the demo flows. */
+const CHECKPOINT_STEPS = 3;
 /** The brief's bar for the page while the model trains on WebGPU. */
 const LONG_TASK_LIMIT_MS = 200;
 const TRY_TEXT = 'The soup was cold and the waiter ignored us.';
+/** Twenty labels, some long, as a developer's own help-desk data might have. */
+const TICKET_TOPICS = [
+  'billing',
+  'shipping',
+  'returns',
+  'account access',
+  'password reset',
+  'product question',
+  'complaint',
+  'compliment',
+  'cancellation',
+  'plan upgrade',
+  'plan downgrade',
+  'technical issue',
+  'bug report',
+  'feature request',
+  'refund',
+  'warranty claim',
+  'delivery delay',
+  'order status',
+  'payment failed',
+  'other',
+];
 
 const sharedData = resolve(repoRoot, '../shared/data');
 const smsSpam = join(sharedData, 'sms_spam/train.csv');
@@ -64,6 +99,38 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(() => env?.close());
+
+/** The share of the height the header may take at 640x400 (the brief's classroom bar). */
+const HEADER_SHARE_LIMIT = 0.2;
+
+/**
+ * What every screen is held to: no serious or critical axe-core violation, a compact header at
+ * 640x400, and screenshots at the three sizes.
+ */
+async function checkScreen(page: Page, name: string, sizes: readonly ScreenSize[] = SCREEN_SIZES): Promise<void> {
+  expect(await seriousAccessibilityViolations(page), `${name}: serious or critical axe-core violations`).toEqual([]);
+  for (const { size, headerHeight } of await saveScreens(page, name, sizes)) {
+    if (size.width === 640) expect(headerHeight / size.height, `${name}: the header's share of the height at 640x400`).toBeLessThanOrEqual(HEADER_SHARE_LIMIT);
+  }
+}
+
+/** A step's number in a progress line ("Step 12 of 30 · …"), or null for another line. */
+function stepOf(label: string): number | null {
+  const match = /^Step ([\d,]+) of/.exec(label);
+  return match ? Number(match[1]!.replaceAll(',', '')) : null;
+}
+
+/** The focus ring an element (or the label of a file input) shows: it must be 2 px or more, at 3:1 against the page. */
+async function focusRing(page: Page, testId: string): Promise<{ width: number; contrast: number }> {
+  const ring = await page.getByTestId(testId).evaluate((el) => {
+    const shown = el instanceof HTMLInputElement && el.type === 'file' ? el.closest('label')! : el;
+    const style = getComputedStyle(shown);
+    return { width: style.outlineStyle === 'none' ? 0 : Number.parseFloat(style.outlineWidth), color: style.outlineColor };
+  });
+  const [r, g, b] = ring.color.match(/\d+/g)!.map(Number);
+  const hex = `#${[r, g, b].map((c) => c!.toString(16).padStart(2, '0')).join('')}`;
+  return { width: ring.width, contrast: Math.min(contrastRatio(hex, '#ffffff'), contrastRatio(hex, '#f2f5fa')) };
+}
 
 /** Percent values as the try-it box shows them, by label. */
 async function shownProbabilities(studio: StudioPage): Promise<Map<string, number>> {
@@ -102,7 +169,7 @@ async function classifyWithTransformersJs(files: Record<string, Uint8Array>, tex
 async function demoToExport(backend: BackendName): Promise<void> {
   const studio = await openStudio(browser, server.url, { hub: hub.url, backend });
   const { page } = studio;
-  const shot = (screen: string) => saveScreens(page, `${backend}-${screen}`);
+  const shot = (screen: string) => checkScreen(page, `${backend}-${screen}`);
   try {
     await shot('1-data-empty');
     await loadDemoDataset(studio);
@@ -119,7 +186,10 @@ async function demoToExport(backend: BackendName): Promise<void> {
     await shot('1-data-loaded');
 
     await configureTraining(studio, { epochs: EPOCHS, maxLength: MAX_LENGTH, batchSize: BATCH_SIZE });
+    // A checkpoint every 3 steps as well as at each epoch's end (step 8) and at the end.
+    await page.getByTestId('setting-checkpointSteps').fill(String(CHECKPOINT_STEPS));
     await shot('3-train-ready');
+    await recordRun(page);
     const started = Date.now();
     const longTasks = await measureLongTasks(browser, page, async () => {
       await page.getByTestId('train-start').click();
@@ -151,6 +221,35 @@ async function demoToExport(backend: BackendName): Promise<void> {
     }
     await shot('3-train-finished');
 
+    // Every wait was named: the compile, then (on a GPU) the first step's kernels, then the steps.
+    const { progress: waits, checkpoints } = await shownRun(page);
+    const saved = checkpoints.map((text) => /^step (\d+),/.exec(text)?.[1]).filter((step) => step !== undefined).map(Number);
+    expect(saved, `checkpoints: ${checkpoints.join(' | ')}`).toEqual(expect.arrayContaining([CHECKPOINT_STEPS, 2 * CHECKPOINT_STEPS, progress!.total]));
+    const labels = waits.map((p) => p.label);
+    expect(labels, 'waits lines').toContain('Compiling the training graphs');
+    if (backend === 'webgpu') {
+      expect(labels.some((l) => l.startsWith('Uploading the weights and preparing the first step')), `waits lines: ${labels.join(' | ')}`).toBe(true);
+      // The time left waits for a few timed steps: the first one also compiled the kernels.
+      const early = waits.filter((p) => (stepOf(p.label) ?? Number.POSITIVE_INFINITY) <= 2);
+      expect(early.length, `waits lines: ${JSON.stringify(waits)}`).toBeGreaterThan(0);
+      for (const p of early) expect(p.timeLeft, p.label).toBe('measuring…');
+      expect(waits.some((p) => /\d+ (s|min)/.test(p.timeLeft)), `time left: ${JSON.stringify(waits)}`).toBe(true);
+    }
+    // The loss axis spans the losses, not 0 to the top: a random model's loss sits near ln 2.
+    const lossAxis = (await page.getByTestId('loss-chart').locator('.chart-frame').getAttribute('data-loss-axis'))!.split(' ').map(Number);
+    expect(lossAxis[0]).toBeGreaterThan(0);
+    // The scores chart marks the chance level.
+    expect(await page.getByTestId('epoch-score-chart').innerText()).toMatch(/chance: guessing \(50%\)/);
+
+    // The presentation view: the loss chart and the epoch charts above the fold at 1280x800.
+    await page.getByTestId('presentation-toggle').click();
+    await page.evaluate(() => window.scrollTo(0, 0));
+    for (const part of ['[data-testid="loss-chart"]', '[data-testid="epoch-loss-chart"]', '[data-testid="epoch-score-chart"]']) {
+      expect((await boxOf(page, part)).bottom, `${part} in the presentation view at 1280x800`).toBeLessThanOrEqual(SCREEN_SIZES[0].height);
+    }
+    await shot('3-train-presentation');
+    await page.getByTestId('presentation-toggle').click();
+
     const longestWall = Math.max(0, ...longTasks.map((t) => t.duration));
     const longestCpu = Math.max(0, ...longTasks.map((t) => t.cpu ?? t.duration));
     console.log(
@@ -164,7 +263,10 @@ async function demoToExport(backend: BackendName): Promise<void> {
     }
 
     await page.getByTestId('nav-evaluate').click();
+    // The new screen's heading has the focus, so the next Tab starts there.
+    expect(await focused(page)).toBe('h1: 4. Evaluate');
     await expect.poll(() => page.getByTestId('eval-accuracy').innerText(), { timeout: 60_000 }).toMatch(/^\d{1,3}\.\d%$/);
+    expect(await page.getByTestId('chance-level').innerText()).toMatch(/chance level[\s\S]*50\.0% guessing/);
     await page.getByTestId('try-input').fill(TRY_TEXT);
     await page.getByTestId('try-submit').click();
     await page.getByTestId('try-label').waitFor({ timeout: 60_000 });
@@ -259,7 +361,7 @@ describe('studio app in headless Chromium', () => {
       await page.getByTestId('label-chart').waitFor();
       // A real file's first rows, as read: the preview starts with its first message.
       expect(await page.getByTestId('dataset-preview').locator('tbody tr').first().innerText()).toContain(head[1]!.slice(0, head[1]!.lastIndexOf(',')));
-      await saveScreens(page, 'csv-1-loaded');
+      await checkScreen(page, 'csv-1-loaded');
 
       const broken = [
         { name: 'extra_field.csv', text: 'text,label\nA fine day,ham\nWin cash now, call today,spam\n', line: 3, expected: /expected 2 fields \(text, label\) but found 3/ },
@@ -277,7 +379,7 @@ describe('studio app in headless Chromium', () => {
         // The good dataset is still the one loaded.
         expect(await page.getByTestId('dataset-name').innerText()).toBe(goodName);
         expect(await page.getByTestId('dataset-rows').innerText()).toBe('300');
-        await saveScreens(page, `csv-2-${bad.name.replace('.csv', '')}`);
+        await checkScreen(page, `csv-2-${bad.name.replace('.csv', '')}`);
         await page.getByRole('button', { name: 'Dismiss the error' }).click();
       }
     } finally {
@@ -285,7 +387,7 @@ describe('studio app in headless Chromium', () => {
     }
   });
 
-  it('(d) a paused run resumes, survives a reload and resumes from its checkpoint, not from step 0', { timeout: 300_000 }, async () => {
+  it('(d) fields that check themselves; a run paused, resumed with Enter, never discarded unasked, given another epoch while paused, reloaded and resumed', { timeout: 360_000 }, async () => {
     // WASM: the steps are quick, so there are many of them to pause among (SwiftShader would need minutes).
     const studio = await openStudio(browser, server.url, { hub: hub.url, backend: 'wasm' });
     const { page } = studio;
@@ -302,43 +404,153 @@ describe('studio app in headless Chromium', () => {
     const continuesAfter = async (step: number) => {
       await expect.poll(async () => (await shownStep(page))?.step ?? 0, { timeout: 60_000, interval: 50 }).toBeGreaterThan(step);
     };
+    const leaveAsks = () => page.evaluate(() => !window.dispatchEvent(new Event('beforeunload', { cancelable: true })));
+    const invalid = async (key: string, text: string, message: RegExp) => {
+      const field = page.getByTestId(`setting-${key}`);
+      await field.fill(text);
+      expect(await field.getAttribute('aria-invalid'), `${key} "${text}"`).toBe('true');
+      const problem = page.getByTestId(`setting-${key}-problem`);
+      expect(await problem.innerText()).toMatch(message);
+      expect(await field.getAttribute('aria-describedby')).toContain(await problem.getAttribute('id'));
+      expect(await page.getByTestId('train-start').isDisabled()).toBe(true);
+      expect(await page.getByTestId('train-blocker').innerText()).toMatch(message);
+    };
     try {
+      // The keyboard's place is visible: the demo button, and the file picker's label around its hidden input.
+      for (let tabs = 0; tabs < 10 && (await focused(page)) !== 'demo-dataset'; tabs++) await page.keyboard.press('Tab');
+      expect(await focused(page)).toBe('demo-dataset');
+      for (const testId of ['demo-dataset', 'dataset-input']) {
+        if (testId === 'dataset-input') await page.keyboard.press('Tab');
+        expect(await focused(page)).toBe(testId);
+        const ring = await focusRing(page, testId);
+        expect(ring.width, `${testId}: focus ring width`).toBeGreaterThanOrEqual(2);
+        expect(ring.contrast, `${testId}: focus ring contrast`).toBeGreaterThanOrEqual(3);
+      }
+
       await loadDemoDataset(studio);
+      // A PDF dropped by mistake is named as a PDF, and the dataset already loaded stays.
+      // A PDF's header, and the binary comment line PDF writers put after it.
+      const pdf = Uint8Array.of(...new TextEncoder().encode('%PDF-1.7\n%'), 0xe2, 0xe3, 0xcf, 0xd3, ...new TextEncoder().encode('\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n'));
+      await dropFile(page, 'lesson-plan.pdf', pdf, 'application/pdf');
+      const message = page.getByTestId('error-message');
+      await message.waitFor({ timeout: 30_000 });
+      expect(await message.innerText()).toMatch(/lesson-plan\.pdf[\s\S]*is a PDF document/);
+      expect(await page.getByTestId('dataset-name').innerText()).toBe('reviews.csv');
+      await page.getByRole('button', { name: 'Dismiss the error' }).click();
+
       await loadHubModel(studio, FIXTURE_REPO);
       await configureTraining(studio, { epochs: EPOCHS, maxLength: MAX_LENGTH, batchSize: 2 });
+      // Each field checks itself as it is typed; Train waits, saying why.
+      await invalid('learningRate', 'abc', /Learning rate must be a number, not “abc”/);
+      await checkScreen(page, 'resume-0-invalid-setting');
+      await page.getByTestId('setting-learningRate').fill('5e-5');
+      await invalid('batchSize', '0', /Batch size must be a whole number ≥ 1, got 0/);
+      await page.getByTestId('setting-batchSize').fill('2');
+      await invalid('epochs', '2.5', /Epochs must be a whole number ≥ 1, got 2\.5/);
+      await page.getByTestId('setting-epochs').fill(String(EPOCHS));
+      // The model's 64 positions cap the max length, and the field says so.
+      await page.getByTestId('setting-maxLength').fill('100');
+      expect(await page.getByTestId('setting-maxLength-note').innerText()).toBe(`This model reads at most ${TINY_BERT.maxPositions} tokens, so ${TINY_BERT.maxPositions} is used.`);
+      await page.getByTestId('setting-maxLength').fill(String(MAX_LENGTH));
+      expect(await page.getByTestId('setting-maxLength-note').count()).toBe(0);
+      expect(await page.getByTestId('train-start').isEnabled()).toBe(true);
+      expect(await leaveAsks(), 'leaving asks before a run').toBe(false);
+
       await page.getByTestId('train-start').click();
       await waitForTrainStatus(studio, ['running'], 120_000);
+      expect(await leaveAsks(), 'leaving asks while training').toBe(true);
       const first = await pauseAfter(5);
+      expect(await leaveAsks(), 'leaving asks while paused (the checkpoint is saved)').toBe(false);
 
-      // Resume in the same tab, then pause again for the reload.
-      await page.getByTestId('train-resume').click();
+      // Resume is the primary action, and it has the focus: Enter goes on with the run.
+      expect(await focused(page)).toBe('train-resume');
+      expect(await page.getByTestId('train-resume').getAttribute('class')).toContain('button-primary');
+      await page.keyboard.press('Enter');
       await waitForTrainStatus(studio, ['running'], 60_000);
       await continuesAfter(first.step);
       const second = await pauseAfter(first.step + 5);
       expect(second.total).toBe(first.total);
-      await saveScreens(page, 'resume-1-paused');
+
+      // A new run asks first, naming the run it would discard; keeping it changes nothing.
+      await page.getByTestId('train-start').click();
+      const dialog = page.getByTestId('new-run-dialog');
+      await dialog.waitFor();
+      expect(await page.getByTestId('new-run-discards').innerText()).toContain(`the paused run (${FIXTURE_REPO} on reviews.csv, step ${second.step} of ${second.total})`);
+      await checkScreen(page, 'resume-1-new-run-asks');
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'hidden' });
+      expect(await page.getByTestId('train-status').getAttribute('data-status')).toBe('paused');
+      expect(await shownStep(page)).toEqual(second);
+
+      // Settings the paused run keeps are locked, and say why on focus; the epochs can change.
+      const batch = page.getByTestId('setting-batchSize');
+      await batch.focus();
+      expect(await batch.getAttribute('aria-disabled')).toBe('true');
+      expect(await page.locator('.field-locked:focus-within [role="tooltip"]').innerText()).toMatch(/^Fixed for this paused run/);
+      await page.getByTestId('setting-epochs').fill(String(EPOCHS + 1));
+      const longer = (second.total / EPOCHS) * (EPOCHS + 1);
+      expect(await shownStep(page)).toEqual({ step: second.step, total: longer });
+      await checkScreen(page, 'resume-2-paused-more-epochs');
+      await page.getByTestId('train-resume').click();
+      await waitForTrainStatus(studio, ['running'], 60_000);
+      await continuesAfter(second.step);
+      expect((await shownStep(page))!.total).toBe(longer);
+      const third = await pauseAfter(second.step + 5);
 
       await page.reload();
       const banner = page.getByTestId('saved-run');
       await banner.waitFor({ timeout: 30_000 });
-      expect(await banner.innerText()).toContain(`step ${second.step} of ${second.total}`);
+      expect(await banner.innerText()).toContain(`step ${third.step} of ${longer}`);
       expect(await banner.innerText()).toContain('(paused)');
-      await saveScreens(page, 'resume-2-offer');
+      await checkScreen(page, 'resume-3-offer');
       await page.getByTestId('saved-run-resume').click();
       await waitForTrainStatus(studio, ['running', 'finished'], 120_000);
       // Restored with its curve up to the checkpoint, and going on past it.
-      await continuesAfter(second.step);
-      expect((await shownStep(page))!.total).toBe(second.total);
+      await continuesAfter(third.step);
+      expect((await shownStep(page))!.total).toBe(longer);
       await waitForTrainStatus(studio, ['finished'], 240_000);
-      expect(await shownStep(page)).toEqual({ step: second.total, total: second.total });
-      await expect.poll(() => lossChartPoints(page), { timeout: 5_000 }).toEqual({ points: second.total, drawn: true });
-      await expect.poll(() => page.getByTestId('epoch-metrics').getByTestId('epoch-row').count()).toBe(EPOCHS);
-      await saveScreens(page, 'resume-3-finished');
+      expect(await shownStep(page)).toEqual({ step: longer, total: longer });
+      await expect.poll(() => lossChartPoints(page), { timeout: 5_000 }).toEqual({ points: longer, drawn: true });
+      await expect.poll(() => page.getByTestId('epoch-metrics').getByTestId('epoch-row').count()).toBe(EPOCHS + 1);
+      await checkScreen(page, 'resume-4-finished');
 
       // The history holds each step once: the run went on from the checkpoint instead of starting over.
       const { files } = await downloadExport(studio);
       const history = json(files, 'training_history.json') as { steps: { step: number }[] };
-      expect(history.steps.map((s) => s.step)).toEqual(Array.from({ length: second.total }, (_, i) => i + 1));
+      expect(history.steps.map((s) => s.step)).toEqual(Array.from({ length: longer }, (_, i) => i + 1));
+      expect(studio.problems.filter((p) => p.startsWith('page error'))).toEqual([]);
+    } finally {
+      await studio.context.close();
+    }
+  });
+
+  it('(e) twenty labels: the data screen, one short epoch, and a confusion matrix that fits a 1280 px screen, with the chance level', { timeout: 240_000 }, async () => {
+    const rows = TICKET_TOPICS.flatMap((topic, t) => Array.from({ length: 10 }, (_, k) => `${['Question', 'Note', 'Message'][k % 3]} ${k + 1} about ${topic} from customer ${t * 10 + k},${topic}`));
+    const name = 'support_tickets.csv';
+    writeFileSync(join(work, name), `text,label\n${rows.join('\n')}\n`);
+    const studio = await openStudio(browser, server.url, { hub: hub.url, backend: 'wasm' });
+    const { page } = studio;
+    try {
+      await page.getByTestId('dataset-input').setInputFiles(join(work, name));
+      await waitForDataset(studio, name);
+      await loadHubModel(studio, FIXTURE_REPO);
+      await page.getByTestId('nav-data').click();
+      await page.getByTestId('token-stats').waitFor();
+      await checkScreen(page, 'labels20-1-data');
+      await configureTraining(studio, { epochs: 1, maxLength: MAX_LENGTH, batchSize: BATCH_SIZE });
+      await page.getByTestId('train-start').click();
+      await waitForTrainStatus(studio, ['finished'], 180_000);
+      await page.getByTestId('nav-evaluate').click();
+      await expect.poll(() => page.getByTestId('eval-accuracy').innerText(), { timeout: 60_000 }).toMatch(/^\d{1,3}\.\d%$/);
+      const matrix = page.getByTestId('confusion-matrix');
+      expect(await matrix.locator('thead th[scope="col"]').count()).toBe(TICKET_TOPICS.length);
+      // All 20 columns in view at 1280x800: the table is no wider than the card it sits in.
+      const fit = await matrix.evaluate((table) => ({ table: table.getBoundingClientRect().width, room: table.parentElement!.clientWidth }));
+      expect(fit.table, 'confusion matrix width at 1280 px').toBeLessThanOrEqual(fit.room);
+      expect(await page.getByTestId('chance-level').innerText()).toMatch(/5\.0% guessing/);
+      await checkScreen(page, 'labels20-4-evaluate');
+      await matrix.evaluate((table) => table.scrollIntoView({ block: 'end' }));
+      await saveScreens(page, 'labels20-4-evaluate-confusion-matrix', [SCREEN_SIZES[0], SCREEN_SIZES[1]]);
       expect(studio.problems.filter((p) => p.startsWith('page error'))).toEqual([]);
     } finally {
       await studio.context.close();

@@ -1,8 +1,8 @@
 /**
  * Driving the studio app (index.html) as a person would, through its data-testids: one browser
  * context per flow (its own OPFS and Cache Storage), long tasks recorded from the first script
- * on, screenshots at the two screen sizes the studio is designed for, and the export download
- * read back as files. Node only.
+ * on, screenshots at the screen sizes the studio is designed for, the progress lines a run
+ * shows, and the export download read back as files. Node only.
  */
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -14,11 +14,14 @@ import { repoRoot } from './browser.ts';
 /** Screenshots for people to look at; kept out of git (.gitignore). */
 export const artifactsDir = resolve(repoRoot, 'e2e-artifacts');
 
-/** A laptop on a projector, and a full-HD screen. */
+/** A laptop on a projector, a full-HD screen, and the laptop zoomed to 200% (or a small window). */
 export const SCREEN_SIZES = [
   { width: 1280, height: 800 },
   { width: 1920, height: 1080 },
+  { width: 640, height: 400 },
 ] as const;
+
+export type ScreenSize = (typeof SCREEN_SIZES)[number];
 
 export type BackendName = 'webgpu' | 'wasm';
 export type TrainStatus = 'idle' | 'preparing' | 'running' | 'pausing' | 'paused' | 'stopping' | 'finished' | 'stopped' | 'failed';
@@ -38,9 +41,22 @@ export interface LongTask {
   readonly duration: number;
 }
 
+/** A progress line the page showed, with the time-left tile as it read then. */
+export interface ShownProgress {
+  readonly label: string;
+  readonly timeLeft: string;
+}
+
+/** What the page showed of a run, in order: its progress lines and what the checkpoint tile said. */
+export interface ShownRun {
+  readonly progress: ShownProgress[];
+  readonly checkpoints: string[];
+}
+
 declare global {
   interface Window {
     __studioLongTasks?: LongTask[];
+    __studioRun?: ShownRun;
   }
 }
 
@@ -75,19 +91,68 @@ export async function openStudio(browser: Browser, appUrl: string, params: { hub
   return { context, page, problems, url, navigations };
 }
 
-/** The page at each screen size (charts re-measure themselves on resize), saved as `<name>-<w>x<h>.png`. */
-export async function saveScreens(page: Page, name: string, sizes: readonly { width: number; height: number }[] = SCREEN_SIZES): Promise<void> {
+/**
+ * The page at each screen size (charts re-measure themselves on resize), saved as
+ * `<name>-<w>x<h>.png`, with the height the sticky header takes at each.
+ */
+export async function saveScreens(page: Page, name: string, sizes: readonly ScreenSize[] = SCREEN_SIZES): Promise<{ size: ScreenSize; headerHeight: number }[]> {
   mkdirSync(artifactsDir, { recursive: true });
   const original = page.viewportSize();
+  const shown: { size: ScreenSize; headerHeight: number }[] = [];
   for (const size of sizes) {
     await page.setViewportSize(size);
     await nextFrames(page);
     await page.screenshot({ path: resolve(artifactsDir, `${name}-${size.width}x${size.height}.png`) });
+    shown.push({ size, headerHeight: await page.evaluate(() => document.querySelector('.app-header')?.getBoundingClientRect().height ?? 0) });
   }
   if (original) {
     await page.setViewportSize(original);
     await nextFrames(page);
   }
+  return shown;
+}
+
+/** Where the element is on the page, for checks of what is above the fold. */
+export async function boxOf(page: Page, selector: string): Promise<{ top: number; bottom: number; width: number; scrollWidth: number }> {
+  return page.locator(selector).first().evaluate((el) => {
+    const box = el.getBoundingClientRect();
+    return { top: box.top, bottom: box.bottom, width: box.width, scrollWidth: el.scrollWidth };
+  });
+}
+
+/**
+ * From now on, every progress line the page shows (each bar's label, once) with what the
+ * time-left tile said at that moment, and every text of the checkpoint tile; read them back
+ * with `shownRun`.
+ */
+export async function recordRun(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const shown: ShownRun = { progress: [], checkpoints: [] };
+    window.__studioRun = shown;
+    const note = () => {
+      const timeLeft = document.querySelector('[data-testid="train-eta"]')?.textContent ?? '';
+      for (const bar of document.querySelectorAll('[role="progressbar"]')) {
+        const label = bar.getAttribute('aria-label') ?? '';
+        if (!shown.progress.some((p) => p.label === label)) shown.progress.push({ label, timeLeft });
+      }
+      const checkpoint = document.querySelector('[data-testid="checkpoint-saved"]')?.textContent ?? '';
+      if (shown.checkpoints.at(-1) !== checkpoint) shown.checkpoints.push(checkpoint);
+    };
+    new MutationObserver(note).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['aria-label'] });
+  });
+}
+
+export async function shownRun(page: Page): Promise<ShownRun> {
+  return page.evaluate(() => window.__studioRun ?? { progress: [], checkpoints: [] });
+}
+
+/** What the focused element is: its test id, else its tag and text. */
+export async function focused(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    if (!el || el === document.body) return 'body';
+    return el.getAttribute('data-testid') ?? `${el.tagName.toLowerCase()}: ${el.textContent ?? ''}`;
+  });
 }
 
 /** Two animation frames: the resize observers have run and React has drawn their result. */
@@ -125,6 +190,18 @@ export async function waitForDataset(studio: StudioPage, fileName: string, timeo
   }
   const error = await shownError(studio.page);
   if (error !== null) throw diagnose(studio, `loading ${fileName} failed`, error);
+}
+
+/** Drops a file on the page as a person drags one from their desktop: the page's drop handler gets it as `DataTransfer` files. */
+export async function dropFile(page: Page, name: string, bytes: Uint8Array, type: string): Promise<void> {
+  await page.evaluate(
+    ({ name, data, type }) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(data)], name, { type }));
+      for (const event of ['dragenter', 'dragover', 'drop']) window.dispatchEvent(new DragEvent(event, { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    },
+    { name, data: [...bytes], type },
+  );
 }
 
 /** Types a Hub id, loads it, and waits until the model and its tokenizer are ready. */
