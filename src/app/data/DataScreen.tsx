@@ -1,3 +1,4 @@
+import { useRef } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { ColumnMapping, DatasetSummary, SplitChoice } from '../../../workers/protocol.ts';
 import { effectiveMaxLength, isTraining, settingFieldProblems, settingLock } from '../../store/training.ts';
@@ -5,6 +6,7 @@ import { useStudio } from '../../store/useStudio.ts';
 import { formatCount, formatPercent } from '../format.ts';
 import { RunNote } from '../shell/RunNote.tsx';
 import { Card, NextButton, NumberField, ProgressBar, ScreenHeader } from '../shell/ui.tsx';
+import { useFocusKeeper } from '../shell/useFocusKeeper.ts';
 import { LabelChart, LengthChart } from './charts.tsx';
 import { HubDatasetCard } from './HubDatasetCard.tsx';
 
@@ -67,9 +69,12 @@ function LoadCard() {
   const training = useStudio((s) => isTraining(s.training.status));
   const disabled = loading !== null || training;
   const { loadDatasetFile, loadDemoDataset } = useStudio(useShallow((s) => ({ loadDatasetFile: s.loadDatasetFile, loadDemoDataset: s.loadDemoDataset })));
+  // The demo button and the file picker are disabled while a file loads; the keyboard stays here, and goes back to them.
+  const box = useRef<HTMLDivElement>(null);
+  useFocusKeeper(box, disabled);
   return (
     <Card>
-      <div className="load-row">
+      <div className="load-row" ref={box} tabIndex={-1} data-focus-fallback="">
         <button type="button" className={hasData ? 'button button-big' : 'button button-big button-primary'} data-testid="demo-dataset" onClick={loadDemoDataset} disabled={disabled}>
           Use the demo dataset
         </button>
