@@ -8,7 +8,7 @@ import { formatDuration, formatNumber, formatPercent } from '../format.ts';
 import { ChartLegend } from '../shell/ChartLegend.tsx';
 import { chartText } from '../shell/chart-style.ts';
 import { Card, ScreenHeader } from '../shell/ui.tsx';
-import { smoothLoss } from '../train/chart-data.ts';
+import { lossAxis, smoothLoss } from '../train/chart-data.ts';
 
 /** One colour per compared run, distinct on a projector. */
 const RUN_COLORS = ['#1f5fd6', '#e0610e', '#1a9b5b', '#8e3cc4', '#c62828', '#0f8a94', '#7a6a00', '#d63f8c'];
@@ -88,6 +88,8 @@ const RunCurves = memo(function RunCurves({ runs, colorOf, kind }: { runs: reado
     [runs, kind],
   );
   const metricName = kind === 'loss' ? 'loss' : 'accuracy / macro-F1 (each run’s best-model metric)';
+  // The losses' own range on round ticks, as on the Train screen, so runs close to each other stay apart.
+  const axis = useMemo(() => lossAxis(series.flatMap((s) => s.points.map((p) => p.y))), [series]);
   return (
     <div className="chart" data-series={series.length} data-points={series.reduce((n, s) => n + s.points.length, 0)}>
       <ResponsiveContainer width="100%" height={280}>
@@ -95,7 +97,7 @@ const RunCurves = memo(function RunCurves({ runs, colorOf, kind }: { runs: reado
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis dataKey="x" type="number" domain={[0, 'dataMax']} allowDecimals={kind === 'metric'} tick={chartText} allowDuplicatedCategory={false} />
           {kind === 'loss' ? (
-            <YAxis dataKey="y" tick={chartText} domain={['auto', 'auto']} tickFormatter={(v: number) => formatNumber(v, 3)} width={64} />
+            <YAxis dataKey="y" tick={chartText} domain={axis.domain} ticks={axis.ticks} tickFormatter={(v: number) => formatNumber(v, axis.digits)} width={64} />
           ) : (
             <YAxis dataKey="y" tick={chartText} domain={[0, 1]} tickFormatter={(v: number) => formatPercent(v, 0)} width={56} />
           )}
