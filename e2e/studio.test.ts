@@ -185,9 +185,8 @@ async function demoToExport(backend: BackendName): Promise<void> {
     await page.getByTestId('token-stats').waitFor();
     await shot('1-data-loaded');
 
-    await configureTraining(studio, { epochs: EPOCHS, maxLength: MAX_LENGTH, batchSize: BATCH_SIZE });
     // A checkpoint every 3 steps as well as at each epoch's end (step 8) and at the end.
-    await page.getByTestId('setting-checkpointSteps').fill(String(CHECKPOINT_STEPS));
+    await configureTraining(studio, { epochs: EPOCHS, maxLength: MAX_LENGTH, batchSize: BATCH_SIZE, checkpointSteps: CHECKPOINT_STEPS });
     await shot('3-train-ready');
     await recordRun(page);
     const started = Date.now();
@@ -279,6 +278,9 @@ async function demoToExport(backend: BackendName): Promise<void> {
     const { fileName, files } = await downloadExport(studio);
     expect(await page.getByTestId('export-done').innerText()).toContain(fileName);
     await shot('5-export');
+    await page.getByTestId('nav-runs').click();
+    await page.getByTestId('nav-runs').getByText('1').waitFor();
+    await shot('6-runs');
     expect(fileName).toMatch(/\.zip$/);
     checkExportedFiles(files, progress!.total);
 
@@ -428,6 +430,8 @@ describe('studio app in headless Chromium', () => {
       }
 
       await loadDemoDataset(studio);
+      // The demo button was disabled while the demo loaded; the keyboard is back on it, not at the top of the page.
+      expect(await focused(page)).toBe('demo-dataset');
       // A PDF dropped by mistake is named as a PDF, and the dataset already loaded stays.
       // A PDF's header, and the binary comment line PDF writers put after it.
       const pdf = Uint8Array.of(...new TextEncoder().encode('%PDF-1.7\n%'), 0xe2, 0xe3, 0xcf, 0xd3, ...new TextEncoder().encode('\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n'));

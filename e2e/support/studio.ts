@@ -223,12 +223,17 @@ export async function loadHubModel(studio: StudioPage, repoId: string): Promise<
   if (error !== null) throw diagnose(studio, `loading ${repoId} failed`, error);
 }
 
-export type SettingKey = 'epochs' | 'batchSize' | 'learningRate' | 'maxLength' | 'seed';
+export type SettingKey = 'epochs' | 'batchSize' | 'learningRate' | 'maxLength' | 'seed' | 'checkpointSteps';
 
+/** Fills the Train screen's fields, opening Advanced for those kept there. */
 export async function configureTraining(studio: StudioPage, settings: Partial<Record<SettingKey, number>>): Promise<void> {
   const { page } = studio;
   await page.getByTestId('nav-train').click();
-  for (const [key, value] of Object.entries(settings)) await page.getByTestId(`setting-${key}`).fill(String(value));
+  for (const [key, value] of Object.entries(settings)) {
+    const field = page.getByTestId(`setting-${key}`);
+    if (!(await field.isVisible())) await page.locator('details.advanced > summary').click();
+    await field.fill(String(value));
+  }
 }
 
 export async function trainStatus(page: Page): Promise<TrainStatus> {
