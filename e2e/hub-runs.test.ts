@@ -13,8 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevServer, repoRoot } from './support/browser.ts';
 import { fixtureBertRepo, TINY_BERT } from './support/fixture-model.ts';
 import { classLabelShards } from './support/hub-dataset-fixture.ts';
+import { checkScreen } from './support/accessibility.ts';
 import type { HubServer, SimulatedFailure } from './support/hub-server.ts';
-import { configureTraining, loadHubModel, openStudio, saveScreens, type StudioPage, waitForDataset, waitForTrainStatus } from './support/studio.ts';
+import { configureTraining, loadHubModel, openStudio, startTraining, type StudioPage, waitForDataset, waitForTrainStatus } from './support/studio.ts';
 import { type StudioEnvironment, startStudioEnvironment } from './support/studio-environment.ts';
 
 const imdbCsv = resolve(repoRoot, '../shared/data/imdb/train.csv');
@@ -51,7 +52,8 @@ afterAll(() => env?.close());
 async function trainOneEpoch(studio: StudioPage, model: string): Promise<void> {
   await loadHubModel(studio, model);
   await configureTraining(studio, { epochs: 1, maxLength: 32, batchSize: 32 });
-  await studio.page.getByTestId('train-start').click();
+  // The second run asks before it replaces the first one's model (the Runs view keeps its record).
+  await startTraining(studio);
   await waitForTrainStatus(studio, ['finished'], 240_000);
 }
 
@@ -79,7 +81,7 @@ describe.skipIf(missing !== null)(`Hub datasets and runs in the studio${missing 
       // The ClassLabel names, not 0/1.
       expect(await page.getByTestId('dataset-summary').innerText()).toContain('2: neg, pos');
       expect(hub.requests.some((r) => r.startsWith('GET /datasets/imdb/resolve/refs%2Fconvert%2Fparquet/plain_text/train/'))).toBe(true);
-      await saveScreens(page, 'hub-1-imdb-loaded');
+      await checkScreen(page, 'hub-1-imdb-loaded');
 
       // The Hub breaks in the middle of the next download: a clear error, and imdb · train stays.
       failures[TEST_SHARD] = 'drop';
@@ -91,7 +93,7 @@ describe.skipIf(missing !== null)(`Hub datasets and runs in the studio${missing 
       expect(await error.innerText()).toMatch(/^The download of plain_text\/test\/0\.parquet of dataset "imdb" from 127\.0\.0\.1:\d+ stopped after \d+ of \d+ bytes: the connection was interrupted\. Try again; the dataset loaded before is kept\.$/);
       expect(await page.getByTestId('dataset-name').innerText()).toBe('imdb · train');
       expect(await page.getByTestId('dataset-rows').innerText()).toBe('300');
-      await saveScreens(page, 'hub-2-broken-download');
+      await checkScreen(page, 'hub-2-broken-download');
       await page.getByRole('button', { name: 'Dismiss the error' }).click();
       delete failures[TEST_SHARD];
 
@@ -114,7 +116,7 @@ describe.skipIf(missing !== null)(`Hub datasets and runs in the studio${missing 
       // The mistakes, narrowed to true label "neg".
       await page.getByTestId('worst-truth').selectOption('0');
       await expect.poll(async () => (await page.getByTestId('worst-rows').getByTestId('inspected-row').evaluateAll((rows) => rows.map((r) => r.querySelectorAll('td')[1]?.textContent))).every((l) => l === 'neg'), { timeout: 30_000 }).toBe(true);
-      await saveScreens(page, 'hub-3-evaluate-cell');
+      await checkScreen(page, 'hub-3-evaluate-cell');
 
       // A second model on the same data, then both in the Runs view.
       await trainOneEpoch(studio, MODELS.second);
@@ -134,7 +136,7 @@ describe.skipIf(missing !== null)(`Hub datasets and runs in the studio${missing 
       await compare();
       await page.getByTestId('run-name').first().fill('tiny BERT, 2 layers');
       await page.getByTestId('run-name').first().press('Enter');
-      await saveScreens(page, 'hub-4-runs');
+      await checkScreen(page, 'hub-4-runs');
       await page.reload();
       await page.getByTestId('nav-runs').waitFor();
       await compare();

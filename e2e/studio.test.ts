@@ -18,7 +18,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contrastRatio } from '../src/app/shell/contrast.ts';
 import { readSafetensors } from '../src/engine/weights/safetensors.ts';
-import { seriousAccessibilityViolations } from './support/accessibility.ts';
+import { checkScreen } from './support/accessibility.ts';
 import { type DevServer, repoRoot } from './support/browser.ts';
 import { fixtureBertRepo, TINY_BERT } from './support/fixture-model.ts';
 import type { HubServer } from './support/hub-server.ts';
@@ -37,7 +37,6 @@ import {
   recordRun,
   saveScreens,
   SCREEN_SIZES,
-  type ScreenSize,
   shownRun,
   shownStep,
   type StudioPage,
@@ -99,20 +98,6 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(() => env?.close());
-
-/** The share of the height the header may take at 640x400 (the brief's classroom bar). */
-const HEADER_SHARE_LIMIT = 0.2;
-
-/**
- * What every screen is held to: no serious or critical axe-core violation, a compact header at
- * 640x400, and screenshots at the three sizes.
- */
-async function checkScreen(page: Page, name: string, sizes: readonly ScreenSize[] = SCREEN_SIZES): Promise<void> {
-  expect(await seriousAccessibilityViolations(page), `${name}: serious or critical axe-core violations`).toEqual([]);
-  for (const { size, headerHeight } of await saveScreens(page, name, sizes)) {
-    if (size.width === 640) expect(headerHeight / size.height, `${name}: the header's share of the height at 640x400`).toBeLessThanOrEqual(HEADER_SHARE_LIMIT);
-  }
-}
 
 /** A step's number in a progress line ("Step 12 of 30 · …"), or null for another line. */
 function stepOf(label: string): number | null {

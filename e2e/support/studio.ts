@@ -236,6 +236,21 @@ export async function configureTraining(studio: StudioPage, settings: Partial<Re
   }
 }
 
+/**
+ * Presses Train. When a run is there (finished, paused, or saved in the browser) the studio
+ * asks before discarding it, naming it: this says yes, as someone starting the next run would.
+ */
+export async function startTraining(studio: StudioPage): Promise<void> {
+  const { page } = studio;
+  await page.getByTestId('train-start').click();
+  await page.waitForFunction(
+    () => document.querySelector<HTMLDialogElement>('[data-testid="new-run-dialog"]')?.open === true || document.querySelector<HTMLElement>('[data-testid="train-status"]')?.dataset.status === 'preparing',
+    null,
+    { timeout: 10_000, polling: 50 },
+  );
+  if (await page.getByTestId('new-run-dialog').isVisible()) await page.getByTestId('new-run-confirm').click();
+}
+
 export async function trainStatus(page: Page): Promise<TrainStatus> {
   return (await page.getByTestId('train-status').getAttribute('data-status')) as TrainStatus;
 }
