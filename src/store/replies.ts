@@ -11,6 +11,11 @@ import type { StoreDeps, StudioStore, TrainingStatus } from './types.ts';
 
 const sum = (counts: readonly number[]) => counts.reduce((a, b) => a + b, 0);
 
+/** A run's id: 128 random bits. crypto.randomUUID needs a secure context, which a classroom's plain-http LAN address is not. */
+function newRunId(): string {
+  return [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 export function handleDataReply(store: StudioStore, deps: StoreDeps, reply: DataReply): void {
   const { getState: get, setState: set } = store;
   switch (reply.type) {
@@ -72,7 +77,7 @@ export function handleDataReply(store: StudioStore, deps: StoreDeps, reply: Data
           settings,
         },
       });
-      const runId = crypto.randomUUID();
+      const runId = newRunId();
       const validationRows = reply.data.validation.labels.length;
       patch(set, get, 'runs', { current: { id: runId, fingerprint: reply.data.fingerprint, trainRows: reply.data.train.labels.length, validationRows }, runningSince: null });
       deps.train.post({
