@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page, Worker } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkScreen } from './support/accessibility.ts';
 import { badDatasetFiles, readableDatasetFiles } from './support/dataset-files.ts';
 import { fixtureBertRepo, TINY_BERT } from './support/fixture-model.ts';
 import {
@@ -18,7 +19,6 @@ import {
   loadHubModel,
   lossChartPoints,
   openStudio,
-  saveScreens,
   shownStep,
   type StudioPage,
   trainStatus,
@@ -78,7 +78,7 @@ describe('the studio keeps the last good state', () => {
         await message.waitFor({ timeout: 30_000 });
         expect(await message.innerText(), file.what).toBe(file.message);
         expect(await page.getByTestId('dataset-name').innerText()).toBe('reviews.csv');
-        if (file.name === 'reviews.pdf') await saveScreens(page, 'reliability-1-pdf-refused');
+        if (file.name === 'reviews.pdf') await checkScreen(page, 'reliability-1-pdf-refused');
         await page.getByRole('button', { name: 'Dismiss the error' }).click();
       }
     } finally {
@@ -96,7 +96,7 @@ describe('the studio keeps the last good state', () => {
         expect(await page.getByTestId('dataset-read-as').innerText(), file.what).toBe(file.readAs);
         expect(await page.getByTestId('dataset-rows').innerText()).toBe(String(file.rows));
       }
-      await saveScreens(page, 'reliability-2-read-as');
+      await checkScreen(page, 'reliability-2-read-as');
     } finally {
       await studio.context.close();
     }
@@ -136,7 +136,7 @@ describe('the studio keeps the last good state', () => {
       const message = await page.getByTestId('error-message').innerText();
       expect(message).toContain('the GPU stopped working (');
       expect(message).toContain(`the run goes back to its last checkpoint, update ${saved}, and Resume continues from there on the CPU (WASM)`);
-      await saveScreens(page, 'reliability-3-gpu-lost');
+      await checkScreen(page, 'reliability-3-gpu-lost');
 
       await page.getByTestId('train-resume').click();
       await waitForTrainStatus(studio, ['running', 'finished'], 300_000);
@@ -184,7 +184,7 @@ describe('the studio keeps the last good state', () => {
       expect(offered).toBeGreaterThanOrEqual(saved);
       expect(offered).toBeLessThan(total);
       expect(await banner.innerText()).toContain(`of ${total}`);
-      await saveScreens(page, 'reliability-4-worker-restarted');
+      await checkScreen(page, 'reliability-4-worker-restarted');
 
       // The crashed run shows as stopped until the saved one is restored and resumed.
       expect(await trainStatus(page)).toBe('stopped');
