@@ -447,6 +447,8 @@ describe('studio app in headless Chromium', () => {
 
       await page.getByTestId('train-start').click();
       await waitForTrainStatus(studio, ['running'], 120_000);
+      // Train was disabled once pressed; the keyboard moved on to the run's next action, Pause, not to the page's top.
+      await expect.poll(() => focused(page)).toBe('train-pause');
       expect(await leaveAsks(), 'leaving asks while training').toBe(true);
       const first = await pauseAfter(5);
       expect(await leaveAsks(), 'leaving asks while paused (the checkpoint is saved)').toBe(false);
