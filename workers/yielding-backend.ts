@@ -25,9 +25,9 @@ function yielding(session: RuntimeSession): RuntimeSession {
   return {
     inputNames: session.inputNames,
     outputNames: session.outputNames,
-    run: async (feeds) => {
+    run: async (feeds, fetches) => {
       await nextMacrotask();
-      return session.run(feeds);
+      return session.run(feeds, fetches);
     },
     release: () => session.release(),
   };
@@ -36,6 +36,7 @@ function yielding(session: RuntimeSession): RuntimeSession {
 export function yieldingBackend(backend: Backend): Backend {
   const { ort } = backend;
   const wrapped: OrtModule = {
+    ...(ort.env ? { env: ort.env } : {}),
     Tensor: ort.Tensor,
     InferenceSession: { create: async (model, options) => yielding(await ort.InferenceSession.create(model, options)) },
   };

@@ -50,7 +50,7 @@ function show(result: EngineRunResult): void {
       <dt>backend</dt><dd>${result.backend} (execution providers: ${train?.executionProviders.join(', ') ?? '?'})</dd>
       <dt>adapter</dt><dd>${a ? `${a.vendor} / ${a.architecture}${a.description ? ` (${escapeHtml(a.description)})` : ''}` : 'none'}</dd>
       <dt>cross-origin isolated</dt><dd>${result.crossOriginIsolated}</dd>
-      <dt>parameters after the last step</dt><dd>${last ? `${last.probe.name}: ${last.probe.location} [${last.probe.dims.join('×')}]` : '?'}</dd>
+      <dt>the last step</dt><dd>${last ? `parameters in ${JSON.stringify(last.paramInputs)}, optimizer outputs in ${JSON.stringify(last.stateOutputs)}, ${last.dispatches} GPU dispatches` : '?'}</dd>
       <dt>checksum (Σx, Σx²)</dt><dd>${result.checksum.sum.toFixed(6)}, ${result.checksum.sumSquares.toFixed(6)} over ${result.checksum.count} values</dd>
     </dl>
     <table>

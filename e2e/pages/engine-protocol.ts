@@ -31,7 +31,7 @@ export interface ParamChecksum {
 /** One session the trainer created, as the instrumented onnxruntime module saw it. */
 export interface SessionRecord {
   readonly index: number;
-  /** 'train_step' when the session has `loss` and `grad_norm` outputs, else 'eval_step'. */
+  /** 'train_step' when the session has a `loss` output, 'eval_step' when it has `logits`. */
   readonly role: 'train_step' | 'eval_step' | 'other';
   readonly executionProviders: readonly string[];
   readonly inputCount: number;
@@ -44,13 +44,18 @@ export interface SessionRecord {
 
 /** Where the train step's state tensors were, run by run. */
 export interface TrainRunRecord {
-  /** Locations of the parameter and moment feeds (`x` where `x.next` is an output), counted. */
-  readonly stateInputs: Readonly<Record<string, number>>;
-  /** Locations of the updated parameters and moments (`*.next` outputs), counted. */
+  /** Locations of the parameter feeds, counted. */
+  readonly paramInputs: Readonly<Record<string, number>>;
+  /**
+   * Locations of what the step returns for the optimizer, counted: updated parameters and
+   * moments (`*.next`, in-graph update) or gradients (`grad.*`, resident update).
+   */
   readonly stateOutputs: Readonly<Record<string, number>>;
   readonly lossLocation: string;
-  /** A parameter output's location, read right after the run, e.g. the word embeddings'. */
-  readonly probe: { readonly name: string; readonly location: string; readonly dims: readonly number[] };
+  /** GPU compute dispatches during the run, bytes of the buffers it created, and live GPU bytes after it (WebGPU only; 0 elsewhere). */
+  readonly dispatches: number;
+  readonly bytesCreated: number;
+  readonly liveBytesAfter: number;
 }
 
 /** The trainer's evaluation on the held-out rows; step 0 is before training. */

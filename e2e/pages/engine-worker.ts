@@ -7,6 +7,8 @@
  * moment tensors were before and after every train step.
  */
 import type { TokenizedExample } from '../../src/engine/batching.ts';
+import { parseModelConfig } from '../../src/engine/models/config.ts';
+import { classifierParamSpecs } from '../../src/engine/models/params.ts';
 import { startingPoint } from '../../src/engine/pretrained.ts';
 import { Rng } from '../../src/engine/random.ts';
 import type { Backend, OrtModule, RuntimeSession, RuntimeSessionOptions, RuntimeTensor } from '../../src/engine/runtime.ts';
@@ -16,6 +18,7 @@ import { Trainer } from '../../src/engine/trainer.ts';
 // binary: the native WebGPU EP lives in the asyncify build, the plain WASM bundle in the base one.
 import webgpuWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import plainWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
+import { installGpuMeter } from '../../workers/gpu-meter.ts';
 import type {
   AdapterSummary,
   EngineRunRequest,
@@ -59,6 +62,9 @@ function syntheticRows(count: number, seed: number): TokenizedExample[] {
     return { inputIds: ids, tokenTypeIds: null, label };
   });
 }
+
+// Installed before onnxruntime makes its device, so every kernel launch and buffer is counted.
+const meter = installGpuMeter();
 
 // ---- console capture: ORT writes its log through console.* (verbose lines through console.error).
 
@@ -112,13 +118,13 @@ async function adapterSummary(): Promise<AdapterSummary | null> {
  * kernel launch (~1000 lines a step, a fraction of a second); RunOptions' logSeverityLevel does
  * not silence those, the EP logs through the session's logger.
  */
-function instrument(ort: OrtModule, sessions: SessionRecord[], trainRuns: TrainRunRecord[]): OrtModule {
+function instrument(ort: OrtModule, paramNames: ReadonlySet<string>, sessions: SessionRecord[], trainRuns: TrainRunRecord[]): OrtModule {
   const create = async (model: Uint8Array, options?: RuntimeSessionOptions): Promise<RuntimeSession> => {
     const from = log.length;
     const session = await ort.InferenceSession.create(model, { ...options, logSeverityLevel: 0 });
     const creationLog = log.splice(from);
     const outputs = new Set(session.outputNames);
-    const role = outputs.has('loss') && outputs.has('grad_norm') ? 'train_step' : outputs.has('logits') ? 'eval_step' : 'other';
+    const role = outputs.has('loss') ? 'train_step' : outputs.has('logits') ? 'eval_step' : 'other';
     sessions.push({
       index: sessions.length,
       role,
@@ -129,8 +135,8 @@ function instrument(ort: OrtModule, sessions: SessionRecord[], trainRuns: TrainR
       creationLog,
     });
     if (role !== 'train_step') return session;
-    const stateInputs = session.inputNames.filter((n) => outputs.has(`${n}.next`));
-    const probeName = session.outputNames.find((n) => n.endsWith('.next') && !n.startsWith('adam.'))!;
+    const paramInputs = session.inputNames.filter((n) => paramNames.has(n));
+    const stateOutputs = session.outputNames.filter((n) => n.endsWith('.next') || n.startsWith('grad.'));
     const count = (locations: string[]) => {
       const counts: Record<string, number> = {};
       for (const l of locations) counts[l] = (counts[l] ?? 0) + 1;
@@ -140,21 +146,24 @@ function instrument(ort: OrtModule, sessions: SessionRecord[], trainRuns: TrainR
       inputNames: session.inputNames,
       outputNames: session.outputNames,
       release: () => session.release(),
-      async run(feeds: Record<string, RuntimeTensor>) {
-        const inputs = count(stateInputs.map((n) => feeds[n]!.location));
-        const out = await session.run(feeds);
-        const probe = out[probeName]!;
+      async run(feeds: Record<string, RuntimeTensor>, fetches?: Record<string, RuntimeTensor | null>) {
+        const inputs = count(paramInputs.map((n) => feeds[n]!.location));
+        const before = meter?.read();
+        const out = await session.run(feeds, fetches);
+        const after = meter?.read();
         trainRuns.push({
-          stateInputs: inputs,
-          stateOutputs: count(stateInputs.map((n) => out[`${n}.next`]!.location)),
+          paramInputs: inputs,
+          stateOutputs: count(stateOutputs.map((n) => out[n]!.location)),
           lossLocation: out.loss!.location,
-          probe: { name: probeName, location: probe.location, dims: [...probe.dims] },
+          dispatches: before && after ? after.dispatches - before.dispatches : 0,
+          bytesCreated: before && after ? after.bytesCreated - before.bytesCreated : 0,
+          liveBytesAfter: after?.liveBytes ?? 0,
         });
         return out;
       },
     };
   };
-  return { Tensor: ort.Tensor, InferenceSession: { create } };
+  return { ...(ort.env ? { env: ort.env } : {}), Tensor: ort.Tensor, InferenceSession: { create } };
 }
 
 async function run(request: EngineRunRequest): Promise<EngineRunResult> {
@@ -166,7 +175,8 @@ async function run(request: EngineRunRequest): Promise<EngineRunResult> {
 
   const sessions: SessionRecord[] = [];
   const trainRuns: TrainRunRecord[] = [];
-  const backend: Backend = { name, ort: instrument(ort as unknown as OrtModule, sessions, trainRuns), description: `e2e ${name}` };
+  const paramNames = new Set(classifierParamSpecs(parseModelConfig(tinyBertConfig), 2).map((p) => p.name));
+  const backend: Backend = { name, ort: instrument(ort as unknown as OrtModule, paramNames, sessions, trainRuns), description: `e2e ${name}` };
   const settings: TrainingSettings = {
     ...defaultSettings,
     batchSize: 8,

@@ -4,15 +4,18 @@
  * updated values graph outputs, so a runtime can keep them on the device and feed each
  * step's outputs into the next step.
  *
- *   trainStep       batch + params + moments (+ accumulated grads) → loss, grad_norm, params', moments'
- *   accumulateStep  batch + params + accumulated grads → loss, accumulated grads'   (gradient accumulation only)
+ *   trainStep       in-graph update (CPU, WASM):
+ *                     batch + params + moments (+ accumulated grads) → loss, grad_norm, params', moments'
+ *                   resident update (WebGPU, see update/resident-update.ts):
+ *                     batch + params → loss, gradients
+ *   accumulateStep  batch + params + accumulated grads → loss, accumulated grads'   (in-graph update with gradient accumulation only)
  *   evalStep        batch + params → logits   (no dropout; same batch inputs as training, labels unused)
  *   inference       input_ids, attention_mask[, token_type_ids] (int64, as transformers.js feeds) + weights → logits
  */
 import { backward } from './autodiff/backward.ts';
 import { crossEntropy } from './loss.ts';
 import { type EncoderConfig } from './models/config.ts';
-import { buildSequenceClassifier, type ClassifierInputs } from './models/classifier.ts';
+import { buildSequenceClassifier, type ClassifierInputs, classifierDropoutSites } from './models/classifier.ts';
 import { createHashDropout } from './models/dropout.ts';
 import { classifierParamSpecs } from './models/params.ts';
 import { inGraphPositionIds } from './models/positions.ts';
@@ -30,12 +33,19 @@ export interface ArtifactOptions {
   /** ≤ 0 disables clipping. */
   readonly maxGradNorm: number;
   readonly gradAccumulation: number;
+  /**
+   * 'in-graph': the train step applies AdamW itself and returns new parameters and moments.
+   * 'resident': it returns the gradients, for an optimizer that updates state in place.
+   */
+  readonly update: 'in-graph' | 'resident';
 }
 
 export interface TrainingArtifacts {
   readonly trainStep: Uint8Array;
   readonly accumulateStep: Uint8Array | null;
   readonly params: readonly ParamSpec[];
+  /** Nodes of the train-step graph as compiled, before onnxruntime's own optimizations. */
+  readonly trainStepNodes: number;
 }
 
 /** Names of the inputs and outputs the runtime feeds and reads. */
@@ -56,6 +66,7 @@ export const io = {
   m: (param: string) => `adam.m.${param}`,
   v: (param: string) => `adam.v.${param}`,
   acc: (param: string) => `grad_acc.${param}`,
+  grad: (param: string) => `grad.${param}`,
   next: (name: string) => `${name}.next`,
 } as const;
 
@@ -77,7 +88,7 @@ function classifierOverBatch(name: string, config: EncoderConfig, numLabels: num
   const tokenTypeIds = config.typeVocabSize > 0 ? g.input(io.tokenTypeIds, 'int32', ['batch', 'seq']) : null;
   const attentionMask = op.cast(g.input(io.attentionMask, 'int32', ['batch', 'seq']), 'float32');
   const inputs: ClassifierInputs = { inputIds, positionIds, tokenTypeIds, attentionMask };
-  const dropout = withDropout ? createHashDropout(g, g.input(io.dropoutSeed, 'float32', []), attentionMask) : null;
+  const dropout = withDropout ? createHashDropout(g, g.input(io.dropoutSeed, 'float32', []), attentionMask, classifierDropoutSites(config, numLabels)) : null;
   const { logits } = buildSequenceClassifier(g, config, numLabels, inputs, dropout);
   return { g, logits, params: [...g.params] };
 }
@@ -95,7 +106,23 @@ function addAccumulated(g: Graph, params: readonly Value[], grads: readonly Valu
   return params.map((p, i) => op.add(grads[i]!, op.mul(g.input(io.acc(p.name), 'float32', p.shape), keep)));
 }
 
-function compileTrainStep(options: ArtifactOptions): Uint8Array {
+interface Compiled {
+  readonly model: Uint8Array;
+  readonly nodes: number;
+}
+
+const compiled = (g: Graph): Compiled => ({ model: encodeModel(g), nodes: g.nodes.length });
+
+function compileGradientStep(options: ArtifactOptions): Compiled {
+  const batch = classifierOverBatch('gradient_step', options.config, options.numLabels, true);
+  const { loss, grads } = gradientsOf(batch);
+  batch.g.output(loss, io.loss);
+  // A gradient can be a value shared with the forward graph or another gradient: an Identity gives each output its own.
+  batch.params.forEach((p, i) => batch.g.output(op.identity(grads[i]!), io.grad(p.name)));
+  return compiled(batch.g);
+}
+
+function compileTrainStep(options: ArtifactOptions): Compiled {
   const batch = classifierOverBatch('train_step', options.config, options.numLabels, true);
   const { g, params } = batch;
   const { loss, grads: microGrads } = gradientsOf(batch);
@@ -116,7 +143,7 @@ function compileTrainStep(options: ArtifactOptions): Uint8Array {
       g.output(next.v, io.next(v.name));
     });
   });
-  return encodeModel(g);
+  return compiled(g);
 }
 
 function compileAccumulateStep(options: ArtifactOptions): Uint8Array {
@@ -137,10 +164,13 @@ export function compileTrainingArtifacts(options: ArtifactOptions): TrainingArti
   if (!Number.isInteger(options.gradAccumulation) || options.gradAccumulation < 1) {
     throw new Error(`gradient accumulation must be a whole number ≥ 1, got ${options.gradAccumulation}`);
   }
+  const inGraph = options.update === 'in-graph';
+  const trainStep = inGraph ? compileTrainStep(options) : compileGradientStep(options);
   return {
-    trainStep: compileTrainStep(options),
-    accumulateStep: options.gradAccumulation > 1 ? compileAccumulateStep(options) : null,
+    trainStep: trainStep.model,
+    accumulateStep: inGraph && options.gradAccumulation > 1 ? compileAccumulateStep(options) : null,
     params: classifierParamSpecs(options.config, options.numLabels),
+    trainStepNodes: trainStep.nodes,
   };
 }
 

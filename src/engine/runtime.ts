@@ -12,6 +12,8 @@ export interface RuntimeTensor {
   readonly location: TensorLocation;
   /** CPU data; throws for tensors that live on a device. */
   readonly data: unknown;
+  /** The tensor's WebGPU buffer; throws unless `location` is 'gpu-buffer'. */
+  readonly gpuBuffer: GPUBuffer;
   getData(releaseData?: boolean): Promise<unknown>;
   dispose(): void;
 }
@@ -27,7 +29,11 @@ export interface RuntimeSessionOptions {
 export interface RuntimeSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
-  run(feeds: Record<string, RuntimeTensor>): Promise<Record<string, RuntimeTensor>>;
+  /**
+   * `fetches` names the outputs to compute (others are skipped); a tensor there is a
+   * pre-allocated output the run writes into, null lets the runtime allocate it.
+   */
+  run(feeds: Record<string, RuntimeTensor>, fetches?: Record<string, RuntimeTensor | null>): Promise<Record<string, RuntimeTensor>>;
   release(): Promise<void>;
 }
 
@@ -39,7 +45,11 @@ export interface OrtModule {
     new (type: 'float32', data: Float32Array, dims: readonly number[]): RuntimeTensor;
     new (type: 'int32', data: Int32Array, dims: readonly number[]): RuntimeTensor;
     new (type: 'int64', data: BigInt64Array, dims: readonly number[]): RuntimeTensor;
+    /** onnxruntime-web only: a tensor over a WebGPU buffer the caller owns (dispose leaves it alone). */
+    fromGpuBuffer?(buffer: GPUBuffer, options: { dataType: 'float32'; dims: readonly number[] }): RuntimeTensor;
   };
+  /** onnxruntime-web only: the WebGPU device its sessions run on, once one was created. */
+  readonly env?: { readonly webgpu?: { readonly device: Promise<GPUDevice> } };
 }
 
 /** Where the compute runs. 'cpu' is onnxruntime-node; the others are onnxruntime-web. */

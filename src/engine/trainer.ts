@@ -1,8 +1,8 @@
 /**
  * The training loop. Read it top to bottom: create() compiles the artifacts and puts the
  * weights on the device; train() runs updates until the schedule ends or the caller pauses;
- * each update feeds one (or, with accumulation, several) padded batches and swaps in the
- * updated parameters and moments the step returned. Only the batch goes up and only the
+ * each update hands one (or, with accumulation, several) padded batches to the Updater, which
+ * applies AdamW where the weights live (update/updater.ts). Only the batch goes up and only the
  * loss comes down; on WebGPU the weights never leave GPU buffers until snapshot().
  */
 import { compileTrainingArtifacts, io, type TrainingArtifacts } from './artifacts.ts';
@@ -12,12 +12,17 @@ import { classificationMetrics, type ClassificationMetrics } from './metrics.ts'
 import { type EncoderConfig, parseModelConfig } from './models/config.ts';
 import { dropoutSeedFor } from './models/dropout.ts';
 import { maxSequenceLength } from './models/positions.ts';
-import { adamWScalarValues, trainerAdamW, type AdamWHyper } from './optim/adamw.ts';
+import { trainerAdamW } from './optim/adamw.ts';
 import { learningRateAt, type LinearSchedule, warmupStepsFor } from './optim/schedule.ts';
-import { pickFeeds, Predictor } from './predictor.ts';
+import { Predictor } from './predictor.ts';
 import { plannedUpdates, resumedWith } from './run-plan.ts';
-import { type Backend, readFloat32, type RuntimeSession, type RuntimeTensor, sessionOptions } from './runtime.ts';
+import type { Backend } from './runtime.ts';
 import { type TrainingSettings, validateSettings } from './settings.ts';
+import { InGraphUpdate } from './update/in-graph-update.ts';
+import { ResidentUpdate } from './update/resident-update.ts';
+import type { Updater } from './update/updater.ts';
+
+export { DivergedError } from './update/updater.ts';
 
 export type TrainerEvent =
   | { readonly type: 'step'; readonly record: StepRecord; readonly samplesPerSecond: number; readonly etaMs: number; readonly totalSteps: number }
@@ -38,24 +43,12 @@ export interface TrainerInit {
 
 export type TrainOutcome = 'finished' | 'paused';
 
-type TensorMap = Map<string, RuntimeTensor>;
-
-async function readTensors(map: TensorMap): Promise<Map<string, Float32Array>> {
-  return new Map(await Promise.all([...map].map(async ([n, t]) => [n, (await readFloat32(t)).slice()] as const)));
-}
-
-/** A non-finite loss or gradient norm: the update was discarded and the weights are as before it. */
-export class DivergedError extends Error {
-  override name = 'DivergedError';
-}
-
 export class Trainer {
   private progress: TrainingProgress;
   private dataOrder: number[];
   private readonly steps: StepRecord[];
   private readonly evals: EvalRecord[];
   private schedule: LinearSchedule;
-  private readonly optimizer: AdamWHyper;
   private readonly padding: PaddingRules;
   private readonly batchesPerEpoch: number;
 
@@ -64,17 +57,14 @@ export class Trainer {
     readonly config: EncoderConfig,
     private plannedSettings: TrainingSettings,
     readonly artifacts: TrainingArtifacts,
-    private readonly sessions: { train: RuntimeSession; accumulate: RuntimeSession | null },
+    private readonly updater: Updater,
     private readonly predictor: Predictor,
-    private params: TensorMap,
-    private moments: { m: TensorMap; v: TensorMap },
   ) {
     const c = init.checkpoint;
     this.progress = c.progress;
     this.dataOrder = [...c.dataOrder];
     this.steps = [...c.history.steps];
     this.evals = [...c.history.evals];
-    this.optimizer = { ...trainerAdamW, weightDecay: plannedSettings.weightDecay };
     this.batchesPerEpoch = Math.ceil(init.train.length / plannedSettings.batchSize);
     this.schedule = Trainer.scheduleFor(plannedSettings, init.train.length);
     this.padding = predictor.paddingRules(plannedSettings.maxLength);
@@ -105,36 +95,29 @@ export class Trainer {
         );
       }
     }
+    // On WebGPU the optimizer updates state in place in GPU buffers; elsewhere the graph returns it.
+    const resident = backend.name === 'webgpu';
+    const optimizer = { ...trainerAdamW, weightDecay: settings.weightDecay };
     const artifacts = compileTrainingArtifacts({
       config,
       numLabels,
-      optimizer: { ...trainerAdamW, weightDecay: settings.weightDecay },
+      optimizer,
       maxGradNorm: settings.maxGradNorm,
       gradAccumulation: settings.gradAccumulation,
+      update: resident ? 'resident' : 'in-graph',
     });
-    const names = artifacts.params.map((p) => p.name);
-    const resident = (prefix: (n: string) => string) => names.map((n) => io.next(prefix(n)));
-    const same = (n: string) => n;
-    const trainOutputs = [...resident(same), ...resident(io.m), ...resident(io.v)];
-    const { ort } = backend;
-    const sessions = {
-      train: await ort.InferenceSession.create(artifacts.trainStep, sessionOptions(backend, trainOutputs)),
-      accumulate: artifacts.accumulateStep ? await ort.InferenceSession.create(artifacts.accumulateStep, sessionOptions(backend, resident(io.acc))) : null,
-    };
+    const missing = artifacts.params.find((p) => !checkpoint.params.has(p.name));
+    if (missing) throw new Error(`the checkpoint has no value for ${missing.name}`);
     const predictor = await Predictor.create(backend, config, numLabels);
-    const upload = (source: (name: string) => Float32Array) =>
-      new Map(artifacts.params.map((p) => [p.name, new ort.Tensor('float32', source(p.name), p.shape)] as const));
-    const params = upload((name) => {
-      const data = checkpoint.params.get(name);
-      if (!data) throw new Error(`the checkpoint has no value for ${name}`);
-      return data;
-    });
-    const zeros = (name: string) => new Float32Array(checkpoint.params.get(name)!.length);
-    const moments = {
-      m: upload((name) => checkpoint.moments?.m.get(name) ?? zeros(name)),
-      v: upload((name) => checkpoint.moments?.v.get(name) ?? zeros(name)),
-    };
-    return new Trainer(init, config, settings, artifacts, sessions, predictor, params, moments);
+    try {
+      const updater = resident
+        ? await ResidentUpdate.create(backend, artifacts, checkpoint, { optimizer, maxGradNorm: settings.maxGradNorm, gradAccumulation: settings.gradAccumulation })
+        : await InGraphUpdate.create(backend, artifacts, checkpoint, optimizer);
+      return new Trainer(init, config, settings, artifacts, updater, predictor);
+    } catch (error) {
+      await predictor.release();
+      throw error;
+    }
   }
 
   get settings(): TrainingSettings {
@@ -223,94 +206,19 @@ export class Trainer {
     return padBatch(rows, this.padding);
   }
 
-  private scalar(value: number): RuntimeTensor {
-    return new this.init.backend.ort.Tensor('float32', Float32Array.of(value), []);
-  }
-
-  private stateFeeds(): Record<string, RuntimeTensor> {
-    const feeds: Record<string, RuntimeTensor> = {};
-    for (const [name, t] of this.params) {
-      feeds[name] = t;
-      feeds[io.m(name)] = this.moments.m.get(name)!;
-      feeds[io.v(name)] = this.moments.v.get(name)!;
-    }
-    return feeds;
-  }
-
   /**
-   * One optimizer update over `batches` (one per micro-batch). New tensors replace the old
-   * only after every check passed, so a failed or diverged step leaves the model as it was.
+   * One optimizer update over `batches` (one per micro-batch), each with its own dropout seed.
+   * The updater replaces the weights only after every check passed, so a failed or diverged
+   * step leaves the model as it was.
    */
-  private async update(batches: PaddedBatch[], lr: number): Promise<{ loss: number; gradNorm: number }> {
-    const accumulated: TensorMap = new Map();
-    const created: RuntimeTensor[] = [];
-    let lossSum = 0;
+  private update(batches: PaddedBatch[], lr: number): Promise<{ loss: number; gradNorm: number }> {
     const microStep = this.progress.microStep;
-    try {
-      for (let i = 0; i < batches.length - 1; i++) {
-        const out = await this.sessions.accumulate!.run(pickFeeds(this.sessions.accumulate!, {
-          ...this.predictor.batchFeeds(batches[i]!),
-          ...this.accumulationFeeds(accumulated, i === 0),
-          [io.dropoutSeed]: this.scalar(dropoutSeedFor(this.settings.seed, microStep + i)),
-          ...Object.fromEntries(this.params),
-        }));
-        lossSum += await this.finite(out[io.loss]!, 'loss');
-        for (const name of this.params.keys()) {
-          const next = out[io.next(io.acc(name))]!;
-          created.push(next);
-          accumulated.get(name)?.dispose();
-          accumulated.set(name, next);
-        }
-      }
-      const lastFeeds: Record<string, RuntimeTensor> = {
-        ...this.predictor.batchFeeds(batches[batches.length - 1]!),
-        ...this.stateFeeds(),
-        [io.dropoutSeed]: this.scalar(dropoutSeedFor(this.settings.seed, microStep + batches.length - 1)),
-        ...Object.fromEntries(
-          Object.entries(adamWScalarValues(this.optimizer, this.progress.step + 1, lr)).map(([k, x]) => [k, this.scalar(x)]),
-        ),
-      };
-      if (this.settings.gradAccumulation > 1) {
-        Object.assign(lastFeeds, this.accumulationFeeds(accumulated, batches.length === 1), { [io.gradScale]: this.scalar(1 / batches.length) });
-      }
-      const out = await this.sessions.train.run(pickFeeds(this.sessions.train, lastFeeds));
-      for (const t of Object.values(out)) created.push(t);
-      lossSum += await this.finite(out[io.loss]!, 'loss');
-      const gradNorm = await this.finite(out[io.gradNorm]!, 'gradient norm');
-      this.swapState(out);
-      created.length = 0;
-      return { loss: lossSum / batches.length, gradNorm };
-    } finally {
-      for (const t of created) t.dispose();
-      for (const t of accumulated.values()) if (!created.includes(t)) t.dispose();
-    }
-  }
-
-  /** The first micro-batch of an update starts a new sum: keep=0 over any same-shaped tensor (the parameters). */
-  private accumulationFeeds(accumulated: TensorMap, fresh: boolean): Record<string, RuntimeTensor> {
-    const feeds: Record<string, RuntimeTensor> = { [io.accumulateKeep]: this.scalar(fresh ? 0 : 1) };
-    for (const [name, p] of this.params) feeds[io.acc(name)] = fresh ? p : accumulated.get(name)!;
-    return feeds;
-  }
-
-  private async finite(t: RuntimeTensor, what: string): Promise<number> {
-    const value = (await readFloat32(t))[0]!;
-    if (!Number.isFinite(value)) {
-      throw new DivergedError(`the ${what} became ${value} at step ${this.progress.step + 1}; the update was discarded. Try a lower learning rate.`);
-    }
-    return value;
-  }
-
-  private swapState(out: Record<string, RuntimeTensor>): void {
-    const take = (map: TensorMap, key: (n: string) => string) => {
-      for (const name of [...map.keys()]) {
-        map.get(name)!.dispose();
-        map.set(name, out[io.next(key(name))]!);
-      }
-    };
-    take(this.params, (n) => n);
-    take(this.moments.m, io.m);
-    take(this.moments.v, io.v);
+    const { Tensor } = this.init.backend.ort;
+    const microBatches = batches.map((batch, i) => ({
+      ...this.predictor.batchFeeds(batch),
+      [io.dropoutSeed]: new Tensor('float32', Float32Array.of(dropoutSeedFor(this.settings.seed, microStep + i)), []),
+    }));
+    return this.updater.update(microBatches, { t: this.progress.step + 1, learningRate: lr });
   }
 
   private async recordEvaluation(endOfEpoch: boolean): Promise<EvalRecord | null> {
@@ -330,7 +238,7 @@ export class Trainer {
 
   /** Logits for `rows`, row after row, with dropout off. */
   logits(rows: readonly TokenizedExample[]): Promise<Float32Array> {
-    return this.predictor.logits(rows, this.params, { maxLength: this.settings.maxLength, batchSize: this.settings.evalBatchSize });
+    return this.predictor.logits(rows, this.updater.params, { maxLength: this.settings.maxLength, batchSize: this.settings.evalBatchSize });
   }
 
   async evaluate(rows: readonly TokenizedExample[]): Promise<ClassificationMetrics> {
@@ -340,24 +248,21 @@ export class Trainer {
 
   /** A copy of the weights as they are now, read back from the device. */
   weights(): Promise<Map<string, Float32Array>> {
-    return readTensors(this.params);
+    return this.updater.readParams();
   }
 
   /** Replaces the weights (e.g. with the best evaluation's, at the end of a run); the optimizer moments stay. */
   loadWeights(weights: ReadonlyMap<string, Float32Array>): void {
-    const { ort } = this.init.backend;
-    const next: TensorMap = new Map();
     for (const p of this.artifacts.params) {
       const data = weights.get(p.name);
       if (!data || data.length !== p.shape.reduce((a, b) => a * b, 1)) throw new Error(`the weights to load have no value of the right size for ${p.name}`);
-      next.set(p.name, new ort.Tensor('float32', data.slice(), p.shape));
     }
-    for (const t of this.params.values()) t.dispose();
-    this.params = next;
+    this.updater.loadParams(weights);
   }
 
   /** Reads the weights and moments back from the device: everything needed to resume. */
   async snapshot(): Promise<TrainingCheckpoint> {
+    const state = await this.updater.read();
     return {
       modelConfig: this.init.checkpoint.modelConfig,
       labels: this.init.checkpoint.labels,
@@ -365,9 +270,9 @@ export class Trainer {
       progress: this.progress,
       dataOrder: this.dataOrder,
       history: { steps: [...this.steps], evals: [...this.evals] },
-      params: await this.weights(),
+      params: state.params,
       paramShapes: new Map(this.artifacts.params.map((p) => [p.name, p.shape])),
-      moments: this.progress.step > 0 ? { m: await readTensors(this.moments.m), v: await readTensors(this.moments.v) } : null,
+      moments: this.progress.step > 0 ? { m: state.m, v: state.v } : null,
       ...(this.init.checkpoint.dataFingerprint === undefined ? {} : { dataFingerprint: this.init.checkpoint.dataFingerprint }),
     };
   }
@@ -377,8 +282,7 @@ export class Trainer {
   }
 
   async release(): Promise<void> {
-    for (const map of [this.params, this.moments.m, this.moments.v]) for (const t of map.values()) t.dispose();
-    await Promise.all([this.sessions.train.release(), this.sessions.accumulate?.release(), this.predictor.release()]);
+    await Promise.all([this.updater.release(), this.predictor.release()]);
   }
 
   private emit(event: TrainerEvent): void {

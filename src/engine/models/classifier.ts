@@ -3,9 +3,9 @@
  * the architecture's encoder, its head. Training graphs pass a Dropout; evaluation and
  * inference graphs pass null, which is eval mode.
  */
-import type { Graph, Value } from '../onnx/graph.ts';
+import { Graph, type Value } from '../onnx/graph.ts';
 import type { EncoderConfig } from './config.ts';
-import type { Dropout } from './dropout.ts';
+import { type Dropout, type DropoutSite, recordDropoutSites } from './dropout.ts';
 import { checkEncoderInputs, encodeSequence, type EncoderInputs } from './encoder.ts';
 import { classificationHead } from './heads.ts';
 import { Params } from './layers.ts';
@@ -24,4 +24,20 @@ export function buildSequenceClassifier(g: Graph, config: EncoderConfig, numLabe
   const params = new Params(new Map(classifierParamSpecs(config, numLabels).map((spec) => [spec.name, g.param(spec.name, spec.shape)])));
   const hidden = encodeSequence(g, config, params, inputs, dropout ?? evalMode);
   return { logits: classificationHead(g, config, params, hidden, inputs.attentionMask, dropout ?? evalMode) };
+}
+
+/**
+ * The dropout sites of the classifier over [batch, seq] inputs, found by building it once on a
+ * scratch graph: createHashDropout needs them before the real graph is built.
+ */
+export function classifierDropoutSites(config: EncoderConfig, numLabels: number): DropoutSite[] {
+  const g = new Graph('dropout_sites');
+  const dims = ['batch', 'seq'];
+  const inputs: ClassifierInputs = {
+    inputIds: g.input('input_ids', 'int32', dims),
+    positionIds: g.input('position_ids', 'int32', dims),
+    tokenTypeIds: config.typeVocabSize > 0 ? g.input('token_type_ids', 'int32', dims) : null,
+    attentionMask: g.input('attention_mask', 'float32', dims),
+  };
+  return recordDropoutSites((dropout) => buildSequenceClassifier(g, config, numLabels, inputs, dropout));
 }

@@ -5,7 +5,7 @@ import { encodeModel } from '../onnx/encode.ts';
 import { Graph, type Value } from '../onnx/graph.ts';
 import type { Shape } from '../onnx/shape.ts';
 import * as op from '../onnx/ops.ts';
-import { createHashDropout, dropoutSeedFor } from './dropout.ts';
+import { createHashDropout, dropoutSeedFor, type DropoutSite, recordDropoutSites } from './dropout.ts';
 
 const batch = 8;
 const seq = 125;
@@ -21,7 +21,7 @@ interface Site {
 async function masks(sites: readonly Site[], seed: number): Promise<Float32Array[]> {
   const g = new Graph('dropout');
   const mask = g.input('attention_mask', 'float32', ['batch', 'seq']);
-  const dropout = createHashDropout(g, g.input('seed', 'float32', []), mask);
+  const dropout = createHashDropout(g, g.input('seed', 'float32', []), mask, sites);
   sites.forEach((s, i) => {
     const x = g.input(`x${i}`, 'float32', s.shape);
     g.output(dropout.apply(x, s.p, s.site), `y${i}`);
@@ -135,7 +135,7 @@ describe('hash dropout', () => {
   it('uses the forward mask in the backward pass: the gradient of sum(dropout(x)) is the mask itself', async () => {
     const g = new Graph('backward');
     const mask = g.input('attention_mask', 'float32', [2, 16]);
-    const dropout = createHashDropout(g, g.input('seed', 'float32', []), mask);
+    const dropout = createHashDropout(g, g.input('seed', 'float32', []), mask, [{ site: 'site', shape: [2, 16, 32], p: 0.3 }]);
     const x = g.param('x', [2, 16, 32]);
     const y = dropout.apply(x, 0.3, 'site');
     const grad = backward(op.reduceSum(y, [0, 1, 2]), [x]).get(x)!;
@@ -152,23 +152,51 @@ describe('hash dropout', () => {
     expect(Array.from(out.grad!.data as Float32Array)).toEqual(Array.from(forward));
   });
 
-  it('returns x itself for p = 0, and refuses a site used twice or p outside [0, 1)', () => {
+  it('returns x itself for p = 0, and refuses a site used twice, one it was not made for, or p outside [0, 1)', () => {
     const g = new Graph('checks');
     const mask = g.input('mask', 'float32', ['batch', 'seq']);
-    const dropout = createHashDropout(g, g.input('seed', 'float32', []), mask);
     const x: Value = g.input('x', 'float32', ['batch', 'seq', 4]);
+    const sites = recordDropoutSites((d) => {
+      d.apply(x, 0, 'off');
+      d.apply(x, 0.1, 'on');
+    });
+    expect(sites).toEqual([
+      { site: 'off', shape: ['batch', 'seq', 4], p: 0 },
+      { site: 'on', shape: ['batch', 'seq', 4], p: 0.1 },
+    ]);
+    expect(() => recordDropoutSites((d) => [d.apply(x, 0.1, 'twice'), d.apply(x, 0.1, 'twice')])).toThrow(/used twice/);
+    expect(() => recordDropoutSites((d) => d.apply(x, 1, 'one'))).toThrow(/\[0, 1\)/);
+    const dropout = createHashDropout(g, g.input('seed', 'float32', []), mask, sites);
     expect(dropout.apply(x, 0, 'off')).toBe(x);
     dropout.apply(x, 0.1, 'on');
     expect(() => dropout.apply(x, 0.1, 'on')).toThrow(/used twice/);
-    expect(() => dropout.apply(x, 1, 'one')).toThrow(/\[0, 1\)/);
-    expect(() => dropout.apply(g.input('y', 'float32', ['other', 4]), 0.1, 'other')).toThrow(/neither static/);
+    expect(() => dropout.apply(x, 0.2, 'elsewhere')).toThrow(/not among the sites/);
+    const other = g.input('y', 'float32', ['other', 4]);
+    expect(() => createHashDropout(g, g.input('seed2', 'float32', []), mask, [{ site: 'other', shape: other.shape, p: 0.1 }])).toThrow(/neither static/);
+  });
+
+  it('draws the masks of every site of one shape from one field: the hash is built once per shape, not per site', () => {
+    const build = (siteCount: number) => {
+      const g = new Graph('stacked');
+      const mask = g.input('mask', 'float32', ['batch', 'seq']);
+      const x = g.input('x', 'float32', ['batch', 'seq', 8]);
+      const pooled = g.input('pooled', 'float32', ['batch', 8]);
+      const sites: DropoutSite[] = Array.from({ length: siteCount }, (_, i) => ({ site: `layer.${i}`, shape: x.shape, p: 0.1 }));
+      sites.push({ site: 'head', shape: pooled.shape, p: 0.2 });
+      const dropout = createHashDropout(g, g.input('seed', 'float32', []), mask, sites);
+      for (const s of sites) g.output(dropout.apply(s.site === 'head' ? pooled : x, s.p, s.site), `y.${s.site}`);
+      return g.nodes.length;
+    };
+    // Each further site costs its slice and its multiply, nothing more.
+    expect(build(12) - build(2)).toBe(10 * 2);
   });
 
   it('makes the mask in the graph from ops that stay on the GPU: no Shape, no RandomUniformLike', () => {
     const g = new Graph('ops');
     const mask = g.input('mask', 'float32', ['batch', 'seq']);
-    const dropout = createHashDropout(g, g.input('seed', 'float32', []), mask);
-    g.output(dropout.apply(g.input('x', 'float32', ['batch', 2, 'seq', 'seq']), 0.1, 'probs'), 'y');
+    const x = g.input('x', 'float32', ['batch', 2, 'seq', 'seq']);
+    const dropout = createHashDropout(g, g.input('seed', 'float32', []), mask, [{ site: 'probs', shape: x.shape, p: 0.1 }]);
+    g.output(dropout.apply(x, 0.1, 'probs'), 'y');
     const ops = new Set(g.nodes.map((n) => n.op));
     for (const banned of ['Shape', 'RandomUniformLike', 'RandomUniform', 'ConstantOfShape', 'Expand']) expect(ops.has(banned)).toBe(false);
     expect(g.inputs.every((v) => ['mask', 'seed', 'x'].includes(v.name))).toBe(true);

@@ -4,6 +4,14 @@
  * WebGPU) is not needed. A mask is an ordinary forward value, so the backward pass multiplies
  * by the very same tensor.
  *
+ * The masks of one step are drawn together: the model's sites are known before the graph is
+ * built (recordDropoutSites), and all sites of one shape — every hidden-state dropout of every
+ * layer, say — get their uniforms from one field with the site as an extra leading axis, so the
+ * hash below runs once per shape and step, not once per site; a site then takes its slice. A
+ * pooled site ([batch, …] where the model also drops [batch, seq, …], like a classification
+ * head's) takes the first token's row of an extra slice of that field. On a GPU, where every op
+ * is at least one kernel launch, that keeps the launches for dropout nearly independent of depth.
+ *
  * The uniform numbers come from a float hash of each element's coordinates:
  *
  * - Coordinates: per axis, a small index tensor broadcast against the others — constant
@@ -33,17 +41,46 @@
  */
 import { type Graph, type Value } from '../onnx/graph.ts';
 import * as op from '../onnx/ops.ts';
-import { formatShape, ShapeError } from '../onnx/shape.ts';
+import { formatShape, sameShape, type Shape, ShapeError } from '../onnx/shape.ts';
 import { Rng } from '../random.ts';
 
 export interface Dropout {
   /**
    * Zeroes each element of x with probability p and scales the survivors by 1/(1−p)
    * (inverted dropout, as torch.nn.Dropout in training mode); p = 0 returns x itself.
-   * `site` names the call (e.g. the HF module path): it salts the hash, so each site of a
-   * graph must have its own.
+   * `site` names the call (e.g. the HF module path); each site of a graph has its own mask.
    */
   apply(x: Value, p: number, site: string): Value;
+}
+
+/** One dropout call of a model, as recordDropoutSites saw it. */
+export interface DropoutSite {
+  readonly site: string;
+  readonly shape: Shape;
+  readonly p: number;
+}
+
+/**
+ * The dropout sites a model builder uses, in order: `build` runs once against a dropout that
+ * records each call and returns x unchanged (on a scratch graph the caller makes and drops).
+ */
+export function recordDropoutSites(build: (dropout: Dropout) => void): DropoutSite[] {
+  const sites: DropoutSite[] = [];
+  build({
+    apply(x, p, site) {
+      checkSite(x, p, site, sites);
+      sites.push({ site, shape: x.shape, p });
+      return x;
+    },
+  });
+  return sites;
+}
+
+function checkSite(x: Value, p: number, site: string, seen: readonly { site: string }[]): void {
+  if (!(p >= 0 && p < 1)) throw new Error(`dropout ${site}: p must be in [0, 1), got ${p}`);
+  if (x.dtype !== 'float32') throw new ShapeError(`dropout ${site}: x must be float32, got ${x.dtype}`);
+  if (x.rank < 1 || x.rank > maxRank - 1) throw new ShapeError(`dropout ${site}: rank ${x.rank} is outside 1…${maxRank - 1}`);
+  if (seen.some((s) => s.site === site)) throw new Error(`dropout site ${site} is used twice; equal sites would draw equal masks`);
 }
 
 interface Lane {
@@ -106,7 +143,9 @@ function periodicSinCos(v: Value): [Value, Value] {
 
 function warp(phase: Value): Value {
   const t = fract(phase);
-  return fract(op.add(t, op.mul(periodicSin(t), warpStrength)));
+  // t is already in [0, 1): its sine needs no second fract.
+  const sinT = op.sin(op.sub(op.mul(t, 2 * Math.PI), Math.PI));
+  return fract(op.add(t, op.mul(sinT, warpStrength)));
 }
 
 /** fract(c·α) for integer-valued c, computed as fract(c·αHi) + c·αLo so large c lose no precision. */
@@ -148,30 +187,30 @@ class Coordinates {
     this.seqIndex = op.sub(op.cumSum(op.reduceMax(ones, [0], true), 1), 1);
   }
 
-  offsetAlong(x: Value, axis: number, rate: number): Value {
-    const key = `${x.rank}:${axis}:${x.shape[axis]}:${rate}`;
+  offsetAlong(shape: Shape, axis: number, rate: number): Value {
+    const key = `${shape.length}:${axis}:${shape[axis]}:${rate}`;
     let offset = this.offsets.get(key);
     if (!offset) {
-      offset = this.g.scope('dropout.coordinates', () => weylOffset(this.index(x, axis), rate));
+      offset = this.g.scope('dropout.coordinates', () => weylOffset(this.index(shape, axis), rate));
       this.offsets.set(key, offset);
     }
     return offset;
   }
 
-  sinCosAlong(x: Value, axis: number, rate: number): [Value, Value] {
-    const key = `${x.rank}:${axis}:${x.shape[axis]}:${rate}`;
+  sinCosAlong(shape: Shape, axis: number, rate: number): [Value, Value] {
+    const key = `${shape.length}:${axis}:${shape[axis]}:${rate}`;
     let sinCos = this.sinCosOffsets.get(key);
     if (!sinCos) {
-      const offset = this.offsetAlong(x, axis, rate);
+      const offset = this.offsetAlong(shape, axis, rate);
       sinCos = this.g.scope('dropout.coordinates', () => periodicSinCos(offset));
       this.sinCosOffsets.set(key, sinCos);
     }
     return sinCos;
   }
 
-  private index(x: Value, axis: number): Value {
-    const dim = x.shape[axis]!;
-    const target = x.shape.map((d, i) => (i === axis ? d : 1));
+  private index(shape: Shape, axis: number): Value {
+    const dim = shape[axis]!;
+    const target = shape.map((d, i) => (i === axis ? d : 1));
     if (typeof dim === 'number') {
       const data = Float32Array.from({ length: dim }, (_, i) => i);
       return this.g.constant({ dtype: 'float32', shape: target as number[], data });
@@ -179,48 +218,112 @@ class Coordinates {
     const [batch, seq] = this.attentionMask.shape;
     if (dim === batch) return op.reshape(this.batchIndex, target);
     if (dim === seq) return op.reshape(this.seqIndex, target);
-    throw new ShapeError(`dropout: axis ${axis} of ${formatShape(x.shape)} is neither static nor the attention mask's batch or seq dimension`);
+    throw new ShapeError(`dropout: axis ${axis} of ${formatShape(shape)} is neither static nor the attention mask's batch or seq dimension`);
   }
 }
 
+interface Stack {
+  /** The shape every slice of the stack has. */
+  readonly shape: Shape;
+  readonly entries: DropoutSite[];
+  /** keep/(1−p) or 0 per element, [entries, …shape]; made when the graph is created. */
+  keepScale?: Value;
+}
+
 /**
- * Dropout for one graph. `seed` is a float32 scalar input fed a fresh value every step
- * (see dropoutSeedFor); `attentionMask` ([batch, seq], float32) supplies the symbolic sizes.
+ * Dropout for one graph, for exactly the `sites` recordDropoutSites found. `seed` is a float32
+ * scalar input fed a fresh value every step (see dropoutSeedFor); `attentionMask` ([batch,
+ * seq], float32) supplies the symbolic sizes.
  */
-export function createHashDropout(g: Graph, seed: Value, attentionMask: Value): Dropout {
+export function createHashDropout(g: Graph, seed: Value, attentionMask: Value, sites: readonly DropoutSite[]): Dropout {
   if (seed.rank !== 0 || seed.dtype !== 'float32') throw new ShapeError(`dropout: the seed must be a float32 scalar, got ${seed.toString()}`);
   const coordinates = g.scope('dropout.coordinates', () => new Coordinates(g, attentionMask));
   const seedPhases = g.scope('dropout.seed', () => lanes.map((lane) => lane.seedPhase(seed)));
-  const sites = new Set<string>();
+  const { stacks, placement } = planStacks(sites.filter((s) => s.p > 0), attentionMask.shape[1]!);
 
-  function uniform(x: Value, site: string): Value {
-    const last = x.rank - 1;
+  /** Uniform numbers in [0, 1) over `shape`, a different field for each salt. */
+  function uniform(shape: Shape, salt: string): Value {
+    const last = shape.length - 1;
     const laneOutputs = lanes.map((lane, l) =>
       g.scope(lane.name, () => {
-        let phase = op.add(seedPhases[l]!, saltOf(`${lane.name}|${site}`));
-        for (let axis = 0; axis < last; axis++) phase = warp(op.add(phase, coordinates.offsetAlong(x, axis, lane.axisRates[axis]!)));
+        let phase = op.add(seedPhases[l]!, saltOf(`${lane.name}|${salt}`));
+        for (let axis = 0; axis < last; axis++) phase = warp(op.add(phase, coordinates.offsetAlong(shape, axis, lane.axisRates[axis]!)));
         const [rowSin, rowCos] = periodicSinCos(phase).map((v) => op.mul(v, lane.gain));
-        const [offsetSin, offsetCos] = coordinates.sinCosAlong(x, last, lane.axisRates[last]!);
+        const [offsetSin, offsetCos] = coordinates.sinCosAlong(shape, last, lane.axisRates[last]!);
         return op.add(op.mul(rowSin!, offsetCos), op.mul(rowCos!, offsetSin));
       }),
     );
     return fract(op.add(laneOutputs[0]!, laneOutputs[1]!));
   }
 
+  /** A scalar when every entry shares the value, else one value per entry broadcast along the stack's axis. */
+  function perEntry(stack: Stack, value: (site: DropoutSite) => number): Value {
+    const values = stack.entries.map(value);
+    if (values.every((v) => v === values[0])) return g.scalar(values[0]!);
+    const shape = [values.length, ...stack.shape.map(() => 1)];
+    return g.constant({ dtype: 'float32', shape, data: Float32Array.from(values) });
+  }
+
+  stacks.forEach((stack, i) => {
+    const name = `dropout.stack${i}${formatShape(stack.shape)}`;
+    stack.keepScale = g.scope(name, () => {
+      const u = uniform([stack.entries.length, ...stack.shape], name);
+      return op.where(op.less(u, perEntry(stack, (s) => s.p)), g.scalar(0), perEntry(stack, (s) => 1 / (1 - s.p)));
+    });
+  });
+
+  const applied = new Set<string>();
   return {
     apply(x, p, site) {
-      if (!(p >= 0 && p < 1)) throw new Error(`dropout ${site}: p must be in [0, 1), got ${p}`);
-      if (x.dtype !== 'float32') throw new ShapeError(`dropout ${site}: x must be float32, got ${x.dtype}`);
-      if (x.rank < 1 || x.rank > maxRank) throw new ShapeError(`dropout ${site}: rank ${x.rank} is outside 1…${maxRank}`);
-      if (sites.has(site)) throw new Error(`dropout site ${site} is used twice; equal sites would draw equal masks`);
-      sites.add(site);
+      if (applied.has(site)) throw new Error(`dropout site ${site} is used twice; equal sites would draw equal masks`);
+      const planned = sites.find((s) => s.site === site);
+      if (!planned || planned.p !== p || !sameShape(planned.shape, x.shape)) {
+        throw new Error(`dropout site ${site} (p ${p}, ${formatShape(x.shape)}) was not among the sites this graph's dropout was made for`);
+      }
+      applied.add(site);
       if (p === 0) return x;
+      const { stack, index, pooled } = placement.get(site)!;
       return g.scope(`dropout(${site})`, () => {
-        const keepScale = op.where(op.less(uniform(x, site), p), g.scalar(0), 1 / (1 - p));
-        return op.mul(x, keepScale);
+        const slice = op.gather(stack.keepScale!, g.constant({ dtype: 'int32', shape: [], data: Int32Array.of(index) }), 0);
+        return op.mul(x, pooled ? op.squeeze(op.slice(slice, 1, 0, 1), [1]) : slice);
       });
     },
   };
+}
+
+interface Placement {
+  readonly stack: Stack;
+  readonly index: number;
+  /** The site reads the first token's row of a [batch, seq, …] slice. */
+  readonly pooled: boolean;
+}
+
+/** Groups sites by shape; a [batch, …tail] site joins the [batch, seq, …tail] stack if there is one. */
+function planStacks(sites: readonly DropoutSite[], seq: Shape[number]): { stacks: Stack[]; placement: Map<string, Placement> } {
+  const stacks: Stack[] = [];
+  const placement = new Map<string, Placement>();
+  const stackOf = (shape: Shape) => {
+    let stack = stacks.find((s) => sameShape(s.shape, shape));
+    if (!stack) {
+      stack = { shape, entries: [] };
+      stacks.push(stack);
+    }
+    return stack;
+  };
+  const add = (stack: Stack, site: DropoutSite, pooled: boolean) => {
+    placement.set(site.site, { stack, index: stack.entries.length, pooled });
+    stack.entries.push(site);
+  };
+  const pooledShape = (site: DropoutSite): Shape => [site.shape[0]!, seq, ...site.shape.slice(1)];
+  for (const site of sites) if (!isPooled(site, sites, pooledShape)) add(stackOf(site.shape), site, false);
+  for (const site of sites) if (isPooled(site, sites, pooledShape)) add(stackOf(pooledShape(site)), site, true);
+  return { stacks, placement };
+}
+
+function isPooled(site: DropoutSite, sites: readonly DropoutSite[], pooledShape: (site: DropoutSite) => Shape): boolean {
+  if (site.shape.length < 2 || typeof site.shape[0] !== 'string') return false;
+  const widened = pooledShape(site);
+  return sites.some((other) => sameShape(other.shape, widened));
 }
 
 /**

@@ -7,7 +7,7 @@ import { encodeModel } from '../onnx/encode.ts';
 import { assertStaticShape, Graph } from '../onnx/graph.ts';
 import { Rng } from '../random.ts';
 import type { ParamSpec } from '../weights/param-spec.ts';
-import { buildSequenceClassifier } from './classifier.ts';
+import { buildSequenceClassifier, classifierDropoutSites } from './classifier.ts';
 import type { EncoderConfig, ModelType } from './config.ts';
 import { createHashDropout } from './dropout.ts';
 import { positionIdsFor } from './positions.ts';
@@ -86,7 +86,7 @@ export function classifierGraph(config: EncoderConfig, numLabels: number, withDr
       tokenTypeIds: config.typeVocabSize > 0 ? g.input('token_type_ids', 'int64', dims) : null,
       attentionMask,
     },
-    withDropout ? createHashDropout(g, g.input('dropout_seed', 'float32', []), attentionMask) : null,
+    withDropout ? createHashDropout(g, g.input('dropout_seed', 'float32', []), attentionMask, classifierDropoutSites(config, numLabels)) : null,
   );
   g.output(logits, 'logits');
   return g;
