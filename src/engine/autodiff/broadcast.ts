@@ -38,8 +38,15 @@ export function broadcastLike(grad: Value, like: Value): Value {
   return op.add(op.zerosLike(like), grad);
 }
 
-/** Zeros shaped like `like`; a static shape is written by Expand from a scalar, without reading `like`. */
-export function zeros(like: Value): Value {
-  if (isStatic(like.shape)) return op.expand(like.graph.scalar(0), like.shape);
-  return op.zerosLike(like);
+/**
+ * Zeros shaped like `like`, written at run time. A static shape is written by Expand from a
+ * zero that depends on `source` (max(source·0): a run-time value, though a non-finite source
+ * gives NaN, which a non-finite gradient brings anyway): Expand from a constant zero would be
+ * folded by onnxruntime into a constant as large as `like`, kept on the device for the life of
+ * the session — the size of the word-embedding table for its gradient.
+ */
+export function zerosAtRunTime(like: Value, source: Value): Value {
+  if (!isStatic(like.shape)) return op.zerosLike(like);
+  const zero = op.reduceMax(op.mul(source, 0), source.shape.map((_, i) => i));
+  return op.expand(zero, like.shape);
 }

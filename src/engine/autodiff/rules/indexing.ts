@@ -3,7 +3,7 @@
  */
 import type { Value } from '../../onnx/graph.ts';
 import * as op from '../../onnx/ops.ts';
-import { zeros } from '../broadcast.ts';
+import { zerosAtRunTime } from '../broadcast.ts';
 import { type GradientRule, inputOf, intAttr, outputGrad } from '../rule.ts';
 
 /**
@@ -19,7 +19,7 @@ export const gather: GradientRule = (context) => {
   // GPU, Unsqueeze of int64 on the CPU (a small copy of ids that start on the host anyway). Hence
   // the order: add the index axis first, cast last.
   const indexed = op.cast(op.unsqueeze(indices, [indices.rank]), 'int64');
-  return [op.scatterNDAdd(zeros(data), indexed, dy), null];
+  return [op.scatterNDAdd(zerosAtRunTime(data, dy), indexed, dy), null];
 };
 
 /**
