@@ -63,3 +63,9 @@ export function intsAttr(node: Node, name: string): readonly number[] {
   if (attr === undefined || !('ints' in attr)) throw new Error(`${node.op} ${node.name}: attribute ${name} is missing`);
   return attr.ints;
 }
+
+export function stringAttr(node: Node, name: string): string {
+  const attr = node.attrs[name];
+  if (attr === undefined || !('string' in attr)) throw new Error(`${node.op} ${node.name}: attribute ${name} is missing`);
+  return attr.string;
+}

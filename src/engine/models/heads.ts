@@ -6,7 +6,7 @@ import type { Graph, Value } from '../onnx/graph.ts';
 import * as op from '../onnx/ops.ts';
 import { basePrefix, type EncoderConfig } from './config.ts';
 import type { Dropout } from './dropout.ts';
-import { geluExact, linear, type Params } from './layers.ts';
+import { linear, type Params } from './layers.ts';
 
 /**
  * hidden[:, 0] as ReduceSum(hidden · isFirst, axis 1). Gather on axis 1 and Slice have no
@@ -35,7 +35,7 @@ function projectionHead(g: Graph, config: EncoderConfig, params: Params, first: 
   return g.scope('classifier', () => {
     const features = dropout.apply(first, config.classifierDropout, 'classifier.dropout:features');
     const dense = linear(features, params, 'classifier.dense');
-    const activated = config.architecture === 'electra' ? geluExact(dense) : op.tanh(dense);
+    const activated = config.architecture === 'electra' ? op.gelu(dense, 'none') : op.tanh(dense);
     return linear(dropout.apply(activated, config.classifierDropout, 'classifier.dropout:dense'), params, 'classifier.out_proj');
   });
 }

@@ -30,26 +30,12 @@ export function layerNorm(x: Value, params: Params, name: string, eps: number): 
   return op.layerNorm(x, params.get(`${name}.weight`), params.get(`${name}.bias`), eps).y;
 }
 
-/** torch.nn.functional.gelu: x·Φ(x) with the exact erf. */
-export function geluExact(x: Value): Value {
-  const cdf = op.add(op.erf(op.mul(x, Math.SQRT1_2)), 1);
-  return op.mul(op.mul(x, cdf), 0.5);
-}
-
-/** transformers' gelu_new: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
-function geluTanh(x: Value): Value {
-  // x·x·x rather than Pow: WGSL's pow is undefined for negative bases.
-  const cube = op.mul(op.mul(x, x), x);
-  const inner = op.mul(op.add(x, op.mul(cube, 0.044715)), Math.sqrt(2 / Math.PI));
-  return op.mul(op.mul(x, op.add(op.tanh(inner), 1)), 0.5);
-}
-
 export function activation(x: Value, kind: HiddenAct): Value {
   switch (kind) {
     case 'gelu':
-      return geluExact(x);
+      return op.gelu(x, 'none');
     case 'gelu_tanh':
-      return geluTanh(x);
+      return op.gelu(x, 'tanh');
     case 'relu':
       return op.relu(x);
   }

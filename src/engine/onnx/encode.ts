@@ -3,8 +3,11 @@ import type { Attr, ConstTensor, DType, Graph, Node, Value } from './graph.ts';
 
 const { onnx } = onnxProto;
 
-/** Opset 18: ReduceMean/ReduceMax take axes as an input, ScatterND has `reduction`, LayerNormalization exists. */
-export const OPSET = 18;
+/**
+ * Opset 20: ReduceMean/ReduceMax take axes as an input (18), ScatterND has `reduction` (16),
+ * LayerNormalization (17) and Gelu (20) exist. onnxruntime reads it from 1.16 on.
+ */
+export const OPSET = 20;
 const IR_VERSION = 8;
 
 const elemType: Record<DType, number> = { float32: 1, bool: 9, int32: 6, int64: 7 };

@@ -81,6 +81,15 @@ export const sin = (x: Value) => unary('Sin', x);
 export const floor = (x: Value) => unary('Floor', x);
 export const identity = (x: Value) => unary('Identity', x, ['float32', 'int32', 'int64', 'bool']);
 
+/**
+ * GELU as one op (opset 20): 'none' is x·Φ(x) with the exact erf, 'tanh' the tanh approximation
+ * (transformers' gelu_new). One kernel instead of five, and backward keeps only x.
+ */
+export function gelu(x: Value, approximate: 'none' | 'tanh'): Value {
+  requireDtype('Gelu', x, float);
+  return x.graph.addNode('Gelu', [x], [{ dtype: 'float32', shape: x.shape }], { approximate: { string: approximate } })[0]!;
+}
+
 const onnxDtype: Record<DType, number> = { float32: 1, bool: 9, int32: 6, int64: 7 };
 
 export function cast(x: Value, to: DType): Value {

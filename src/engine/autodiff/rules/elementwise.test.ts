@@ -71,6 +71,8 @@ describe('gradients of unary elementwise ops', () => {
     { name: 'Erf', fn: op.erf, low: -2, high: 2 },
     { name: 'Tanh', fn: op.tanh, low: -2, high: 2 },
     { name: 'Relu', fn: op.relu, feed: (dims) => awayFromZero(dims, 5) },
+    { name: 'Gelu (exact)', fn: (x) => op.gelu(x, 'none'), low: -3, high: 3 },
+    { name: 'Gelu (tanh)', fn: (x) => op.gelu(x, 'tanh'), low: -3, high: 3 },
     { name: 'Sin', fn: op.sin, low: -3, high: 3 },
     // Values in [k + 0.2, k + 0.8): the finite differences never cross an integer.
     { name: 'Floor', fn: op.floor, feed: (dims) => floats([0.3, 1.5, -0.7, 2.2, -1.4, 0.75], dims) },

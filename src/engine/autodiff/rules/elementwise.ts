@@ -5,7 +5,7 @@
  */
 import * as op from '../../onnx/ops.ts';
 import { sumToShape } from '../broadcast.ts';
-import { type GradientRule, constantFloat, inputOf, outputGrad } from '../rule.ts';
+import { type GradientRule, constantFloat, inputOf, outputGrad, stringAttr } from '../rule.ts';
 
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
@@ -74,6 +74,30 @@ export const erf: GradientRule = (context) => {
 export const tanh: GradientRule = (context) => {
   const y = context.node.outputs[0]!;
   return [op.mul(outputGrad(context), op.sub(1, op.mul(y, y)))];
+};
+
+/**
+ * GELU's derivative as torch's GeluBackward computes it, from x alone:
+ *   exact: Φ(x) + x·φ(x), with Φ(x) = ½(1 + erf(x/√2)) and φ(x) = exp(−x²/2)/√(2π);
+ *   tanh:  ½(1 + t) + ½x·(1 − t²)·β·(1 + 3κx²), with t = tanh(β(x + κx³)), β = √(2/π), κ = 0.044715.
+ */
+export const gelu: GradientRule = (context) => {
+  const dy = outputGrad(context);
+  const x = inputOf(context.node, 0);
+  const approximate = stringAttr(context.node, 'approximate');
+  const xx = op.mul(x, x);
+  if (approximate === 'none') {
+    const cdf = op.mul(op.add(op.erf(op.mul(x, Math.SQRT1_2)), 1), 0.5);
+    const pdf = op.mul(op.exp(op.mul(xx, -0.5)), 1 / Math.sqrt(2 * Math.PI));
+    return [op.mul(dy, op.add(cdf, op.mul(x, pdf)))];
+  }
+  if (approximate !== 'tanh') throw new Error(`Gelu: unknown approximate='${approximate}'`);
+  const beta = Math.sqrt(2 / Math.PI);
+  const kappa = 0.044715;
+  const t = op.tanh(op.mul(op.add(x, op.mul(op.mul(xx, x), kappa)), beta));
+  const left = op.mul(op.add(t, 1), 0.5);
+  const right = op.mul(op.mul(op.mul(x, 0.5), op.sub(1, op.mul(t, t))), op.mul(op.add(op.mul(xx, 3 * kappa), 1), beta));
+  return [op.mul(dy, op.add(left, right))];
 };
 
 export const relu: GradientRule = (context) => [op.where(op.greater(inputOf(context.node, 0), 0), outputGrad(context), 0)];

@@ -19,6 +19,7 @@ export const gradientRules: ReadonlyMap<string, GradientRule> = new Map([
   ['Log', elementwise.log],
   ['Erf', elementwise.erf],
   ['Tanh', elementwise.tanh],
+  ['Gelu', elementwise.gelu],
   ['Relu', elementwise.relu],
   ['Sin', elementwise.sin],
   ['Floor', elementwise.floor],
