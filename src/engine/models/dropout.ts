@@ -226,8 +226,6 @@ interface Stack {
   /** The shape every slice of the stack has. */
   readonly shape: Shape;
   readonly entries: DropoutSite[];
-  /** keep/(1−p) or 0 per element, [entries, …shape]; made when the graph is created. */
-  keepScale?: Value;
 }
 
 /**
@@ -264,11 +262,18 @@ export function createHashDropout(g: Graph, seed: Value, attentionMask: Value, s
     return g.constant({ dtype: 'float32', shape, data: Float32Array.from(values) });
   }
 
+  // Each site's mask, keep/(1−p) or 0 per element. All slices are taken right away, so the
+  // stacked field is freed before the forward pass rather than held until its last site.
+  const masks = new Map<string, Value>();
   stacks.forEach((stack, i) => {
     const name = `dropout.stack${i}${formatShape(stack.shape)}`;
-    stack.keepScale = g.scope(name, () => {
+    g.scope(name, () => {
       const u = uniform([stack.entries.length, ...stack.shape], name);
-      return op.where(op.less(u, perEntry(stack, (s) => s.p)), g.scalar(0), perEntry(stack, (s) => 1 / (1 - s.p)));
+      const keepScale = op.where(op.less(u, perEntry(stack, (s) => s.p)), g.scalar(0), perEntry(stack, (s) => 1 / (1 - s.p)));
+      stack.entries.forEach((site, index) => {
+        const slice = op.gather(keepScale, g.constant({ dtype: 'int32', shape: [], data: Int32Array.of(index) }), 0);
+        masks.set(site.site, placement.get(site.site)!.pooled ? op.squeeze(op.slice(slice, 1, 0, 1), [1]) : slice);
+      });
     });
   });
 
@@ -282,18 +287,12 @@ export function createHashDropout(g: Graph, seed: Value, attentionMask: Value, s
       }
       applied.add(site);
       if (p === 0) return x;
-      const { stack, index, pooled } = placement.get(site)!;
-      return g.scope(`dropout(${site})`, () => {
-        const slice = op.gather(stack.keepScale!, g.constant({ dtype: 'int32', shape: [], data: Int32Array.of(index) }), 0);
-        return op.mul(x, pooled ? op.squeeze(op.slice(slice, 1, 0, 1), [1]) : slice);
-      });
+      return g.scope(`dropout(${site})`, () => op.mul(x, masks.get(site)!));
     },
   };
 }
 
 interface Placement {
-  readonly stack: Stack;
-  readonly index: number;
   /** The site reads the first token's row of a [batch, seq, …] slice. */
   readonly pooled: boolean;
 }
@@ -311,7 +310,7 @@ function planStacks(sites: readonly DropoutSite[], seq: Shape[number]): { stacks
     return stack;
   };
   const add = (stack: Stack, site: DropoutSite, pooled: boolean) => {
-    placement.set(site.site, { stack, index: stack.entries.length, pooled });
+    placement.set(site.site, { pooled });
     stack.entries.push(site);
   };
   const pooledShape = (site: DropoutSite): Shape => [site.shape[0]!, seq, ...site.shape.slice(1)];
