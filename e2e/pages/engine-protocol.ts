@@ -48,7 +48,8 @@ export interface TrainRunRecord {
   readonly paramInputs: Readonly<Record<string, number>>;
   /**
    * Locations of what the step returns for the optimizer, counted: updated parameters and
-   * moments (`*.next`, in-graph update) or gradients (`grad.*`, resident update).
+   * moments (`*.next`, in-graph update) or gradients (`grad.*`, and `grad_rows.*` for embedding
+   * tables, resident update).
    */
   readonly stateOutputs: Readonly<Record<string, number>>;
   readonly lossLocation: string;

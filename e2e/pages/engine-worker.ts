@@ -136,7 +136,7 @@ function instrument(ort: OrtModule, paramNames: ReadonlySet<string>, sessions: S
     });
     if (role !== 'train_step') return session;
     const paramInputs = session.inputNames.filter((n) => paramNames.has(n));
-    const stateOutputs = session.outputNames.filter((n) => n.endsWith('.next') || n.startsWith('grad.'));
+    const stateOutputs = session.outputNames.filter((n) => n.endsWith('.next') || n.startsWith('grad.') || n.startsWith('grad_rows.'));
     const count = (locations: string[]) => {
       const counts: Record<string, number> = {};
       for (const l of locations) counts[l] = (counts[l] ?? 0) + 1;

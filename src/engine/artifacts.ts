@@ -19,8 +19,8 @@ import { buildSequenceClassifier, type ClassifierInputs, classifierDropoutSites 
 import { createHashDropout } from './models/dropout.ts';
 import { classifierParamSpecs } from './models/params.ts';
 import { inGraphPositionIds } from './models/positions.ts';
-import { encodeModel, type Int8Weight } from './onnx/encode.ts';
-import { Graph, type Value } from './onnx/graph.ts';
+import { encodeModel, type Int8Weight, liveNodes } from './onnx/encode.ts';
+import { Graph, type Node, type Value } from './onnx/graph.ts';
 import * as op from './onnx/ops.ts';
 import { type AdamWHyper, adamWScalarInputs, adamWUpdate, decaysParameter } from './optim/adamw.ts';
 import { clippingScale } from './optim/clip.ts';
@@ -44,8 +44,21 @@ export interface TrainingArtifacts {
   readonly trainStep: Uint8Array;
   readonly accumulateStep: Uint8Array | null;
   readonly params: readonly ParamSpec[];
-  /** Nodes of the train-step graph as compiled, before onnxruntime's own optimizations. */
+  /** Nodes of the encoded train-step model, before onnxruntime's own optimizations (folding, fusions). */
   readonly trainStepNodes: number;
+  /** Resident update only: the tables whose gradient the step returns as gathered rows. */
+  readonly sparseTables: readonly SparseTable[];
+}
+
+/**
+ * An embedding table the model reads only through one Gather: most of its rows get no gradient
+ * in a step, so the resident train step returns the gradient of the gathered rows
+ * (`grad_rows.<table>`) and the optimizer adds them into their rows itself. The rows' ids are
+ * the graph input `input` (fed from the CPU, so the optimizer knows them) or fixed `ids`.
+ */
+export interface SparseTable {
+  readonly param: string;
+  readonly ids: { readonly input: string } | { readonly constant: Int32Array };
 }
 
 /** Names of the inputs and outputs the runtime feeds and reads. */
@@ -67,6 +80,8 @@ export const io = {
   v: (param: string) => `adam.v.${param}`,
   acc: (param: string) => `grad_acc.${param}`,
   grad: (param: string) => `grad.${param}`,
+  /** The gradient of an embedding table's gathered rows, [..., width]: its sparse gradient. */
+  gradRows: (param: string) => `grad_rows.${param}`,
   next: (name: string) => `${name}.next`,
 } as const;
 
@@ -111,15 +126,45 @@ interface Compiled {
   readonly nodes: number;
 }
 
-const compiled = (g: Graph): Compiled => ({ model: encodeModel(g), nodes: g.nodes.length });
+const compiled = (g: Graph): Compiled => ({ model: encodeModel(g), nodes: liveNodes(g).length });
 
-function compileGradientStep(options: ArtifactOptions): Compiled {
-  const batch = classifierOverBatch('gradient_step', options.config, options.numLabels, true);
-  const { loss, grads } = gradientsOf(batch);
-  batch.g.output(loss, io.loss);
-  // A gradient can be a value shared with the forward graph or another gradient: an Identity gives each output its own.
-  batch.params.forEach((p, i) => batch.g.output(op.identity(grads[i]!), io.grad(p.name)));
-  return compiled(batch.g);
+/** Parameters read by exactly one Gather along axis 0 and nothing else, with that Gather's indices. */
+function sparseTablesOf(g: Graph): { param: Value; rows: Value; table: SparseTable }[] {
+  const readers = new Map<Value, Node[]>();
+  for (const node of g.nodes) {
+    for (const input of node.inputs) if (input?.kind === 'param') readers.set(input, [...(readers.get(input) ?? []), node]);
+  }
+  return g.params.flatMap((param) => {
+    const nodes = readers.get(param) ?? [];
+    const gather = nodes[0];
+    const axis = gather?.attrs.axis;
+    if (nodes.length !== 1 || gather?.op !== 'Gather' || gather.inputs[0] !== param || !axis || !('int' in axis) || axis.int !== 0) return [];
+    const indices = gather.inputs[1]!;
+    const constant = g.constants.get(indices);
+    const ids = indices.kind === 'input' ? { input: indices.name } : constant?.data instanceof Int32Array ? { constant: constant.data } : null;
+    return ids ? [{ param, rows: gather.outputs[0]!, table: { param: param.name, ids } }] : [];
+  });
+}
+
+/**
+ * The resident update's train step: batch + params → loss, one gradient per dense parameter,
+ * and the gathered rows' gradient of each sparse table.
+ */
+export function gradientStepGraph(config: EncoderConfig, numLabels: number): { graph: Graph; sparseTables: SparseTable[] } {
+  const batch = classifierOverBatch('gradient_step', config, numLabels, true);
+  const { g } = batch;
+  const sparse = sparseTablesOf(g);
+  const sparseParams = new Set(sparse.map((s) => s.param));
+  const dense = batch.params.filter((p) => !sparseParams.has(p));
+  const labels = g.input(io.labels, 'int32', ['batch']);
+  const { loss, stopGradient } = crossEntropy(batch.logits, labels);
+  const grads = backward(loss, [...dense, ...sparse.map((s) => s.rows)], { stopGradient });
+  g.output(loss, io.loss);
+  // A gradient that is a shared value (an input, or another output) gets an Identity to be an output of its own.
+  const outputOwn = (value: Value, name: string) => g.output(value.kind === 'node' && !g.outputs.includes(value) ? value : op.identity(value), name);
+  for (const p of dense) outputOwn(grads.get(p)!, io.grad(p.name));
+  for (const s of sparse) outputOwn(grads.get(s.rows)!, io.gradRows(s.param.name));
+  return { graph: g, sparseTables: sparse.map((s) => s.table) };
 }
 
 function compileTrainStep(options: ArtifactOptions): Compiled {
@@ -164,14 +209,20 @@ export function compileTrainingArtifacts(options: ArtifactOptions): TrainingArti
   if (!Number.isInteger(options.gradAccumulation) || options.gradAccumulation < 1) {
     throw new Error(`gradient accumulation must be a whole number ≥ 1, got ${options.gradAccumulation}`);
   }
-  const inGraph = options.update === 'in-graph';
-  const trainStep = inGraph ? compileTrainStep(options) : compileGradientStep(options);
-  return {
-    trainStep: trainStep.model,
-    accumulateStep: inGraph && options.gradAccumulation > 1 ? compileAccumulateStep(options) : null,
-    params: classifierParamSpecs(options.config, options.numLabels),
-    trainStepNodes: trainStep.nodes,
-  };
+  const params = classifierParamSpecs(options.config, options.numLabels);
+  if (options.update === 'in-graph') {
+    const trainStep = compileTrainStep(options);
+    return {
+      trainStep: trainStep.model,
+      accumulateStep: options.gradAccumulation > 1 ? compileAccumulateStep(options) : null,
+      params,
+      trainStepNodes: trainStep.nodes,
+      sparseTables: [],
+    };
+  }
+  const { graph, sparseTables } = gradientStepGraph(options.config, options.numLabels);
+  const trainStep = compiled(graph);
+  return { trainStep: trainStep.model, accumulateStep: null, params, trainStepNodes: trainStep.nodes, sparseTables };
 }
 
 /**

@@ -111,7 +111,12 @@ export class Trainer {
     const predictor = await Predictor.create(backend, config, numLabels);
     try {
       const updater = resident
-        ? await ResidentUpdate.create(backend, artifacts, checkpoint, { optimizer, maxGradNorm: settings.maxGradNorm, gradAccumulation: settings.gradAccumulation })
+        ? await ResidentUpdate.create(backend, artifacts, checkpoint, {
+            optimizer,
+            maxGradNorm: settings.maxGradNorm,
+            gradAccumulation: settings.gradAccumulation,
+            maxTokens: settings.batchSize * Math.min(settings.maxLength, longest),
+          })
         : await InGraphUpdate.create(backend, artifacts, checkpoint, optimizer);
       return new Trainer(init, config, settings, artifacts, updater, predictor);
     } catch (error) {

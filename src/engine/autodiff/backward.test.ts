@@ -136,6 +136,30 @@ describe('backward', () => {
     });
   });
 
+  it('recomputes a marked value where a gradient reads it, so the forward value is read by no gradient node', async () => {
+    const build = (marked: boolean) => {
+      const g = new Graph('recompute');
+      const x = g.param('x', [2, 3]);
+      const w = g.param('w', [3, 4]);
+      // activation → matmul: the matmul's weight gradient reads the activation.
+      const activated = op.gelu(x, 'none');
+      if (marked) g.recomputeInBackward(activated, () => op.geluContrib(x, 'none'));
+      const loss = op.reduceSum(op.mul(op.matMul(activated, w), op.matMul(activated, w)), [0, 1]);
+      const grads = backward(loss, [x, w]);
+      return { g, activated, dx: grads.get(x)!, dw: grads.get(w)! };
+    };
+    const feeds = { x: uniform([2, 3], 11), w: uniform([3, 4], 12) };
+    const plain = build(false);
+    const marked = build(true);
+    const gradNodes = marked.g.nodes.filter((n) => n.name.startsWith('grad/'));
+    expect(gradNodes.some((n) => n.inputs.includes(marked.activated))).toBe(false);
+    // One recomputation, by another op than the forward one, shared by both matmuls' weight gradients.
+    expect(marked.g.nodes.filter((n) => n.name.includes('recompute/') && n.op === 'Gelu' && n.domain === 'com.microsoft')).toHaveLength(1);
+    const expected = await evaluate(plain.g, { dx: plain.dx, dw: plain.dw }, feeds);
+    const actual = await evaluate(marked.g, { dx: marked.dx, dw: marked.dw }, feeds);
+    expect(actual).toEqual(expected);
+  });
+
   it('throws for an op without a gradient rule, naming the op and the node', () => {
     const g = new Graph('unknown');
     const x = g.param('x', [2]);

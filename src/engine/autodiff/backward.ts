@@ -5,7 +5,7 @@
  */
 import type { Graph, Node, Value } from '../onnx/graph.ts';
 import * as op from '../onnx/ops.ts';
-import { sameShape } from '../onnx/shape.ts';
+import { formatShape, sameShape } from '../onnx/shape.ts';
 import { gradientRules } from './rules/index.ts';
 
 export interface BackwardOptions {
@@ -49,6 +49,7 @@ export function backward(loss: Value, wrt: readonly Value[], options: BackwardOp
     return sum;
   };
 
+  const recompute = recomputer(graph);
   if (dependsOnSources.has(loss)) contribute(loss, graph.scalar(1));
   for (let i = graph.nodes.length - 1; i >= 0; i--) {
     const node = graph.nodes[i]!;
@@ -57,7 +58,7 @@ export function backward(loss: Value, wrt: readonly Value[], options: BackwardOp
       const outputGrads = node.outputs.map(total);
       const needed = node.inputs.map((input) => input !== null && dependsOnSources.has(input));
       if (!needed.some(Boolean)) return;
-      const inputGrads = applyRule(node, outputGrads, needed);
+      const inputGrads = applyRule(withRecomputed(node, recompute), outputGrads, needed);
       node.inputs.forEach((input, k) => {
         const grad = inputGrads[k];
         if (!input || !needed[k] || !grad) return;
@@ -85,6 +86,33 @@ function valuesDependingOn(graph: Graph, sources: ReadonlySet<Value>, differenti
     for (const output of node.outputs) if (differentiable(output)) reached.add(output);
   }
   return reached;
+}
+
+/** For values marked with Graph.recomputeInBackward: their recomputation, recorded the first time a rule asks, then reused. */
+function recomputer(graph: Graph): (v: Value) => Value {
+  const copies = new Map<Value, Value>();
+  return (v: Value): Value => {
+    const recompute = graph.recomputed.get(v);
+    if (!recompute) return v;
+    let copy = copies.get(v);
+    if (!copy) {
+      copy = graph.scope(`recompute/${v.name}`, recompute);
+      const expected = `${v.dtype}${formatShape(v.shape)}`;
+      if (`${copy.dtype}${formatShape(copy.shape)}` !== expected) throw new Error(`backward: the recomputation of ${v.name} gave ${copy.toString()}, expected ${expected}`);
+      copies.set(v, copy);
+    }
+    return copy;
+  };
+}
+
+/** The node as its gradient rule sees it: a recomputed value is read from its copy, made when first read. */
+function withRecomputed(node: Node, recompute: (v: Value) => Value): Node {
+  const lazily = <T extends Value | null>(values: readonly T[]) =>
+    new Proxy(values, { get: (target, key, receiver) => {
+      const value = Reflect.get(target, key, receiver) as unknown;
+      return typeof key === 'string' && /^\d+$/.test(key) && value !== null && typeof value === 'object' ? recompute(value as Value) : value;
+    } }) as readonly T[];
+  return { ...node, inputs: lazily(node.inputs), outputs: lazily(node.outputs) };
 }
 
 function applyRule(node: Node, outputGrads: readonly (Value | null)[], needed: readonly boolean[]): readonly (Value | null)[] {

@@ -175,7 +175,7 @@ describe('hash dropout', () => {
     expect(() => createHashDropout(g, g.input('seed2', 'float32', []), mask, [{ site: 'other', shape: other.shape, p: 0.1 }])).toThrow(/neither static/);
   });
 
-  it('draws the masks of every site of one shape from one field: the hash is built once per shape, not per site', () => {
+  it('draws the masks of every site of one shape from one hash: it is built once per shape, not per site', () => {
     const build = (siteCount: number) => {
       const g = new Graph('stacked');
       const mask = g.input('mask', 'float32', ['batch', 'seq']);
@@ -187,8 +187,9 @@ describe('hash dropout', () => {
       for (const s of sites) g.output(dropout.apply(s.site === 'head' ? pooled : x, s.p, s.site), `y.${s.site}`);
       return g.nodes.length;
     };
-    // Each further site costs its slice and its multiply, nothing more.
-    expect(build(12) - build(2)).toBe(10 * 2);
+    // Each further site costs its own field (row gather, MatMul, fract, compare) and its
+    // scale-and-select, none of the hash.
+    expect(build(12) - build(2)).toBe(10 * 7);
   });
 
   it('makes the mask in the graph from ops that stay on the GPU: no Shape, no RandomUniformLike', () => {

@@ -1,16 +1,17 @@
 /**
  * Dropout whose masks are made on the device, inside the graph, from a per-step seed: nothing
  * the size of a mask is ever uploaded, and RandomUniformLike (which falls back to the CPU on
- * WebGPU) is not needed. A mask is an ordinary forward value, so the backward pass multiplies
- * by the very same tensor.
+ * WebGPU) is not needed. A mask is an ordinary forward value (a bool: where it drops), so the
+ * backward pass uses the very same tensor.
  *
  * The masks of one step are drawn together: the model's sites are known before the graph is
  * built (recordDropoutSites), and all sites of one shape — every hidden-state dropout of every
- * layer, say — get their uniforms from one field with the site as an extra leading axis, so the
- * hash below runs once per shape and step, not once per site; a site then takes its slice. A
- * pooled site ([batch, …] where the model also drops [batch, seq, …], like a classification
- * head's) takes the first token's row of an extra slice of that field. On a GPU, where every op
- * is at least one kernel launch, that keeps the launches for dropout nearly independent of depth.
+ * layer, say — share one hash with the site as an extra leading axis, so the hash's small part
+ * (below) runs once per shape and step, not once per site. A site then makes its own field with
+ * one MatMul, when it is applied, so no field larger than the site's own is ever held. A pooled
+ * site ([batch, …] where the model also drops [batch, seq, …], like a classification head's)
+ * takes the first token's row of an extra site of that shape. On a GPU, where every op is at
+ * least one kernel launch, that keeps the launches for dropout to a few per site.
  *
  * The uniform numbers come from a float hash of each element's coordinates:
  *
@@ -30,8 +31,9 @@
  *   summing two nearly uniform lanes mod 1 also flattens the arcsine bias of fract(K·sin).
  * - sin(φ + offset) is expanded by the addition formula, sin φ·cos offset + cos φ·sin offset:
  *   the sines and cosines are taken of the small row-phase tensor and of the offset vector
- *   shared by every site, so the full-size tensor sees only multiply-adds (bench/README.md:
- *   the mask kernels took 8-19% of a CPU train step with a sin per element).
+ *   shared by every site, so both lanes' sum is a MatMul of [rows, 4] row features by [4, last]
+ *   column features: the full-size tensor is made by one MatMul and then only compared
+ *   (bench/README.md: the mask kernels took 8-19% of a CPU train step with a sin per element).
  * - Every sin argument is kept in [-π, π), where GPU sin is accurate (WGSL promises nothing
  *   outside it); K ≈ 4096 keeps 10 fractional bits of the lanes' sum in float32, plenty for
  *   comparing against a dropout probability.
@@ -239,43 +241,58 @@ export function createHashDropout(g: Graph, seed: Value, attentionMask: Value, s
   const seedPhases = g.scope('dropout.seed', () => lanes.map((lane) => lane.seedPhase(seed)));
   const { stacks, placement } = planStacks(sites.filter((s) => s.p > 0), attentionMask.shape[1]!);
 
-  /** Uniform numbers in [0, 1) over `shape`, a different field for each salt. */
-  function uniform(shape: Shape, salt: string): Value {
+  /**
+   * The hash split into a row part and a column part: per lane, K·sin(φ_row + o_col) =
+   * K·sin φ·cos o + K·cos φ·sin o, so the sum of both lanes is a product of row features
+   * [..., 4] (one row per element of the shape without its last axis, K·sin φ and K·cos φ of
+   * each lane, `salt` and the seed mixed in) and column features [4, last] (cos o and sin o of
+   * each lane): one MatMul makes a site's whole field.
+   */
+  function rowFeatures(shape: Shape, salt: string): Value {
     const last = shape.length - 1;
-    const laneOutputs = lanes.map((lane, l) =>
+    const perLane = lanes.flatMap((lane, l) =>
       g.scope(lane.name, () => {
         let phase = op.add(seedPhases[l]!, saltOf(`${lane.name}|${salt}`));
         for (let axis = 0; axis < last; axis++) phase = warp(op.add(phase, coordinates.offsetAlong(shape, axis, lane.axisRates[axis]!)));
-        const [rowSin, rowCos] = periodicSinCos(phase).map((v) => op.mul(v, lane.gain));
-        const [offsetSin, offsetCos] = coordinates.sinCosAlong(shape, last, lane.axisRates[last]!);
-        return op.add(op.mul(rowSin!, offsetCos), op.mul(rowCos!, offsetSin));
+        return periodicSinCos(phase).map((v) => op.mul(v, lane.gain));
       }),
     );
-    return fract(op.add(laneOutputs[0]!, laneOutputs[1]!));
+    return op.concat(perLane, last);
   }
 
-  /** A scalar when every entry shares the value, else one value per entry broadcast along the stack's axis. */
-  function perEntry(stack: Stack, value: (site: DropoutSite) => number): Value {
-    const values = stack.entries.map(value);
-    if (values.every((v) => v === values[0])) return g.scalar(values[0]!);
-    const shape = [values.length, ...stack.shape.map(() => 1)];
-    return g.constant({ dtype: 'float32', shape, data: Float32Array.from(values) });
+  function columnFeatures(shape: Shape): Value {
+    const last = shape.length - 1;
+    const columns = lanes.flatMap((lane) => {
+      const [sin, cos] = coordinates.sinCosAlong(shape, last, lane.axisRates[last]!);
+      return [cos!, sin!].map((v) => op.reshape(v, [1, shape[last]!]));
+    });
+    return op.concat(columns, 0);
   }
 
-  // Each site's mask, keep/(1−p) or 0 per element. All slices are taken right away, so the
-  // stacked field is freed before the forward pass rather than held until its last site.
-  const masks = new Map<string, Value>();
+  // Per stack, the row features of every site at once (small: the shape without its last axis,
+  // times 4) and the column features they share.
+  const features = new Map<string, { rows: Value; columns: Value; index: number }>();
   stacks.forEach((stack, i) => {
     const name = `dropout.stack${i}${formatShape(stack.shape)}`;
     g.scope(name, () => {
-      const u = uniform([stack.entries.length, ...stack.shape], name);
-      const keepScale = op.where(op.less(u, perEntry(stack, (s) => s.p)), g.scalar(0), perEntry(stack, (s) => 1 / (1 - s.p)));
-      stack.entries.forEach((site, index) => {
-        const slice = op.gather(keepScale, g.constant({ dtype: 'int32', shape: [], data: Int32Array.of(index) }), 0);
-        masks.set(site.site, placement.get(site.site)!.pooled ? op.squeeze(op.slice(slice, 1, 0, 1), [1]) : slice);
-      });
+      const stacked: Shape = [stack.entries.length, ...stack.shape];
+      const rows = rowFeatures(stacked, name);
+      const columns = columnFeatures(stacked);
+      stack.entries.forEach((site, index) => features.set(site.site, { rows, columns, index }));
     });
   });
+
+  /**
+   * Where the site drops: fract(row features · column features) < p, as a bool mask (a quarter
+   * of a float mask's bytes, and the only thing backward keeps). A pooled site uses the first
+   * token's row.
+   */
+  function dropped(site: string, p: number): Value {
+    const { rows, columns, index } = features.get(site)!;
+    let own = op.gather(rows, g.constant({ dtype: 'int32', shape: [], data: Int32Array.of(index) }), 0);
+    if (placement.get(site)!.pooled) own = op.squeeze(op.slice(own, 1, 0, 1), [1]);
+    return op.less(fract(op.matMul(own, columns)), p);
+  }
 
   const applied = new Set<string>();
   return {
@@ -287,7 +304,13 @@ export function createHashDropout(g: Graph, seed: Value, attentionMask: Value, s
       }
       applied.add(site);
       if (p === 0) return x;
-      return g.scope(`dropout(${site})`, () => op.mul(x, masks.get(site)!));
+      // Only the bool mask is kept for backward: where a gradient needs the dropped values (attention
+      // probabilities times V), they are recomputed from x and the mask, as x times 0 or 1/(1−p).
+      return g.scope(`dropout(${site})`, () => {
+        const drop = dropped(site, p);
+        const y = op.where(drop, g.scalar(0), op.mul(x, 1 / (1 - p)));
+        return g.recomputeInBackward(y, () => op.mul(x, op.where(drop, g.scalar(0), 1 / (1 - p))));
+      });
     },
   };
 }

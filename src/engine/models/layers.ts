@@ -30,13 +30,13 @@ export function layerNorm(x: Value, params: Params, name: string, eps: number): 
   return op.layerNorm(x, params.get(`${name}.weight`), params.get(`${name}.bias`), eps).y;
 }
 
+/**
+ * The feed-forward activation. Its output (intermediate-sized, the largest tensor of a layer)
+ * is recomputed from its input in the backward pass rather than kept: the input is kept anyway
+ * for the activation's own gradient, and one elementwise op is cheap.
+ */
 export function activation(x: Value, kind: HiddenAct): Value {
-  switch (kind) {
-    case 'gelu':
-      return op.gelu(x, 'none');
-    case 'gelu_tanh':
-      return op.gelu(x, 'tanh');
-    case 'relu':
-      return op.relu(x);
-  }
+  if (kind === 'relu') return x.graph.recomputeInBackward(op.relu(x), () => op.reluByMax(x));
+  const approximate = kind === 'gelu' ? 'none' : 'tanh';
+  return x.graph.recomputeInBackward(op.gelu(x, approximate), () => op.geluContrib(x, approximate));
 }

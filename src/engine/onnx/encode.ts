@@ -8,6 +8,8 @@ const { onnx } = onnxProto;
  * LayerNormalization (17) and Gelu (20) exist. onnxruntime reads it from 1.16 on.
  */
 export const OPSET = 20;
+/** onnxruntime's own ops (ops.geluContrib), version 1. */
+const CONTRIB_DOMAIN = 'com.microsoft';
 const IR_VERSION = 8;
 
 const elemType: Record<DType, number> = { float32: 1, bool: 9, int32: 6, int64: 7 };
@@ -52,7 +54,17 @@ function valueInfo(v: Value): onnxProto.onnx.IValueInfoProto {
 }
 
 /** The nodes the outputs depend on, in recorded (hence topological) order. */
-function liveNodes(graph: Graph): Node[] {
+/**
+ * The nodes the graph's outputs depend on — the ones an encoded model contains — in the order
+ * the model lists them: the order they were recorded, except that the nodes nothing reads (each
+ * output's last op) come last, the last-recorded first. onnxruntime runs a model in the order
+ * of a depth-first walk up from those nodes, the last-listed first (executionOrder in
+ * memory/working-memory.ts). Listed as recorded, a training graph's weight gradients, which
+ * nothing reads, would all run after the whole backward pass, keeping every layer's inputs and
+ * output gradients alive until then; listed this way the walk meets them in the order backward
+ * made them, and each runs as soon as its gradient input exists.
+ */
+export function liveNodes(graph: Graph): Node[] {
   const needed = new Set<Value>(graph.outputs);
   const live: Node[] = [];
   for (let i = graph.nodes.length - 1; i >= 0; i--) {
@@ -61,7 +73,11 @@ function liveNodes(graph: Graph): Node[] {
     live.push(node);
     for (const input of node.inputs) if (input) needed.add(input);
   }
-  return live.reverse();
+  live.reverse();
+  const read = new Set<Value>();
+  for (const node of live) for (const input of node.inputs) if (input) read.add(input);
+  const isSink = (node: Node) => !node.outputs.some((o) => read.has(o));
+  return [...live.filter((n) => !isSink(n)), ...live.filter(isSink).reverse()];
 }
 
 function frozenParams(graph: Graph, values: ReadonlyMap<string, Float32Array> | undefined, int8: ReadonlyMap<string, Int8Weight>): Map<Value, ConstTensor> {
@@ -127,7 +143,7 @@ export function encodeModel(graph: Graph, options: EncodeOptions = {}): Uint8Arr
   const model = onnx.ModelProto.create({
     irVersion: IR_VERSION,
     producerName: 'finetune-studio',
-    opsetImport: [{ domain: '', version: OPSET }],
+    opsetImport: [{ domain: '', version: OPSET }, ...(nodes.some((n) => n.domain === CONTRIB_DOMAIN) ? [{ domain: CONTRIB_DOMAIN, version: 1 }] : [])],
     docString: options.docString ?? '',
     graph: {
       name: graph.name,

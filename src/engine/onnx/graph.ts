@@ -73,6 +73,8 @@ export class Graph {
   readonly constants = new Map<Value, ConstTensor>();
   readonly nodes: Node[] = [];
   readonly outputs: Value[] = [];
+  /** Forward values the backward pass computes again where a gradient needs them, and how (see recomputeInBackward). */
+  readonly recomputed = new Map<Value, () => Value>();
   private readonly names = new Set<string>();
   private readonly scopes: string[] = [];
   private readonly scalarCache = new Map<string, Value>();
@@ -153,6 +155,22 @@ export class Graph {
       value.name = this.claim(name);
     }
     this.outputs.push(value);
+    return value;
+  }
+
+  /**
+   * Marks a node result as cheaper to compute again than to keep: a gradient rule that reads it
+   * gets `recompute()`'s value, recorded in the backward pass when first needed, so the forward
+   * value can be freed as soon as the forward pass is done with it. Worth it for a large value
+   * made by one cheap op from values that are kept anyway.
+   *
+   * `recompute` must give the same numbers by different ops: onnxruntime's common-subexpression
+   * elimination merges a node with an earlier one of the same op over the same inputs, which
+   * would make the recomputation the forward value again, kept after all.
+   */
+  recomputeInBackward(value: Value, recompute: () => Value): Value {
+    if (value.graph !== this || value.kind !== 'node') throw new Error(`recomputeInBackward: ${value.name} is not a node result of ${this.name}`);
+    this.recomputed.set(value, recompute);
     return value;
   }
 

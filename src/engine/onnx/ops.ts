@@ -90,6 +90,23 @@ export function gelu(x: Value, approximate: 'none' | 'tanh'): Value {
   return x.graph.addNode('Gelu', [x], [{ dtype: 'float32', shape: x.shape }], { approximate: { string: approximate } })[0]!;
 }
 
+/**
+ * The same GELU as com.microsoft's Gelu (exact) or FastGelu (tanh) op: onnxruntime computes
+ * exactly the numbers of the Gelu op above (checked on the CPU, WASM and WebGPU EPs), through
+ * another op, which its common-subexpression elimination cannot merge with a Gelu over the same
+ * input. For recomputations (Graph.recomputeInBackward); no gradient rule.
+ */
+export function geluContrib(x: Value, approximate: 'none' | 'tanh'): Value {
+  requireDtype('Gelu', x, float);
+  return x.graph.addNode(approximate === 'none' ? 'Gelu' : 'FastGelu', [x], [{ dtype: 'float32', shape: x.shape }], {}, 'com.microsoft')[0]!;
+}
+
+/** max(x, 0) by Max: Relu's numbers through another op (see geluContrib). */
+export function reluByMax(x: Value): Value {
+  requireDtype('Max', x, float);
+  return x.graph.addNode('Max', [x, x.graph.scalar(0)], [{ dtype: 'float32', shape: x.shape }])[0]!;
+}
+
 const onnxDtype: Record<DType, number> = { float32: 1, bool: 9, int32: 6, int64: 7 };
 
 export function cast(x: Value, to: DType): Value {

@@ -56,14 +56,37 @@ describe('chunkParams', () => {
       }
       expect(chunk.size).toBe(offset);
     }
-    // ~110M values in chunks of a twelfth: far fewer launches than ~200 tensors.
-    expect(chunks.length).toBeLessThanOrEqual(26);
-    expect(chunks.length).toBeGreaterThan(10);
+    // ~110M values in chunks of a 24th: far fewer launches than ~200 tensors.
+    expect(chunks.length).toBeLessThanOrEqual(32);
+    expect(chunks.length).toBeGreaterThan(20);
   });
 
-  it('sizes chunks at a twelfth of the model, within what the device binds', () => {
-    expect(chunkElementsFor(120_000_000, 2 ** 30)).toBe(10_000_000);
-    expect(chunkElementsFor(120_000_000, 2 ** 25)).toBe(2 ** 23);
+  it('gives a sparse table a chunk of its own, with its row width', () => {
+    const chunks = chunkParams(
+      [
+        { name: 'a.weight', size: 2 },
+        { name: 'emb.weight', size: 6, rowWidth: 3 },
+        { name: 'b.weight', size: 2 },
+      ],
+      decaysParameter,
+      100,
+    );
+    expect(chunks).toEqual([
+      { decay: true, size: 6, entries: [{ name: 'emb.weight', offset: 0, size: 6 }], rowWidth: 3 },
+      {
+        decay: true,
+        size: 4,
+        entries: [
+          { name: 'a.weight', offset: 0, size: 2 },
+          { name: 'b.weight', offset: 2, size: 2 },
+        ],
+      },
+    ]);
+  });
+
+  it('sizes chunks at a 24th of the model, within what the device binds', () => {
+    expect(chunkElementsFor(120_000_000, 2 ** 30)).toBe(5_000_000);
+    expect(chunkElementsFor(120_000_000, 2 ** 21)).toBe(2 ** 19);
   });
 
   it('refuses a chunk size that is not a positive whole number', () => {

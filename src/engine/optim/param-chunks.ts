@@ -18,26 +18,31 @@ export interface ParamChunk {
   /** Elements in the chunk: the sum of its entries' sizes. */
   readonly size: number;
   readonly entries: readonly ChunkEntry[];
+  /** A sparse table's chunk (its one entry): the width of a row. */
+  readonly rowWidth?: number;
 }
 
 export interface ChunkedParam {
   readonly name: string;
   readonly size: number;
+  /** Set for an embedding table updated from its gathered rows: it always gets a chunk of its own. */
+  readonly rowWidth?: number;
 }
 
 /**
- * The chunk size for a model of `totalElements` values: a twelfth of the model, so a step
- * launches at most ~26 kernels per pass whatever the model's size (at most 12 parameters can
- * be that large, and the rest pack into ~13 chunks), and the scratch buffers a chunk needs stay
- * a small fraction of it. Capped by what the device binds at once.
+ * The chunk size for a model of `totalElements` values: a 24th of the model, so the two scratch
+ * buffers a chunk needs take a twelfth of the model's bytes, and a pass over the model
+ * launches at most ~49 kernels whatever its size (at most 24 parameters can be that large, and
+ * the rest pack into ~25 chunks). Capped by what the device binds at once.
  */
 export function chunkElementsFor(totalElements: number, maxBindingBytes: number): number {
-  return Math.max(1, Math.min(Math.ceil(totalElements / 12), Math.floor(maxBindingBytes / 4)));
+  return Math.max(1, Math.min(Math.ceil(totalElements / 24), Math.floor(maxBindingBytes / 4)));
 }
 
 /**
  * Packs parameters, in their order, into chunks of at most `maxChunkElements` values; a
- * parameter larger than that gets a chunk of its own. Decayed parameters come first.
+ * parameter larger than that, or a sparse table, gets a chunk of its own. Decayed parameters
+ * come first.
  */
 export function chunkParams(params: readonly ChunkedParam[], decays: (name: string) => boolean, maxChunkElements: number): ParamChunk[] {
   if (!(Number.isInteger(maxChunkElements) && maxChunkElements > 0)) throw new RangeError(`chunk size must be a positive whole number, got ${maxChunkElements}`);
@@ -53,6 +58,10 @@ export function chunkParams(params: readonly ChunkedParam[], decays: (name: stri
     for (const p of params) {
       if (decays(p.name) !== decay) continue;
       if (!(Number.isInteger(p.size) && p.size > 0)) throw new RangeError(`parameter ${p.name} has ${p.size} elements`);
+      if (p.rowWidth !== undefined) {
+        chunks.push({ decay, size: p.size, entries: [{ name: p.name, offset: 0, size: p.size }], rowWidth: p.rowWidth });
+        continue;
+      }
       if (size > 0 && size + p.size > maxChunkElements) close();
       entries.push({ name: p.name, offset: size, size: p.size });
       size += p.size;

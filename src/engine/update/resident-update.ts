@@ -5,11 +5,11 @@
  * step, and only the loss and a few hundred partial sums of the gradient norm come back to
  * the CPU.
  */
-import { io, type TrainingArtifacts } from '../artifacts.ts';
+import { io, type SparseTable, type TrainingArtifacts } from '../artifacts.ts';
 import type { TrainingCheckpoint } from '../checkpoint.ts';
 import { type AdamWHyper, adamWInputNames, adamWScalarValues, decaysParameter } from '../optim/adamw.ts';
 import { chunkElementsFor, chunkParams } from '../optim/param-chunks.ts';
-import { ResidentAdamW } from '../optim/resident-adamw.ts';
+import { type GradientSource, ResidentAdamW } from '../optim/resident-adamw.ts';
 import { pickFeeds } from '../predictor.ts';
 import { type Backend, type RuntimeSession, type RuntimeTensor, sessionOptions } from '../runtime.ts';
 import { readScalar, requireFinite, type Updater, type UpdateResult, type UpdateStep, type WeightsAndMoments } from './updater.ts';
@@ -19,6 +19,8 @@ export interface ResidentUpdateOptions {
   /** ≤ 0 disables clipping. */
   readonly maxGradNorm: number;
   readonly gradAccumulation: number;
+  /** Batch size × max length: the most tokens a micro-batch brings. */
+  readonly maxTokens: number;
 }
 
 export class ResidentUpdate implements Updater {
@@ -30,17 +32,19 @@ export class ResidentUpdate implements Updater {
     const { fromGpuBuffer } = ort.Tensor;
     const devicePromise = ort.env?.webgpu?.device;
     if (!fromGpuBuffer || !devicePromise) throw new Error('this onnxruntime module cannot share WebGPU buffers (Tensor.fromGpuBuffer, env.webgpu.device)');
-    const gradients = artifacts.params.map((p) => io.grad(p.name));
+    const sparse = new Set(artifacts.sparseTables.map((t) => t.param));
+    const gradients = artifacts.params.map((p) => (sparse.has(p.name) ? io.gradRows(p.name) : io.grad(p.name)));
     const session = await ort.InferenceSession.create(artifacts.trainStep, sessionOptions(backend, gradients));
     const device = await devicePromise;
     const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-    const sized = artifacts.params.map((p) => ({ name: p.name, size: sizeOf(p.shape) }));
+    const sized = artifacts.params.map((p) => ({ name: p.name, size: sizeOf(p.shape), ...(sparse.has(p.name) ? { rowWidth: p.shape[1]! } : {}) }));
     const total = sized.reduce((n, p) => n + p.size, 0);
     const chunks = chunkParams(sized, decaysParameter, chunkElementsFor(total, device.limits.maxStorageBufferBindingSize));
     const params = artifacts.params.map((p) => ({ name: p.name, shape: p.shape, data: checkpoint.params.get(p.name)! }));
     try {
-      const adamw = new ResidentAdamW(device, chunks, options.optimizer, params, checkpoint.moments, options.gradAccumulation);
-      return new ResidentUpdate(session, adamw, (buffer, dims) => fromGpuBuffer.call(ort.Tensor, buffer, { dataType: 'float32', dims }), options);
+      const adamw = new ResidentAdamW(device, chunks, options.optimizer, params, checkpoint.moments, options.gradAccumulation, options.maxTokens);
+      const wrap = (buffer: GPUBuffer, dims: readonly number[]) => fromGpuBuffer.call(ort.Tensor, buffer, { dataType: 'float32', dims });
+      return new ResidentUpdate(session, adamw, wrap, artifacts.sparseTables, options);
     } catch (error) {
       await session.release();
       throw error;
@@ -51,6 +55,7 @@ export class ResidentUpdate implements Updater {
     private readonly session: RuntimeSession,
     private readonly adamw: ResidentAdamW,
     wrap: (buffer: GPUBuffer, dims: readonly number[]) => RuntimeTensor,
+    private readonly sparseTables: readonly SparseTable[],
     private readonly options: ResidentUpdateOptions,
   ) {
     this.params = new Map(adamw.paramNames.map((name) => [name, wrap(adamw.paramBuffer(name), adamw.shapeOf(name))]));
@@ -63,14 +68,17 @@ export class ResidentUpdate implements Updater {
     try {
       for (const [i, feeds] of microBatches.entries()) {
         dispose(grads);
+        // The gradients are the runtime's own buffers, from its cache: in the order it runs the step
+        // (see liveNodes in onnx/encode.ts) they reuse the buffers of activations already freed, where
+        // buffers of our own would add the gradients' size to the forward pass's peak.
         const out = await this.session.run(pickFeeds(this.session, { ...feeds, ...Object.fromEntries(this.params) }));
         const { [io.loss]: loss, ...rest } = out;
         grads = rest;
         lossSum += requireFinite(await readScalar(loss!), 'loss', step.t);
         loss!.dispose();
-        if (accumulating) this.adamw.accumulate(this.gradBuffers(grads), i === 0);
+        if (accumulating) this.adamw.accumulate(this.gradientSources(grads, feeds), i === 0);
       }
-      const source = accumulating ? null : this.gradBuffers(grads);
+      const source = accumulating ? null : this.gradientSources(grads, microBatches[0]!);
       const meanScale = accumulating ? 1 / microBatches.length : 1;
       const norm = Math.sqrt(await this.adamw.gradientSquaredNorm(source)) * meanScale;
       requireFinite(norm, 'gradient norm', step.t);
@@ -106,8 +114,16 @@ export class ResidentUpdate implements Updater {
     this.adamw.destroy();
   }
 
-  private gradBuffers(out: Record<string, RuntimeTensor>): Map<string, GPUBuffer> {
-    return new Map(this.adamw.paramNames.map((name) => [name, out[io.grad(name)]!.gpuBuffer]));
+  /** The step's gradients by parameter: dense ones, and each sparse table's gathered rows with their ids from `feeds`. */
+  private gradientSources(out: Record<string, RuntimeTensor>, feeds: Record<string, RuntimeTensor>): Map<string, GradientSource> {
+    const sources = new Map<string, GradientSource>();
+    for (const table of this.sparseTables) {
+      const ids = 'constant' in table.ids ? table.ids.constant : feeds[table.ids.input]!.data;
+      if (!(ids instanceof Int32Array)) throw new Error(`the ids of ${table.param} are not an int32 tensor on the CPU`);
+      sources.set(table.param, { rows: out[io.gradRows(table.param)]!.gpuBuffer, ids });
+    }
+    for (const name of this.adamw.paramNames) if (!sources.has(name)) sources.set(name, { dense: out[io.grad(name)]!.gpuBuffer });
+    return sources;
   }
 }
 
