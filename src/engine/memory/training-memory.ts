@@ -1,0 +1,60 @@
+/**
+ * What a training run holds in GPU memory on WebGPU, before it starts: the parameters, the
+ * optimizer's state (ResidentAdamW), and what onnxruntime holds while running the train step
+ * (simulated from the graph itself, see working-memory.ts). The Model screen shows it, the
+ * trainer checks it against the device before a run, and the bench compares it with what the
+ * GPU meter measures.
+ */
+import { gradientStepGraph } from '../artifacts.ts';
+import type { EncoderConfig } from '../models/config.ts';
+import { decaysParameter } from '../optim/adamw.ts';
+import { chunkElementsFor, chunkParams } from '../optim/param-chunks.ts';
+import { residentAdamWBytes } from '../optim/resident-adamw.ts';
+import { simulateWorkingMemory } from './working-memory.ts';
+
+export interface TrainingMemoryInput {
+  readonly config: EncoderConfig;
+  readonly numLabels: number;
+  readonly batchSize: number;
+  /** Tokens per row the batches pad to (the run's max length, or less for short data). */
+  readonly seqLength: number;
+  readonly gradAccumulation: number;
+  /** The device's maxStorageBufferBindingSize (chunk sizes depend on it). */
+  readonly maxBindingBytes: number;
+}
+
+export interface TrainingMemory {
+  readonly parameters: number;
+  readonly parameterBytes: number;
+  /** Adam moments, scratch and (with accumulation) the gradient sum. */
+  readonly optimizerBytes: number;
+  /** onnxruntime's buffers at the train step's peak, its cache included: activations, gradients, initializers. */
+  readonly workingBytes: number;
+  readonly totalBytes: number;
+  /** The largest single buffer the run needs, for the device's maxBufferSize. */
+  readonly largestBufferBytes: number;
+}
+
+export function estimateTrainingMemory(input: TrainingMemoryInput): TrainingMemory {
+  const { graph: g, sparseTables } = gradientStepGraph(input.config, input.numLabels);
+  const sparse = new Set(sparseTables.map((t) => t.param));
+  const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+  const params = g.params.map((p) => {
+    const shape = p.shape as readonly number[];
+    return { name: p.name, size: sizeOf(shape), ...(sparse.has(p.name) ? { rowWidth: shape[1]! } : {}) };
+  });
+  const parameters = params.reduce((n, p) => n + p.size, 0);
+  const chunks = chunkParams(params, decaysParameter, chunkElementsFor(parameters, input.maxBindingBytes));
+  const dims = { batch: input.batchSize, seq: input.seqLength };
+  const working = simulateWorkingMemory(g, dims, new Set(g.params));
+  const optimizerBytes = residentAdamWBytes(chunks, input.gradAccumulation, input.batchSize * input.seqLength);
+  const parameterBytes = parameters * 4;
+  return {
+    parameters,
+    parameterBytes,
+    optimizerBytes,
+    workingBytes: working.peakBytes,
+    totalBytes: parameterBytes + optimizerBytes + working.peakBytes,
+    largestBufferBytes: Math.max(...chunks.map((c) => c.size * 4)),
+  };
+}
