@@ -15,7 +15,7 @@
 import { backward } from './autodiff/backward.ts';
 import { crossEntropy } from './loss.ts';
 import { type EncoderConfig } from './models/config.ts';
-import { buildSequenceClassifier, type ClassifierInputs, classifierDropoutSites } from './models/classifier.ts';
+import { buildClassifier, type ClassifierInputs, classifierDropoutSites } from './models/classifier.ts';
 import { createHashDropout } from './models/dropout.ts';
 import { classifierParamSpecs } from './models/params.ts';
 import { inGraphPositionIds } from './models/positions.ts';
@@ -104,7 +104,7 @@ function classifierOverBatch(name: string, config: EncoderConfig, numLabels: num
   const attentionMask = op.cast(g.input(io.attentionMask, 'int32', ['batch', 'seq']), 'float32');
   const inputs: ClassifierInputs = { inputIds, positionIds, tokenTypeIds, attentionMask };
   const dropout = withDropout ? createHashDropout(g, g.input(io.dropoutSeed, 'float32', []), attentionMask, classifierDropoutSites(config, numLabels)) : null;
-  const { logits } = buildSequenceClassifier(g, config, numLabels, inputs, dropout);
+  const { logits } = buildClassifier(g, config, numLabels, inputs, dropout);
   return { g, logits, params: [...g.params] };
 }
 
@@ -247,7 +247,7 @@ export function compileInferenceModel(
     tokenTypeIds,
     attentionMask: op.cast(mask, 'float32'),
   };
-  const { logits } = buildSequenceClassifier(g, config, numLabels, inputs, null);
+  const { logits } = buildClassifier(g, config, numLabels, inputs, null);
   g.output(logits, 'logits');
   return encodeModel(g, { initializers: weights, ...(int8Weights ? { int8Initializers: int8Weights } : {}) });
 }

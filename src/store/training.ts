@@ -1,4 +1,6 @@
 import { validateCadence } from '../engine/checkpoint-cadence.ts';
+import type { ModelType } from '../engine/models/config.ts';
+import { modelFamilies } from '../engine/models/families/index.ts';
 import { plannedUpdates, SCHEDULE_SETTINGS } from '../engine/run-plan.ts';
 import { defaultSettings, settingNames, settingProblems, type TrainingSettings } from '../engine/settings.ts';
 import { patch } from './patch.ts';
@@ -34,12 +36,10 @@ export function effectiveMaxLength(s: Pick<StudioState, 'training' | 'model'>): 
   return Math.min(s.training.settings.maxLength, limit);
 }
 
-/** config.json keys that hold dropout, per family: DistilBERT names them differently from BERT. */
+/** config.json keys that hold dropout, as the model's family names them (DistilBERT's differ from BERT's). */
 export function dropoutOverrides(modelType: string, p: number | null): Record<string, number> {
-  if (p === null) return {};
-  return modelType === 'distilbert'
-    ? { dropout: p, attention_dropout: p, seq_classif_dropout: p }
-    : { hidden_dropout_prob: p, attention_probs_dropout_prob: p };
+  if (p === null || !Object.hasOwn(modelFamilies, modelType)) return {};
+  return Object.fromEntries(modelFamilies[modelType as ModelType].dropoutKeys.map((key) => [key, p]));
 }
 
 const fieldNames: Readonly<Record<SettingField, string>> = { ...settingNames, dropout: 'dropout', checkpointSeconds: 'the checkpoint interval', checkpointSteps: 'checkpoint steps' };

@@ -5,6 +5,9 @@
  * slow tokenizer into a fast one (`convert_slow_tokenizer.BertConverter` /
  * `RobertaConverter`) and saves it (`save_pretrained`).
  */
+import { type ModelType, parseModelConfig } from '../engine/models/config.ts';
+import { modelFamilies } from '../engine/models/families/index.ts';
+import { maxSequenceLength } from '../engine/models/positions.ts';
 
 type JsonObject = Record<string, unknown>;
 
@@ -57,15 +60,6 @@ const ROBERTA_SPECIAL_TOKENS: SpecialTokens = {
   mask_token: '<mask>',
 };
 
-/** The slow tokenizer class `AutoTokenizer` picks for each model type this studio fine-tunes. */
-const TOKENIZER_CLASS_BY_MODEL_TYPE = new Map([
-  ['bert', 'BertTokenizer'],
-  ['distilbert', 'DistilBertTokenizer'],
-  ['electra', 'ElectraTokenizer'],
-  ['roberta', 'RobertaTokenizer'],
-  ['xlm-roberta', 'XLMRobertaTokenizer'],
-]);
-
 /** Default special tokens of each tokenizer class, as its Python `__init__` declares them. */
 const SPECIAL_TOKENS_BY_TOKENIZER_CLASS = new Map([
   ['BertTokenizer', BERT_SPECIAL_TOKENS],
@@ -73,12 +67,6 @@ const SPECIAL_TOKENS_BY_TOKENIZER_CLASS = new Map([
   ['ElectraTokenizer', BERT_SPECIAL_TOKENS],
   ['RobertaTokenizer', ROBERTA_SPECIAL_TOKENS],
   ['XLMRobertaTokenizer', ROBERTA_SPECIAL_TOKENS],
-]);
-
-/** RoBERTa-style position embeddings reserve `padding_idx + 1` = 2 positions, so the usable length is 2 less. */
-const POSITION_OFFSET_BY_MODEL_TYPE = new Map([
-  ['roberta', 2],
-  ['xlm-roberta', 2],
 ]);
 
 /** Which layout the tokenizer comes from; decides the builder and the defaults. */
@@ -132,7 +120,7 @@ export function completeTokenizerFiles(
 
   if (tokenizerClass !== undefined) config.tokenizer_class = tokenizerClass;
   config.clean_up_tokenization_spaces ??= true;
-  const modelMaxLength = modelMaxLengthFromConfig(modelConfig, modelType);
+  const modelMaxLength = modelMaxLengthFromConfig(modelConfig);
   if (config.model_max_length === undefined && modelMaxLength !== undefined) {
     config.model_max_length = modelMaxLength;
   }
@@ -167,7 +155,8 @@ function tokenizerKind(files: TokenizerSourceFiles): TokenizerKind {
 }
 
 function defaultTokenizerClass(kind: TokenizerKind, modelType: string | undefined): string | undefined {
-  const byModelType = modelType === undefined ? undefined : TOKENIZER_CLASS_BY_MODEL_TYPE.get(modelType);
+  // The slow tokenizer class AutoTokenizer picks for the model type, as its family declares it.
+  const byModelType = modelType !== undefined && Object.hasOwn(modelFamilies, modelType) ? modelFamilies[modelType as ModelType].tokenizerClass : undefined;
   if (kind === 'tokenizer.json') return byModelType;
   // A model type of another family than the files (a RoBERTa config beside a vocab.txt) would name a class whose
   // special tokens contradict the tokenizer being built, so the files' family decides then.
@@ -213,10 +202,16 @@ function resolveDoLowerCase(config: JsonObject, modelConfig: JsonObject): boolea
   return true;
 }
 
-function modelMaxLengthFromConfig(modelConfig: JsonObject, modelType: string | undefined): number | undefined {
+/** The longest input the model's position table takes (RoBERTa-style positions reserve padding_idx + 1 of them). */
+function modelMaxLengthFromConfig(modelConfig: JsonObject): number | undefined {
   const positions = modelConfig.max_position_embeddings;
   if (typeof positions !== 'number') return undefined;
-  return positions - ((modelType === undefined ? undefined : POSITION_OFFSET_BY_MODEL_TYPE.get(modelType)) ?? 0);
+  try {
+    return maxSequenceLength(parseModelConfig(modelConfig));
+  } catch {
+    // A config the engine cannot build is refused where the model loads; its table's size is all there is to go on here.
+    return positions;
+  }
 }
 
 function buildWordPieceTokenizerJson(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ShapeError } from '../onnx/shape.ts';
 import { Graph, type Value } from '../onnx/graph.ts';
-import { buildSequenceClassifier } from './classifier.ts';
+import { buildClassifier } from './classifier.ts';
 import { type ModelType, parseModelConfig } from './config.ts';
 import { classifierParamSpecs } from './params.ts';
 import { classifierGraph, padRows, randomWeights, runClassifier, tinyConfigs, type TokenRow } from './test-support.ts';
@@ -85,7 +85,7 @@ describe.each(architectures)('%s sequence classifier', (architecture) => {
   });
 });
 
-describe('buildSequenceClassifier input checks', () => {
+describe('buildClassifier input checks', () => {
   it('refuses mismatched inputs and token types for DistilBERT', () => {
     const bert = parseModelConfig(tinyConfigs.bert);
     const g = new Graph('bad');
@@ -93,10 +93,10 @@ describe('buildSequenceClassifier input checks', () => {
     const mask = g.input('mask', 'float32', ['batch', 'seq']);
     const positions = g.input('pos', 'int32', ['batch', 'seq']);
     expect(() =>
-      buildSequenceClassifier(g, bert, 2, { inputIds: ids, positionIds: g.input('p2', 'int32', ['seq', 'batch']), tokenTypeIds: null, attentionMask: mask }, null),
+      buildClassifier(g, bert, 2, { inputIds: ids, positionIds: g.input('p2', 'int32', ['seq', 'batch']), tokenTypeIds: null, attentionMask: mask }, null),
     ).toThrow(ShapeError);
-    expect(() => buildSequenceClassifier(g, bert, 2, { inputIds: ids, positionIds: positions, tokenTypeIds: null, attentionMask: ids }, null)).toThrow(/attention mask/);
+    expect(() => buildClassifier(g, bert, 2, { inputIds: ids, positionIds: positions, tokenTypeIds: null, attentionMask: ids }, null)).toThrow(/attention mask/);
     const distil = parseModelConfig(tinyConfigs.distilbert);
-    expect(() => buildSequenceClassifier(g, distil, 2, { inputIds: ids, positionIds: positions, tokenTypeIds: ids, attentionMask: mask }, null)).toThrow(/no token type/);
+    expect(() => buildClassifier(g, distil, 2, { inputIds: ids, positionIds: positions, tokenTypeIds: ids, attentionMask: mask }, null)).toThrow(/no token type/);
   });
 });

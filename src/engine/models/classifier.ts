@@ -1,13 +1,13 @@
 /**
- * *ForSequenceClassification as one graph: parameters named as in the Hugging Face checkpoint,
- * the architecture's encoder, its head. Training graphs pass a Dropout; evaluation and
- * inference graphs pass null, which is eval mode.
+ * A family's model with a task head as one graph: parameters named as in the Hugging Face
+ * checkpoint, the family's encoder, the head's logits. Training graphs pass a Dropout;
+ * evaluation and inference graphs pass null, which is eval mode.
  */
 import { Graph, type Value } from '../onnx/graph.ts';
-import type { EncoderConfig } from './config.ts';
+import { type EncoderConfig, familyOf } from './config.ts';
 import { type Dropout, type DropoutSite, recordDropoutSites } from './dropout.ts';
 import { checkEncoderInputs, encodeSequence, type EncoderInputs } from './encoder.ts';
-import { classificationHead } from './heads.ts';
+import type { HeadKind } from './family.ts';
 import { Params } from './layers.ts';
 import { classifierParamSpecs } from './params.ts';
 
@@ -17,20 +17,29 @@ const evalMode: Dropout = { apply: (x) => x };
 
 /**
  * Records the model on `g`, creating one `g.param` per entry of classifierParamSpecs (same
- * names, same order). Returns logits [batch, numLabels].
+ * names, same order). Returns logits: [batch, numLabels] for a sequence head, [batch, seq,
+ * numLabels] for a token head.
  */
-export function buildSequenceClassifier(g: Graph, config: EncoderConfig, numLabels: number, inputs: ClassifierInputs, dropout: Dropout | null): { logits: Value } {
+export function buildClassifier(
+  g: Graph,
+  config: EncoderConfig,
+  numLabels: number,
+  inputs: ClassifierInputs,
+  dropout: Dropout | null,
+  head: HeadKind = 'sequence-classification',
+): { logits: Value } {
   checkEncoderInputs(config, inputs);
-  const params = new Params(new Map(classifierParamSpecs(config, numLabels).map((spec) => [spec.name, g.param(spec.name, spec.shape)])));
-  const hidden = encodeSequence(g, config, params, inputs, dropout ?? evalMode);
-  return { logits: classificationHead(g, config, params, hidden, inputs.attentionMask, dropout ?? evalMode) };
+  const params = new Params(new Map(classifierParamSpecs(config, numLabels, head).map((spec) => [spec.name, g.param(spec.name, spec.shape)])));
+  const ctx = { g, config, params, dropout: dropout ?? evalMode };
+  const hidden = encodeSequence(ctx, inputs);
+  return { logits: familyOf(config).heads[head].build(ctx, hidden, inputs.attentionMask) };
 }
 
 /**
- * The dropout sites of the classifier over [batch, seq] inputs, found by building it once on a
+ * The dropout sites of the model over [batch, seq] inputs, found by building it once on a
  * scratch graph: createHashDropout needs them before the real graph is built.
  */
-export function classifierDropoutSites(config: EncoderConfig, numLabels: number): DropoutSite[] {
+export function classifierDropoutSites(config: EncoderConfig, numLabels: number, head: HeadKind = 'sequence-classification'): DropoutSite[] {
   const g = new Graph('dropout_sites');
   const dims = ['batch', 'seq'];
   const inputs: ClassifierInputs = {
@@ -39,5 +48,5 @@ export function classifierDropoutSites(config: EncoderConfig, numLabels: number)
     tokenTypeIds: config.typeVocabSize > 0 ? g.input('token_type_ids', 'int32', dims) : null,
     attentionMask: g.input('attention_mask', 'float32', dims),
   };
-  return recordDropoutSites((dropout) => buildSequenceClassifier(g, config, numLabels, inputs, dropout));
+  return recordDropoutSites((dropout) => buildClassifier(g, config, numLabels, inputs, dropout, head));
 }

@@ -4,7 +4,11 @@
  * overrides act like `AutoModelForSequenceClassification.from_pretrained(id, **overrides)`.
  */
 
-export type ModelType = 'bert' | 'roberta' | 'xlm-roberta' | 'distilbert' | 'electra';
+import type { HeadKind, ModelFamily } from './family.ts';
+import { modelFamilies } from './families/index.ts';
+
+/** A config.json model_type the engine builds: a key of the family registry. */
+export type ModelType = keyof typeof modelFamilies;
 
 /** 'gelu' is the exact erf form; 'gelu_tanh' is the tanh approximation (HF gelu_new, gelu_pytorch_tanh, gelu_fast). */
 export type HiddenAct = 'gelu' | 'gelu_tanh' | 'relu';
@@ -37,65 +41,14 @@ export interface EncoderConfig {
   readonly json: Readonly<Record<string, unknown>>;
 }
 
-const bertDefaults: Record<string, unknown> = {
-  vocab_size: 30522,
-  hidden_size: 768,
-  num_hidden_layers: 12,
-  num_attention_heads: 12,
-  intermediate_size: 3072,
-  hidden_act: 'gelu',
-  hidden_dropout_prob: 0.1,
-  attention_probs_dropout_prob: 0.1,
-  max_position_embeddings: 512,
-  type_vocab_size: 2,
-  initializer_range: 0.02,
-  layer_norm_eps: 1e-12,
-  pad_token_id: 0,
-  position_embedding_type: 'absolute',
-  use_cache: true,
-  classifier_dropout: null,
-};
-
-const robertaDefaults: Record<string, unknown> = { ...bertDefaults, pad_token_id: 1, bos_token_id: 0, eos_token_id: 2 };
+/** What a family reads from its config (family.ts); parseModelConfig adds the model type and the merged JSON. */
+export type ConfigFields = Omit<EncoderConfig, 'architecture' | 'json'>;
 
 /** The keyword defaults of each transformers config class's `__init__`. */
-export const classDefaults: Record<ModelType, Record<string, unknown>> = {
-  bert: bertDefaults,
-  roberta: robertaDefaults,
-  'xlm-roberta': robertaDefaults,
-  electra: {
-    ...bertDefaults,
-    embedding_size: 128,
-    hidden_size: 256,
-    num_attention_heads: 4,
-    intermediate_size: 1024,
-    summary_type: 'first',
-    summary_use_proj: true,
-    summary_activation: 'gelu',
-    summary_last_dropout: 0.1,
-  },
-  distilbert: {
-    vocab_size: 30522,
-    max_position_embeddings: 512,
-    sinusoidal_pos_embds: false,
-    n_layers: 6,
-    n_heads: 12,
-    dim: 768,
-    hidden_dim: 4 * 768,
-    dropout: 0.1,
-    attention_dropout: 0.1,
-    activation: 'gelu',
-    initializer_range: 0.02,
-    qa_dropout: 0.1,
-    seq_classif_dropout: 0.2,
-    pad_token_id: 0,
-  },
-};
-
-/** DistilBertConfig.attribute_map: the generic names are aliases of DistilBERT's own. */
-const attributeMaps: Partial<Record<ModelType, Record<string, string>>> = {
-  distilbert: { hidden_size: 'dim', num_attention_heads: 'n_heads', num_hidden_layers: 'n_layers' },
-};
+export const classDefaults = Object.fromEntries(Object.entries(modelFamilies).map(([type, family]) => [type, family.configDefaults])) as Record<
+  ModelType,
+  Readonly<Record<string, unknown>>
+>;
 
 /** Attributes every PretrainedConfig has, so from_pretrained accepts them as overrides for any model. */
 const pretrainedConfigKeys = [
@@ -112,7 +65,7 @@ const pretrainedConfigKeys = [
   'output_attentions',
 ];
 
-const supportedTypes = Object.keys(classDefaults) as ModelType[];
+const supportedTypes = Object.keys(modelFamilies) as ModelType[];
 
 const activations: Record<string, HiddenAct> = {
   gelu: 'gelu',
@@ -128,7 +81,7 @@ function isModelType(value: unknown): value is ModelType {
 }
 
 /** Reads typed fields from the merged config, naming the offending key in every error. */
-class FieldReader {
+export class ConfigReader {
   constructor(
     private readonly modelType: ModelType,
     private readonly values: Readonly<Record<string, unknown>>,
@@ -179,7 +132,7 @@ class FieldReader {
 
 /** Applies overrides as from_pretrained(**kwargs) does: only to attributes the config has, aliases resolved. */
 function mergeOverrides(modelType: ModelType, json: Record<string, unknown>, overrides: Record<string, unknown>): Record<string, unknown> {
-  const aliases = attributeMaps[modelType] ?? {};
+  const aliases = modelFamilies[modelType].attributeMap;
   const merged: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(json)) merged[aliases[key] ?? key] = value;
   const known = new Set([...Object.keys(classDefaults[modelType]), ...Object.keys(merged), ...pretrainedConfigKeys]);
@@ -206,8 +159,7 @@ export function parseModelConfig(json: Record<string, unknown>, overrides: Recor
   }
   const merged = mergeOverrides(modelType, json, overrides);
   const values = { ...classDefaults[modelType], ...merged };
-  const read = new FieldReader(modelType, values);
-  const config = modelType === 'distilbert' ? distilBertFields(read, values) : bertFamilyFields(modelType, read, values);
+  const config = { architecture: modelType, ...modelFamilies[modelType].readFields(new ConfigReader(modelType, values), values) };
   if (config.hiddenSize % config.numHeads !== 0) {
     throw new Error(`${modelType} config: hidden size ${config.hiddenSize} is not a multiple of the number of attention heads ${config.numHeads}`);
   }
@@ -217,78 +169,17 @@ export function parseModelConfig(json: Record<string, unknown>, overrides: Recor
   return { ...config, json: merged };
 }
 
-function bertFamilyFields(modelType: ModelType, read: FieldReader, values: Record<string, unknown>): Omit<EncoderConfig, 'json'> {
-  if (values.position_embedding_type !== 'absolute') {
-    throw new Error(
-      `${modelType} config: position_embedding_type ${JSON.stringify(values.position_embedding_type)} is not supported; only "absolute" position embeddings are`,
-    );
-  }
-  const hiddenSize = read.positiveInt('hidden_size');
-  const hiddenDropout = read.probability('hidden_dropout_prob');
-  return {
-    architecture: modelType,
-    vocabSize: read.positiveInt('vocab_size'),
-    hiddenSize,
-    embeddingSize: modelType === 'electra' ? read.positiveInt('embedding_size') : hiddenSize,
-    numLayers: read.positiveInt('num_hidden_layers'),
-    numHeads: read.positiveInt('num_attention_heads'),
-    intermediateSize: read.positiveInt('intermediate_size'),
-    maxPositions: read.positiveInt('max_position_embeddings'),
-    typeVocabSize: read.positiveInt('type_vocab_size'),
-    layerNormEps: read.number('layer_norm_eps'),
-    hiddenAct: read.activation('hidden_act'),
-    hiddenDropout,
-    attentionDropout: read.probability('attention_probs_dropout_prob'),
-    classifierDropout: read.optionalProbability('classifier_dropout') ?? hiddenDropout,
-    padTokenId: read.tokenId('pad_token_id'),
-    initializerRange: read.number('initializer_range'),
-    positionKind: modelType === 'roberta' || modelType === 'xlm-roberta' ? 'roberta' : 'absolute',
-  };
+/** The family registry's entry for this config. */
+export function familyOf(config: Pick<EncoderConfig, 'architecture'>): ModelFamily {
+  return modelFamilies[config.architecture];
 }
 
-function distilBertFields(read: FieldReader, values: Record<string, unknown>): Omit<EncoderConfig, 'json'> {
-  if (values.sinusoidal_pos_embds === true) {
-    throw new Error('distilbert config: sinusoidal_pos_embds=true (a frozen sinusoidal position table) is not supported; only learned position embeddings are');
-  }
-  const dim = read.positiveInt('dim');
-  return {
-    architecture: 'distilbert',
-    vocabSize: read.positiveInt('vocab_size'),
-    hiddenSize: dim,
-    embeddingSize: dim,
-    numLayers: read.positiveInt('n_layers'),
-    numHeads: read.positiveInt('n_heads'),
-    intermediateSize: read.positiveInt('hidden_dim'),
-    maxPositions: read.positiveInt('max_position_embeddings'),
-    typeVocabSize: 0,
-    // DistilBERT's LayerNorms hard-code eps=1e-12 rather than reading the config.
-    layerNormEps: 1e-12,
-    hiddenAct: read.activation('activation'),
-    hiddenDropout: read.probability('dropout'),
-    attentionDropout: read.probability('attention_dropout'),
-    classifierDropout: read.probability('seq_classif_dropout'),
-    padTokenId: read.tokenId('pad_token_id'),
-    initializerRange: read.number('initializer_range'),
-    positionKind: 'absolute',
-  };
+/** The transformers class an exported config names in `architectures`: the family's model with `head`. */
+export function architectureClassName(config: EncoderConfig, head: HeadKind = 'sequence-classification'): string {
+  return familyOf(config).heads[head].className;
 }
 
-const classNames: Record<ModelType, string> = {
-  bert: 'BertForSequenceClassification',
-  roberta: 'RobertaForSequenceClassification',
-  'xlm-roberta': 'XLMRobertaForSequenceClassification',
-  electra: 'ElectraForSequenceClassification',
-  distilbert: 'DistilBertForSequenceClassification',
-};
-
-/** The transformers class an exported config names in `architectures`. */
-export function architectureClassName(config: EncoderConfig): string {
-  return classNames[config.architecture];
-}
-
-export type BasePrefix = 'bert' | 'roberta' | 'distilbert' | 'electra';
-
-/** The attribute holding the encoder inside *ForSequenceClassification, hence the prefix of its parameter names. */
-export function basePrefix(config: EncoderConfig): BasePrefix {
-  return config.architecture === 'xlm-roberta' ? 'roberta' : config.architecture;
+/** The attribute holding the encoder inside the model classes, hence the prefix of its parameter names. */
+export function basePrefix(config: EncoderConfig): string {
+  return familyOf(config).basePrefix;
 }

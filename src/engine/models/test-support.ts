@@ -7,7 +7,7 @@ import { encodeModel } from '../onnx/encode.ts';
 import { assertStaticShape, Graph } from '../onnx/graph.ts';
 import { Rng } from '../random.ts';
 import type { ParamSpec } from '../weights/param-spec.ts';
-import { buildSequenceClassifier, classifierDropoutSites } from './classifier.ts';
+import { buildClassifier, classifierDropoutSites } from './classifier.ts';
 import type { EncoderConfig, ModelType } from './config.ts';
 import { createHashDropout } from './dropout.ts';
 import { positionIdsFor } from './positions.ts';
@@ -76,7 +76,7 @@ export function classifierGraph(config: EncoderConfig, numLabels: number, withDr
   const g = new Graph('classifier');
   const dims = ['batch', 'seq'];
   const attentionMask = g.input('attention_mask', 'float32', dims);
-  const { logits } = buildSequenceClassifier(
+  const { logits } = buildClassifier(
     g,
     config,
     numLabels,
