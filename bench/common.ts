@@ -44,7 +44,7 @@ export function randomRows(count: number, seq: number, vocab: number, seed: numb
   return Array.from({ length: count }, () => ({
     inputIds: Int32Array.from({ length: seq }, () => 1 + Math.floor(rng.nextFloat() * (vocab - 1))),
     tokenTypeIds: null,
-    label: rng.nextFloat() < 0.5 ? 0 : 1,
+    target: Int32Array.of(rng.nextFloat() < 0.5 ? 0 : 1),
   }));
 }
 

@@ -6,6 +6,8 @@
  * A new file replaces the dataset only once it has parsed and passed every check; a failing
  * file or column choice leaves what was loaded before untouched.
  */
+import { DEFAULT_TASK, taskById } from '../src/engine/tasks/index.ts';
+import { defaultLabelOptions } from '../src/engine/tasks/task.ts';
 import { checkColumnRoles, ColumnRoleError, guessColumns, type ColumnMapping } from '../src/data/columns.ts';
 import { DatasetError } from '../src/data/dataset-error.ts';
 import type { LabelledExample } from '../src/data/examples.ts';
@@ -315,11 +317,13 @@ export class DataService {
   private tokenize(maxLength: number): void {
     const tokenizer = this.requireTokenizer();
     const { train, validation } = this.splitExamples();
-    const labels = buildLabelSet([...train, ...validation].map((e) => e.label));
+    const task = taskById(DEFAULT_TASK);
+    const labels = task.labelSet([...train, ...validation].map((e) => e.label), defaultLabelOptions, (i) => ({ file: null, row: i + 1 }));
     const total = train.length + validation.length;
     const report = (offset: number) => (done: number) => this.deps.send({ type: 'tokenize-progress', done: offset + done, total });
-    const trainRows = tokenizeExamples(tokenizer, train, labels, maxLength, report(0));
-    const validationRows = tokenizeExamples(tokenizer, validation, labels, maxLength, report(train.length));
+    const encoding = { task, labels, options: defaultLabelOptions, file: null };
+    const trainRows = tokenizeExamples(tokenizer, train, encoding, maxLength, report(0));
+    const validationRows = tokenizeExamples(tokenizer, validation, encoding, maxLength, report(train.length));
     this.deps.send({
       type: 'tokenized',
       data: {

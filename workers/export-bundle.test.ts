@@ -17,6 +17,7 @@ const evalRecord: EvalRecord = {
   epoch: 2,
   trainLoss: 0.5,
   metrics: {
+    task: 'single-label',
     loss: 0.4,
     accuracy: 0.75,
     macroF1: 0.7,
@@ -99,7 +100,7 @@ describe('exportBundle', () => {
   });
 
   it('measures both ONNX models on the validation rows it is given and puts the figures in the card', async () => {
-    const rows = [Int32Array.of(2, 5, 8, 3), Int32Array.of(2, 6, 3), Int32Array.of(2, 7, 5, 10, 3)].map((inputIds, i) => ({ inputIds, tokenTypeIds: null, label: i % 2 }));
+    const rows = [Int32Array.of(2, 5, 8, 3), Int32Array.of(2, 6, 3), Int32Array.of(2, 7, 5, 10, 3)].map((inputIds, i) => ({ inputIds, tokenTypeIds: null, target: Int32Array.of(i % 2) }));
     const { bytes } = await exportBundle(checkpoint, tokenizer, info, { backend: { name: 'cpu', ort }, rows });
     const files = unzipSync(bytes);
     const card = new TextDecoder().decode(files['README.md']);
@@ -108,7 +109,7 @@ describe('exportBundle', () => {
   });
 
   it('still exports the model when the int8 measurement fails, and the card claims no accuracy', async () => {
-    const rows = [{ inputIds: Int32Array.of(2, 5, 3), tokenTypeIds: null, label: 0 }];
+    const rows = [{ inputIds: Int32Array.of(2, 5, 3), tokenTypeIds: null, target: Int32Array.of(0) }];
     const broken = { ...ort, InferenceSession: { create: () => Promise.reject(new Error('out of GPU memory')) } } as unknown as typeof ort;
     const { bytes } = await exportBundle(checkpoint, tokenizer, info, { backend: { name: 'cpu', ort: broken }, rows });
     const files = unzipSync(bytes);

@@ -4,6 +4,7 @@
  * and its int8 twin onnx/model_quantized.onnx for transformers.js, the model card and the full
  * training history.
  */
+import { taskOfModelConfig } from '../src/engine/tasks/index.ts';
 import { zipSync, type Zippable } from 'fflate';
 import type { TokenizedExample } from '../src/engine/batching.ts';
 import type { TrainingCheckpoint } from '../src/engine/checkpoint.ts';
@@ -64,7 +65,8 @@ export async function bundleFiles(
   info: ExportRequestInfo,
   check: QuantizationCheckInput | null = null,
 ): Promise<Map<string, Uint8Array>> {
-  const { fp32, int8, quantization, measurementError } = await onnxExports(parseModelConfig(c.modelConfig), c.labels.length, c.params, check);
+  const task = taskOfModelConfig(c.modelConfig);
+  const { fp32, int8, quantization, measurementError } = await onnxExports(parseModelConfig(c.modelConfig), task.numLabels(c.labels), task, c.params, check);
   if (measurementError) console.warn(measurementError);
   const files = huggingFaceFolder(c, tokenizer);
   files.set(FP32_MODEL_FILE, fp32);

@@ -1,4 +1,5 @@
 /** The studio's run as training-project.zip: the run's side from the train worker, its rows from the data worker. */
+import { taskOfModelConfig } from '../src/engine/tasks/index.ts';
 import type { TrainingCheckpoint } from '../src/engine/checkpoint.ts';
 import { type NamedTensor, writeSafetensors } from '../src/engine/weights/safetensors.ts';
 import type { TokenizedExample } from '../src/engine/batching.ts';
@@ -38,7 +39,7 @@ export function requireRunRows(rows: SplitRows, labels: readonly string[], runRo
   for (const split of ['train', 'validation'] as const) {
     const shipped = rows[split];
     const trained = runRows[split];
-    const same = shipped.length === trained.length && shipped.every((row, i) => labels.indexOf(row.label) === trained[i]!.label);
+    const same = shipped.length === trained.length && shipped.every((row, i) => labels.indexOf(row.label) === trained[i]!.target[0]);
     if (!same) {
       throw new Error('the dataset on the data screen is no longer the one this run trained on (its file, columns or split changed); set it back to download the training project');
     }
@@ -53,6 +54,7 @@ export function projectDownload(
 ): { fileName: string; bytes: Uint8Array } {
   const bytes = trainingProjectZip({
     base,
+    task: taskOfModelConfig(c.modelConfig),
     labels: c.labels,
     settings: c.settings,
     configOverrides,

@@ -4,7 +4,7 @@ import { packRows } from './packed-rows.ts';
 import { type TokenizedDataset, transferablesOf } from './protocol.ts';
 
 const rows = (n: number, withTypes: boolean) =>
-  packRows(Array.from({ length: n }, (_, i) => ({ inputIds: Int32Array.of(101, i, 102), tokenTypeIds: withTypes ? Int32Array.of(0, 0, 0) : null, label: i % 2 })));
+  packRows(Array.from({ length: n }, (_, i) => ({ inputIds: Int32Array.of(101, i, 102), tokenTypeIds: withTypes ? Int32Array.of(0, 0, 0) : null, target: Int32Array.of(i % 2) })));
 
 const dataset = (withTypes: boolean): TokenizedDataset => ({
   labels: ['a', 'b'],
@@ -19,7 +19,10 @@ const dataset = (withTypes: boolean): TokenizedDataset => ({
 describe('transferablesOf', () => {
   it('hands over every buffer of tokenized rows, in both directions they travel', () => {
     const data = dataset(true);
-    const expected = [data.train.ids, data.train.offsets, data.train.labels, data.train.typeIds!, data.validation.ids, data.validation.offsets, data.validation.labels, data.validation.typeIds!].map(
+    const expected = [
+      ...[data.train.ids, data.train.offsets, data.train.labels, data.train.labelOffsets, data.train.typeIds!],
+      ...[data.validation.ids, data.validation.offsets, data.validation.labels, data.validation.labelOffsets, data.validation.typeIds!],
+    ].map(
       (a) => a.buffer,
     );
     expect(transferablesOf({ type: 'tokenized', data })).toEqual(expected);
@@ -32,11 +35,11 @@ describe('transferablesOf', () => {
       backend: 'auto',
       dataset: {} as never,
     });
-    expect(train).toHaveLength(8);
+    expect(train).toHaveLength(10);
   });
 
   it('leaves out missing segment ids and lists a shared buffer once', () => {
-    expect(transferablesOf({ type: 'tokenized', data: dataset(false) })).toHaveLength(6);
+    expect(transferablesOf({ type: 'tokenized', data: dataset(false) })).toHaveLength(8);
     const buffer = new ArrayBuffer(32);
     const ids = new Int32Array(buffer, 0, 4);
     const typeIds = new Int32Array(buffer, 16, 4);

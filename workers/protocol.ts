@@ -71,7 +71,9 @@ export interface PackedRows {
   readonly offsets: Int32Array;
   /** Same layout as `ids`; null where the tokenizer gives no segment ids (RoBERTa, DistilBERT). */
   readonly typeIds: Int32Array | null;
-  readonly labels: Int32Array;
+  /** Every row's target (tasks/task.ts), row r's at labelOffsets[r] … labelOffsets[r + 1]. */
+  readonly labels: Int32Array | Float32Array;
+  readonly labelOffsets: Int32Array;
 }
 
 export interface TokenizedDataset {
@@ -363,7 +365,7 @@ export type StudioMessage = DataRequest | DataReply | TrainRequest | TrainReply;
 // ---------------------------------------------------------------- transfers
 
 function packedBuffers(rows: PackedRows): ArrayBufferLike[] {
-  return [rows.ids.buffer, rows.offsets.buffer, rows.labels.buffer, ...(rows.typeIds ? [rows.typeIds.buffer] : [])];
+  return [rows.ids.buffer, rows.offsets.buffer, rows.labels.buffer, rows.labelOffsets.buffer, ...(rows.typeIds ? [rows.typeIds.buffer] : [])];
 }
 
 /**

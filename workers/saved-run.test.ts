@@ -19,7 +19,7 @@ function memoryStore(): BlobStore & { files: Map<string, Uint8Array> } {
 const configJson = { model_type: 'bert', vocab_size: 30, hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 16, max_position_embeddings: 16 };
 const checkpoint = startingPoint({ name: 'scratch', configJson, weights: new Map() }, ['a', 'b'], defaultSettings).checkpoint;
 const session = { validationTexts: ['hello'], tokenizer: { tokenizerJson: {}, tokenizerConfig: {}, specialTokensMap: {} } } as unknown as SavedSession;
-const rows = { train: packRows([{ inputIds: Int32Array.of(1, 2), tokenTypeIds: null, label: 1 }]), validation: packRows([]) };
+const rows = { train: packRows([{ inputIds: Int32Array.of(1, 2), tokenTypeIds: null, target: Int32Array.of(1) }]), validation: packRows([]) };
 const info = { modelName: 'm', datasetName: 'd.csv', step: 0, totalSteps: 10, epochsDone: 0, epochs: 3, state: 'paused' as const };
 
 describe('SavedRun', () => {

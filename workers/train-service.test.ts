@@ -30,7 +30,7 @@ function rows(n: number, seed: number) {
   return Array.from({ length: n }, () => {
     const label = rng.nextFloat() < 0.5 ? 0 : 1;
     const ids = Int32Array.from({ length: 3 + rng.nextInt(6) }, (_, i) => (i === 0 ? 2 : (label ? 10 : 20) + rng.nextInt(10)));
-    return { inputIds: ids, tokenTypeIds: null, label };
+    return { inputIds: ids, tokenTypeIds: null, target: Int32Array.of(label) };
   });
 }
 
@@ -295,7 +295,7 @@ describe('TrainService checkpoint files and the training project', () => {
     await fresh.service.loop;
     expect(losses(second)[0]).not.toBe(losses(fresh)[0]);
     // Its training project starts from those weights too, shipped as a Hugging Face folder.
-    const rows = (packed: TokenizedDataset['train']) => unpackRows(packed).map((r) => ({ text: 'x', label: ['neg', 'pos'][r.label]! }));
+    const rows = (packed: TokenizedDataset['train']) => unpackRows(packed).map((r) => ({ text: 'x', label: ['neg', 'pos'][r.target[0]!]! }));
     const tokenized = data();
     await second.service.handle({ type: 'export-project', rows: { train: rows(tokenized.train), validation: rows(tokenized.validation), description: 'same split' } });
     const project = unzipSync(second.of('exported').at(-1)!.bytes);
@@ -314,7 +314,7 @@ describe('TrainService checkpoint files and the training project', () => {
     const h = harness();
     await load(h);
     const tokenized = data();
-    const labelled = (packed: TokenizedDataset['train']) => unpackRows(packed).map((r, i) => ({ text: `row ${i}, "quoted"`, label: ['neg', 'pos'][r.label]! }));
+    const labelled = (packed: TokenizedDataset['train']) => unpackRows(packed).map((r, i) => ({ text: `row ${i}, "quoted"`, label: ['neg', 'pos'][r.target[0]!]! }));
     const rows: SplitRows = { train: labelled(tokenized.train), validation: labelled(tokenized.validation), description: 'a stratified 25% share of d.csv held out, seed 42' };
     await h.service.handle({ type: 'train', runId: 'run-1', settings, configOverrides: { hidden_dropout_prob: 0.2 }, data: tokenized, backend: 'auto', dataset });
     await h.service.loop;

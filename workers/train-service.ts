@@ -13,7 +13,7 @@ import type { TokenizedExample } from '../src/engine/batching.ts';
 import { BestModelKeeper } from '../src/engine/best-model.ts';
 import { CheckpointClock, defaultCheckpointCadence } from '../src/engine/checkpoint-cadence.ts';
 import { parseCheckpoint, serializeCheckpoint, type StepRecord, type TrainingCheckpoint } from '../src/engine/checkpoint.ts';
-import { classificationMetrics, softmax } from '../src/engine/metrics.ts';
+import { softmax } from '../src/engine/metrics.ts';
 import { dataFingerprint } from '../src/engine/data-fingerprint.ts';
 import { startingPoint, type StartingPoint } from '../src/engine/pretrained.ts';
 import { plannedUpdates, resumedWith } from '../src/engine/run-plan.ts';
@@ -148,7 +148,7 @@ export class TrainService {
       case 'classify': {
         this.backendChoice = request.backend;
         const trainer = await this.idleTrainer('try the model');
-        const logits = await trainer.logits([{ inputIds: request.ids, tokenTypeIds: request.typeIds, label: 0 }]);
+        const logits = await trainer.logits([{ inputIds: request.ids, tokenTypeIds: request.typeIds, target: Int32Array.of(0) }]);
         return this.deps.send({ type: 'classified', requestId: request.requestId, probabilities: softmax(logits) });
       }
       case 'export': {
@@ -519,8 +519,8 @@ export class TrainService {
     if (validation.length === 0) throw new Error('this run has no validation rows to evaluate on');
     const labels = run.checkpoint.labels;
     const logits = await trainer.logits(validation);
-    const truth = validation.map((r) => r.label);
-    const metrics = classificationMetrics(logits, truth, labels);
+    const metrics = trainer.task.metrics(logits, validation, labels, {});
+    const truth = validation.map((r) => r.target[0]!);
     this.evaluated = { logits, truth, labels, texts: run.validationTexts };
     this.deps.send({ type: 'evaluation', metrics, worst: worstRows(logits, truth, labels, run.validationTexts) });
   }

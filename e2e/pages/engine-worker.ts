@@ -59,7 +59,7 @@ function syntheticRows(count: number, seed: number): TokenizedExample[] {
     ids[0] = CLS;
     ids[length - 1] = SEP;
     for (let s = 1; s < length - 1; s++) ids[s] = label === 0 ? 10 + rng.nextInt(95) : 105 + rng.nextInt(95);
-    return { inputIds: ids, tokenTypeIds: null, label };
+    return { inputIds: ids, tokenTypeIds: null, target: Int32Array.of(label) };
   });
 }
 

@@ -39,6 +39,7 @@ const model: ModelSummary = {
   tokenizerKind: 'tokenizer.json',
 };
 const metrics = {
+  task: 'single-label' as const,
   loss: 0.4,
   accuracy: 0.875,
   macroF1: 0.86,

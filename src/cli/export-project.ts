@@ -1,4 +1,5 @@
 /** `train --export-project <dir>`: the CLI's run as a training project for transformers.Trainer. */
+import { taskOfModelConfig } from '../engine/tasks/index.ts';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { TrainingCheckpoint } from '../engine/checkpoint.ts';
@@ -18,6 +19,7 @@ export function cliTrainingProject(
     : `a stratified ${+(cmd.validationSplit * 100).toFixed(2)}% share of ${rows.dataName} held out, seed ${cmd.settings.seed}`;
   return {
     base,
+    task: taskOfModelConfig(final.modelConfig),
     labels: final.labels,
     settings: final.settings,
     // A resumed run's overrides are in its checkpoint's config, not on this command line.

@@ -3,11 +3,13 @@ import { writeFileSync } from 'node:fs';
 import { DatasetError } from '../data/dataset-error.ts';
 import { emptyTextsWarning } from '../data/examples.ts';
 import { classificationTable } from '../data/read-dataset.ts';
-import { classificationMetrics, softmax, argmax } from '../engine/metrics.ts';
+import { NO_TARGET, type TokenizedExample } from '../engine/batching.ts';
 import { parseModelConfig, type EncoderConfig } from '../engine/models/config.ts';
 import { classifierParamSpecs } from '../engine/models/params.ts';
 import { maxSequenceLength } from '../engine/models/positions.ts';
 import { Predictor } from '../engine/predictor.ts';
+import { type AnyTask, taskOfModelConfig } from '../engine/tasks/index.ts';
+import { defaultLabelOptions } from '../engine/tasks/task.ts';
 import { decodeModelFiles } from '../hub/model-contents.ts';
 import { completeTokenizerFiles } from '../tokenize/tokenizer-files.ts';
 import { createTokenizer, type TextTokenizer } from '../tokenize/tokenizer.ts';
@@ -20,6 +22,7 @@ import { checkWritableFile } from './run-folder.ts';
 
 interface FineTuned {
   readonly config: EncoderConfig;
+  readonly task: AnyTask;
   readonly labels: string[];
   readonly tokenizer: TextTokenizer;
   readonly params: Map<string, Float32Array>;
@@ -41,11 +44,12 @@ async function loadFineTuned(spec: string): Promise<FineTuned> {
   const contents = decodeModelFiles(spec, files.files);
   const labels = labelsFromConfig(spec, contents.configJson);
   const config = parseModelConfig(contents.configJson);
+  const task = taskOfModelConfig(contents.configJson);
   const params = new Map<string, Float32Array>();
   const shapes = new Map<string, readonly number[]>();
-  for (const p of classifierParamSpecs(config, labels.length)) {
+  for (const p of classifierParamSpecs(config, task.numLabels(labels), task.head)) {
     const t = contents.weights.get(p.name);
-    if (!t) throw new Error(`${spec}/model.safetensors has no ${p.name}: it is not a ${labels.length}-label classifier saved by this studio or transformers`);
+    if (!t) throw new Error(`${spec}/model.safetensors has no ${p.name}: it is not a ${labels.length}-label model (${task.title.toLowerCase()}) saved by this studio or transformers`);
     if (t.shape.join() !== p.shape.join()) throw new Error(`${spec}/model.safetensors: ${p.name} has shape [${t.shape}] but the config implies [${p.shape}]`);
     params.set(p.name, t.data);
     shapes.set(p.name, p.shape);
@@ -54,15 +58,14 @@ async function loadFineTuned(spec: string): Promise<FineTuned> {
   requireTokenizerFitsModel(tokenizerFiles, contents.configJson, spec);
   const tokenizer = await createTokenizer(tokenizerFiles);
   const maxLength = Math.min(tokenizer.maxLength, maxSequenceLength(config));
-  return { config, labels, tokenizer, params, shapes, maxLength };
+  return { config, task, labels, tokenizer, params, shapes, maxLength };
 }
 
-async function logitsFor(model: FineTuned, rows: { text: string; textPair?: string }[], cmd: PredictCommand | EvalCommand): Promise<Float32Array> {
+async function logitsFor(model: FineTuned, rows: readonly TokenizedExample[], cmd: PredictCommand | EvalCommand): Promise<Float32Array> {
   const backend = await backendFor(cmd.backend);
-  const predictor = await Predictor.create(backend, model.config, model.labels.length);
+  const predictor = await Predictor.create(backend, model.config, model.task.numLabels(model.labels), model.task);
   try {
-    const tokenized = rows.map((r) => ({ ...model.tokenizer.encode(r.text, r.textPair, model.maxLength), label: 0 }));
-    return await predictor.logits(tokenized, predictor.upload(model.params, model.shapes), { maxLength: model.maxLength, batchSize: cmd.batchSize });
+    return await predictor.logits(rows, predictor.upload(model.params, model.shapes), { maxLength: model.maxLength, batchSize: cmd.batchSize });
   } finally {
     await predictor.release();
   }
@@ -89,15 +92,15 @@ export async function runPredict(cmd: PredictCommand, write: (line: string) => v
   const skipped = new Set(empty);
   const model = await loadFineTuned(cmd.model);
   const classified = rows.filter((_, i) => !skipped.has(i));
-  const logits = classified.length > 0 ? await logitsFor(model, classified, cmd) : new Float32Array(0);
-  const k = model.labels.length;
+  const tokenized = classified.map((r) => ({ ...model.tokenizer.encode(r.text, r.textPair, model.maxLength), target: NO_TARGET }));
+  const logits = classified.length > 0 ? await logitsFor(model, tokenized, cmd) : new Float32Array(0);
+  const k = model.task.numLabels(model.labels);
   let next = 0;
   const lines = rows.map((_, i) => {
     if (skipped.has(i)) return JSON.stringify({ label: null, score: null, logits: null });
-    const row = Array.from(logits.subarray(next * k, (next + 1) * k));
+    const row = logits.subarray(next * k, (next + 1) * k);
     next += 1;
-    const best = argmax(row);
-    return JSON.stringify({ label: model.labels[best], score: softmax(row)[best], logits: row });
+    return JSON.stringify(model.task.predict({ logits: row, labels: model.labels, wordIds: null, words: null, options: {} }));
   });
   if (cmd.out) writeFileSync(cmd.out, lines.map((l) => `${l}\n`).join(''));
   else lines.forEach(write);
@@ -107,11 +110,15 @@ export async function runEval(cmd: EvalCommand, write: (line: string) => void, l
   const { examples, warnings, fileName } = await readExamples(cmd.data, '--data', cmd, 'validation');
   for (const warning of warnings) log(`warning: ${warning}`);
   const model = await loadFineTuned(cmd.model);
-  const unknown = [...new Set(examples.map((e) => e.label))].filter((label) => !model.labels.includes(label));
+  const place = (i: number) => ({ file: fileName, row: i + 1 });
+  const unknown = model.task.labelSet(examples.map((e) => e.label), defaultLabelOptions, place).filter((label) => !model.labels.includes(label));
   if (unknown.length > 0) {
     throw new Error(`${fileName} has label${unknown.length === 1 ? '' : 's'} ${unknown.map((l) => `"${l}"`).join(', ')} that the model does not know (it knows ${model.labels.join(', ')})`);
   }
-  const logits = await logitsFor(model, examples, cmd);
-  const metrics = classificationMetrics(logits, examples.map((e) => model.labels.indexOf(e.label)), model.labels);
-  write(JSON.stringify(metrics));
+  const tokenized = examples.map((e, i) => ({
+    ...model.tokenizer.encode(e.text, e.textPair, model.maxLength),
+    target: model.task.encodeTarget(e.label, model.labels, defaultLabelOptions, place(i), null),
+  }));
+  const logits = await logitsFor(model, tokenized, cmd);
+  write(JSON.stringify(model.task.metrics(logits, tokenized, model.labels, {})));
 }

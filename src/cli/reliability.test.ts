@@ -166,7 +166,7 @@ describe('checked before the first update', () => {
   it('eval on labels the model does not know', async () => {
     write('other-labels.csv', 'text,label\ngreat film,good\nawful film,bad\n');
     const run = await cli(['eval', '--model', 'first', '--data', 'other-labels.csv']);
-    expect(run.stderr).toBe('error: other-labels.csv has labels "good", "bad" that the model does not know (it knows neg, pos)\n');
+    expect(run.stderr).toBe('error: other-labels.csv has labels "bad", "good" that the model does not know (it knows neg, pos)\n');
   });
 
   it('a classifier fine-tuned for other labels, given as --model', async () => {

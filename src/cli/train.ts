@@ -7,9 +7,11 @@
  * --out every few minutes; Ctrl-C, SIGTERM and SIGHUP stop after the current update and write
  * the folder; a non-finite loss stops with the weights of the last good update written.
  */
+import { DEFAULT_TASK, taskById } from '../engine/tasks/index.ts';
+import { defaultLabelOptions } from '../engine/tasks/task.ts';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { buildLabelSet, labelCounts, labelWarnings } from '../data/labels.ts';
+import { labelCounts, labelWarnings } from '../data/labels.ts';
 import { BestModelKeeper } from '../engine/best-model.ts';
 import { CheckpointClock } from '../engine/checkpoint-cadence.ts';
 import { requireSameArchitecture, requireSameLabels, requireSameRows } from '../engine/checkpoint-match.ts';
@@ -62,7 +64,9 @@ export async function runTrain(cmd: TrainCommand, log: (line: string) => void): 
   if (cmd.exportProject) checkNewFolder(cmd.exportProject, '--export-project');
   const rows = await readRunRows(cmd, log);
   const { train, validation } = rows;
-  const labels = buildLabelSet([...train, ...validation].map((e) => e.label));
+  const task = taskById(DEFAULT_TASK);
+  const cells = [...train, ...validation].map((e) => e.label);
+  const labels = task.labelSet(cells, defaultLabelOptions, (i) => ({ file: i < train.length ? rows.dataName : (rows.validationName ?? rows.dataName), row: i + 1 }));
   log(`data: ${train.length} training rows, ${validation.length} validation rows, labels ${labels.join(', ')}`);
   for (const warning of [...rows.warnings, ...labelWarnings(labelCounts(train))]) log(`warning: ${warning}`);
 
@@ -75,8 +79,8 @@ export async function runTrain(cmd: TrainCommand, log: (line: string) => void): 
   const tokenizer = await createTokenizer(tokenizerFiles);
   const maxLength = Math.min(cmd.givenSettings.maxLength ?? resumed?.checkpoint.settings.maxLength ?? cmd.settings.maxLength, positions);
   const tokenized = {
-    train: tokenizeExamples(tokenizer, train, labels, maxLength),
-    validation: tokenizeExamples(tokenizer, validation, labels, maxLength),
+    train: tokenizeExamples(tokenizer, train, { task, labels, options: defaultLabelOptions, file: rows.dataName }, maxLength),
+    validation: tokenizeExamples(tokenizer, validation, { task, labels, options: defaultLabelOptions, file: rows.validationName ?? rows.dataName }, maxLength),
   };
   if (tokenized.train.truncated > 0) log(`note: ${tokenized.train.truncated} training rows were longer than ${maxLength} tokens and were truncated`);
   const unknownShare = unknownTokenShare(tokenized.train.rows, tokenizer.unknownTokenId, tokenizer.specialTokenIds);
@@ -90,7 +94,7 @@ export async function runTrain(cmd: TrainCommand, log: (line: string) => void): 
     checkpoint = resumedRun(resumed, cmd, { configJson: contents.configJson, labels, fingerprint, trainRows: train.length, maxLength });
     log(`resuming at step ${checkpoint.progress.step} (epoch ${checkpoint.progress.epoch + 1}) of ${plannedUpdates(checkpoint.settings, train.length)}`);
   } else {
-    const start = startingPoint({ name: cmd.model, configJson: contents.configJson, weights: contents.weights }, labels, { ...cmd.settings, maxLength }, cmd.configOverrides);
+    const start = startingPoint({ name: cmd.model, configJson: contents.configJson, weights: contents.weights }, labels, { ...cmd.settings, maxLength }, cmd.configOverrides, task);
     log(start.message);
     checkpoint = { ...start.checkpoint, dataFingerprint: fingerprint };
   }
@@ -160,7 +164,7 @@ export async function runTrain(cmd: TrainCommand, log: (line: string) => void): 
   const kept = keeper.describe();
   if (kept) log(kept);
 
-  const { fp32, int8, quantization, measurementError } = await onnxExports(parseModelConfig(final.modelConfig), labels.length, final.params, { backend, rows: tokenized.validation.rows });
+  const { fp32, int8, quantization, measurementError } = await onnxExports(parseModelConfig(final.modelConfig), task.numLabels(labels), task, final.params, { backend, rows: tokenized.validation.rows });
   if (quantization) log(describeQuantization(quantization));
   if (measurementError) log(`note: ${measurementError}`);
   const files = huggingFaceFolder(final, tokenizerFiles);

@@ -13,7 +13,6 @@
  *   inference       input_ids, attention_mask[, token_type_ids] (int64, as transformers.js feeds) + weights → logits
  */
 import { backward } from './autodiff/backward.ts';
-import { crossEntropy } from './loss.ts';
 import { type EncoderConfig } from './models/config.ts';
 import { buildClassifier, type ClassifierInputs, classifierDropoutSites } from './models/classifier.ts';
 import { createHashDropout } from './models/dropout.ts';
@@ -24,11 +23,14 @@ import { Graph, type Node, type Value } from './onnx/graph.ts';
 import * as op from './onnx/ops.ts';
 import { type AdamWHyper, adamWScalarInputs, adamWUpdate, decaysParameter } from './optim/adamw.ts';
 import { clippingScale } from './optim/clip.ts';
+import type { AnyTask } from './tasks/index.ts';
+import type { LossGraph } from './tasks/task.ts';
 import type { ParamSpec } from './weights/param-spec.ts';
 
 export interface ArtifactOptions {
   readonly config: EncoderConfig;
   readonly numLabels: number;
+  readonly task: AnyTask;
   readonly optimizer: AdamWHyper;
   /** ≤ 0 disables clipping. */
   readonly maxGradNorm: number;
@@ -89,6 +91,7 @@ interface BatchGraph {
   readonly g: Graph;
   readonly logits: Value;
   readonly params: Value[];
+  readonly task: AnyTask;
 }
 
 /**
@@ -96,21 +99,27 @@ interface BatchGraph {
  * int64 ids would put the embedding gradients' index ops on the CPU (the Gather gradient casts
  * its int32 indices to the int64 ScatterND needs, on the GPU).
  */
-function classifierOverBatch(name: string, config: EncoderConfig, numLabels: number, withDropout: boolean): BatchGraph {
+function classifierOverBatch(name: string, config: EncoderConfig, numLabels: number, task: AnyTask, withDropout: boolean): BatchGraph {
   const g = new Graph(name);
   const inputIds = g.input(io.inputIds, 'int32', ['batch', 'seq']);
   const positionIds = g.input(io.positionIds, 'int32', ['batch', 'seq']);
   const tokenTypeIds = config.typeVocabSize > 0 ? g.input(io.tokenTypeIds, 'int32', ['batch', 'seq']) : null;
   const attentionMask = op.cast(g.input(io.attentionMask, 'int32', ['batch', 'seq']), 'float32');
   const inputs: ClassifierInputs = { inputIds, positionIds, tokenTypeIds, attentionMask };
-  const dropout = withDropout ? createHashDropout(g, g.input(io.dropoutSeed, 'float32', []), attentionMask, classifierDropoutSites(config, numLabels)) : null;
-  const { logits } = buildClassifier(g, config, numLabels, inputs, dropout);
-  return { g, logits, params: [...g.params] };
+  const dropout = withDropout ? createHashDropout(g, g.input(io.dropoutSeed, 'float32', []), attentionMask, classifierDropoutSites(config, numLabels, task.head)) : null;
+  const { logits } = buildClassifier(g, config, numLabels, inputs, dropout, task.head);
+  return { g, logits, params: [...g.params], task };
 }
 
-function gradientsOf(batch: BatchGraph): { loss: Value; grads: Value[] } {
-  const labels = batch.g.input(io.labels, 'int32', ['batch']);
-  const { loss, stopGradient } = crossEntropy(batch.logits, labels);
+/** The batch's `labels` input in the task's layout, and the task's loss against it. */
+function lossOf(batch: BatchGraph, numLabels: number): LossGraph {
+  const { target } = batch.task;
+  const dims = target.per === 'row' ? ['batch'] : target.per === 'label' ? ['batch', numLabels] : ['batch', 'seq'];
+  return batch.task.loss(batch.logits, batch.g.input(io.labels, target.dtype, dims));
+}
+
+function gradientsOf(batch: BatchGraph, numLabels: number): { loss: Value; grads: Value[] } {
+  const { loss, stopGradient } = lossOf(batch, numLabels);
   const gradMap = backward(loss, batch.params, { stopGradient });
   return { loss, grads: batch.params.map((p) => gradMap.get(p)!) };
 }
@@ -150,14 +159,13 @@ function sparseTablesOf(g: Graph): { param: Value; rows: Value; table: SparseTab
  * The resident update's train step: batch + params → loss, one gradient per dense parameter,
  * and the gathered rows' gradient of each sparse table.
  */
-export function gradientStepGraph(config: EncoderConfig, numLabels: number): { graph: Graph; sparseTables: SparseTable[] } {
-  const batch = classifierOverBatch('gradient_step', config, numLabels, true);
+export function gradientStepGraph(config: EncoderConfig, numLabels: number, task: AnyTask): { graph: Graph; sparseTables: SparseTable[] } {
+  const batch = classifierOverBatch('gradient_step', config, numLabels, task, true);
   const { g } = batch;
   const sparse = sparseTablesOf(g);
   const sparseParams = new Set(sparse.map((s) => s.param));
   const dense = batch.params.filter((p) => !sparseParams.has(p));
-  const labels = g.input(io.labels, 'int32', ['batch']);
-  const { loss, stopGradient } = crossEntropy(batch.logits, labels);
+  const { loss, stopGradient } = lossOf(batch, numLabels);
   const grads = backward(loss, [...dense, ...sparse.map((s) => s.rows)], { stopGradient });
   g.output(loss, io.loss);
   // A gradient that is a shared value (an input, or another output) gets an Identity to be an output of its own.
@@ -167,10 +175,11 @@ export function gradientStepGraph(config: EncoderConfig, numLabels: number): { g
   return { graph: g, sparseTables: sparse.map((s) => s.table) };
 }
 
-function compileTrainStep(options: ArtifactOptions): Compiled {
-  const batch = classifierOverBatch('train_step', options.config, options.numLabels, true);
+/** The in-graph update's train step (and, with accumulation, its last micro-batch), as a graph. */
+export function trainStepGraph(options: ArtifactOptions): Graph {
+  const batch = classifierOverBatch('train_step', options.config, options.numLabels, options.task, true);
   const { g, params } = batch;
-  const { loss, grads: microGrads } = gradientsOf(batch);
+  const { loss, grads: microGrads } = gradientsOf(batch, options.numLabels);
   const accumulating = options.gradAccumulation > 1;
   const grads = accumulating ? addAccumulated(g, params, microGrads) : microGrads;
   const meanScale = accumulating ? g.input(io.gradScale, 'float32', []) : null;
@@ -188,19 +197,19 @@ function compileTrainStep(options: ArtifactOptions): Compiled {
       g.output(next.v, io.next(v.name));
     });
   });
-  return compiled(g);
+  return g;
 }
 
 function compileAccumulateStep(options: ArtifactOptions): Uint8Array {
-  const batch = classifierOverBatch('accumulate_step', options.config, options.numLabels, true);
-  const { loss, grads } = gradientsOf(batch);
+  const batch = classifierOverBatch('accumulate_step', options.config, options.numLabels, options.task, true);
+  const { loss, grads } = gradientsOf(batch, options.numLabels);
   batch.g.output(loss, io.loss);
   addAccumulated(batch.g, batch.params, grads).forEach((sum, i) => batch.g.output(sum, io.next(io.acc(batch.params[i]!.name))));
   return encodeModel(batch.g);
 }
 
-export function compileEvalStep(config: EncoderConfig, numLabels: number): Uint8Array {
-  const batch = classifierOverBatch('eval_step', config, numLabels, false);
+export function compileEvalStep(config: EncoderConfig, numLabels: number, task: AnyTask): Uint8Array {
+  const batch = classifierOverBatch('eval_step', config, numLabels, task, false);
   batch.g.output(batch.logits, io.logits);
   return encodeModel(batch.g);
 }
@@ -209,9 +218,9 @@ export function compileTrainingArtifacts(options: ArtifactOptions): TrainingArti
   if (!Number.isInteger(options.gradAccumulation) || options.gradAccumulation < 1) {
     throw new Error(`gradient accumulation must be a whole number ≥ 1, got ${options.gradAccumulation}`);
   }
-  const params = classifierParamSpecs(options.config, options.numLabels);
+  const params = classifierParamSpecs(options.config, options.numLabels, options.task.head);
   if (options.update === 'in-graph') {
-    const trainStep = compileTrainStep(options);
+    const trainStep = compiled(trainStepGraph(options));
     return {
       trainStep: trainStep.model,
       accumulateStep: options.gradAccumulation > 1 ? compileAccumulateStep(options) : null,
@@ -220,7 +229,7 @@ export function compileTrainingArtifacts(options: ArtifactOptions): TrainingArti
       sparseTables: [],
     };
   }
-  const { graph, sparseTables } = gradientStepGraph(options.config, options.numLabels);
+  const { graph, sparseTables } = gradientStepGraph(options.config, options.numLabels, options.task);
   const trainStep = compiled(graph);
   return { trainStep: trainStep.model, accumulateStep: null, params, trainStepNodes: trainStep.nodes, sparseTables };
 }
@@ -234,10 +243,16 @@ export function compileTrainingArtifacts(options: ArtifactOptions): TrainingArti
 export function compileInferenceModel(
   config: EncoderConfig,
   numLabels: number,
+  task: AnyTask,
   weights: ReadonlyMap<string, Float32Array>,
   int8Weights?: ReadonlyMap<string, Int8Weight>,
 ): Uint8Array {
-  const g = new Graph('sequence_classification');
+  return encodeModel(inferenceGraph(config, numLabels, task), { initializers: weights, ...(int8Weights ? { int8Initializers: int8Weights } : {}) });
+}
+
+/** The exported model's graph, its parameters still graph params (encodeModel makes them initializers). */
+export function inferenceGraph(config: EncoderConfig, numLabels: number, task: AnyTask): Graph {
+  const g = new Graph(task.head.replace('-', '_'));
   const inputIds = g.input('input_ids', 'int64', ['batch_size', 'sequence_length']);
   const mask = g.input('attention_mask', 'int64', ['batch_size', 'sequence_length']);
   const tokenTypeIds = config.typeVocabSize > 0 ? g.input('token_type_ids', 'int64', ['batch_size', 'sequence_length']) : null;
@@ -247,7 +262,7 @@ export function compileInferenceModel(
     tokenTypeIds,
     attentionMask: op.cast(mask, 'float32'),
   };
-  const { logits } = buildClassifier(g, config, numLabels, inputs, null);
+  const { logits } = buildClassifier(g, config, numLabels, inputs, null, task.head);
   g.output(logits, 'logits');
-  return encodeModel(g, { initializers: weights, ...(int8Weights ? { int8Initializers: int8Weights } : {}) });
+  return g;
 }

@@ -4,13 +4,18 @@
  * from compiling kernels for every new sequence length.
  */
 import { Rng } from './random.ts';
+import type { Target, TargetLayout } from './tasks/task.ts';
 
 export interface TokenizedExample {
   readonly inputIds: Int32Array;
   /** null for architectures without token types (RoBERTa, DistilBERT) or single-text rows. */
   readonly tokenTypeIds: Int32Array | null;
-  readonly label: number;
+  /** What the loss compares the logits with, as the task encodes it (tasks/task.ts). */
+  readonly target: Target;
 }
+
+/** The target of a row without a label (predict, try-it): its labels input holds the pad value. */
+export const NO_TARGET: Target = new Int32Array(0);
 
 export interface PaddedBatch {
   readonly size: number;
@@ -19,7 +24,9 @@ export interface PaddedBatch {
   readonly positionIds: Int32Array;
   readonly tokenTypeIds: Int32Array;
   readonly attentionMask: Int32Array;
-  readonly labels: Int32Array;
+  /** The rows' targets in the task's layout: [size], [size, labels] or [size, seq]. */
+  readonly labels: Target;
+  readonly labelDims: readonly number[];
 }
 
 const BUCKETS = [16, 32, 64, 128, 256, 512];
@@ -34,6 +41,9 @@ export interface PaddingRules {
   readonly maxLength: number;
   /** Position ids for one padded row, as the architecture defines them. */
   readonly positionIds: (ids: Int32Array, seq: number) => Int32Array;
+  readonly target: TargetLayout;
+  /** Values per row of a target laid out per label. */
+  readonly numLabels: number;
 }
 
 export function padBatch(rows: readonly TokenizedExample[], rules: PaddingRules): PaddedBatch {
@@ -45,7 +55,7 @@ export function padBatch(rows: readonly TokenizedExample[], rules: PaddingRules)
   const positionIds = new Int32Array(n * seq);
   const tokenTypeIds = new Int32Array(n * seq);
   const attentionMask = new Int32Array(n * seq);
-  const labels = new Int32Array(n);
+  const { labels, labelDims, width } = targetBuffer(rules, n, seq);
   rows.forEach((row, r) => {
     const ids = new Int32Array(seq).fill(rules.padTokenId);
     ids.set(row.inputIds);
@@ -59,9 +69,21 @@ export function padBatch(rows: readonly TokenizedExample[], rules: PaddingRules)
         tokenTypeIds[at] = row.tokenTypeIds?.[s] ?? 0;
       }
     }
-    labels[r] = row.label;
+    if (row.target.length === 0) return;
+    if (rules.target.per === 'token' ? row.target.length > seq : row.target.length !== width) {
+      throw new Error(`row ${r + 1} of the batch has ${row.target.length} target values, expected ${rules.target.per === 'token' ? `at most ${seq}` : width}`);
+    }
+    labels.set(row.target, r * width);
   });
-  return { size: n, seq, inputIds, positionIds, tokenTypeIds, attentionMask, labels };
+  return { size: n, seq, inputIds, positionIds, tokenTypeIds, attentionMask, labels, labelDims };
+}
+
+function targetBuffer(rules: PaddingRules, rows: number, seq: number): { labels: Target; labelDims: number[]; width: number } {
+  const { target } = rules;
+  const width = target.per === 'row' ? 1 : target.per === 'label' ? rules.numLabels : seq;
+  const labels = target.dtype === 'int32' ? new Int32Array(rows * width) : new Float32Array(rows * width);
+  labels.fill(target.pad);
+  return { labels, labelDims: target.per === 'row' ? [rows] : [rows, width], width };
 }
 
 /** The epoch's shuffled row order, a pure function of (seed, epoch) so a resumed run reshuffles identically. */

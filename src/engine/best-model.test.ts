@@ -27,7 +27,7 @@ function scripted(values: readonly number[], settings: BestModelSettings) {
 const settings = (overrides: Partial<BestModelSettings>): BestModelSettings => ({ loadBestModelAtEnd: true, metricForBestModel: 'accuracy', earlyStoppingPatience: 0, earlyStoppingThreshold: 0, ...overrides });
 
 function evalRecord(step: number, metrics: Partial<ClassificationMetrics>): EvalRecord {
-  return { step, epoch: step / 10, trainLoss: null, metrics: { loss: 1, accuracy: 0, macroF1: 0, perClass: [], confusion: [], examples: 1, ...metrics } };
+  return { step, epoch: step / 10, trainLoss: null, metrics: { task: 'single-label', loss: 1, accuracy: 0, macroF1: 0, perClass: [], confusion: [], examples: 1, ...metrics } };
 }
 
 describe('best model and early stopping, as transformers Trainer', () => {
@@ -86,7 +86,7 @@ describe('Trainer with the best-model keeper', () => {
     return Array.from({ length: n }, () => {
       const label = rng.nextFloat() < 0.5 ? 0 : 1;
       const ids = Int32Array.from({ length: 4 + rng.nextInt(6) }, (_, i) => (i === 0 ? 2 : (label ? 10 : 20) + rng.nextInt(10)));
-      return { inputIds: ids, tokenTypeIds: null, label };
+      return { inputIds: ids, tokenTypeIds: null, target: Int32Array.of(label) };
     });
   };
 

@@ -10,7 +10,7 @@
  * function of the evaluation history, so a resumed run replays it instead of storing it.
  */
 import type { EvalRecord } from './checkpoint.ts';
-import type { ClassificationMetrics } from './metrics.ts';
+import { type TaskMetrics, taskOfMetrics } from './tasks/index.ts';
 import type { BestModelMetric, TrainingSettings } from './settings.ts';
 
 export type BestModelSettings = Pick<TrainingSettings, 'loadBestModelAtEnd' | 'metricForBestModel' | 'earlyStoppingPatience' | 'earlyStoppingThreshold'>;
@@ -33,8 +33,8 @@ export function greaterIsBetter(metric: BestModelMetric): boolean {
   return metric !== 'loss';
 }
 
-export function metricValue(metrics: ClassificationMetrics, metric: BestModelMetric): number {
-  return metrics[metric];
+export function metricValue(metrics: TaskMetrics, metric: BestModelMetric): number {
+  return taskOfMetrics(metrics).bestModelValue(metrics, metric);
 }
 
 /** The metric as compute_metrics names it in train.py (Trainer prefixes `eval_`). */

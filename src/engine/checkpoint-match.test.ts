@@ -4,7 +4,7 @@ import { requireSameArchitecture, requireSameLabels, requireSameRows } from './c
 import { dataFingerprint } from './data-fingerprint.ts';
 import { defaultSettings } from './settings.ts';
 
-const rows = (ids: number[][]) => ids.map((r, i) => ({ inputIds: Int32Array.from(r), tokenTypeIds: null, label: i % 2 }));
+const rows = (ids: number[][]) => ids.map((r, i) => ({ inputIds: Int32Array.from(r), tokenTypeIds: null, target: Int32Array.of(i % 2) }));
 const trained = rows([[2, 5, 3], [2, 6, 7, 3], [2, 9, 3]]);
 
 const checkpoint: TrainingCheckpoint = {

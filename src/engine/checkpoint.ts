@@ -5,7 +5,7 @@
  * labels, settings, progress, data order, history) as JSON metadata.
  */
 import { io } from './artifacts.ts';
-import type { ClassificationMetrics } from './metrics.ts';
+import { type TaskMetrics, withTaskId } from './tasks/index.ts';
 import { defaultSettings, type TrainingSettings } from './settings.ts';
 import { readSafetensors, writeSafetensors, type NamedTensor } from './weights/safetensors.ts';
 
@@ -24,7 +24,7 @@ export interface EvalRecord {
   readonly step: number;
   readonly epoch: number;
   readonly trainLoss: number | null;
-  readonly metrics: ClassificationMetrics;
+  readonly metrics: TaskMetrics;
 }
 
 export interface TrainingProgress {
@@ -130,7 +130,7 @@ export function parseCheckpoint(bytes: Uint8Array, fileName = 'checkpoint'): Tra
     settings: { ...defaultSettings, ...state.settings },
     progress: state.progress,
     dataOrder: state.dataOrder,
-    history: state.history,
+    history: { steps: state.history.steps, evals: state.history.evals.map((e) => ({ ...e, metrics: withTaskId(e.metrics) })) },
     params,
     paramShapes,
     moments: state.hasMoments ? { m, v } : null,

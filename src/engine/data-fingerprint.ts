@@ -20,7 +20,8 @@ export function dataFingerprint(rows: readonly TokenizedExample[]): string {
   };
   mix(rows.length);
   for (const row of rows) {
-    mix(row.label);
+    // A float target mixes its bit patterns; a single-label class id mixes as it always did.
+    for (const value of new Int32Array(row.target.buffer, row.target.byteOffset, row.target.length)) mix(value);
     mix(row.inputIds.length);
     for (const id of row.inputIds) mix(id);
     if (row.tokenTypeIds) for (const id of row.tokenTypeIds) mix(id);

@@ -6,6 +6,7 @@
 import { compileEvalStep, io } from './artifacts.ts';
 import { lengthSortedBatches, padBatch, type PaddedBatch, type PaddingRules, type TokenizedExample } from './batching.ts';
 import type { EncoderConfig } from './models/config.ts';
+import type { AnyTask } from './tasks/index.ts';
 import { positionIdsFor } from './models/positions.ts';
 import { type Backend, readFloat32, type RuntimeSession, type RuntimeTensor, sessionOptions } from './runtime.ts';
 
@@ -14,16 +15,23 @@ export class Predictor {
     private readonly backend: Backend,
     private readonly config: EncoderConfig,
     private readonly numLabels: number,
+    private readonly task: AnyTask,
     private readonly session: RuntimeSession,
   ) {}
 
-  static async create(backend: Backend, config: EncoderConfig, numLabels: number): Promise<Predictor> {
-    const session = await backend.ort.InferenceSession.create(compileEvalStep(config, numLabels), sessionOptions(backend, []));
-    return new Predictor(backend, config, numLabels, session);
+  static async create(backend: Backend, config: EncoderConfig, numLabels: number, task: AnyTask): Promise<Predictor> {
+    const session = await backend.ort.InferenceSession.create(compileEvalStep(config, numLabels, task), sessionOptions(backend, []));
+    return new Predictor(backend, config, numLabels, task, session);
   }
 
   paddingRules(maxLength: number): PaddingRules {
-    return { padTokenId: this.config.padTokenId, maxLength, positionIds: (ids, seq) => positionIdsFor(this.config, ids, 1, seq) };
+    return {
+      padTokenId: this.config.padTokenId,
+      maxLength,
+      positionIds: (ids, seq) => positionIdsFor(this.config, ids, 1, seq),
+      target: this.task.target,
+      numLabels: this.numLabels,
+    };
   }
 
   /** Uploads CPU weights once, for callers that hold them as arrays (predict, eval). */
@@ -40,22 +48,29 @@ export class Predictor {
       [io.inputIds]: new Tensor('int32', batch.inputIds, dims),
       [io.positionIds]: new Tensor('int32', batch.positionIds, dims),
       [io.attentionMask]: new Tensor('int32', batch.attentionMask, dims),
-      [io.labels]: new Tensor('int32', batch.labels, [batch.size]),
+      [io.labels]: batch.labels instanceof Int32Array ? new Tensor('int32', batch.labels, [...batch.labelDims]) : new Tensor('float32', batch.labels, [...batch.labelDims]),
     };
     if (this.config.typeVocabSize > 0) feeds[io.tokenTypeIds] = new Tensor('int32', batch.tokenTypeIds, dims);
     return feeds;
   }
 
-  /** Row-major logits, numLabels per row, in the order of `rows`. */
+  /**
+   * Row-major logits in the order of `rows`: numLabels per row for a sequence head; for a token
+   * head numLabels per token of each row, its padding left out.
+   */
   async logits(rows: readonly TokenizedExample[], params: ReadonlyMap<string, RuntimeTensor>, options: { maxLength: number; batchSize: number }): Promise<Float32Array> {
     const k = this.numLabels;
-    const result = new Float32Array(rows.length * k);
+    const perToken = this.task.head === 'token-classification';
+    const offsets = new Int32Array(rows.length + 1);
+    rows.forEach((row, r) => (offsets[r + 1] = offsets[r]! + (perToken ? row.inputIds.length : 1)));
+    const result = new Float32Array(offsets[rows.length]! * k);
     const rules = this.paddingRules(options.maxLength);
     for (const indices of lengthSortedBatches(rows, options.batchSize)) {
       const batch = padBatch(indices.map((i) => rows[i]!), rules);
       const out = await this.session.run(pickFeeds(this.session, { ...this.batchFeeds(batch), ...Object.fromEntries(params) }));
       const logits = await readFloat32(out[io.logits]!);
-      indices.forEach((row, j) => result.set(logits.subarray(j * k, (j + 1) * k), row * k));
+      const stride = perToken ? batch.seq * k : k;
+      indices.forEach((row, j) => result.set(logits.subarray(j * stride, j * stride + (offsets[row + 1]! - offsets[row]!) * k), offsets[row]! * k));
       for (const t of Object.values(out)) t.dispose();
     }
     return result;

@@ -9,6 +9,7 @@ import { architectureClassName, basePrefix, parseModelConfig } from './models/co
 import { classifierParamSpecs } from './models/params.ts';
 import { Rng } from './random.ts';
 import { type TrainingSettings } from './settings.ts';
+import { type AnyTask, DEFAULT_TASK, taskById } from './tasks/index.ts';
 import { formatLoadReport, loadPretrainedParams, type LoadReport } from './weights/checkpoint-keys.ts';
 import type { NamedTensor } from './weights/safetensors.ts';
 
@@ -27,21 +28,31 @@ export interface StartingPoint {
   readonly message: string;
 }
 
-/** The config a fine-tuned classifier carries: overrides applied, labels named both ways. */
-export function classifierConfigJson(base: Record<string, unknown>, labels: readonly string[], overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  const config: Record<string, unknown> = { ...base, ...overrides };
-  config.id2label = Object.fromEntries(labels.map((l, i) => [String(i), l]));
-  config.label2id = Object.fromEntries(labels.map((l, i) => [l, i]));
-  config.problem_type = 'single_label_classification';
+/** The config a fine-tuned model carries: overrides applied, the task's problem_type, labels named both ways. */
+export function classifierConfigJson(
+  base: Record<string, unknown>,
+  labels: readonly string[],
+  overrides: Record<string, unknown> = {},
+  task: AnyTask = taskById(DEFAULT_TASK),
+): Record<string, unknown> {
+  const config: Record<string, unknown> = { ...base, ...overrides, ...task.configFields(labels) };
+  if (config.problem_type === null) delete config.problem_type;
   delete config.num_labels;
   return config;
 }
 
-export function startingPoint(source: PretrainedSource, labels: readonly string[], settings: TrainingSettings, overrides: Record<string, unknown> = {}): StartingPoint {
-  if (labels.length < 2) throw new Error(`a classifier needs at least 2 labels, the data has ${labels.length}`);
-  const modelConfig = classifierConfigJson(source.configJson, labels, overrides);
+export function startingPoint(
+  source: PretrainedSource,
+  labels: readonly string[],
+  settings: TrainingSettings,
+  overrides: Record<string, unknown> = {},
+  task: AnyTask = taskById(DEFAULT_TASK),
+): StartingPoint {
+  const numLabels = task.numLabels(labels);
+  if (labels.length < task.minLabels) throw new Error(`${task.title.toLowerCase()} needs at least ${task.minLabels} labels, the data has ${labels.length}`);
+  const modelConfig = classifierConfigJson(source.configJson, labels, overrides, task);
   const config = parseModelConfig(modelConfig);
-  const expected = classifierParamSpecs(config, labels.length);
+  const expected = classifierParamSpecs(config, numLabels, task.head);
   let report: LoadReport;
   try {
     report = loadPretrainedParams({
@@ -54,8 +65,8 @@ export function startingPoint(source: PretrainedSource, labels: readonly string[
   } catch (error) {
     throw headMismatch(source, labels) ?? error;
   }
-  const message = formatLoadReport(report, { modelClass: architectureClassName(config), checkpoint: source.name });
-  modelConfig.architectures = [architectureClassName(config)];
+  const message = formatLoadReport(report, { modelClass: architectureClassName(config, task.head), checkpoint: source.name });
+  modelConfig.architectures = [architectureClassName(config, task.head)];
   return {
     report,
     message,

@@ -19,7 +19,7 @@ function synthetic(n: number, seed: number): TokenizedExample[] {
     const label = rng.nextFloat() < 0.5 ? 0 : 1;
     const len = 3 + rng.nextInt(9);
     const ids = Int32Array.from({ length: len }, (_, i) => (i === 0 ? 2 : (label ? 10 : 20) + rng.nextInt(10)));
-    return { inputIds: ids, tokenTypeIds: null, label };
+    return { inputIds: ids, tokenTypeIds: null, target: Int32Array.of(label) };
   });
 }
 
@@ -136,12 +136,12 @@ describe('Trainer', () => {
   });
 
   it('names the row whose label id is out of range', async () => {
-    const bad = [...train.slice(0, 3), { ...train[3]!, label: 5 }];
+    const bad = [...train.slice(0, 3), { ...train[3]!, target: Int32Array.of(5) }];
     await expect(Trainer.create({ backend, checkpoint: start({}), train: bad, validation: [] })).rejects.toThrow('training row 4 has label id 5, expected 0…1');
   });
 
   it('names the row that does not fit the position table, before onnxruntime sees it', async () => {
-    const long = { inputIds: Int32Array.from({ length: 33 }, () => 11), tokenTypeIds: null, label: 1 };
+    const long = { inputIds: Int32Array.from({ length: 33 }, () => 11), tokenTypeIds: null, target: Int32Array.of(1) };
     await expect(Trainer.create({ backend, checkpoint: start({}), train, validation: [...validation.slice(0, 2), long] })).rejects.toThrow(
       'validation row 3 has 33 tokens, but this model takes at most 32 (max_position_embeddings 32): lower the max length to 32 or less',
     );

@@ -6,9 +6,9 @@
  * loss comes down; on WebGPU the weights never leave GPU buffers until snapshot().
  */
 import { compileTrainingArtifacts, io, type TrainingArtifacts } from './artifacts.ts';
+import type { Target } from './tasks/task.ts';
 import { epochOrder, padBatch, type PaddedBatch, type PaddingRules, type TokenizedExample } from './batching.ts';
 import { type EvalRecord, type StepRecord, type TrainingCheckpoint, type TrainingProgress } from './checkpoint.ts';
-import { classificationMetrics, type ClassificationMetrics } from './metrics.ts';
 import { type EncoderConfig, parseModelConfig } from './models/config.ts';
 import { dropoutSeedFor } from './models/dropout.ts';
 import { maxSequenceLength } from './models/positions.ts';
@@ -18,6 +18,8 @@ import { Predictor } from './predictor.ts';
 import { plannedUpdates, resumedWith } from './run-plan.ts';
 import type { Backend } from './runtime.ts';
 import { type TrainingSettings, validateSettings } from './settings.ts';
+import { type AnyTask, type TaskMetrics, taskOfModelConfig } from './tasks/index.ts';
+import type { MetricOptions } from './tasks/task.ts';
 import { InGraphUpdate } from './update/in-graph-update.ts';
 import { ResidentUpdate } from './update/resident-update.ts';
 import type { Updater } from './update/updater.ts';
@@ -43,6 +45,22 @@ export interface TrainerInit {
 
 export type TrainOutcome = 'finished' | 'paused';
 
+/** What is wrong with a row's target for this task and label count, or null: checked before the first update. */
+function targetProblem(task: AnyTask, target: Target, numLabels: number): string | null {
+  const { dtype, per, pad } = task.target;
+  if ((dtype === 'int32') !== target instanceof Int32Array) return `has a ${target instanceof Int32Array ? 'int32' : 'float32'} target, expected ${dtype}`;
+  const width = per === 'row' ? 1 : per === 'label' ? numLabels : null;
+  if (width !== null && target.length !== width) return `has ${target.length} target values, expected ${width}`;
+  if (dtype === 'int32') {
+    // Only padded token positions may hold the pad value (-100, ignored by the loss).
+    const ignored = per === 'token' ? pad : null;
+    const bad = target.find((id) => id !== ignored && !(id >= 0 && id < numLabels));
+    if (bad !== undefined) return `has label id ${bad}, expected 0…${numLabels - 1}`;
+  }
+  if (dtype === 'float32' && target.some((x) => !Number.isFinite(x))) return 'has a target that is not a finite number';
+  return null;
+}
+
 export class Trainer {
   private progress: TrainingProgress;
   private dataOrder: number[];
@@ -55,6 +73,7 @@ export class Trainer {
   private constructor(
     private readonly init: TrainerInit,
     readonly config: EncoderConfig,
+    readonly task: AnyTask,
     private plannedSettings: TrainingSettings,
     readonly artifacts: TrainingArtifacts,
     private readonly updater: Updater,
@@ -81,11 +100,12 @@ export class Trainer {
     validateSettings(settings);
     if (init.train.length === 0) throw new Error('the training set is empty');
     const config = parseModelConfig(checkpoint.modelConfig);
-    const numLabels = checkpoint.labels.length;
+    const task = taskOfModelConfig(checkpoint.modelConfig);
+    const numLabels = task.numLabels(checkpoint.labels);
     const longest = maxSequenceLength(config);
     for (const [split, rows] of [['training', init.train], ['validation', init.validation]] as const) {
-      const bad = rows.findIndex((r) => !(r.label >= 0 && r.label < numLabels));
-      if (bad >= 0) throw new Error(`${split} row ${bad + 1} has label id ${rows[bad]!.label}, expected 0…${numLabels - 1}`);
+      const bad = rows.findIndex((r) => targetProblem(task, r.target, numLabels) !== null);
+      if (bad >= 0) throw new Error(`${split} row ${bad + 1} ${targetProblem(task, rows[bad]!.target, numLabels)!}`);
       // Past the position table, onnxruntime would fail deep inside a Gather with no hint of why.
       const tooLong = rows.findIndex((r) => r.inputIds.length > longest);
       if (tooLong >= 0) {
@@ -101,6 +121,7 @@ export class Trainer {
     const artifacts = compileTrainingArtifacts({
       config,
       numLabels,
+      task,
       optimizer,
       maxGradNorm: settings.maxGradNorm,
       gradAccumulation: settings.gradAccumulation,
@@ -108,7 +129,7 @@ export class Trainer {
     });
     const missing = artifacts.params.find((p) => !checkpoint.params.has(p.name));
     if (missing) throw new Error(`the checkpoint has no value for ${missing.name}`);
-    const predictor = await Predictor.create(backend, config, numLabels);
+    const predictor = await Predictor.create(backend, config, numLabels, task);
     try {
       const updater = resident
         ? await ResidentUpdate.create(backend, artifacts, checkpoint, {
@@ -118,7 +139,7 @@ export class Trainer {
             maxTokens: settings.batchSize * Math.min(settings.maxLength, longest),
           })
         : await InGraphUpdate.create(backend, artifacts, checkpoint, optimizer);
-      return new Trainer(init, config, settings, artifacts, updater, predictor);
+      return new Trainer(init, config, task, settings, artifacts, updater, predictor);
     } catch (error) {
       await predictor.release();
       throw error;
@@ -246,9 +267,9 @@ export class Trainer {
     return this.predictor.logits(rows, this.updater.params, { maxLength: this.settings.maxLength, batchSize: this.settings.evalBatchSize });
   }
 
-  async evaluate(rows: readonly TokenizedExample[]): Promise<ClassificationMetrics> {
+  async evaluate(rows: readonly TokenizedExample[], options: MetricOptions = {}): Promise<TaskMetrics> {
     const logits = await this.logits(rows);
-    return classificationMetrics(logits, rows.map((r) => r.label), this.init.checkpoint.labels);
+    return this.task.metrics(logits, rows, this.init.checkpoint.labels, options);
   }
 
   /** A copy of the weights as they are now, read back from the device. */

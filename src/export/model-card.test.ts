@@ -16,6 +16,7 @@ function evalAt(step: number, epoch: number, accuracy: number, macroF1: number, 
     epoch,
     trainLoss: 0.6 - epoch * 0.1,
     metrics: {
+      task: 'single-label',
       loss: 0.5 - epoch * 0.1,
       accuracy,
       macroF1,

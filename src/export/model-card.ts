@@ -6,6 +6,7 @@
  * The studio (workers/export-bundle.ts) and the CLI (src/cli/train.ts) each describe their run
  * as a `ModelCardRun`.
  */
+import { taskOfMetrics } from '../engine/tasks/index.ts';
 import { modelEvaluation } from '../engine/best-model.ts';
 import type { ColumnMapping } from '../data/columns.ts';
 import type { TrainingCheckpoint } from '../engine/checkpoint.ts';
@@ -118,12 +119,13 @@ const metricValue = (x: number) => Number(x.toFixed(4));
 function frontMatter(run: ModelCardRun, cardName: string): string {
   const { checkpoint, baseModel, data } = run;
   const last = modelEvaluation(checkpoint);
+  const cardMetrics = last ? taskOfMetrics(last.metrics).cardMetrics(last.metrics) : [];
   const metadata: Record<string, YamlValue> = {
     library_name: 'transformers',
     pipeline_tag: 'text-classification',
     ...(baseModel.fromHub ? { base_model: baseModel.name } : {}),
     ...(data.hubDatasetId ? { datasets: [data.hubDatasetId] } : {}),
-    ...(last ? { metrics: ['accuracy', 'f1'] } : {}),
+    ...(cardMetrics.length > 0 ? { metrics: [...new Set(cardMetrics.map((m) => m.type))] } : {}),
     tags: ['finetune-studio', 'text-classification'],
   };
   if (last) {
@@ -134,10 +136,7 @@ function frontMatter(run: ModelCardRun, cardName: string): string {
           {
             task: { type: 'text-classification', name: 'Text Classification' },
             dataset: { name: data.hubDatasetId ?? data.fileName, type: data.hubDatasetId ?? fileStem(data.fileName), split: 'validation' },
-            metrics: [
-              { type: 'accuracy', value: metricValue(last.metrics.accuracy), name: 'Accuracy' },
-              { type: 'f1', value: metricValue(last.metrics.macroF1), name: 'Macro F1', args: { average: 'macro' } },
-            ],
+            metrics: cardMetrics.map((m) => ({ type: m.type, value: metricValue(m.value), name: m.name, ...(m.args ? { args: { ...m.args } } : {}) })),
           },
         ],
       },

@@ -1,6 +1,8 @@
 // What a user does with a folder `finetune-studio train --out` wrote: load it in transformers.js
 // offline, and run both ONNX files in onnxruntime-node. The models are small ones trained from
 // scratch on SST-2 with the real bert-base-uncased and roberta-base tokenizers.
+import { singleLabel } from '../engine/tasks/single-label.ts';
+import { defaultLabelOptions } from '../engine/tasks/task.ts';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -180,7 +182,7 @@ describe.skipIf(skip !== null)(`exported folders load in transformers.js and onn
     const configJson = json('config.json');
     const tokenizer = await createTokenizer({ tokenizerJson: json('tokenizer.json'), tokenizerConfig: json('tokenizer_config.json'), specialTokensMap: json('special_tokens_map.json') });
     const { examples } = await readExamples(path.join(work, 'validation.csv'), '--data', { textColumn: 'text', textPairColumn: null, labelColumn: 'label' }, 'validation');
-    const { rows } = tokenizeExamples(tokenizer, examples, labelsFromConfig(folder, configJson), MAX_LENGTH);
+    const { rows } = tokenizeExamples(tokenizer, examples, { task: singleLabel, labels: labelsFromConfig(folder, configJson), options: defaultLabelOptions, file: 'validation.csv' }, MAX_LENGTH);
     const report = await measureQuantization({ backend: { name: 'cpu', ort }, fp32, int8, rows, padTokenId: Number(configJson.pad_token_id) });
     console.log(`${arch}: ${describeQuantization(report)}`);
     expect(report).toMatchObject({ rows: VALIDATION_ROWS, fp32Bytes: fp32.byteLength, int8Bytes: int8.byteLength });

@@ -1,4 +1,5 @@
 import onnxProto from 'onnx-proto';
+import { singleLabel } from '../engine/tasks/single-label.ts';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { compileInferenceModel } from '../engine/artifacts.ts';
@@ -19,7 +20,7 @@ function randomRows(count: number, vocab: number, withTypes: boolean, seed: numb
     // Ids from 5 up: no row contains the pad id mid-sentence.
     const inputIds = Int32Array.from({ length }, () => 5 + rng.nextInt(vocab - 5));
     const tokenTypeIds = withTypes ? Int32Array.from({ length }, (_, i) => (i < length / 2 ? 0 : 1)) : null;
-    return { inputIds, tokenTypeIds, label: 0 };
+    return { inputIds, tokenTypeIds, target: Int32Array.of(0) };
   });
 }
 
@@ -70,7 +71,7 @@ describe('quantizeRows', () => {
 describe('quantizedParamNames', () => {
   it('takes the Linear weights and embedding tables and leaves the label head, token types, biases and norms in float32', () => {
     const config = parseModelConfig(tinyConfigs.bert);
-    const names = quantizedParamNames(config, 2);
+    const names = quantizedParamNames(config, 2, 'sequence-classification');
     expect(names).toContain('bert.embeddings.word_embeddings.weight');
     expect(names).toContain('bert.embeddings.position_embeddings.weight');
     expect(names).toContain('bert.encoder.layer.1.attention.self.query.weight');
@@ -89,12 +90,12 @@ describe('compileQuantizedInferenceModel', () => {
     const config = parseModelConfig(tinyConfigs[type]);
     const numLabels = 3;
     const weights = randomWeights(classifierParamSpecs(config, numLabels), 11);
-    const fp32 = compileInferenceModel(config, numLabels, weights);
-    const int8 = compileQuantizedInferenceModel(config, numLabels, weights);
+    const fp32 = compileInferenceModel(config, numLabels, singleLabel, weights);
+    const int8 = compileQuantizedInferenceModel(config, numLabels, singleLabel, weights);
 
     const model = onnxProto.onnx.ModelProto.decode(int8);
     const graph = model.graph!;
-    const quantized = quantizedParamNames(config, numLabels);
+    const quantized = quantizedParamNames(config, numLabels, 'sequence-classification');
     const dequantizers = graph.node!.filter((n) => n.opType === 'DequantizeLinear');
     expect(dequantizers.map((n) => n.output![0]).sort()).toEqual([...quantized].sort());
     const int8Initializers = graph.initializer!.filter((t) => t.dataType === onnxProto.onnx.TensorProto.DataType.INT8 && t.name!.endsWith('_quantized'));
@@ -124,7 +125,7 @@ describe('compileQuantizedInferenceModel', () => {
     const config = parseModelConfig(tinyConfigs.bert);
     const weights = randomWeights(classifierParamSpecs(config, 2), 1);
     const stray = new Map([['bert.no_such.weight', quantizeRows(new Float32Array(4), 2, 2)]]);
-    expect(() => compileInferenceModel(config, 2, weights, stray)).toThrow(/bert\.no_such\.weight is not a parameter/);
+    expect(() => compileInferenceModel(config, 2, singleLabel, weights, stray)).toThrow(/bert\.no_such\.weight is not a parameter/);
   });
 });
 
@@ -133,15 +134,15 @@ describe('measureQuantization', () => {
     const config = parseModelConfig(tinyConfigs.roberta);
     const numLabels = 3;
     const weights = randomWeights(classifierParamSpecs(config, numLabels), 7);
-    const fp32 = compileInferenceModel(config, numLabels, weights);
-    const int8 = compileQuantizedInferenceModel(config, numLabels, weights);
+    const fp32 = compileInferenceModel(config, numLabels, singleLabel, weights);
+    const int8 = compileQuantizedInferenceModel(config, numLabels, singleLabel, weights);
     const unlabelled = randomRows(40, config.vocabSize, false, 9);
     const fp32Logits = await logitsOf(fp32, unlabelled);
     const int8Logits = await logitsOf(int8, unlabelled);
     const argmax = (x: Float32Array) => Array.from(x).indexOf(Math.max(...x));
     // Labels = the float32 model's answer for the first 30 rows, another label for the rest.
-    const rows = unlabelled.map((row, i) => ({ ...row, label: i < 30 ? argmax(fp32Logits[i]!) : (argmax(fp32Logits[i]!) + 1) % numLabels }));
-    const int8Correct = rows.filter((row, i) => argmax(int8Logits[i]!) === row.label).length;
+    const rows = unlabelled.map((row, i) => ({ ...row, target: Int32Array.of(i < 30 ? argmax(fp32Logits[i]!) : (argmax(fp32Logits[i]!) + 1) % numLabels) }));
+    const int8Correct = rows.filter((row, i) => argmax(int8Logits[i]!) === row.target[0]).length;
 
     const report = await measureQuantization({ backend, fp32, int8, rows, padTokenId: config.padTokenId, batchSize: 7 });
     expect(report.rows).toBe(40);

@@ -9,6 +9,8 @@
  * `measureQuantization` runs both files on labelled rows, so the model card can say what the
  * fourfold smaller file costs in accuracy.
  */
+import type { HeadKind } from '../engine/models/family.ts';
+import type { AnyTask } from '../engine/tasks/index.ts';
 import { compileInferenceModel } from '../engine/artifacts.ts';
 import { lengthSortedBatches, type TokenizedExample } from '../engine/batching.ts';
 import type { EncoderConfig } from '../engine/models/config.ts';
@@ -50,23 +52,23 @@ export function quantizeRows(data: Float32Array, rows: number, cols: number): In
 }
 
 /** Every 2-D weight whose sides are both at least MIN_QUANTIZED_SIDE: Linear weights and the embedding tables. */
-export function quantizedParamNames(config: EncoderConfig, numLabels: number): string[] {
-  return classifierParamSpecs(config, numLabels)
+export function quantizedParamNames(config: EncoderConfig, numLabels: number, head: HeadKind): string[] {
+  return classifierParamSpecs(config, numLabels, head)
     .filter((p) => p.shape.length === 2 && Math.min(...p.shape) >= MIN_QUANTIZED_SIDE)
     .map((p) => p.name);
 }
 
 /** The bytes of onnx/model_quantized.onnx for these weights. */
-export function compileQuantizedInferenceModel(config: EncoderConfig, numLabels: number, weights: ReadonlyMap<string, Float32Array>): Uint8Array {
-  const shapes = new Map(classifierParamSpecs(config, numLabels).map((p) => [p.name, p.shape] as const));
+export function compileQuantizedInferenceModel(config: EncoderConfig, numLabels: number, task: AnyTask, weights: ReadonlyMap<string, Float32Array>): Uint8Array {
+  const shapes = new Map(classifierParamSpecs(config, numLabels, task.head).map((p) => [p.name, p.shape] as const));
   const int8 = new Map<string, Int8Weight>();
-  for (const name of quantizedParamNames(config, numLabels)) {
+  for (const name of quantizedParamNames(config, numLabels, task.head)) {
     const data = weights.get(name);
     if (!data) throw new Error(`quantize: no weight ${name}`);
     const [rows, cols] = shapes.get(name)!;
     int8.set(name, quantizeRows(data, rows!, cols!));
   }
-  return compileInferenceModel(config, numLabels, weights, int8);
+  return compileInferenceModel(config, numLabels, task, weights, int8);
 }
 
 /** What the model card reports about model_quantized.onnx; the two accuracies are over the same `rows`. */
@@ -127,7 +129,7 @@ async function accuracyOf(check: QuantizationCheck, model: Uint8Array, rows: rea
       batch.forEach((row, j) => {
         let best = 0;
         for (let c = 1; c < k; c++) if (logits[j * k + c]! > logits[j * k + best]!) best = c;
-        if (best === row.label) correct++;
+        if (best === row.target[0]) correct++;
       });
       for (const t of Object.values(out)) t.dispose();
     }
@@ -165,11 +167,12 @@ export interface OnnxExports {
 export async function onnxExports(
   config: EncoderConfig,
   numLabels: number,
+  task: AnyTask,
   params: ReadonlyMap<string, Float32Array>,
   check: { readonly backend: Backend; readonly rows: readonly TokenizedExample[] } | null,
 ): Promise<OnnxExports> {
-  const fp32 = compileInferenceModel(config, numLabels, params);
-  const int8 = compileQuantizedInferenceModel(config, numLabels, params);
+  const fp32 = compileInferenceModel(config, numLabels, task, params);
+  const int8 = compileQuantizedInferenceModel(config, numLabels, task, params);
   if (!check || check.rows.length === 0) return { fp32, int8, quantization: null, measurementError: null };
   try {
     const quantization = await measureQuantization({ backend: check.backend, fp32, int8, rows: check.rows, padTokenId: config.padTokenId });

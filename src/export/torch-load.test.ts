@@ -2,6 +2,7 @@
 // (src/engine/parity/torch_reference.py, plain torch with transformers' module names) builds the
 // model from config.json and loads model.safetensors by HF name with load_state_dict(strict=True),
 // with no renaming table anywhere, and must give the logits the engine gives, within 1e-4.
+import { singleLabel } from '../engine/tasks/single-label.ts';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,7 +50,7 @@ function rows(count: number, padId: number, withTypes: boolean, salt: number): T
     const ids = Int32Array.from({ length }, (_, i) => (i === 0 ? 2 : 5 + ((r * 13 + i * 5 + salt) % 43)));
     if (ids.includes(padId)) throw new Error('test rows must not contain the pad id');
     const types = withTypes ? Int32Array.from({ length }, (_, i) => (i >= length / 2 ? 1 : 0)) : null;
-    return { inputIds: ids, tokenTypeIds: types, label: r % LABELS.length };
+    return { inputIds: ids, tokenTypeIds: types, target: Int32Array.of(r % LABELS.length) };
   });
 }
 
@@ -93,7 +94,7 @@ describe.skipIf(skipReason !== null)(`PyTorch loads the exported folder by HF na
       const reference = JSON.parse(readFileSync(outPath, 'utf8')) as { logits: number[][]; id2label: Record<string, string> };
       expect(reference.id2label).toEqual({ 0: 'negative', 1: 'neutral', 2: 'positive' });
 
-      const predictor = await Predictor.create(backend, config, LABELS.length);
+      const predictor = await Predictor.create(backend, config, LABELS.length, singleLabel);
       const ours = await predictor.logits(batch, predictor.upload(trained.params, trained.paramShapes), { maxLength: 32, batchSize: 4 });
       await predictor.release();
       const theirs = reference.logits.flat();

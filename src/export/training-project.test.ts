@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { singleLabel } from '../engine/tasks/single-label.ts';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -156,6 +157,7 @@ const awkward: LabelledExample[] = [
 function run(settings: TrainingSettings, overrides: Partial<TrainingProjectRun> = {}): TrainingProjectRun {
   return {
     base: { kind: 'hub', id: 'prajjwal1/bert-tiny' },
+    task: singleLabel,
     labels: ['neg', 'neutral', 'pos'],
     settings,
     configOverrides: {},

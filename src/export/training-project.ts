@@ -6,6 +6,7 @@
  * machine with `python train.py` and on several with `accelerate launch` or `torchrun`.
  * `autotrain.yml` is the same job for AutoTrain Advanced where AutoTrain can express it.
  */
+import type { AnyTask } from '../engine/tasks/index.ts';
 import { zipSync, type Zippable } from 'fflate';
 import type { LabelledExample } from '../data/examples.ts';
 import { greaterIsBetter, trainerMetricName } from '../engine/best-model.ts';
@@ -31,6 +32,8 @@ export type BaseModel =
 
 export interface TrainingProjectRun {
   readonly base: BaseModel;
+  /** What the run trained: train.py gets its model class, label encoding, collator and metrics. */
+  readonly task: AnyTask;
   /** Class names in id order. */
   readonly labels: readonly string[];
   readonly settings: TrainingSettings;
@@ -156,6 +159,7 @@ function trainScript(run: TrainingProjectRun, withTextPair: boolean): string {
     earlyStopping === null ? 'None' : `{${Object.entries(earlyStopping).map(([k, v]) => `${JSON.stringify(k)}: ${pythonLiteral(v, FLOAT_KEYS.has(k))}`).join(', ')}}`;
   const fromScratch = run.base.kind === 'scratch';
   const bundled = run.base.kind === 'scratch' || run.base.kind === 'weights';
+  const { task } = run;
   return `"""Fine-tune ${modelReference(run.base)} for text classification: the run Fine-Tune Studio made, on transformers.Trainer.
 
 One machine:    python train.py
@@ -169,9 +173,9 @@ import numpy as np
 from datasets import Dataset
 from transformers import (
     AutoConfig,
-    AutoModelForSequenceClassification,
+    ${task.trainScript.autoModelClass},
     AutoTokenizer,
-    DataCollatorWithPadding,
+    ${task.trainScript.collator.split('(')[0]},
     EarlyStoppingCallback,
     Trainer,
     TrainingArguments,
@@ -206,21 +210,16 @@ def read_rows(name):
     """The exact rows the studio used: the split is shipped, not redone."""
     with open(os.path.join(HERE, "data", name), newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    columns = {"text": [r["text"] for r in rows], "label": [LABEL2ID[r["label"]] for r in rows]}
+    columns = {"text": [r["text"] for r in rows], "label": [encode_label(r["label"]) for r in rows]}
     if HAS_TEXT_PAIR:
         columns["text_pair"] = [r["text_pair"] for r in rows]
     return Dataset.from_dict(columns)
 
 
-def compute_metrics(eval_pred):
-    logits, labels = eval_pred
-    predictions = np.argmax(logits, axis=-1)
-    f1 = []
-    for k in range(len(LABELS)):
-        tp = np.sum((predictions == k) & (labels == k))
-        wrong = np.sum((predictions == k) != (labels == k))
-        f1.append(0.0 if tp + wrong == 0 else 2 * tp / (2 * tp + wrong))
-    return {"accuracy": float(np.mean(predictions == labels)), "f1": float(np.mean(f1))}
+${task.trainScript.encodeLabel}
+
+
+${task.trainScript.computeMetrics}
 
 
 def main():
@@ -228,12 +227,12 @@ def main():
     # Seeded before the model exists, so the new head (or, from scratch, every weight) starts the same each time.
     set_seed(seed)
     tokenizer = AutoTokenizer.from_pretrained(MODEL)
-    label_kwargs = {"num_labels": len(LABELS), "id2label": ID2LABEL, "label2id": LABEL2ID, "problem_type": "single_label_classification"}
+    label_kwargs = {"num_labels": len(LABELS), "id2label": ID2LABEL, "label2id": LABEL2ID${task.problemType === null ? '' : `, "problem_type": ${pythonLiteral(task.problemType)}`}}
     if FROM_SCRATCH:
         config = AutoConfig.from_pretrained(MODEL, **label_kwargs, **CONFIG_OVERRIDES)
-        model = AutoModelForSequenceClassification.from_config(config)
+        model = ${task.trainScript.autoModelClass}.from_config(config)
     else:
-        model = AutoModelForSequenceClassification.from_pretrained(MODEL, **label_kwargs, **CONFIG_OVERRIDES)
+        model = ${task.trainScript.autoModelClass}.from_pretrained(MODEL, **label_kwargs, **CONFIG_OVERRIDES)
 
     def tokenize(batch):
         pairs = batch["text_pair"] if HAS_TEXT_PAIR else None
@@ -269,7 +268,7 @@ def main():
         eval_dataset=validation_rows if len(validation_rows) > 0 else None,
         processing_class=tokenizer,
         # Pads each batch to its longest row, as the studio does.
-        data_collator=DataCollatorWithPadding(tokenizer),
+        data_collator=${task.trainScript.collator},
         compute_metrics=compute_metrics,
         callbacks=[EarlyStoppingCallback(**EARLY_STOPPING)] if EARLY_STOPPING else [],
     )

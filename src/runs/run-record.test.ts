@@ -7,7 +7,7 @@ const evalAt = (epoch: number, accuracy: number, loss: number): EvalRecord => ({
   step: epoch * 10,
   epoch,
   trainLoss: null,
-  metrics: { loss, accuracy, macroF1: accuracy - 0.1, perClass: [], confusion: [], examples: 10 },
+  metrics: { task: 'single-label', loss, accuracy, macroF1: accuracy - 0.1, perClass: [], confusion: [], examples: 10 },
 });
 
 function run(id: string, overrides: Partial<RunRecord> = {}): RunRecord {

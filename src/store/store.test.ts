@@ -70,7 +70,7 @@ const evalRecord = (step: number): EvalRecord => ({
   step,
   epoch: step / 5,
   trainLoss: 0.5,
-  metrics: { loss: 0.4, accuracy: 0.9, macroF1: 0.89, examples: 2, perClass: [], confusion: [] },
+  metrics: { task: 'single-label', loss: 0.4, accuracy: 0.9, macroF1: 0.89, examples: 2, perClass: [], confusion: [] },
 });
 
 /** Dataset and model loaded, tokenizer ready: what Train needs. */
@@ -97,7 +97,7 @@ const savedInfo: SavedRunInfo = {
 const tokenizedRows = (rows: number): TokenizedDataset => ({
   labels: ['neg', 'pos'],
   maxLength: 64,
-  train: packRows(Array.from({ length: rows }, (_, i) => ({ inputIds: Int32Array.of(101, i, 102), tokenTypeIds: null, label: i % 2 }))),
+  train: packRows(Array.from({ length: rows }, (_, i) => ({ inputIds: Int32Array.of(101, i, 102), tokenTypeIds: null, target: Int32Array.of(i % 2) }))),
   validation: packRows([]),
   validationTexts: [],
   truncated: 0,

@@ -1,7 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { singleLabel } from '../engine/tasks/single-label.ts';
+import { defaultLabelOptions } from '../engine/tasks/task.ts';
 import { tokenizeExamples } from './tokenize-examples.ts';
 import { completeTokenizerFiles } from './tokenizer-files.ts';
 import { createTokenizer, type TextTokenizer } from './tokenizer.ts';
+
+const encoding = (labels: string[]) => ({ task: singleLabel, labels, options: defaultLabelOptions, file: null });
 
 // ids: [PAD] 0, [UNK] 1, [CLS] 2, [SEP] 3, [MASK] 4, good 5, bad 6, movie 7, plot 8
 const VOCAB = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'good', 'bad', 'movie', 'plot'].join('\n');
@@ -21,13 +25,13 @@ describe('tokenizeExamples', () => {
         { text: 'bad bad bad plot', label: 'neg' },
         { text: 'good', textPair: 'bad plot', label: 'neg' },
       ],
-      ['neg', 'pos'],
+      encoding(['neg', 'pos']),
       5,
     );
-    expect(result.rows.map((row) => [Array.from(row.inputIds), row.label])).toEqual([
-      [[2, 5, 7, 3], 1],
-      [[2, 6, 6, 6, 3], 0],
-      [[2, 5, 3, 6, 3], 0],
+    expect(result.rows.map((row) => [Array.from(row.inputIds), Array.from(row.target)])).toEqual([
+      [[2, 5, 7, 3], [1]],
+      [[2, 6, 6, 6, 3], [0]],
+      [[2, 5, 3, 6, 3], [0]],
     ]);
     expect(Array.from(result.rows[2].tokenTypeIds ?? [])).toEqual([0, 0, 0, 1, 1]);
     expect(Array.from(result.lengths)).toEqual([4, 6, 6]);
@@ -36,14 +40,14 @@ describe('tokenizeExamples', () => {
 
   it('names the unknown label and its row', () => {
     expect(() =>
-      tokenizeExamples(tokenizer, [{ text: 'good', label: 'pos' }, { text: 'bad', label: 'negative' }], ['neg', 'pos'], 8),
+      tokenizeExamples(tokenizer, [{ text: 'good', label: 'pos' }, { text: 'bad', label: 'negative' }], encoding(['neg', 'pos']), 8),
     ).toThrow('Row 2 has the label "negative", which is not one of the 2 labels ("neg", "pos").');
   });
 
   it('reports progress every 500 rows and at the end', () => {
     const examples = Array.from({ length: 1200 }, () => ({ text: 'good plot', label: 'pos' }));
     const calls: [number, number][] = [];
-    tokenizeExamples(tokenizer, examples, ['pos'], 8, (done, total) => calls.push([done, total]));
+    tokenizeExamples(tokenizer, examples, encoding(['pos']), 8, (done, total) => calls.push([done, total]));
     expect(calls).toEqual([
       [500, 1200],
       [1000, 1200],

@@ -2,6 +2,9 @@
  * Turns labelled examples into the id rows a classifier trains on.
  */
 
+import type { TokenizedExample } from '../engine/batching.ts';
+import type { AnyTask } from '../engine/tasks/index.ts';
+import type { LabelOptions } from '../engine/tasks/task.ts';
 import type { TextTokenizer } from './tokenizer.ts';
 
 export interface LabelledText {
@@ -10,15 +13,16 @@ export interface LabelledText {
   label: string;
 }
 
-export interface TokenizedRow {
-  inputIds: Int32Array;
-  tokenTypeIds: Int32Array | null;
-  /** The label's index in the labels list. */
-  label: number;
+/** How label cells become targets: the task, its label names and options, and the file for messages. */
+export interface TargetEncoding {
+  readonly task: AnyTask;
+  readonly labels: readonly string[];
+  readonly options: LabelOptions;
+  readonly file: string | null;
 }
 
 export interface TokenizedExamples {
-  rows: TokenizedRow[];
+  rows: TokenizedExample[];
   /** How many examples lost tokens to maxLength. */
   truncated: number;
   /** Each example's length before truncation, special tokens included, to show how maxLength cuts the data. */
@@ -35,24 +39,18 @@ const PROGRESS_INTERVAL = 500;
 export function tokenizeExamples(
   tokenizer: TextTokenizer,
   examples: readonly LabelledText[],
-  labels: readonly string[],
+  targets: TargetEncoding,
   maxLength: number,
   onProgress?: (done: number, total: number) => void,
 ): TokenizedExamples {
-  const labelIds = new Map(labels.map((label, index) => [label, index]));
-  const rows: TokenizedRow[] = [];
+  const rows: TokenizedExample[] = [];
   const lengths = new Int32Array(examples.length);
   let truncated = 0;
+  const { task, labels, options, file } = targets;
   examples.forEach((example, index) => {
-    const label = labelIds.get(example.label);
-    if (label === undefined) {
-      throw new Error(
-        `Row ${index + 1} has the label ${JSON.stringify(example.label)}, which is not one of the ` +
-          `${labels.length} labels (${describeLabels(labels)}).`,
-      );
-    }
+    const target = task.encodeTarget(example.label, labels, options, { file, row: index + 1 }, null);
     const encoded = tokenizer.encode(example.text, example.textPair, maxLength);
-    rows.push({ inputIds: encoded.inputIds, tokenTypeIds: encoded.tokenTypeIds, label });
+    rows.push({ inputIds: encoded.inputIds, tokenTypeIds: encoded.tokenTypeIds, target });
     lengths[index] = encoded.untruncatedLength;
     if (encoded.untruncatedLength > maxLength) truncated++;
     if (onProgress !== undefined && ((index + 1) % PROGRESS_INTERVAL === 0 || index + 1 === examples.length)) {
@@ -60,9 +58,4 @@ export function tokenizeExamples(
     }
   });
   return { rows, truncated, lengths };
-}
-
-function describeLabels(labels: readonly string[]): string {
-  const shown = labels.slice(0, 10).map((label) => JSON.stringify(label));
-  return labels.length > shown.length ? `${shown.join(', ')}, …` : shown.join(', ');
 }

@@ -28,7 +28,7 @@ describe('smoothLoss', () => {
 
 describe('epochRows', () => {
   it('gives one row per evaluation with its scores', () => {
-    const record: EvalRecord = { step: 10, epoch: 0.99999, trainLoss: null, metrics: { loss: 0.3, accuracy: 0.8, macroF1: 0.75, examples: 5, perClass: [], confusion: [] } };
+    const record: EvalRecord = { step: 10, epoch: 0.99999, trainLoss: null, metrics: { task: 'single-label', loss: 0.3, accuracy: 0.8, macroF1: 0.75, examples: 5, perClass: [], confusion: [] } };
     expect(epochRows([record])).toEqual([{ epoch: 1, step: 10, trainLoss: null, validationLoss: 0.3, accuracy: 0.8, macroF1: 0.75 }]);
   });
 });

@@ -5,6 +5,7 @@
  * trainer checks it against the device before a run, and the bench compares it with what the
  * GPU meter measures.
  */
+import type { AnyTask } from '../tasks/index.ts';
 import { gradientStepGraph } from '../artifacts.ts';
 import type { EncoderConfig } from '../models/config.ts';
 import { decaysParameter } from '../optim/adamw.ts';
@@ -15,6 +16,7 @@ import { simulateWorkingMemory } from './working-memory.ts';
 export interface TrainingMemoryInput {
   readonly config: EncoderConfig;
   readonly numLabels: number;
+  readonly task: AnyTask;
   readonly batchSize: number;
   /** Tokens per row the batches pad to (the run's max length, or less for short data). */
   readonly seqLength: number;
@@ -36,7 +38,7 @@ export interface TrainingMemory {
 }
 
 export function estimateTrainingMemory(input: TrainingMemoryInput): TrainingMemory {
-  const { graph: g, sparseTables } = gradientStepGraph(input.config, input.numLabels);
+  const { graph: g, sparseTables } = gradientStepGraph(input.config, input.numLabels, input.task);
   const sparse = new Set(sparseTables.map((t) => t.param));
   const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
   const params = g.params.map((p) => {

@@ -6,6 +6,8 @@
 // validation, 2 epochs, batch 32, lr 1e-4, seed 42, dropout on): about 40 minutes of CPU on two
 // cores, too long for every CI run. By default CI runs the same comparison on the first 6,000
 // rows for one epoch with dropout off, so the two trajectories differ only by float rounding.
+import { singleLabel } from '../tasks/single-label.ts';
+import { defaultLabelOptions } from '../tasks/task.ts';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -61,8 +63,8 @@ describe.skipIf(skip !== null)(`learning on SST-2 matches PyTorch (${full ? 'ful
     const trainRows = all.slice(0, plan.trainRows);
     const validationRows = all.slice(-2_000);
     const tokenizer = await createTokenizer(completeTokenizerFiles({ tokenizerJson: JSON.parse(readFileSync(tokenizerJson, 'utf8')) as Record<string, unknown> }, mini));
-    const train = tokenizeExamples(tokenizer, trainRows, LABELS, settings.maxLength).rows;
-    const validation = tokenizeExamples(tokenizer, validationRows, LABELS, settings.maxLength).rows;
+    const train = tokenizeExamples(tokenizer, trainRows, { task: singleLabel, labels: LABELS, options: defaultLabelOptions, file: 'train.csv' }, settings.maxLength).rows;
+    const validation = tokenizeExamples(tokenizer, validationRows, { task: singleLabel, labels: LABELS, options: defaultLabelOptions, file: 'train.csv' }, settings.maxLength).rows;
 
     const start = startingPoint({ name: 'bert-mini-scratch', configJson: mini, weights: new Map() }, LABELS, settings, plan.overrides);
     const folder = path.join(scratch, 'init');
@@ -76,7 +78,7 @@ describe.skipIf(skip !== null)(`learning on SST-2 matches PyTorch (${full ? 'ful
       input_ids: rows.map((r) => [...r.inputIds]),
       token_type_ids: rows.map((r) => [...(r.tokenTypeIds ?? r.inputIds.map(() => 0))]),
       attention_mask: rows.map((r) => r.inputIds.map(() => 1)).map((m) => [...m]),
-      labels: rows.map((r) => r.label),
+      labels: rows.map((r) => r.target[0]),
     });
     const order = Array.from({ length: plan.epochs }, (_, epoch) => epochOrder(train.length, settings.seed, epoch));
     writeFileSync(
@@ -101,7 +103,7 @@ describe.skipIf(skip !== null)(`learning on SST-2 matches PyTorch (${full ? 'ful
     });
     await trainer.train();
     const engineSeconds = (performance.now() - engineStarted) / 1000;
-    const engineEvals = trainer.history.evals.map((e) => ({ epoch: e.epoch, accuracy: e.metrics.accuracy, loss: e.metrics.loss }));
+    const engineEvals = trainer.history.evals.map((e) => ({ epoch: e.epoch, accuracy: e.metrics.task === 'single-label' ? e.metrics.accuracy : NaN, loss: e.metrics.loss }));
     await trainer.release();
 
     execFileSync(PYTHON, [path.join(here, 'torch_reference.py'), 'train', '--model', folder, '--data', path.join(scratch, 'data.json'), '--out', path.join(scratch, 'torch.json'), '--threads', '2'], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -111,7 +113,7 @@ describe.skipIf(skip !== null)(`learning on SST-2 matches PyTorch (${full ? 'ful
     const theirs = reference.epochs.at(-1)!.val_accuracy;
     console.log(JSON.stringify({ engine: engineEvals, engine_seconds: engineSeconds, pytorch: reference.epochs, pytorch_seconds: reference.seconds, accuracy_gap_points: (ours - theirs) * 100 }));
     // It must have learned something, not just agree with PyTorch at chance: beat always answering the majority label.
-    const positives = validation.filter((r) => r.label === 1).length / validation.length;
+    const positives = validation.filter((r) => r.target[0] === 1).length / validation.length;
     expect(ours).toBeGreaterThan(Math.max(positives, 1 - positives) + 0.05);
     expect(Math.abs(ours - theirs) * 100).toBeLessThanOrEqual(1.5);
   });

@@ -2,6 +2,7 @@
 // torch with Hugging Face semantics), both starting from the same random-init HF folder that the
 // engine's own safetensors writer produced: logits, loss, every parameter gradient, and every
 // parameter after one clipped AdamW update.
+import { singleLabel } from '../tasks/single-label.ts';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,7 +54,7 @@ function rows(padId: number, withTypes: boolean): TokenizedExample[] {
     const ids = Int32Array.from({ length: len }, (_, i) => (i === 0 ? 5 : 6 + ((r * 31 + i * 17) % 110)));
     if (ids.includes(padId)) throw new Error('test rows must not contain the pad id');
     const types = withTypes ? Int32Array.from({ length: len }, (_, i) => (i >= len / 2 ? 1 : 0)) : null;
-    return { inputIds: ids, tokenTypeIds: types, label: r % LABELS.length };
+    return { inputIds: ids, tokenTypeIds: types, target: Int32Array.of(r % LABELS.length) };
   });
 }
 
@@ -97,7 +98,7 @@ describe.skipIf(skipReason !== null)(`one training step matches PyTorch${skipRea
         input_ids: data.map((r) => [...r.inputIds]),
         attention_mask: data.map((r) => r.inputIds.map(() => 1)).map((m) => [...m]),
         ...(withTypes ? { token_type_ids: data.map((r) => [...r.tokenTypeIds!]) } : {}),
-        labels: data.map((r) => r.label),
+        labels: data.map((r) => r.target[0]),
       };
       writeFileSync(join(folder, 'batch.json'), JSON.stringify(batchJson));
       const outPath = join(folder, 'torch-step.safetensors');
@@ -111,7 +112,7 @@ describe.skipIf(skipReason !== null)(`one training step matches PyTorch${skipRea
 
       const backend = { name: 'cpu' as const, ort };
       // Logits before the update.
-      const predictor = await Predictor.create(backend, (await import('../models/config.ts')).parseModelConfig(start.checkpoint.modelConfig), LABELS.length);
+      const predictor = await Predictor.create(backend, (await import('../models/config.ts')).parseModelConfig(start.checkpoint.modelConfig), LABELS.length, singleLabel);
       const logits = await predictor.logits(data, predictor.upload(start.checkpoint.params, start.checkpoint.paramShapes), { maxLength: 32, batchSize: 6 });
       await predictor.release();
       const refLogits = ref('logits');

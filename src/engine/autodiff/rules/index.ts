@@ -43,3 +43,20 @@ export const gradientRules: ReadonlyMap<string, GradientRule> = new Map([
   ['Softmax', normalization.softmax],
   ['LayerNormalization', normalization.layerNormalization],
 ]);
+
+/**
+ * Ops the graphs record that the backward pass never differentiates through, each for its reason.
+ * op-coverage.test.ts fails on an op in neither this set nor gradientRules, so a new op gets a
+ * rule or a decision; backward.ts still refuses to differentiate one of these if asked to.
+ */
+export const notDifferentiable: ReadonlySet<string> = new Set([
+  // Comparisons: bool outputs (masks, one-hot rows, the dropout draw).
+  'Equal',
+  'Less',
+  'Greater',
+  // Only recorded by gradient rules, to broadcast a gradient or a zero: never on the forward pass.
+  'Expand',
+  // onnxruntime's fused GELU, only the backward pass's recomputation of a GELU input (models/layers.ts).
+  'com.microsoft.Gelu',
+  'com.microsoft.FastGelu',
+]);

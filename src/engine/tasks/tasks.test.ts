@@ -1,0 +1,103 @@
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { expectGradientsMatch, uniform } from '../autodiff/gradcheck.ts';
+import type { TokenizedExample } from '../batching.ts';
+import { encodeModel } from '../onnx/encode.ts';
+import { Graph } from '../onnx/graph.ts';
+import { Rng } from '../random.ts';
+import { type AnyTask, DEFAULT_TASK, TASKS, taskById, taskOfModelConfig } from './index.ts';
+import { singleLabel } from './single-label.ts';
+import { defaultLabelOptions, type Target } from './task.ts';
+
+const BATCH = 4;
+const SEQ = 5;
+const LABELS = ['a', 'b', 'c'];
+
+/** A random target of the task's layout: class ids, 0/1 per label, or a score. */
+function randomTarget(task: AnyTask, numLabels: number, rng: Rng): Target {
+  const { dtype, per } = task.target;
+  const width = per === 'row' ? 1 : per === 'label' ? numLabels : SEQ;
+  if (dtype === 'int32') return Int32Array.from({ length: width }, () => rng.nextInt(numLabels));
+  return Float32Array.from({ length: width }, () => (per === 'label' ? rng.nextInt(2) : 5 * rng.nextFloat()));
+}
+
+function lossGraph(task: AnyTask, numLabels: number): { g: Graph; logitDims: number[]; labelDims: number[] } {
+  const g = new Graph('loss');
+  const token = task.head === 'token-classification';
+  const logitDims = token ? [BATCH, SEQ, numLabels] : [BATCH, numLabels];
+  const labelDims = task.target.per === 'row' ? [BATCH] : [BATCH, task.target.per === 'label' ? numLabels : SEQ];
+  const logits = g.input('logits', 'float32', token ? ['batch', 'seq', numLabels] : ['batch', numLabels]);
+  const labels = g.input('labels', task.target.dtype, labelDims.map((d, i) => (i === 0 ? 'batch' : d)));
+  const { loss } = task.loss(logits, labels);
+  g.output(loss, 'loss');
+  return { g, logitDims, labelDims };
+}
+
+describe.each(TASKS.map((task) => [task.id, task] as const))('task %s', (_, task) => {
+  const numLabels = task.numLabels(LABELS);
+  const rng = new Rng(7);
+  const rows: TokenizedExample[] = Array.from({ length: BATCH }, () => ({ inputIds: new Int32Array(SEQ).fill(5), tokenTypeIds: null, target: randomTarget(task, numLabels, rng) }));
+  const labelTensor = () => {
+    const flat = rows.flatMap((r) => Array.from(r.target));
+    const { labelDims } = lossGraph(task, numLabels);
+    return task.target.dtype === 'int32' ? new ort.Tensor('int32', Int32Array.from(flat), labelDims) : new ort.Tensor('float32', Float32Array.from(flat), labelDims);
+  };
+
+  it('computes in the graph the loss its metrics compute in float64 on the CPU', async () => {
+    const { g, logitDims } = lossGraph(task, numLabels);
+    const logits = uniform(logitDims, 3, -3, 3);
+    const session = await ort.InferenceSession.create(encodeModel(g));
+    const out = await session.run({ logits, labels: labelTensor() });
+    const graphLoss = (out.loss!.data as Float32Array)[0]!;
+    const cpu = task.metrics(logits.data as Float32Array, rows, LABELS, {});
+    expect(Math.abs(graphLoss - cpu.loss)).toBeLessThan(1e-5);
+    await session.release();
+  });
+
+  it('has a loss whose gradient matches finite differences', async () => {
+    const { logitDims, labelDims } = lossGraph(task, numLabels);
+    await expectGradientsMatch({
+      build: (g) => {
+        const logits = g.input('logits', 'float32', logitDims);
+        const labels = g.input('labels', task.target.dtype, labelDims);
+        const { loss, stopGradient } = task.loss(logits, labels);
+        return { output: loss, wrt: [logits], stopGradient };
+      },
+      feeds: { logits: uniform(logitDims, 11, -2, 2), labels: labelTensor() },
+    });
+  });
+
+  it('is the task its own config.json names', () => {
+    const configJson = { architectures: [`BertFor${task.head === 'token-classification' ? 'Token' : 'Sequence'}Classification`], ...task.configFields(LABELS) };
+    expect(taskOfModelConfig(configJson).id).toBe(task.id);
+  });
+});
+
+describe('task registry', () => {
+  it('reads a classifier config without problem_type as single-label, as transformers does for class ids', () => {
+    expect(taskOfModelConfig({ architectures: ['BertForSequenceClassification'], id2label: { 0: 'neg', 1: 'pos' } })).toBe(singleLabel);
+    expect(taskById(DEFAULT_TASK)).toBe(singleLabel);
+    expect(() => taskById('summarization')).toThrow('unknown task "summarization": the tasks are single-label');
+  });
+});
+
+describe('single-label', () => {
+  const place = { file: 'train.csv', row: 4 };
+
+  it('orders labels as the data layer does and encodes a cell as its class id', () => {
+    const labels = singleLabel.labelSet(['pos', 'neg ', 'pos'], defaultLabelOptions, () => place);
+    expect(labels).toEqual(['neg', 'pos']);
+    expect(Array.from(singleLabel.encodeTarget('pos', labels, defaultLabelOptions, place, null))).toEqual([1]);
+    expect(() => singleLabel.encodeTarget('meh', labels, defaultLabelOptions, place, null)).toThrow('train.csv: Row 4 has the label "meh", which is not one of the 2 labels ("neg", "pos").');
+  });
+
+  it('predicts the most likely label with its probability', () => {
+    const out = singleLabel.predict({ logits: Float32Array.of(0, Math.log(3)), labels: ['neg', 'pos'], wordIds: null, words: null, options: {} });
+    expect(out.label).toBe('pos');
+    expect(out.score).toBeCloseTo(0.75, 6);
+  });
+
+  it('writes problem_type and both label maps into config.json', () => {
+    expect(singleLabel.configFields(['neg', 'pos'])).toEqual({ problem_type: 'single_label_classification', id2label: { 0: 'neg', 1: 'pos' }, label2id: { neg: 0, pos: 1 } });
+  });
+});
