@@ -3,6 +3,7 @@ import { detectDelimiter } from './delimiter.ts';
 import { looksLikeConll, parseConll } from './parse-conll.ts';
 import { type Delimiter, DELIMITER_NAMES, parseDelimited } from './parse-delimited.ts';
 import { parseJson, parseJsonLines } from './parse-json.ts';
+import { looksLikeTaggedJsonLines, parseTaggedJsonLines, type TaggedReadOptions } from './tagged-jsonl.ts';
 
 /** A dataset file read into named string columns, before any meaning is given to them. */
 export interface Table {
@@ -19,20 +20,22 @@ export type TextFormat =
   | { readonly kind: 'delimited'; readonly delimiter: Delimiter; readonly declared: boolean }
   | { readonly kind: 'json' }
   | { readonly kind: 'jsonl' }
+  | { readonly kind: 'tagged-jsonl' }
   | { readonly kind: 'conll' };
 
 /**
- * Reads a CSV (any of the separators of delimiter.ts), TSV, JSON, JSON Lines or CoNLL dataset.
+ * Reads a CSV (any of the separators of delimiter.ts), TSV, JSON, JSON Lines, JSON Lines of tagged
+ * sentences (tagged-jsonl.ts) or CoNLL dataset.
  * The extension says which family a file belongs to and its content decides the rest (which
  * separator, JSON or JSON Lines); files without a telling extension are read by content.
  * Throws DatasetError for anything the user must fix in the file.
  */
-export function parseText(fileName: string, content: string): { table: Table; format: TextFormat } {
+export function parseText(fileName: string, content: string, options: TaggedReadOptions = {}): { table: Table; format: TextFormat } {
   const text = content.charCodeAt(0) === 0xfeff ? content.slice(1) : content;
   if (!/\S/.test(text)) {
     throw new DatasetError({ file: fileName }, 'no data rows: the file is empty.');
   }
-  const { format, table } = parseAs(fileName, text);
+  const { format, table } = parseAs(fileName, text, options);
   if (table.rows.length === 0) {
     const where = format.kind === 'delimited' ? ' below the header row' : '';
     throw new DatasetError({ file: fileName }, `no data rows. The file needs at least one row of data${where}.`);
@@ -45,9 +48,12 @@ export function parseTable(fileName: string, content: string): Table {
   return parseText(fileName, content).table;
 }
 
-function parseAs(fileName: string, text: string): { table: Table; format: TextFormat } {
+function parseAs(fileName: string, text: string, options: TaggedReadOptions): { table: Table; format: TextFormat } {
   const extension = extensionOf(fileName);
   const json = extension === 'json' || extension === 'jsonl' || extension === 'ndjson' || (!DELIMITED_EXTENSIONS.has(extension) && /^\s*[[{]/.test(text));
+  if (json && looksLikeTaggedJsonLines(text)) {
+    return { format: { kind: 'tagged-jsonl' }, table: parseTaggedJsonLines(fileName, text, options) };
+  }
   if (json) {
     // pandas and Hugging Face `to_json` write JSON Lines into .json files by default.
     const kind = extension === 'jsonl' || extension === 'ndjson' ? 'jsonl' : jsonFlavourOf(text);
@@ -86,6 +92,8 @@ export function describeTextFormat(format: TextFormat): string {
       return 'JSON (a list of rows)';
     case 'jsonl':
       return 'JSON Lines (one row per line)';
+    case 'tagged-jsonl':
+      return 'JSON Lines of tagged sentences (words and a tag per word)';
     case 'conll':
       return 'CoNLL (a word and its tag per line)';
   }

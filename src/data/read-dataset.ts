@@ -9,6 +9,7 @@ import { DatasetError } from './dataset-error.ts';
 import { parquetTable } from './parquet.ts';
 import { describeTextFormat, parseText, type Table, type TextFormat } from './parse.ts';
 import { sniffBytes } from './sniff.ts';
+import type { TaggedReadOptions } from './tagged-jsonl.ts';
 
 export type DatasetFormat = TextFormat | { readonly kind: 'parquet' };
 
@@ -19,18 +20,19 @@ export interface ReadDataset {
   readonly readAs: string;
 }
 
-export async function readDataset(fileName: string, bytes: Uint8Array): Promise<ReadDataset> {
+/** `options` name the tags of a tagged-sentence file whose tags are ids. */
+export async function readDataset(fileName: string, bytes: Uint8Array, options: TaggedReadOptions = {}): Promise<ReadDataset> {
   const sniffed = sniffBytes(fileName, bytes);
   switch (sniffed.kind) {
     case 'parquet':
       return { table: await parquetTable(fileName, bytes), format: { kind: 'parquet' }, readAs: 'Parquet' };
     case 'gzip': {
       // The name ends in .gz, so the content alone says what the unpacked file is.
-      const inner = await readDataset(fileName, gunzip(fileName, bytes));
+      const inner = await readDataset(fileName, gunzip(fileName, bytes), options);
       return { ...inner, readAs: `gzip-compressed ${inner.readAs}` };
     }
     case 'text': {
-      const { table, format } = parseText(fileName, sniffed.text);
+      const { table, format } = parseText(fileName, sniffed.text, options);
       return { table, format, readAs: describeTextFormat(format) };
     }
   }
@@ -45,11 +47,11 @@ function gunzip(fileName: string, bytes: Uint8Array): Uint8Array {
 }
 
 /**
- * The table, for a text classifier: a CoNLL file tags each word, while a classifier needs one
- * label per text, so it is refused with what to load instead.
+ * The table, for a text classifier: a CoNLL file or tagged JSON Lines tag each word, while a
+ * classifier needs one label per text, so they are refused with what to load instead.
  */
 export function classificationTable(read: ReadDataset): Table {
-  if (read.format.kind === 'conll') {
+  if (read.format.kind === 'conll' || read.format.kind === 'tagged-jsonl') {
     throw new DatasetError(
       { file: read.table.fileName },
       `is ${read.readAs}: ${read.table.rows.length} sentence${read.table.rows.length === 1 ? '' : 's'} with a tag for every word. That trains a token tagger; ` +
