@@ -18,9 +18,25 @@ export interface EncodedText {
   untruncatedLength: number;
 }
 
+/** A sentence given as words, encoded as `tokenizer(words, is_split_into_words=True)` does. */
+export interface EncodedWords {
+  inputIds: Int32Array;
+  tokenTypeIds: Int32Array | null;
+  /** Each token's word index in the words given, null for the special tokens: the encoding's `word_ids()`. */
+  wordIds: (number | null)[];
+  /** How many ids the words would have had without truncation, special tokens included. */
+  untruncatedLength: number;
+}
+
 export interface TextTokenizer {
   /** Truncates with the 'longest_first' strategy of `tokenizers`, before adding special tokens, so they survive it. */
   encode(text: string, textPair: string | undefined, maxLength: number): EncodedText;
+  /**
+   * Words already split (a CoNLL sentence), each run through the tokenizer alone, as
+   * `is_split_into_words=True` does; a byte-level BPE tokenizer (RoBERTa) reads every word with a space
+   * before it, as it must be loaded with `add_prefix_space=True` for such input. Truncated to maxLength.
+   */
+  encodeWords(words: readonly string[], maxLength: number): EncodedWords;
   /** The text's tokens without special tokens, as `tokenizer.tokenize` gives them. */
   tokenize(text: string): string[];
   readonly padTokenId: number;
@@ -66,6 +82,9 @@ class TransformersTextTokenizer implements TextTokenizer {
   readonly specialTokenIds: ReadonlySet<number>;
   readonly maxLength: number;
   private readonly specialTokenCount: { single: number; pair: number };
+  /** How many special tokens come before a single sequence's own ([CLS], <s>). */
+  private readonly leadingSpecialTokens: number;
+  private readonly wordPrefix: string;
 
   constructor(
     private readonly pretrained: PreTrainedTokenizer,
@@ -84,6 +103,36 @@ class TransformersTextTokenizer implements TextTokenizer {
     this.specialTokenCount = {
       single: this.withSpecialTokens([], null).tokens.length,
       pair: this.withSpecialTokens([], []).tokens.length,
+    };
+    const marker = '\u0000sequence';
+    this.leadingSpecialTokens = this.withSpecialTokens([marker], null).tokens.indexOf(marker);
+    this.wordPrefix = isByteLevel(files.tokenizerJson.pre_tokenizer) ? ' ' : '';
+  }
+
+  encodeWords(words: readonly string[], maxLength: number): EncodedWords {
+    const specialTokenCount = this.specialTokenCount.single;
+    if (!Number.isInteger(maxLength) || maxLength < specialTokenCount) {
+      throw new Error(`maxLength must be an integer of at least ${specialTokenCount} (the special tokens), got ${maxLength}.`);
+    }
+    const tokens: string[] = [];
+    const tokenWords: number[] = [];
+    words.forEach((word, index) => {
+      for (const token of this.pretrained.tokenize(this.wordPrefix + word)) {
+        tokens.push(token);
+        tokenWords.push(index);
+      }
+    });
+    const kept = Math.min(tokens.length, maxLength - specialTokenCount);
+    const processed = this.withSpecialTokens(tokens.slice(0, kept), null);
+    const wordIds = processed.tokens.map((_, position): number | null => {
+      const inSequence = position - this.leadingSpecialTokens;
+      return inSequence >= 0 && inSequence < kept ? tokenWords[inSequence]! : null;
+    });
+    return {
+      inputIds: Int32Array.from(processed.tokens, (token) => this.tokenId(token)),
+      tokenTypeIds: this.pretrained.return_token_type_ids ? Int32Array.from(processed.typeIds) : null,
+      wordIds,
+      untruncatedLength: tokens.length + specialTokenCount,
     };
   }
 
@@ -160,6 +209,13 @@ class TransformersTextTokenizer implements TextTokenizer {
     if (id === undefined) throw new Error(`Token ${JSON.stringify(token)} is not in the vocabulary and there is no unk token.`);
     return id;
   }
+}
+
+/** Whether a tokenizer.json pre_tokenizer is (or contains) ByteLevel, the GPT-2/RoBERTa one. */
+function isByteLevel(preTokenizer: unknown): boolean {
+  if (typeof preTokenizer !== 'object' || preTokenizer === null) return false;
+  const { type, pretokenizers } = preTokenizer as { type?: unknown; pretokenizers?: unknown };
+  return type === 'ByteLevel' || (type === 'Sequence' && Array.isArray(pretokenizers) && pretokenizers.some(isByteLevel));
 }
 
 /**
