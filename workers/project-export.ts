@@ -1,4 +1,5 @@
 /** The studio's run as training-project.zip: the run's side from the train worker, its rows from the data worker. */
+import { defaultLabelOptions } from '../src/engine/tasks/task.ts';
 import { taskOfModelConfig } from '../src/engine/tasks/index.ts';
 import type { TrainingCheckpoint } from '../src/engine/checkpoint.ts';
 import { type NamedTensor, writeSafetensors } from '../src/engine/weights/safetensors.ts';
@@ -55,6 +56,7 @@ export function projectDownload(
   const bytes = trainingProjectZip({
     base,
     task: taskOfModelConfig(c.modelConfig),
+    labelOptions: c.labelOptions ?? defaultLabelOptions,
     labels: c.labels,
     settings: c.settings,
     configOverrides,

@@ -13,7 +13,7 @@ import type { ColumnMapping } from '../src/data/columns.ts';
 import type { LabelledExample } from '../src/data/examples.ts';
 import type { CheckpointCadence } from '../src/engine/checkpoint-cadence.ts';
 import type { EvalRecord, StepRecord } from '../src/engine/checkpoint.ts';
-import type { ClassificationMetrics } from '../src/engine/metrics.ts';
+import type { TaskMetrics } from '../src/engine/tasks/index.ts';
 import type { TrainingSettings } from '../src/engine/settings.ts';
 import type { DownloadProgress } from '../src/hub/hub-client.ts';
 import type { DatasetConfigInfo, RowSample } from '../src/hub/hub-datasets.ts';
@@ -350,7 +350,7 @@ export type TrainReply =
     }
   | { readonly type: 'run-weights'; readonly runId: string; readonly checkpoint: Uint8Array }
   | { readonly type: 'inspected-rows'; readonly filter: RowFilter; readonly rows: readonly InspectedRow[]; readonly total: number }
-  | { readonly type: 'evaluation'; readonly metrics: ClassificationMetrics; readonly worst: readonly WorstRow[] }
+  | { readonly type: 'evaluation'; readonly metrics: TaskMetrics; readonly worst: readonly WorstRow[] }
   | { readonly type: 'classified'; readonly requestId: number; readonly probabilities: readonly number[] }
   | { readonly type: 'export-phase'; readonly phase: ExportPhase }
   | { readonly type: 'exported'; readonly fileName: string; readonly bytes: Uint8Array }

@@ -6,6 +6,7 @@
  * session's execution providers, ORT's node-placement log, and where the parameter and
  * moment tensors were before and after every train step.
  */
+import { metricValue } from '../../src/engine/best-model.ts';
 import type { TokenizedExample } from '../../src/engine/batching.ts';
 import { parseModelConfig } from '../../src/engine/models/config.ts';
 import { classifierParamSpecs } from '../../src/engine/models/params.ts';
@@ -206,7 +207,7 @@ async function run(request: EngineRunRequest): Promise<EngineRunResult> {
     onEvent: (event) => {
       if (event.type === 'eval') {
         const { step, metrics } = event.record;
-        evals.push({ step, loss: metrics.loss, accuracy: metrics.accuracy });
+        evals.push({ step, loss: metrics.loss, accuracy: metricValue(metrics, 'accuracy') });
         return;
       }
       losses.push(event.record.loss);
@@ -216,7 +217,7 @@ async function run(request: EngineRunRequest): Promise<EngineRunResult> {
   });
   try {
     const before = await trainer.evaluate(validation);
-    evals.push({ step: 0, loss: before.loss, accuracy: before.accuracy });
+    evals.push({ step: 0, loss: before.loss, accuracy: metricValue(before, 'accuracy') });
     const outcome = await trainer.train();
     if (outcome !== 'finished') throw new Error(`training ended ${outcome}`);
     const snapshot = await trainer.snapshot();

@@ -1,4 +1,5 @@
 /** `train --export-project <dir>`: the CLI's run as a training project for transformers.Trainer. */
+import { defaultLabelOptions } from '../engine/tasks/task.ts';
 import { taskOfModelConfig } from '../engine/tasks/index.ts';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -20,6 +21,7 @@ export function cliTrainingProject(
   return {
     base,
     task: taskOfModelConfig(final.modelConfig),
+    labelOptions: final.labelOptions ?? defaultLabelOptions,
     labels: final.labels,
     settings: final.settings,
     // A resumed run's overrides are in its checkpoint's config, not on this command line.

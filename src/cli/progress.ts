@@ -1,4 +1,5 @@
 /** A one-line progress bar on standard error: step, loss, throughput and time left. */
+import { taskOfMetrics } from '../engine/tasks/index.ts';
 import type { TrainerEvent } from '../engine/trainer.ts';
 
 export function formatDuration(ms: number): string {
@@ -25,7 +26,7 @@ export function evalLine(event: Extract<TrainerEvent, { type: 'eval' }>): string
   const { record } = event;
   const m = record.metrics;
   const train = record.trainLoss === null ? '' : `train loss ${record.trainLoss.toFixed(4)} | `;
-  return `eval @ epoch ${record.epoch.toFixed(2)} (step ${record.step}): ${train}val loss ${m.loss.toFixed(4)} | accuracy ${(m.accuracy * 100).toFixed(2)}% | macro-F1 ${m.macroF1.toFixed(4)}`;
+  return `eval @ epoch ${record.epoch.toFixed(2)} (step ${record.step}): ${train}val loss ${m.loss.toFixed(4)} | ${taskOfMetrics(m).summary(m)}`;
 }
 
 /** Redraws in place on a terminal; prints every Nth line otherwise (logs, CI). */

@@ -7,7 +7,7 @@
  * --out every few minutes; Ctrl-C, SIGTERM and SIGHUP stop after the current update and write
  * the folder; a non-finite loss stops with the weights of the last good update written.
  */
-import { DEFAULT_TASK, taskById } from '../engine/tasks/index.ts';
+import { DEFAULT_TASK, taskById, taskOfMetrics } from '../engine/tasks/index.ts';
 import { defaultLabelOptions } from '../engine/tasks/task.ts';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -191,7 +191,7 @@ export async function runTrain(cmd: TrainCommand, log: (line: string) => void): 
   }
   const evals = final.history.evals;
   const scored = (best ? evals.find((e) => e.step === keeper.state.bestStep) : undefined) ?? evals.at(-1);
-  log(`done: wrote ${cmd.out}${scored ? ` (validation accuracy ${(scored.metrics.accuracy * 100).toFixed(2)}%, macro-F1 ${scored.metrics.macroF1.toFixed(4)})` : ''}`);
+  log(`done: wrote ${cmd.out}${scored ? ` (validation ${taskOfMetrics(scored.metrics).summary(scored.metrics)})` : ''}`);
   return 'finished';
 }
 

@@ -37,11 +37,6 @@ export function metricValue(metrics: TaskMetrics, metric: BestModelMetric): numb
   return taskOfMetrics(metrics).bestModelValue(metrics, metric);
 }
 
-/** The metric as compute_metrics names it in train.py (Trainer prefixes `eval_`). */
-export function trainerMetricName(metric: BestModelMetric): 'accuracy' | 'f1' | 'loss' {
-  return metric === 'macroF1' ? 'f1' : metric;
-}
-
 function better(value: number, than: number, greater: boolean): boolean {
   return greater ? value > than : value < than;
 }

@@ -4,6 +4,7 @@
  * the best evaluation's weights (load_best_model_at_end) under `best.*`, and the rest (config,
  * labels, settings, progress, data order, history) as JSON metadata.
  */
+import type { LabelOptions } from './tasks/task.ts';
 import { io } from './artifacts.ts';
 import { type TaskMetrics, withTaskId } from './tasks/index.ts';
 import { defaultSettings, type TrainingSettings } from './settings.ts';
@@ -58,6 +59,8 @@ export interface TrainingCheckpoint {
   readonly bestWeights?: ReadonlyMap<string, Float32Array> | null;
   /** data-fingerprint.ts of the training rows, so the run is only continued on the same ones; absent in older files. */
   readonly dataFingerprint?: string;
+  /** How the run read its label cells (the multi-label separator); absent in older files, which used the defaults. */
+  readonly labelOptions?: LabelOptions;
 }
 
 const BEST_PREFIX = 'best.';
@@ -94,6 +97,7 @@ export function serializeCheckpoint(c: TrainingCheckpoint): Uint8Array {
     history: c.history,
     hasMoments: c.moments !== null,
     ...(c.dataFingerprint === undefined ? {} : { dataFingerprint: c.dataFingerprint }),
+    ...(c.labelOptions === undefined ? {} : { labelOptions: c.labelOptions }),
   };
   return writeSafetensors(tensors, { format: 'pt', [STATE_KEY]: JSON.stringify(state) });
 }
@@ -136,5 +140,6 @@ export function parseCheckpoint(bytes: Uint8Array, fileName = 'checkpoint'): Tra
     moments: state.hasMoments ? { m, v } : null,
     bestWeights: best.size > 0 ? best : null,
     ...(state.dataFingerprint === undefined ? {} : { dataFingerprint: state.dataFingerprint }),
+    ...(state.labelOptions === undefined ? {} : { labelOptions: state.labelOptions }),
   };
 }

@@ -1,18 +1,16 @@
 /**
- * Mean cross-entropy for single-label classification, as torch's CrossEntropyLoss. Built
- * from Softmax-free ops because LogSoftmax and OneHot fall back to the CPU on WebGPU: the
- * one-hot is Equal(labels, range) and log-softmax is z − log Σ exp(z) with z = logits − max.
+ * The losses transformers computes for its heads, as graph ops that stay on the GPU under
+ * WebGPU (LogSoftmax and OneHot would fall back to the CPU there).
  */
 import type { Value } from './onnx/graph.ts';
 import * as op from './onnx/ops.ts';
+import type { LossGraph } from './tasks/task.ts';
 
-export interface CrossEntropy {
-  readonly loss: Value;
-  /** Values the backward pass must treat as constants (the max subtracted for stability). */
-  readonly stopGradient: ReadonlySet<Value>;
-}
-
-export function crossEntropy(logits: Value, labels: Value): CrossEntropy {
+/**
+ * Mean cross-entropy for single-label classification, as torch's CrossEntropyLoss: the one-hot
+ * is Equal(labels, range) and log-softmax is z − log Σ exp(z) with z = logits − max.
+ */
+export function crossEntropy(logits: Value, labels: Value): LossGraph {
   const g = logits.graph;
   const numLabels = logits.shape[1];
   if (logits.rank !== 2 || typeof numLabels !== 'number') throw new Error(`crossEntropy: logits must be [batch, labels], got ${logits.toString()}`);
@@ -29,4 +27,27 @@ export function crossEntropy(logits: Value, labels: Value): CrossEntropy {
   // Each row's one-hot sums to 1, so this is the batch size without a runtime Shape op.
   const rows = op.reduceSum(oneHot, [0, 1]);
   return { loss: op.div(total, rows), stopGradient: new Set([max]) };
+}
+
+/**
+ * torch's BCEWithLogitsLoss (mean over every row and label), multi-label classification's loss:
+ * max(x, 0) − x·y + log(1 + exp(−|x|)), which never exponentiates a large positive number.
+ */
+export function bceWithLogits(logits: Value, labels: Value): LossGraph {
+  if (logits.rank !== 2 || labels.dtype !== 'float32' || labels.rank !== 2 || labels.shape[1] !== logits.shape[1]) {
+    throw new Error(`bceWithLogits: logits [batch, labels] and float32 labels of the same shape, got ${logits.toString()} and ${labels.toString()}`);
+  }
+  const positive = op.relu(logits);
+  const magnitude = op.add(positive, op.relu(op.neg(logits)));
+  const perElement = op.add(op.sub(positive, op.mul(logits, labels)), op.log(op.add(op.exp(op.neg(magnitude)), 1)));
+  return { loss: op.reduceMean(perElement, [0, 1]), stopGradient: new Set() };
+}
+
+/** torch's MSELoss on the squeezed logits, regression's loss: mean (prediction − label)². */
+export function meanSquaredError(logits: Value, labels: Value): LossGraph {
+  if (logits.rank !== 2 || logits.shape[1] !== 1 || labels.dtype !== 'float32' || labels.rank !== 1) {
+    throw new Error(`meanSquaredError: logits [batch, 1] and float32 labels [batch], got ${logits.toString()} and ${labels.toString()}`);
+  }
+  const difference = op.sub(op.squeeze(logits, [1]), labels);
+  return { loss: op.reduceMean(op.mul(difference, difference), [0]), stopGradient: new Set() };
 }

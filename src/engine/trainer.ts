@@ -300,6 +300,7 @@ export class Trainer {
       paramShapes: new Map(this.artifacts.params.map((p) => [p.name, p.shape])),
       moments: this.progress.step > 0 ? { m: state.m, v: state.v } : null,
       ...(this.init.checkpoint.dataFingerprint === undefined ? {} : { dataFingerprint: this.init.checkpoint.dataFingerprint }),
+      ...(this.init.checkpoint.labelOptions === undefined ? {} : { labelOptions: this.init.checkpoint.labelOptions }),
     };
   }
 

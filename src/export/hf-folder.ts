@@ -3,6 +3,7 @@
  * it: config.json, model.safetensors, the tokenizer files and trainer_state.json. Returned
  * as name → bytes so the CLI can write it to disk and the studio can zip it.
  */
+import { taskOfMetrics } from '../engine/tasks/index.ts';
 import { replayEvaluations } from '../engine/best-model.ts';
 import type { TrainingCheckpoint } from '../engine/checkpoint.ts';
 import { writeSafetensors } from '../engine/weights/safetensors.ts';
@@ -39,8 +40,7 @@ export function trainerState(c: TrainingCheckpoint): Record<string, unknown> {
   for (const e of c.history.evals) {
     logHistory.push({
       epoch: e.epoch,
-      eval_accuracy: e.metrics.accuracy,
-      eval_f1: e.metrics.macroF1,
+      ...Object.fromEntries(Object.entries(taskOfMetrics(e.metrics).trainerMetrics(e.metrics)).map(([name, value]) => [`eval_${name}`, value])),
       eval_loss: e.metrics.loss,
       step: e.step,
       ...(e.trainLoss === null ? {} : { train_loss: e.trainLoss }),

@@ -6,7 +6,8 @@
  * The studio (workers/export-bundle.ts) and the CLI (src/cli/train.ts) each describe their run
  * as a `ModelCardRun`.
  */
-import { taskOfMetrics } from '../engine/tasks/index.ts';
+import type { ClassMetrics } from '../engine/metrics.ts';
+import { type TaskMetrics, taskOfMetrics } from '../engine/tasks/index.ts';
 import { modelEvaluation } from '../engine/best-model.ts';
 import type { ColumnMapping } from '../data/columns.ts';
 import type { TrainingCheckpoint } from '../engine/checkpoint.ts';
@@ -192,37 +193,59 @@ function hyperparameterSection(c: TrainingCheckpoint): string {
   ].join('\n\n');
 }
 
+/** Per-label precision, recall and F1, for the tasks that score labels one by one. */
+function perLabelScores(metrics: TaskMetrics): readonly ClassMetrics[] | null {
+  return metrics.task === 'single-label' ? metrics.perClass : metrics.task === 'multi-label' ? metrics.perLabel : null;
+}
+
 function resultsSection(c: TrainingCheckpoint): string {
   const last = modelEvaluation(c);
   const parts = ['## Results'];
   if (!last) {
     parts.push('The run had no validation rows, so there are no metrics.');
   } else {
-    parts.push(
-      `On the ${last.metrics.examples} validation rows after step ${last.step}: accuracy **${percent(last.metrics.accuracy)}**, ` +
-        `macro-F1 **${fixed(last.metrics.macroF1, 3)}**, loss ${fixed(last.metrics.loss)}.`,
-      table(
-        ['label', 'precision', 'recall', 'F1', 'support'],
-        last.metrics.perClass.map((p) => [p.label, fixed(p.precision, 3), fixed(p.recall, 3), fixed(p.f1, 3), p.support]),
-      ),
-    );
+    const m = last.metrics;
+    const scores =
+      m.task === 'single-label'
+        ? `accuracy **${percent(m.accuracy)}**, macro-F1 **${fixed(m.macroF1, 3)}**`
+        : taskOfMetrics(m)
+            .cardMetrics(m)
+            .map((x) => `${x.name} **${fixed(x.value, 3)}**`)
+            .join(', ');
+    parts.push(`On the ${m.examples} validation rows after step ${last.step}: ${scores}, loss ${fixed(m.loss)}.`);
+    if (m.task === 'multi-label') parts.push(`A label is predicted at probability ${m.threshold} or more; on these rows ${m.tuned.threshold.toFixed(2)} would give the best micro-F1 (${fixed(m.tuned.microF1, 3)}).`);
+    const perLabel = perLabelScores(m);
+    if (perLabel) {
+      parts.push(table(['label', 'precision', 'recall', 'F1', 'support'], perLabel.map((p) => [p.label, fixed(p.precision, 3), fixed(p.recall, 3), fixed(p.f1, 3), p.support])));
+    }
   }
+  const first = c.history.evals[0];
+  const columns = first ? taskOfMetrics(first.metrics).cardMetrics(first.metrics).map((x) => x.name) : [];
   parts.push(
     '### Per epoch',
     c.history.evals.length > 0
       ? table(
-          ['epoch', 'step', 'training loss', 'validation loss', 'accuracy', 'macro-F1'],
-          c.history.evals.map((e) => [fixed(e.epoch, 2), e.step, fixed(e.trainLoss), fixed(e.metrics.loss), percent(e.metrics.accuracy), fixed(e.metrics.macroF1, 3)]),
+          ['epoch', 'step', 'training loss', 'validation loss', ...columns],
+          c.history.evals.map((e) => [
+            fixed(e.epoch, 2),
+            e.step,
+            fixed(e.trainLoss),
+            fixed(e.metrics.loss),
+            ...taskOfMetrics(e.metrics)
+              .cardMetrics(e.metrics)
+              .map((x) => (x.type === 'accuracy' ? percent(x.value) : fixed(x.value, 3))),
+          ]),
         )
       : 'No evaluations were recorded.',
   );
-  if (last) {
+  if (last?.metrics.task === 'single-label') {
+    const { confusion } = last.metrics;
     parts.push(
       '### Confusion matrix',
       `Validation rows after step ${last.step}, by true label (rows) and predicted label (columns):`,
       table(
         ['true \\ predicted', ...c.labels],
-        c.labels.map((label, t) => [label, ...c.labels.map((_, p) => last.metrics.confusion[t]?.[p] ?? 0)]),
+        c.labels.map((label, t) => [label, ...c.labels.map((_, p) => confusion[t]?.[p] ?? 0)]),
       ),
     );
   }

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { defaultLabelOptions } from '../engine/tasks/task.ts';
 import { singleLabel } from '../engine/tasks/single-label.ts';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -158,6 +159,7 @@ function run(settings: TrainingSettings, overrides: Partial<TrainingProjectRun> 
   return {
     base: { kind: 'hub', id: 'prajjwal1/bert-tiny' },
     task: singleLabel,
+    labelOptions: defaultLabelOptions,
     labels: ['neg', 'neutral', 'pos'],
     settings,
     configOverrides: {},

@@ -6,10 +6,11 @@
  * machine with `python train.py` and on several with `accelerate launch` or `torchrun`.
  * `autotrain.yml` is the same job for AutoTrain Advanced where AutoTrain can express it.
  */
+import type { LabelOptions } from '../engine/tasks/task.ts';
 import type { AnyTask } from '../engine/tasks/index.ts';
 import { zipSync, type Zippable } from 'fflate';
 import type { LabelledExample } from '../data/examples.ts';
-import { greaterIsBetter, trainerMetricName } from '../engine/best-model.ts';
+import { greaterIsBetter } from '../engine/best-model.ts';
 import type { TrainingSettings } from '../engine/settings.ts';
 import { pythonStyleJson, TRANSFORMERS_VERSION, type TokenizerFileSet } from './hf-folder.ts';
 
@@ -34,6 +35,8 @@ export interface TrainingProjectRun {
   readonly base: BaseModel;
   /** What the run trained: train.py gets its model class, label encoding, collator and metrics. */
   readonly task: AnyTask;
+  /** How label cells are read (the multi-label separator): train.py reads the shipped cells the same way. */
+  readonly labelOptions: LabelOptions;
   /** Class names in id order. */
   readonly labels: readonly string[];
   readonly settings: TrainingSettings;
@@ -70,7 +73,7 @@ export function dropoutEntries(modelConfig: Readonly<Record<string, unknown>>): 
 }
 
 /** Trainer's names and values for the run's settings: the HYPERPARAMETERS dict at the top of train.py. */
-export function trainerHyperparameters(settings: TrainingSettings, hasValidation: boolean): Record<string, number | string | boolean | null> {
+export function trainerHyperparameters(settings: TrainingSettings, hasValidation: boolean, task: AnyTask): Record<string, number | string | boolean | null> {
   const evalStrategy = !hasValidation ? 'no' : settings.evalSteps > 0 ? 'steps' : 'epoch';
   return {
     num_train_epochs: settings.epochs,
@@ -94,7 +97,7 @@ export function trainerHyperparameters(settings: TrainingSettings, hasValidation
     adam_epsilon: 1e-8,
     // Trainer refuses load_best_model_at_end without evaluations.
     load_best_model_at_end: settings.loadBestModelAtEnd && hasValidation,
-    metric_for_best_model: trainerMetricName(settings.metricForBestModel),
+    metric_for_best_model: task.trainerMetricName(settings.metricForBestModel),
     greater_is_better: greaterIsBetter(settings.metricForBestModel),
   };
 }
@@ -152,7 +155,7 @@ function modelReference(base: BaseModel): string {
 }
 
 function trainScript(run: TrainingProjectRun, withTextPair: boolean): string {
-  const hyper = trainerHyperparameters(run.settings, run.validation.length > 0);
+  const hyper = trainerHyperparameters(run.settings, run.validation.length > 0, run.task);
   const hyperLines = Object.entries(hyper).map(([k, v]) => `    ${JSON.stringify(k)}: ${pythonLiteral(v, FLOAT_KEYS.has(k))},`);
   const earlyStopping = earlyStoppingArguments(run.settings, run.validation.length > 0);
   const earlyStoppingLiteral =
@@ -160,6 +163,7 @@ function trainScript(run: TrainingProjectRun, withTextPair: boolean): string {
   const fromScratch = run.base.kind === 'scratch';
   const bundled = run.base.kind === 'scratch' || run.base.kind === 'weights';
   const { task } = run;
+  const parts = task.trainScript(run.labelOptions);
   return `"""Fine-tune ${modelReference(run.base)} for text classification: the run Fine-Tune Studio made, on transformers.Trainer.
 
 One machine:    python train.py
@@ -173,9 +177,9 @@ import numpy as np
 from datasets import Dataset
 from transformers import (
     AutoConfig,
-    ${task.trainScript.autoModelClass},
+    ${parts.autoModelClass},
     AutoTokenizer,
-    ${task.trainScript.collator.split('(')[0]},
+    ${parts.collator.split('(')[0]},
     EarlyStoppingCallback,
     Trainer,
     TrainingArguments,
@@ -216,10 +220,10 @@ def read_rows(name):
     return Dataset.from_dict(columns)
 
 
-${task.trainScript.encodeLabel}
+${parts.encodeLabel}
 
 
-${task.trainScript.computeMetrics}
+${parts.computeMetrics}
 
 
 def main():
@@ -230,9 +234,9 @@ def main():
     label_kwargs = {"num_labels": len(LABELS), "id2label": ID2LABEL, "label2id": LABEL2ID${task.problemType === null ? '' : `, "problem_type": ${pythonLiteral(task.problemType)}`}}
     if FROM_SCRATCH:
         config = AutoConfig.from_pretrained(MODEL, **label_kwargs, **CONFIG_OVERRIDES)
-        model = ${task.trainScript.autoModelClass}.from_config(config)
+        model = ${parts.autoModelClass}.from_config(config)
     else:
-        model = ${task.trainScript.autoModelClass}.from_pretrained(MODEL, **label_kwargs, **CONFIG_OVERRIDES)
+        model = ${parts.autoModelClass}.from_pretrained(MODEL, **label_kwargs, **CONFIG_OVERRIDES)
 
     def tokenize(batch):
         pairs = batch["text_pair"] if HAS_TEXT_PAIR else None
@@ -268,7 +272,7 @@ def main():
         eval_dataset=validation_rows if len(validation_rows) > 0 else None,
         processing_class=tokenizer,
         # Pads each batch to its longest row, as the studio does.
-        data_collator=${task.trainScript.collator},
+        data_collator=${parts.collator},
         compute_metrics=compute_metrics,
         callbacks=[EarlyStoppingCallback(**EARLY_STOPPING)] if EARLY_STOPPING else [],
     )
@@ -360,7 +364,7 @@ function readme(run: TrainingProjectRun, withTextPair: boolean, autoTrain: strin
     ['max steps', s.maxSteps > 0 ? String(s.maxSteps) : 'all epochs'],
     ['evaluation', run.validation.length === 0 ? 'none (no validation rows)' : s.evalSteps > 0 ? `every ${s.evalSteps} updates` : 'after each epoch'],
     ['seed', String(s.seed)],
-    ['best model', s.loadBestModelAtEnd ? `the best evaluation's (${trainerMetricName(s.metricForBestModel)})` : 'the last update'],
+    ['best model', s.loadBestModelAtEnd ? `the best evaluation's (${run.task.trainerMetricName(s.metricForBestModel)})` : 'the last update'],
     ['early stopping', s.earlyStoppingPatience > 0 ? `patience ${s.earlyStoppingPatience}, threshold ${s.earlyStoppingThreshold}` : 'off'],
     ['config overrides', Object.keys(run.configOverrides).length > 0 ? Object.entries(run.configOverrides).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ') : 'none'],
   ];

@@ -3,6 +3,7 @@
  * fingerprint, the step and evaluation history, how long it trained and where. Weights are
  * kept only for pinned runs (run-store.ts). Plain data, so it goes into IndexedDB as it is.
  */
+import { metricValue } from '../engine/best-model.ts';
 import type { EvalRecord, StepRecord } from '../engine/checkpoint.ts';
 import type { BestModelMetric, TrainingSettings } from '../engine/settings.ts';
 
@@ -35,11 +36,11 @@ export function bestEvaluation(run: RunRecord): { readonly metric: string; reado
   const metric = run.settings.metricForBestModel;
   let best: EvalRecord | null = null;
   for (const e of run.evals) {
-    const value = e.metrics[metric];
+    const value = metricValue(e.metrics, metric);
     if (!Number.isFinite(value)) continue;
-    if (best === null || (metric === 'loss' ? value < best.metrics[metric] : value > best.metrics[metric])) best = e;
+    if (best === null || (metric === 'loss' ? value < metricValue(best.metrics, metric) : value > metricValue(best.metrics, metric))) best = e;
   }
-  return best === null ? null : { metric: metricNames[metric], value: best.metrics[metric], epoch: best.epoch };
+  return best === null ? null : { metric: metricNames[metric], value: metricValue(best.metrics, metric), epoch: best.epoch };
 }
 
 /** Epochs trained so far, fractions included. */

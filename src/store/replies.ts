@@ -226,7 +226,7 @@ export function handleTrainReply(store: StudioStore, deps: StoreDeps, reply: Tra
     case 'classified': {
       const s = get();
       if (reply.requestId !== s.evaluation.tryRequestId) return;
-      const labels = s.evaluation.metrics?.perClass.map((c) => c.label) ?? s.dataset.summary?.labels ?? [];
+      const labels = s.training.run?.labels ?? s.dataset.summary?.labels ?? [];
       patch(set, get, 'evaluation', {
         trying: false,
         tryResult: { text: s.evaluation.tryText.trim(), probabilities: reply.probabilities.map((probability, i) => ({ label: labels[i] ?? `label ${i}`, probability })) },

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { metricsOfTask } from '../engine/tasks/index.ts';
 import { packRows } from '../../workers/packed-rows.ts';
 import type { DataRequest, DatasetSummary, EvalRecord, ModelSummary, SavedRunInfo, TokenizedDataset, TrainRequest } from '../../workers/protocol.ts';
 import { defaultSettings } from '../engine/settings.ts';
@@ -229,7 +230,7 @@ describe('the studio store', () => {
       const runId = (h.train.at(-1) as Extract<TrainRequest, { type: 'train' }>).runId;
       h.trainReply({ type: 'run-started', backend: { name: 'wasm', description: '2 threads', fallbackReason: null }, totalSteps: 5, step: 0, notice: null });
       h.trainReply({ type: 'steps', records: [1, 2, 3, 4, 5].map((n) => ({ step: n, epoch: n / 5, loss: 1 / n, learningRate: 1e-4, gradNorm: 1 })), totalSteps: 5 });
-      h.trainReply({ type: 'eval', record: { ...evalRecord(5), metrics: { ...evalRecord(5).metrics, accuracy: evalAccuracy } } });
+      h.trainReply({ type: 'eval', record: { ...evalRecord(5), metrics: { ...metricsOfTask(evalRecord(5).metrics, 'single-label'), accuracy: evalAccuracy } } });
       h.trainReply({ type: 'run-ended', end: 'finished', message: null });
       return runId;
     };

@@ -31,7 +31,7 @@ import type {
   TrainRequest,
   WorstRow,
 } from '../../workers/protocol.ts';
-import type { ClassificationMetrics } from '../engine/metrics.ts';
+import type { TaskMetrics } from '../engine/tasks/index.ts';
 import type { RunRecord } from '../runs/run-record.ts';
 import type { RunStore } from '../runs/run-store.ts';
 import type { NumericSetting } from '../engine/settings.ts';
@@ -229,7 +229,7 @@ export interface TryResult {
 export interface EvaluationSlice {
   evaluation: {
     status: 'idle' | 'running' | 'ready';
-    metrics: ClassificationMetrics | null;
+    metrics: TaskMetrics | null;
     worst: readonly WorstRow[];
     tryText: string;
     /** Try-it answers come back after two worker hops; only the latest request's answer is shown. */

@@ -1,4 +1,5 @@
 import { useShallow } from 'zustand/react/shallow';
+import { type TaskMetrics, taskOfMetrics } from '../../engine/tasks/index.ts';
 import type { ClassificationMetrics } from '../../engine/metrics.ts';
 import { hasIdleModel } from '../../store/evaluation.ts';
 import { useStudio } from '../../store/useStudio.ts';
@@ -17,7 +18,8 @@ export function EvaluateScreen() {
   const idle = useStudio(hasIdleModel);
   const goTo = useStudio((s) => s.goTo);
   const validationRows = useStudio((s) => s.training.run?.validationCounts.reduce((a, b) => a + b, 0) ?? null);
-  const metrics = fresh ?? lastEval;
+  const anyMetrics = fresh ?? lastEval;
+  const metrics = anyMetrics?.task === 'single-label' ? anyMetrics : null;
   const matrix = metrics && (
     <Card title="Confusion matrix" wide={metrics.perClass.length > WIDE_MATRIX_LABELS}>
       <ConfusionMatrix metrics={metrics} clickable={fresh !== null} />
@@ -35,7 +37,7 @@ export function EvaluateScreen() {
           />
         </Card>
       )}
-      {!metrics && status !== 'running' && (
+      {!anyMetrics && status !== 'running' && (
         <Card>
           <p className="muted">{idle ? 'This run has no validation rows to score.' : 'Train a model first (step 3); its scores appear here after the first epoch.'}</p>
         </Card>
@@ -70,12 +72,35 @@ export function EvaluateScreen() {
             {metrics.perClass.length <= WIDE_MATRIX_LABELS && matrix}
           </div>
           {metrics.perClass.length > WIDE_MATRIX_LABELS && matrix}
-          {fresh && <CellRows labels={fresh.perClass.map((c) => c.label)} />}
+          {fresh && <CellRows labels={metrics.perClass.map((c) => c.label)} />}
         </>
       )}
+      {anyMetrics && anyMetrics.task !== 'single-label' && <TaskHeadline metrics={anyMetrics} />}
       <TryIt />
-      {fresh && <MistakesByLabel labels={fresh.perClass.map((c) => c.label)} />}
+      {fresh && metrics && <MistakesByLabel labels={metrics.perClass.map((c) => c.label)} />}
       {idle && <NextButton onClick={() => goTo('export')}>Next: download the model</NextButton>}
+    </div>
+  );
+}
+
+/** The task's own scores, as the model card lists them. */
+function TaskHeadline({ metrics }: { metrics: TaskMetrics }) {
+  return (
+    <div className="headline">
+      {taskOfMetrics(metrics)
+        .cardMetrics(metrics)
+        .map((m) => (
+          <div className="big-number" key={m.name}>
+            <span className="big-value" data-testid={`eval-${m.name.toLowerCase().replace(/\s+/g, '-')}`}>
+              {formatNumber(m.value, 3)}
+            </span>
+            <span className="big-label">{m.name}</span>
+          </div>
+        ))}
+      <div className="big-number">
+        <span className="big-value">{formatCount(metrics.examples)}</span>
+        <span className="big-label">validation rows</span>
+      </div>
     </div>
   );
 }

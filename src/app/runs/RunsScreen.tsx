@@ -1,4 +1,5 @@
 import { memo, useMemo } from 'react';
+import { metricValue } from '../../engine/best-model.ts';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useShallow } from 'zustand/react/shallow';
 import type { TrainingSettings } from '../../engine/settings.ts';
@@ -83,7 +84,7 @@ const RunCurves = memo(function RunCurves({ runs, colorOf, kind }: { runs: reado
         points:
           kind === 'loss'
             ? smoothLoss(run.steps, 0.6).map((p) => ({ x: p.step, y: p.smoothed }))
-            : run.evals.map((e) => ({ x: Math.round(e.epoch * 100) / 100, y: e.metrics[run.settings.metricForBestModel === 'loss' ? 'accuracy' : run.settings.metricForBestModel] })),
+            : run.evals.map((e) => ({ x: Math.round(e.epoch * 100) / 100, y: metricValue(e.metrics, run.settings.metricForBestModel === 'loss' ? 'accuracy' : run.settings.metricForBestModel) })),
       })),
     [runs, kind],
   );

@@ -1,4 +1,5 @@
 /** The numbers behind the training charts, computed from the store's step and eval records. */
+import { metricValue } from '../../engine/best-model.ts';
 import type { EvalRecord, StepRecord } from '../../../workers/protocol.ts';
 
 export interface LossPoint {
@@ -51,8 +52,9 @@ export function epochRows(evals: readonly EvalRecord[]): EpochRow[] {
     step: e.step,
     trainLoss: e.trainLoss,
     validationLoss: e.metrics.loss,
-    accuracy: e.metrics.accuracy,
-    macroF1: e.metrics.macroF1,
+    // The two scores of the best-model choice (Pearson's r for both, for regression).
+    accuracy: metricValue(e.metrics, 'accuracy'),
+    macroF1: metricValue(e.metrics, 'macroF1'),
   }));
 }
 

@@ -12,7 +12,7 @@ function everyGraph(): { name: string; graph: Graph }[] {
   return (Object.keys(tinyConfigs) as ModelType[]).flatMap((type) =>
     TASKS.flatMap((task) => {
       const config = parseModelConfig(tinyConfigs[type]);
-      const numLabels = 3;
+      const numLabels = task.numLabels(['a', 'b', 'c']);
       const options = { config, numLabels, task, optimizer: { ...trainerAdamW, weightDecay: 0.01 }, maxGradNorm: 1, gradAccumulation: 2, update: 'in-graph' as const };
       return [
         { name: `${type} ${task.id} train step`, graph: trainStepGraph(options) },

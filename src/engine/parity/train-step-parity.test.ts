@@ -2,7 +2,6 @@
 // torch with Hugging Face semantics), both starting from the same random-init HF folder that the
 // engine's own safetensors writer produced: logits, loss, every parameter gradient, and every
 // parameter after one clipped AdamW update.
-import { singleLabel } from '../tasks/single-label.ts';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +17,11 @@ import { defaultSettings, type TrainingSettings } from '../settings.ts';
 import { Trainer } from '../trainer.ts';
 import { readSafetensors, writeSafetensors, type NamedTensor } from '../weights/safetensors.ts';
 import { trainerAdamW } from '../optim/adamw.ts';
+import type { AnyTask } from '../tasks/index.ts';
+import { multiLabel } from '../tasks/multi-label.ts';
+import { regression } from '../tasks/regression.ts';
+import { singleLabel } from '../tasks/single-label.ts';
+import type { Target } from '../tasks/task.ts';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'torch_reference.py');
@@ -47,14 +51,27 @@ const architectures: Record<string, Record<string, unknown>> = {
 };
 const noDropout = { hidden_dropout_prob: 0, attention_probs_dropout_prob: 0, dropout: 0, attention_dropout: 0, seq_classif_dropout: 0 };
 
+/** Each task's label names and row r's target: a class id, a label set of 0–3 labels, a score. */
+const taskCases: { task: AnyTask; labels: string[]; target: (r: number) => Target }[] = [
+  { task: singleLabel, labels: LABELS, target: (r) => Int32Array.of(r % LABELS.length) },
+  { task: multiLabel, labels: LABELS, target: (r) => Float32Array.from(LABELS, (_, k) => ((r >> k) & 1)) },
+  { task: regression, labels: ['LABEL_0'], target: (r) => Float32Array.of((r * 7) % 5 + 0.4) },
+];
+
+/** Every family on single-label; the other tasks on BERT, as their loss is all that changes. */
+const cases = [
+  ...Object.entries(architectures).map(([name, baseConfig]) => ({ name, baseConfig, ...taskCases[0]! })),
+  ...taskCases.slice(1).map((c) => ({ name: 'bert', baseConfig: architectures.bert!, ...c })),
+];
+
 /** Rows of different lengths, so padding and the attention mask are exercised. */
-function rows(padId: number, withTypes: boolean): TokenizedExample[] {
+function rows(padId: number, withTypes: boolean, target: (r: number) => Target): TokenizedExample[] {
   const lengths = [9, 4, 12, 7, 12, 3];
   return lengths.map((len, r) => {
     const ids = Int32Array.from({ length: len }, (_, i) => (i === 0 ? 5 : 6 + ((r * 31 + i * 17) % 110)));
     if (ids.includes(padId)) throw new Error('test rows must not contain the pad id');
     const types = withTypes ? Int32Array.from({ length: len }, (_, i) => (i >= len / 2 ? 1 : 0)) : null;
-    return { inputIds: ids, tokenTypeIds: types, target: Int32Array.of(r % LABELS.length) };
+    return { inputIds: ids, tokenTypeIds: types, target: target(r) };
   });
 }
 
@@ -72,12 +89,12 @@ const scratch = mkdtempSync(join(tmpdir(), 'step-parity-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe.skipIf(skipReason !== null)(`one training step matches PyTorch${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
-  for (const [name, baseConfig] of Object.entries(architectures)) {
-    it(`${name}: logits, loss, gradients and AdamW-updated parameters`, async () => {
+  for (const { name, baseConfig, task, labels: LABELS, target } of cases) {
+    it(`${name} ${task.id}: logits, loss, gradients and AdamW-updated parameters`, async () => {
       const settings: TrainingSettings = { ...defaultSettings, epochs: 1, batchSize: 6, learningRate: LR, weightDecay: 0.01, maxGradNorm: 1.0, maxLength: 32, seed: 7 };
       // The folder as the engine writes it: config.json + model.safetensors from its own writer.
-      const init = startingPoint({ name, configJson: baseConfig, weights: new Map() }, LABELS, settings, noDropout);
-      const folder = join(scratch, name);
+      const init = startingPoint({ name, configJson: baseConfig, weights: new Map() }, LABELS, settings, noDropout, task);
+      const folder = join(scratch, `${name}-${task.id}`);
       execFileSync('mkdir', ['-p', folder]);
       writeFileSync(join(folder, 'config.json'), JSON.stringify(init.checkpoint.modelConfig));
       const tensors: [string, NamedTensor][] = [...init.checkpoint.params].map(([n, data]) => [n, { shape: [...init.checkpoint.paramShapes.get(n)!], data }]);
@@ -86,19 +103,19 @@ describe.skipIf(skipReason !== null)(`one training step matches PyTorch${skipRea
       // The engine reads the folder back through the loading path users take.
       const weights = readSafetensors(new Uint8Array(readFileSync(join(folder, 'model.safetensors')))).tensors;
       const configJson = JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')) as Record<string, unknown>;
-      const start = startingPoint({ name, configJson, weights }, LABELS, settings);
+      const start = startingPoint({ name, configJson, weights }, LABELS, settings, {}, task);
       expect(start.report.missingKeys).toEqual([]);
       expect(start.report.unexpectedKeys).toEqual([]);
-      expect(classifierConfigJson(configJson, LABELS).id2label).toEqual({ 0: 'a', 1: 'b', 2: 'c' });
+      expect(classifierConfigJson(configJson, LABELS, {}, task)).toMatchObject(task.configFields(LABELS));
 
       const padId = Number(configJson.pad_token_id ?? 0);
       const withTypes = name === 'bert' || name === 'electra';
-      const data = rows(padId, withTypes);
+      const data = rows(padId, withTypes, target);
       const batchJson = {
         input_ids: data.map((r) => [...r.inputIds]),
         attention_mask: data.map((r) => r.inputIds.map(() => 1)).map((m) => [...m]),
         ...(withTypes ? { token_type_ids: data.map((r) => [...r.tokenTypeIds!]) } : {}),
-        labels: data.map((r) => r.target[0]),
+        labels: data.map((r) => (task.target.per === 'row' ? r.target[0] : Array.from(r.target))),
       };
       writeFileSync(join(folder, 'batch.json'), JSON.stringify(batchJson));
       const outPath = join(folder, 'torch-step.safetensors');
@@ -112,7 +129,7 @@ describe.skipIf(skipReason !== null)(`one training step matches PyTorch${skipRea
 
       const backend = { name: 'cpu' as const, ort };
       // Logits before the update.
-      const predictor = await Predictor.create(backend, (await import('../models/config.ts')).parseModelConfig(start.checkpoint.modelConfig), LABELS.length, singleLabel);
+      const predictor = await Predictor.create(backend, (await import('../models/config.ts')).parseModelConfig(start.checkpoint.modelConfig), task.numLabels(LABELS), task);
       const logits = await predictor.logits(data, predictor.upload(start.checkpoint.params, start.checkpoint.paramShapes), { maxLength: 32, batchSize: 6 });
       await predictor.release();
       const refLogits = ref('logits');
@@ -163,7 +180,7 @@ describe.skipIf(skipReason !== null)(`one training step matches PyTorch${skipRea
         }
       }
       expect(worstParam).toBeLessThanOrEqual(1e-5);
-      console.log(JSON.stringify({ architecture: name, logit_max_abs_error: logitError, loss_abs_error: Math.abs(steps[0]!.loss - ref('loss')[0]!), worst_grad_rel_error: worstGrad, worst_param_abs_error: worstParam, ill_conditioned_entries: illConditioned, zero_gradient_tensors: zeroGradients.length }));
+      console.log(JSON.stringify({ architecture: name, task: task.id, logit_max_abs_error: logitError, loss_abs_error: Math.abs(steps[0]!.loss - ref('loss')[0]!), worst_grad_rel_error: worstGrad, worst_param_abs_error: worstParam, ill_conditioned_entries: illConditioned, zero_gradient_tensors: zeroGradients.length }));
     });
   }
 });

@@ -4,9 +4,11 @@
  * `problem_type`, as transformers decides which loss to compute.
  */
 import type { Task } from './task.ts';
+import { multiLabel } from './multi-label.ts';
+import { regression } from './regression.ts';
 import { singleLabel } from './single-label.ts';
 
-export const TASKS = [singleLabel] as const;
+export const TASKS = [singleLabel, multiLabel, regression] as const;
 
 export type AnyTask = (typeof TASKS)[number];
 export type TaskId = AnyTask['id'];
@@ -29,20 +31,29 @@ export function taskById(id: string): AnyTask {
 
 /**
  * The task a config.json was saved for. A token-classification architecture decides alone;
- * otherwise problem_type does, and a classifier without one is single-label, as transformers
- * assumes for integer labels.
+ * otherwise problem_type does. Without one, transformers picks the loss from the labels: one
+ * output is regression, more are single-label for class ids.
  */
 export function taskOfModelConfig(configJson: Readonly<Record<string, unknown>>): AnyTask {
   const architectures = Array.isArray(configJson.architectures) ? configJson.architectures.map(String) : [];
   const head = architectures.some((a) => a.endsWith('ForTokenClassification')) ? 'token-classification' : 'sequence-classification';
   const problemType = typeof configJson.problem_type === 'string' ? configJson.problem_type : null;
   const candidates = TASKS.filter((t) => t.head === head);
-  return candidates.find((t) => t.problemType === problemType) ?? candidates[0] ?? singleLabel;
+  const named = candidates.find((t) => t.problemType === problemType);
+  if (named) return named;
+  const outputs = configJson.id2label !== null && typeof configJson.id2label === 'object' ? Object.keys(configJson.id2label).length : Number(configJson.num_labels ?? 2);
+  return head === 'sequence-classification' ? (outputs === 1 ? regression : singleLabel) : (candidates[0] ?? singleLabel);
 }
 
 /** The task that computed `metrics`, typed to take them back (task ids are unique, so this is that task). */
 export function taskOfMetrics<M extends TaskMetrics>(metrics: M): Task<M['task'], M> {
   return taskById(metrics.task) as unknown as Task<M['task'], M>;
+}
+
+/** `metrics` as task `id`'s own; throws when another task computed them. */
+export function metricsOfTask<Id extends TaskId>(metrics: TaskMetrics, id: Id): Extract<TaskMetrics, { task: Id }> {
+  if (metrics.task !== id) throw new Error(`expected ${id} metrics, got ${metrics.task} metrics`);
+  return metrics as Extract<TaskMetrics, { task: Id }>;
 }
 
 /** The metrics of a stored evaluation, written before metrics named their task, as single-label ones. */

@@ -35,13 +35,15 @@ export const singleLabel: Task<'single-label', SingleLabelMetrics> = {
     return { task: 'single-label', ...classificationMetrics(logits, rows.map((r) => r.target[0]!), labels) };
   },
   bestModelValue: (metrics, metric) => metrics[metric],
+  summary: (m) => `accuracy ${(m.accuracy * 100).toFixed(2)}% | macro-F1 ${m.macroF1.toFixed(4)}`,
+  trainerMetrics: (m) => ({ accuracy: m.accuracy, f1: m.macroF1 }),
   predict({ logits, labels }) {
     const best = argmax(logits);
     return { label: labels[best], score: softmax(logits)[best], logits: Array.from(logits) };
   },
 
   configFields: (labels) => ({ problem_type: 'single_label_classification', ...labelMaps(labels) }),
-  trainScript: {
+  trainScript: () => ({
     autoModelClass: 'AutoModelForSequenceClassification',
     collator: 'DataCollatorWithPadding(tokenizer)',
     encodeLabel: ['def encode_label(cell):', '    return LABEL2ID[cell]'].join('\n'),
@@ -56,7 +58,8 @@ export const singleLabel: Task<'single-label', SingleLabelMetrics> = {
       '        f1.append(0.0 if tp + wrong == 0 else 2 * tp / (2 * tp + wrong))',
       '    return {"accuracy": float(np.mean(predictions == labels)), "f1": float(np.mean(f1))}',
     ].join('\n'),
-  },
+  }),
+  trainerMetricName: (metric) => (metric === 'macroF1' ? 'f1' : metric),
   cardMetrics: (metrics) => [
     { type: 'accuracy', name: 'Accuracy', value: metrics.accuracy },
     { type: 'f1', name: 'Macro F1', value: metrics.macroF1, args: { average: 'macro' } },

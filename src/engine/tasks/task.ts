@@ -145,13 +145,19 @@ export interface Task<Id extends string = string, M extends TaskMetricsBase<Id> 
   metrics(logits: Float32Array, rows: readonly TokenizedExample[], labels: readonly string[], options: MetricOptions): M;
   /** The value `metric_for_best_model` reads (Trainer's names mapped on Fine-Tune Studio's settings). */
   bestModelValue(metrics: M, metric: BestModelMetric): number;
+  /** The metrics in one line for logs: `accuracy 91.20% | macro-F1 0.9050`. */
+  summary(metrics: M): string;
+  /** The metrics under the names train.py's compute_metrics gives them (trainer_state.json adds `eval_`). */
+  trainerMetrics(metrics: M): Record<string, number>;
   /** What `predict` prints for one row: a JSON object. */
   predict(row: RowOutput): Record<string, unknown>;
 
   // ---- export
   /** The config.json fields of this task for these labels. */
   configFields(labels: readonly string[]): { readonly problem_type: string | null; readonly id2label: Record<string, string>; readonly label2id: Record<string, number> };
-  readonly trainScript: TrainScriptParts;
+  trainScript(options: LabelOptions): TrainScriptParts;
+  /** The key compute_metrics in train.py returns for a best-model setting (Trainer prefixes `eval_`). */
+  trainerMetricName(metric: BestModelMetric): string;
   cardMetrics(metrics: M): CardMetric[];
 }
 

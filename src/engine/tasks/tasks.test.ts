@@ -6,6 +6,8 @@ import { encodeModel } from '../onnx/encode.ts';
 import { Graph } from '../onnx/graph.ts';
 import { Rng } from '../random.ts';
 import { type AnyTask, DEFAULT_TASK, TASKS, taskById, taskOfModelConfig } from './index.ts';
+import { multiLabel } from './multi-label.ts';
+import { regression } from './regression.ts';
 import { singleLabel } from './single-label.ts';
 import { defaultLabelOptions, type Target } from './task.ts';
 
@@ -77,7 +79,7 @@ describe('task registry', () => {
   it('reads a classifier config without problem_type as single-label, as transformers does for class ids', () => {
     expect(taskOfModelConfig({ architectures: ['BertForSequenceClassification'], id2label: { 0: 'neg', 1: 'pos' } })).toBe(singleLabel);
     expect(taskById(DEFAULT_TASK)).toBe(singleLabel);
-    expect(() => taskById('summarization')).toThrow('unknown task "summarization": the tasks are single-label');
+    expect(() => taskById('summarization')).toThrow('unknown task "summarization": the tasks are single-label, multi-label, regression');
   });
 });
 
@@ -99,5 +101,49 @@ describe('single-label', () => {
 
   it('writes problem_type and both label maps into config.json', () => {
     expect(singleLabel.configFields(['neg', 'pos'])).toEqual({ problem_type: 'single_label_classification', id2label: { 0: 'neg', 1: 'pos' }, label2id: { neg: 0, pos: 1 } });
+  });
+});
+
+describe('multi-label', () => {
+  const place = (i: number) => ({ file: 'train.csv', row: i + 1 });
+
+  it('reads label sets written with the separator or as JSON arrays', () => {
+    const cells = ['joy;love', '["anger", "joy"]', ' neutral ', 'love|joy'];
+    expect(multiLabel.labelSet(cells, defaultLabelOptions, place)).toEqual(['anger', 'joy', 'love', 'love|joy', 'neutral']);
+    expect(multiLabel.labelSet(cells, { labelSeparator: '|' }, place)).toEqual(['anger', 'joy', 'joy;love', 'love', 'neutral']);
+    expect(Array.from(multiLabel.encodeTarget('love;joy', ['anger', 'joy', 'love'], defaultLabelOptions, place(0), null))).toEqual([0, 1, 1]);
+  });
+
+  it('names the file, row and problem of a bad cell', () => {
+    expect(() => multiLabel.labelSet(['a', '["a", '], defaultLabelOptions, place)).toThrow('train.csv: Row 2 has the labels "[\\"a\\", ", which start like a JSON array but are not one. Write ["a", "b"] or a;b.');
+    expect(() => multiLabel.labelSet(['[{"a": 1}]'], defaultLabelOptions, place)).toThrow('a JSON array of label names (strings or numbers) was expected');
+    expect(() => multiLabel.encodeTarget('a;z', ['a', 'b'], defaultLabelOptions, place(3), null)).toThrow('train.csv: Row 4 has the label "z", which is not one of the 2 labels ("a", "b").');
+  });
+
+  it('predicts every label at or above the threshold, with every probability', () => {
+    const logits = Float32Array.of(2, 0, -2);
+    const out = multiLabel.predict({ logits, labels: ['a', 'b', 'c'], wordIds: null, words: null, options: {} });
+    expect(out.labels).toEqual(['a', 'b']);
+    expect((out.probabilities as Record<string, number>).c).toBeCloseTo(1 / (1 + Math.exp(2)), 6);
+    expect(multiLabel.predict({ logits, labels: ['a', 'b', 'c'], wordIds: null, words: null, options: { threshold: 0.6 } }).labels).toEqual(['a']);
+  });
+});
+
+describe('regression', () => {
+  const place = (i: number) => ({ file: 'stsb.csv', row: i + 1 });
+
+  it('has one output named as transformers names it, and a float target per row', () => {
+    expect(regression.labelSet(['3.8', '5', '.5', '1e-1'], defaultLabelOptions, place)).toEqual(['LABEL_0']);
+    expect(regression.numLabels(['LABEL_0'])).toBe(1);
+    expect(Array.from(regression.encodeTarget(' 3.80 ', ['LABEL_0'], defaultLabelOptions, place(0), null))).toEqual([3.799999952316284]);
+    expect(regression.configFields(['LABEL_0'])).toEqual({ problem_type: 'regression', id2label: { 0: 'LABEL_0' }, label2id: { LABEL_0: 0 } });
+  });
+
+  it('refuses a cell that is not a number, naming it', () => {
+    expect(() => regression.labelSet(['3.8', 'high'], defaultLabelOptions, place)).toThrow('stsb.csv: Row 2 has the score "high", which is not a number');
+  });
+
+  it('reads a config without problem_type and with one output as regression, as transformers does', () => {
+    expect(taskOfModelConfig({ architectures: ['BertForSequenceClassification'], id2label: { 0: 'LABEL_0' } })).toBe(regression);
   });
 });
