@@ -25,12 +25,14 @@ export default defineConfig({
   server: { headers: CROSS_ORIGIN_ISOLATION_HEADERS },
   preview: { headers: CROSS_ORIGIN_ISOLATION_HEADERS },
   worker: { format: 'es' },
+  // Two pages: the studio, and the benchmark its footer links to.
+  build: { rollupOptions: { input: { studio: fileURLToPath(new URL('index.html', import.meta.url)), bench: fileURLToPath(new URL('bench.html', import.meta.url)) } } },
   optimizeDeps: {
     exclude: ['onnxruntime-web'],
-    // The workers' dependencies are not reachable from index.html: without these entries Vite
+    // The workers' dependencies are not reachable from the pages: without these entries Vite
     // finds them on the first run only when a worker imports them, re-bundles, and the modules
     // the page already loaded go stale ("Failed to fetch dynamically imported module").
-    entries: ['index.html', 'workers/*.worker.ts'],
+    entries: ['index.html', 'bench.html', 'workers/*.worker.ts'],
     include: ['@huggingface/transformers'],
   },
 });

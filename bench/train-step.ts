@@ -10,11 +10,19 @@
  *   npm run bench -- --pairs-1t none                no single-thread pairs
  *   npm run bench -- --no-wasm-base                 skip base on WASM (~2.5 min a step here; it runs
  *                                                   with the first --wasm-threads value only)
+ *   npm run bench -- --backends webgpu --presets tiny,mini
+ *                                                   the benchmark page (bench.html) in headless Chromium:
+ *                                                   kernels_per_step, gpu_peak_mb, gpu_estimate_mb, adapter
+ *   npm run bench -- --presets base --static --batch 8
+ *                                                   nodes_per_step and gpu_estimate_mb without running a step
  *
  * Backends:
  *   ort-node-cpu  onnxruntime-node, CPU EP, session options exactly as the trainer sets them
  *                 (intra-op threads: onnxruntime's default, one per core)
  *   ort-web-wasm  onnxruntime-web's WASM EP in Node, env.wasm.numThreads = 1 and 2 (--wasm-threads)
+ *   webgpu        onnxruntime-web's WebGPU EP in Debian's headless Chromium, through bench.html (see
+ *                 bench/browser-bench.ts): SwiftShader here, so its counts and memory are real and its
+ *                 times are not; 1 warm-up and 1 timed step unless --steps/--warmup say otherwise
  *   pytorch-cpu   src/engine/parity/torch_reference.py bench (through bench/torch_bench.py, which
  *                 adds CPU time), torch.set_num_threads(2), /usr/bin/python3, with
  *                 OMP_WAIT_POLICY=PASSIVE and OPENBLAS_NUM_THREADS=threads (see measure())
@@ -32,6 +40,8 @@ import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runBrowserBench } from './browser-bench.ts';
+import { optimizerKernelBudget, staticStepFigures, stepBudgets } from './budgets.ts';
 import { presets } from './common.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -41,7 +51,7 @@ const childScript = path.join(here, 'step-child.ts');
 const torchBench = path.join(here, 'torch_bench.py');
 
 type Line = Record<string, unknown>;
-type BackendName = 'ort-node-cpu' | 'ort-web-wasm' | 'pytorch-cpu';
+type BackendName = 'ort-node-cpu' | 'ort-web-wasm' | 'pytorch-cpu' | 'webgpu';
 
 interface Job {
   readonly backend: BackendName;
@@ -63,18 +73,22 @@ interface Options {
   torchThreads: number;
   torchEnvTuned: boolean;
   timeoutS: number;
+  /** Print each preset's node count and memory estimate, and run nothing. */
+  staticOnly: boolean;
 }
 
-const allBackends: BackendName[] = ['ort-node-cpu', 'ort-web-wasm', 'pytorch-cpu'];
+const allBackends: BackendName[] = ['ort-node-cpu', 'ort-web-wasm', 'pytorch-cpu', 'webgpu'];
+/** What a bare `npm run bench` measures: SwiftShader's WebGPU would take hours over every preset. */
+const defaultBackends: BackendName[] = ['ort-node-cpu', 'ort-web-wasm', 'pytorch-cpu'];
 
 const usage = `usage: npm run bench -- [--presets tiny,mini,small,base] [--backends ${allBackends.join(',')}]
   [--wasm-threads 1,2] [--pairs-1t tiny,mini,small|none] [--no-wasm-base] [--steps N] [--warmup N]
-  [--seq 128] [--batch 16] [--torch-threads 2] [--torch-env tuned|default] [--timeout S]`;
+  [--seq 128] [--batch 16] [--torch-threads 2] [--torch-env tuned|default] [--timeout S] [--static]`;
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
     presets: Object.keys(presets),
-    backends: allBackends,
+    backends: defaultBackends,
     wasmThreads: [1, 2],
     pairs1t: ['tiny', 'mini', 'small'],
     wasmBase: true,
@@ -85,6 +99,7 @@ function parseArgs(argv: string[]): Options {
     torchThreads: 2,
     torchEnvTuned: true,
     timeoutS: 900,
+    staticOnly: false,
   };
   const list = (v: string) => (v === 'none' ? [] : v.split(',').map((s) => s.trim()).filter(Boolean));
   for (let i = 0; i < argv.length; i++) {
@@ -107,6 +122,7 @@ function parseArgs(argv: string[]): Options {
       case '--wasm-threads': o.wasmThreads = list(value()).map(Number); break;
       case '--pairs-1t': o.pairs1t = list(value()); break;
       case '--no-wasm-base': o.wasmBase = false; break;
+      case '--static': o.staticOnly = true; break;
       case '--seq': o.seq = count(1); break;
       case '--batch': o.batch = count(1); break;
       case '--steps': o.steps = count(1); break;
@@ -228,6 +244,7 @@ function jobsFor(o: Options): (Job | Line)[] {
         }
         for (const t of o.wasmThreads) jobs.push({ backend, preset, threads: t });
       }
+      if (backend === 'webgpu') continue;
       if (backend === 'pytorch-cpu') {
         jobs.push({ backend, preset, threads: o.torchThreads });
         if (pair && o.torchThreads !== 1) jobs.push({ backend, preset, threads: 1 });
@@ -263,8 +280,48 @@ function ratios(lines: Line[], o: Options): Line {
   return { ratios: out, goals: { 'ort-node-cpu/pytorch': '<= 1.0', 'wasm/pytorch': '<= 2.5' }, note: 'ratios of step_ms_median (wall); > 1 means slower than PyTorch' };
 }
 
+const budgetOf = (preset: string) => stepBudgets[preset as keyof typeof stepBudgets] ?? null;
+
+/** Each preset's WebGPU train step as counted without running it. */
+function staticLines(o: Options): Line[] {
+  return o.presets.map((preset) => ({
+    backend: 'static',
+    preset,
+    seq: o.seq,
+    batch: o.batch,
+    ...staticStepFigures(preset, o.batch, o.seq),
+    nodes_budget: budgetOf(preset)?.nodesPerStep ?? null,
+  }));
+}
+
+/** The WebGPU lines from the benchmark page, with each preset's budget beside its count. */
+async function webgpuLines(o: Options): Promise<Line[]> {
+  const load = Math.round(os.loadavg()[0]! * 10) / 10;
+  const lines = await runBrowserBench({
+    presets: o.presets,
+    backends: ['webgpu'],
+    batch: o.batch,
+    seq: o.seq,
+    steps: o.steps ?? 1,
+    warmup: o.warmup ?? 1,
+    timeoutMs: o.timeoutS * 1000 * o.presets.length,
+    onProgress: (text) => console.error(`bench: ${text}`),
+  });
+  return lines.map((line) => ({
+    ...line,
+    kernels_budget: budgetOf(line.preset)?.kernelsPerStep ?? null,
+    optimizer_kernels_budget: optimizerKernelBudget,
+    nodes_budget: budgetOf(line.preset)?.nodesPerStep ?? null,
+    loadavg_at_start: load,
+  }));
+}
+
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
+  if (o.staticOnly) {
+    for (const line of staticLines(o)) console.log(JSON.stringify(line));
+    return;
+  }
   const jobs = jobsFor(o);
   const cpus = os.cpus();
   console.error(`bench: ${jobs.filter(isJob).length} measurements on ${cpus.length} CPUs (${cpus[0]?.model ?? 'unknown CPU'}), load average ${os.loadavg()[0]!.toFixed(1)}`);
@@ -275,7 +332,8 @@ async function main(): Promise<void> {
     lines.push(line);
     console.log(JSON.stringify(line));
   }
-  console.log(JSON.stringify(ratios(lines, o)));
+  if (o.backends.includes('webgpu')) for (const line of await webgpuLines(o)) console.log(JSON.stringify(line));
+  if (jobs.length > 0) console.log(JSON.stringify(ratios(lines, o)));
   console.error(`bench: done in ${((performance.now() - started) / 60000).toFixed(1)} min`);
 }
 

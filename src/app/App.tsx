@@ -39,6 +39,10 @@ export function App() {
         {screen === 'export' && <ExportScreen />}
         {screen === 'runs' && <RunsScreen />}
       </main>
+      <footer className="app-footer">
+        <a href="./bench.html">Benchmark this browser</a>: how fast it trains, how many GPU kernels a step launches, and how much GPU memory it
+        takes.
+      </footer>
       <DropZone />
     </div>
   );

@@ -30,13 +30,13 @@ export interface ChunkedParam {
 }
 
 /**
- * The chunk size for a model of `totalElements` values: a 24th of the model, so the two scratch
- * buffers a chunk needs take a twelfth of the model's bytes, and a pass over the model
- * launches at most ~49 kernels whatever its size (at most 24 parameters can be that large, and
- * the rest pack into ~25 chunks). Capped by what the device binds at once.
+ * The chunk size for a model of `totalElements` values: a 20th of the model, so the two scratch
+ * buffers a chunk needs take a tenth of the model's bytes, and a pass over the model launches
+ * at most ~41 kernels whatever its size (at most 20 parameters can be that large, and the rest
+ * pack into ~21 chunks). Capped by what the device binds at once.
  */
 export function chunkElementsFor(totalElements: number, maxBindingBytes: number): number {
-  return Math.max(1, Math.min(Math.ceil(totalElements / 24), Math.floor(maxBindingBytes / 4)));
+  return Math.max(1, Math.min(Math.ceil(totalElements / 20), Math.floor(maxBindingBytes / 4)));
 }
 
 /**

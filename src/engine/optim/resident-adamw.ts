@@ -208,6 +208,12 @@ interface RowBuffers {
   /** The ids the buffers now hold, and their segment count. */
   ids: Int32Array | null;
   segments: number;
+  /**
+   * The gradient rowSums holds the sums of: the norm pass sums a step's rows and its update
+   * reads the same sums, one kernel launch per table and step fewer. A step's gradients are a
+   * new object, so a stale sum is never reused.
+   */
+  summedFrom: GradientSource | null;
 }
 
 type Kernel = 'accumulate' | 'accumulateRows' | 'sumSquares' | 'sumRows' | 'adamw' | 'adamwRows';
@@ -272,6 +278,7 @@ export class ResidentAdamW {
         rowSums: buffer('row_sums', maxTokens * chunk.rowWidth),
         ids: null,
         segments: 0,
+        summedFrom: null,
       });
     }
     const partialBytes = bytes(PARTIALS_PER_CHUNK * chunks.length);
@@ -453,15 +460,18 @@ export class ResidentAdamW {
     const buffers = this.rowBuffers.get(name)!;
     if (buffers.ids !== source.ids) this.uploadSegments(name, buffers, source.ids);
     const { width, segments } = buffers;
-    const uniform = this.writeUniform(c, 'sumRows', new Uint32Array([segments, width]));
     const sums = whole(buffers.rowSums, segments * width);
+    const slot = whole(buffers.rowSlot, buffers.rows);
+    if (buffers.summedFrom === source) return { sums, slot };
+    const uniform = this.writeUniform(c, 'sumRows', new Uint32Array([segments, width]));
     this.dispatch(
       encoder,
       this.pipelines.sumRows,
       [uniform, whole(source.rows, source.ids.length * width), whole(buffers.order, source.ids.length), whole(buffers.starts, segments + 1), sums],
       workgroupsFor(segments * width),
     );
-    return { sums, slot: whole(buffers.rowSlot, buffers.rows) };
+    buffers.summedFrom = source;
+    return { sums, slot };
   }
 
   private uploadSegments(name: string, buffers: RowBuffers, ids: Int32Array): void {
