@@ -40,6 +40,7 @@ import {
   shownRun,
   shownStep,
   type StudioPage,
+  trainStatus,
   waitForDataset,
   waitForTrainStatus,
 } from './support/studio.ts';
@@ -151,6 +152,38 @@ async function classifyWithTransformersJs(files: Record<string, Uint8Array>, tex
 }
 
 /** (a) and (b): the whole studio from the demo data to the downloaded zip on one backend. */
+/** The Model screen's estimate of what training takes on the GPU at a batch size, in bytes. */
+async function estimatedBytes(studio: StudioPage, batchSize: number): Promise<number> {
+  const { page } = studio;
+  await configureTraining(studio, { batchSize });
+  await page.getByTestId('nav-model').click();
+  const total = page.getByTestId('model-memory-total');
+  await expect.poll(() => total.getAttribute('data-batch-size'), { timeout: 30_000 }).toBe(String(batchSize));
+  return Number(await total.getAttribute('data-bytes'));
+}
+
+/**
+ * A budget between what half the batch and the whole batch need: Train is refused before the
+ * first step, and the error's button sets the batch size that fits. The settings go back after.
+ */
+async function refusedAboveBudget(studio: StudioPage, batchSize: number): Promise<void> {
+  const { page } = studio;
+  const half = await estimatedBytes(studio, batchSize / 2);
+  const whole = await estimatedBytes(studio, batchSize);
+  expect(whole).toBeGreaterThan(half);
+  await configureTraining(studio, { gpuMemoryBudget: (half + whole) / 2 / 1e6 });
+  await page.getByTestId('train-start').click();
+  const message = page.getByTestId('error-message');
+  await expect.poll(() => message.isVisible(), { timeout: 120_000 }).toBe(true);
+  expect(await message.innerText()).toMatch(new RegExp(`^This run cannot start on the GPU: at batch size ${batchSize} × \\d+ tokens it needs about .* of GPU memory, more than the .* budget`));
+  expect(await trainStatus(page)).toBe('idle');
+  await checkScreen(page, 'webgpu-3-train-refused-above-budget');
+  await page.getByTestId('error-fix').click();
+  expect(await page.getByTestId('setting-batchSize').inputValue()).toBe(String(batchSize / 2));
+  expect(await page.getByTestId('error-message').count()).toBe(0);
+  await configureTraining(studio, { batchSize, gpuMemoryBudget: 4000 });
+}
+
 async function demoToExport(backend: BackendName): Promise<void> {
   const studio = await openStudio(browser, server.url, { hub: hub.url, backend });
   const { page } = studio;
@@ -172,6 +205,7 @@ async function demoToExport(backend: BackendName): Promise<void> {
 
     // A checkpoint every 3 steps as well as at each epoch's end (step 8) and at the end.
     await configureTraining(studio, { epochs: EPOCHS, maxLength: MAX_LENGTH, batchSize: BATCH_SIZE, checkpointSteps: CHECKPOINT_STEPS });
+    if (backend === 'webgpu') await refusedAboveBudget(studio, BATCH_SIZE);
     await shot('3-train-ready');
     await recordRun(page);
     const started = Date.now();

@@ -6,10 +6,12 @@
 /// <reference lib="webworker" />
 import webgpuWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import plainWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
+import type { GpuLimits } from '../src/engine/memory/gpu-fit.ts';
 import type { Backend, OrtModule } from '../src/engine/runtime.ts';
 import type { BackendChoice, BackendInfo } from './protocol.ts';
 
 interface GpuAdapterLike {
+  readonly limits?: GpuLimits;
   readonly info?: { readonly vendor?: string; readonly architecture?: string; readonly description?: string; readonly isFallbackAdapter?: boolean };
   readonly isFallbackAdapter?: boolean;
 }
@@ -27,6 +29,8 @@ export interface ChosenBackend {
    * device onnxruntime computes on is lost (a driver reset, a crashed GPU process, device.destroy()).
    */
   readonly deviceLost?: () => Promise<string>;
+  /** On WebGPU: the adapter's buffer limits, which onnxruntime asks its device for; runs are checked against them before they start. */
+  readonly gpuLimits?: GpuLimits;
 }
 
 /** What a GPUDevice's `lost` promise gives. */
@@ -75,6 +79,9 @@ export async function webgpuBackend(): Promise<ChosenBackend | { reason: string 
   return {
     backend: { name: 'webgpu', ort: ort as unknown as OrtModule, description: `WebGPU on ${describeAdapter(found.adapter)}` },
     info: { name: 'webgpu', description: describeAdapter(found.adapter), fallbackReason: null },
+    ...(found.adapter.limits
+      ? { gpuLimits: { maxBufferSize: found.adapter.limits.maxBufferSize, maxStorageBufferBindingSize: found.adapter.limits.maxStorageBufferBindingSize } }
+      : {}),
     deviceLost: async () => {
       const device = (await ort.env.webgpu.device) as unknown as LosableDevice;
       return describeDeviceLoss(await device.lost);

@@ -285,8 +285,33 @@ export type DataReply =
 
 // ---------------------------------------------------------------- train worker
 
+/**
+ * What a run may take of the GPU unless the user says otherwise, in MB: about what a laptop GPU
+ * gives a browser tab. The train worker refuses a run over it before the first step.
+ */
+export const DEFAULT_GPU_MEMORY_BUDGET_MB = 4_000;
+
+/** A way out of an error the page can offer as a button. */
+export type ErrorFix = { readonly kind: 'batch-size'; readonly batchSize: number };
+
+/** What training the loaded model holds in GPU memory (WebGPU), for the Model screen. */
+export interface MemoryEstimate {
+  readonly batchSize: number;
+  /** Tokens per row: the max length, capped by the model's position table. */
+  readonly seqLength: number;
+  readonly parameters: number;
+  readonly parameterBytes: number;
+  /** Adam's moments and the optimizer's scratch. */
+  readonly optimizerBytes: number;
+  /** Activations, gradients and what onnxruntime keeps cached, at the step's peak. */
+  readonly workingBytes: number;
+  readonly totalBytes: number;
+}
+
 export type TrainRequest =
   | { readonly type: 'load-model'; readonly source: ModelRequestSource }
+  /** The training memory estimate of the loaded model for these settings; answered with memory-estimate. */
+  | { readonly type: 'estimate-memory'; readonly numLabels: number; readonly batchSize: number; readonly maxLength: number; readonly gradAccumulation: number }
   | {
       readonly type: 'train';
       readonly settings: TrainingSettings;
@@ -301,13 +326,15 @@ export type TrainRequest =
       readonly checkpointUse?: CheckpointUse | null;
       /** How often the run is saved in the browser while it trains; absent for every 10 minutes of training. */
       readonly checkpointCadence?: CheckpointCadence;
+      /** How much GPU memory a run may take (MB); absent for the studio's default. */
+      readonly gpuMemoryBudgetMb?: number;
     }
   | { readonly type: 'pause' }
   /**
    * Go on with the paused (or finished, or failed) run. `settings`, when given, may change what
    * run-plan.ts lets a resumed run change (epochs, learning rate…): the schedule is planned again.
    */
-  | { readonly type: 'resume'; readonly backend: BackendChoice; readonly settings?: TrainingSettings }
+  | { readonly type: 'resume'; readonly backend: BackendChoice; readonly settings?: TrainingSettings; readonly gpuMemoryBudgetMb?: number }
   | { readonly type: 'stop' }
   | { readonly type: 'probe-saved-run' }
   | { readonly type: 'restore-saved-run' }
@@ -355,7 +382,8 @@ export type TrainReply =
   | { readonly type: 'export-phase'; readonly phase: ExportPhase }
   | { readonly type: 'exported'; readonly fileName: string; readonly bytes: Uint8Array }
   | { readonly type: 'checkpoint-loaded'; readonly info: LoadedCheckpointInfo }
-  | { readonly type: 'error'; readonly scope: ErrorScope; readonly message: string; readonly hubUnreachable?: boolean };
+  | { readonly type: 'memory-estimate'; readonly estimate: MemoryEstimate }
+  | { readonly type: 'error'; readonly scope: ErrorScope; readonly message: string; readonly hubUnreachable?: boolean; readonly fix?: ErrorFix };
 
 /** Which screen an error belongs to. */
 export type ErrorScope = 'data' | 'model' | 'train' | 'evaluate' | 'export' | 'runs';

@@ -228,6 +228,55 @@ describe('TrainService', () => {
   });
 });
 
+describe('TrainService GPU memory', () => {
+  /** A GPU that would run the model (the CPU does, under the name): only the fit check can stop it. */
+  const gpu = (limits: ChosenBackend['gpuLimits']): ChosenBackend => ({ ...cpu(), info: { name: 'webgpu', description: 'test GPU', fallbackReason: null }, gpuLimits: limits });
+  const roomy = { maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 27 };
+
+  it('estimates what training the loaded model takes, growing with the batch', async () => {
+    const { service, of } = harness();
+    await expect(service.handle({ type: 'estimate-memory', numLabels: 2, batchSize: 8, maxLength: 16, gradAccumulation: 1 })).rejects.toThrow(/load a model/);
+    await service.handle({ type: 'load-model', source: { kind: 'scratch', size: 'tiny', vocabUrl: 'unused' } });
+    await service.handle({ type: 'estimate-memory', numLabels: 2, batchSize: 8, maxLength: 64, gradAccumulation: 1 });
+    await service.handle({ type: 'estimate-memory', numLabels: 2, batchSize: 16, maxLength: 64, gradAccumulation: 1 });
+    const [small, large] = of('memory-estimate').map((r) => r.estimate);
+    // The position table holds 32: longer settings are capped as the run caps them.
+    expect(small).toMatchObject({ batchSize: 8, seqLength: 32 });
+    expect(small!.parameterBytes).toBe(4 * small!.parameters);
+    expect(small!.totalBytes).toBe(small!.parameterBytes + small!.optimizerBytes + small!.workingBytes);
+    expect(large!.workingBytes).toBeGreaterThan(small!.workingBytes);
+    expect(large!.parameters).toBe(small!.parameters);
+  });
+
+  it('refuses a run over the budget before it starts, offering a batch size that fits, and does not fall back to WASM', async () => {
+    const { service, of } = harness(memoryStore(), { chooseBackend: async () => gpu(roomy) });
+    await service.handle({ type: 'load-model', source: { kind: 'scratch', size: 'tiny', vocabUrl: 'unused' } });
+    await service.handle({ type: 'estimate-memory', numLabels: 2, batchSize: 8, maxLength: 16, gradAccumulation: 1 });
+    await service.handle({ type: 'estimate-memory', numLabels: 2, batchSize: 4, maxLength: 16, gradAccumulation: 1 });
+    const [at8, at4] = of('memory-estimate').map((r) => r.estimate.totalBytes);
+    // A budget between what batch 4 and batch 8 need.
+    const budgetMb = (at4! + at8!) / 2 / 1e6;
+    const refused = service.handle({ type: 'train', runId: 'run-1', settings, configOverrides: {}, data: data(), backend: 'auto', dataset, gpuMemoryBudgetMb: budgetMb });
+    await expect(refused).rejects.toMatchObject({ name: 'GpuMemoryError', fix: { kind: 'batch-size', batchSize: 4 } });
+    await expect(refused).rejects.toThrow(/at batch size 8 × 16 tokens it needs about .* of GPU memory, more than the .* budget .*Batch size 4 needs about/);
+    expect(of('run-started')).toHaveLength(0);
+
+    await service.handle({ type: 'train', runId: 'run-2', settings: { ...settings, batchSize: 4, epochs: 1 }, configOverrides: {}, data: data(), backend: 'auto', dataset, gpuMemoryBudgetMb: budgetMb });
+    await service.loop;
+    expect(of('run-started')[0]!.backend).toMatchObject({ name: 'webgpu', fallbackReason: null });
+    expect(of('run-ended')[0]!.end).toBe('finished');
+  });
+
+  it('trains on WASM, saying why, when a weight is larger than the GPU binds at once', async () => {
+    const { service, of } = harness(memoryStore(), { chooseBackend: async () => gpu({ maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 1024 }) });
+    await service.handle({ type: 'load-model', source: { kind: 'scratch', size: 'tiny', vocabUrl: 'unused' } });
+    await service.handle({ type: 'train', runId: 'run-1', settings: { ...settings, epochs: 1 }, configOverrides: {}, data: data(), backend: 'auto', dataset });
+    await service.loop;
+    expect(of('run-started')[0]!.backend.fallbackReason).toMatch(/^WebGPU could not run this model \(This model cannot train on this GPU: its largest weight takes .*, more than this GPU lets a program use in one piece \(1 kB\)\.\)$/);
+    expect(of('run-ended')[0]!.end).toBe('finished');
+  });
+});
+
 describe('TrainService checkpoint files and the training project', () => {
   const losses = (h: ReturnType<typeof harness>) => h.of('steps').flatMap((r) => r.records.map((s) => s.loss));
   const train = (h: ReturnType<typeof harness>, extra: Partial<Extract<Parameters<TrainService['handle']>[0], { type: 'train' }>> = {}) =>

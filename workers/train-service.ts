@@ -15,6 +15,7 @@ import { CheckpointClock, defaultCheckpointCadence } from '../src/engine/checkpo
 import { parseCheckpoint, serializeCheckpoint, type StepRecord, type TrainingCheckpoint } from '../src/engine/checkpoint.ts';
 import { softmax } from '../src/engine/metrics.ts';
 import { dataFingerprint } from '../src/engine/data-fingerprint.ts';
+import { WEBGPU_DEFAULT_LIMITS } from '../src/engine/memory/gpu-fit.ts';
 import { startingPoint, type StartingPoint } from '../src/engine/pretrained.ts';
 import { plannedUpdates, resumedWith } from '../src/engine/run-plan.ts';
 import { DivergedError, Trainer, type TrainerEvent } from '../src/engine/trainer.ts';
@@ -28,6 +29,8 @@ import type { LoadedModel } from './model-loader.ts';
 import { type EvaluatedRows, inspectRows } from './inspect-rows.ts';
 import { unpackRows } from './packed-rows.ts';
 import { baseModelOf, checkpointWeightsBase, projectDownload, requireRunRows } from './project-export.ts';
+import { GpuMemoryError, memoryEstimate, requireGpuFit } from './gpu-budget.ts';
+import { DEFAULT_GPU_MEMORY_BUDGET_MB } from './protocol.ts';
 import { yieldingBackend } from './yielding-backend.ts';
 import type {
   BackendChoice,
@@ -108,6 +111,8 @@ export class TrainService {
   private checkpointClock: CheckpointClock;
   /** The last evaluation's rows, for listing those behind a confusion-matrix cell or a label. */
   private evaluated: EvaluatedRows | null = null;
+  /** How much GPU memory a run may take, as the page last said. */
+  private gpuMemoryBudgetBytes = DEFAULT_GPU_MEMORY_BUDGET_MB * 1e6;
   /** The training loop in flight, for tests to await. */
   loop: Promise<void> = Promise.resolve();
 
@@ -124,12 +129,20 @@ export class TrainService {
         this.loadedCheckpoint = null;
         return this.deps.send({ type: 'model-loaded', summary: loaded.summary, tokenizer: loaded.tokenizer });
       }
+      case 'estimate-memory': {
+        const model = this.model;
+        if (!model) throw new Error('load a model before asking what training it takes');
+        const estimate = memoryEstimate(model.source.configJson, request.numLabels, request, WEBGPU_DEFAULT_LIMITS.maxStorageBufferBindingSize);
+        return this.deps.send({ type: 'memory-estimate', estimate });
+      }
       case 'train':
+        this.setGpuBudget(request.gpuMemoryBudgetMb);
         return this.startRun(request);
       case 'pause':
       case 'stop':
         return this.interrupt(request.type === 'pause' ? 'paused' : 'stopped');
       case 'resume':
+        this.setGpuBudget(request.gpuMemoryBudgetMb);
         return this.resume(request.backend, request.settings);
       case 'probe-saved-run':
         return this.deps.send({ type: 'saved-run', info: await (await this.deps.savedRun()).info() });
@@ -193,6 +206,12 @@ export class TrainService {
         return this.deps.send({ type: 'checkpoint-loaded', info: checkpointInfo(name, checkpoint) });
       }
     }
+  }
+
+  private setGpuBudget(megabytes: number | undefined): void {
+    if (megabytes === undefined) return;
+    if (!(Number.isFinite(megabytes) && megabytes > 0)) throw new Error(`the GPU memory budget must be a number of megabytes above 0, got ${megabytes}`);
+    this.gpuMemoryBudgetBytes = megabytes * 1e6;
   }
 
   private requireRun(what: string): Run {
@@ -267,6 +286,8 @@ export class TrainService {
     this.backendChoice = choice;
     let chosen = await this.backendFor(choice);
     const create = async (c: ChosenBackend) => {
+      // Before anything is allocated: a run too large for the GPU is refused with a batch size that fits.
+      if (c.gpuLimits) requireGpuFit(run.checkpoint, c.gpuLimits, this.gpuMemoryBudgetBytes);
       const created: Trainer = await Trainer.create({
         backend: yieldingBackend(c.backend),
         checkpoint: run.checkpoint,
@@ -281,7 +302,7 @@ export class TrainService {
     try {
       trainer = await create(chosen);
     } catch (error) {
-      if (chosen.info.name !== 'webgpu') throw error;
+      if (chosen.info.name !== 'webgpu' || (error instanceof GpuMemoryError && !error.wasmCanRun)) throw error;
       chosen = await this.deps.wasmBackend(`WebGPU could not run this model (${messageOf(error)})`);
       trainer = await create(chosen);
     }

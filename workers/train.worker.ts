@@ -6,6 +6,7 @@
 /// <reference lib="webworker" />
 import { cacheStorageFileCache, type FileCache } from '../src/hub/hub-client.ts';
 import { chooseBackend, wasmBackend } from './backend.ts';
+import { GpuMemoryError } from './gpu-budget.ts';
 import { loadModel } from './model-loader.ts';
 import { type TrainReply, type TrainRequest, transferablesOf } from './protocol.ts';
 import { openBlobStore, SavedRun } from './saved-run.ts';
@@ -38,6 +39,7 @@ const service = new TrainService({
 
 const scopes: Partial<Record<TrainRequest['type'], 'model' | 'evaluate' | 'export'>> = {
   'load-model': 'model',
+  'estimate-memory': 'model',
   evaluate: 'evaluate',
   classify: 'evaluate',
   export: 'export',
@@ -46,7 +48,8 @@ const scopes: Partial<Record<TrainRequest['type'], 'model' | 'evaluate' | 'expor
 };
 
 function fail(request: TrainRequest, error: unknown): void {
-  send({ type: 'error', scope: scopes[request.type] ?? 'train', message: messageOf(error), hubUnreachable: TrainService.hubUnreachable(error) });
+  const fix = error instanceof GpuMemoryError && error.fix ? { fix: error.fix } : {};
+  send({ type: 'error', scope: scopes[request.type] ?? 'train', message: messageOf(error), hubUnreachable: TrainService.hubUnreachable(error), ...fix });
 }
 
 // Requests run in order, except Pause and Stop, which must reach a run while it trains.

@@ -223,7 +223,7 @@ export async function loadHubModel(studio: StudioPage, repoId: string): Promise<
   if (error !== null) throw diagnose(studio, `loading ${repoId} failed`, error);
 }
 
-export type SettingKey = 'epochs' | 'batchSize' | 'learningRate' | 'maxLength' | 'seed' | 'checkpointSteps';
+export type SettingKey = 'epochs' | 'batchSize' | 'learningRate' | 'maxLength' | 'seed' | 'checkpointSteps' | 'gpuMemoryBudget';
 
 /** Fills the Train screen's fields, opening Advanced for those kept there. */
 export async function configureTraining(studio: StudioPage, settings: Partial<Record<SettingKey, number>>): Promise<void> {

@@ -1,5 +1,5 @@
 import { patch } from './patch.ts';
-import { isTraining } from './training.ts';
+import { effectiveMaxLength, isTraining } from './training.ts';
 import type { ModelSlice, SliceCreator } from './types.ts';
 
 /** The vocabulary a from-scratch model uses: bert-base-uncased's WordPiece, served by the app for offline classrooms. */
@@ -19,7 +19,7 @@ export const createModelSlice: SliceCreator<ModelSlice> = (set, get, deps) => {
     return true;
   };
   return {
-    model: { idInput: 'prajjwal1/bert-tiny', summary: null, loading: null, tokenizerReady: false, hubUnreachable: false },
+    model: { idInput: 'prajjwal1/bert-tiny', summary: null, loading: null, tokenizerReady: false, hubUnreachable: false, memory: null },
     setModelIdInput(idInput) {
       patch(set, get, 'model', { idInput });
     },
@@ -33,6 +33,13 @@ export const createModelSlice: SliceCreator<ModelSlice> = (set, get, deps) => {
       const folder = files[0]?.path.split('/')[0] ?? 'folder';
       if (!begin(`Reading the folder ${folder}`)) return;
       deps.train.post({ type: 'load-model', source: { kind: 'folder', files } });
+    },
+    estimateMemory() {
+      const s = get();
+      if (!s.model.summary || s.model.summary.source === 'saved-run' || s.model.loading) return;
+      const { batchSize, gradAccumulation } = s.training.settings;
+      const numLabels = s.dataset.summary?.labels.length ?? 2;
+      deps.train.post({ type: 'estimate-memory', numLabels, batchSize, maxLength: effectiveMaxLength(s), gradAccumulation });
     },
     loadScratchModel(size) {
       if (!begin(`Setting up a ${size} model from scratch`)) return;

@@ -3,7 +3,7 @@
  * updates, and forwards what one worker made to the other (tokenizer files to the data
  * worker, tokenized rows and encoded text to the train worker).
  */
-import type { DataReply, ErrorScope, TrainReply } from '../../workers/protocol.ts';
+import type { DataReply, ErrorFix, ErrorScope, TrainReply } from '../../workers/protocol.ts';
 import { paceBetween } from './pace.ts';
 import { patch } from './patch.ts';
 import { dropoutOverrides } from './training.ts';
@@ -90,6 +90,7 @@ export function handleDataReply(store: StudioStore, deps: StoreDeps, reply: Data
         dataset: s.dataset.summary,
         checkpointUse: s.training.checkpoint ? s.training.checkpointUse : null,
         checkpointCadence: s.training.checkpointCadence,
+        gpuMemoryBudgetMb: s.training.gpuMemoryBudgetMb,
       });
       return;
     }
@@ -114,7 +115,7 @@ export function handleTrainReply(store: StudioStore, deps: StoreDeps, reply: Tra
       patch(set, get, 'model', { loading: { what: get().model.loading?.what ?? 'Loading the model', progress: reply.progress } });
       return;
     case 'model-loaded':
-      patch(set, get, 'model', { summary: reply.summary, loading: null, tokenizerReady: false, hubUnreachable: false });
+      patch(set, get, 'model', { summary: reply.summary, loading: null, tokenizerReady: false, hubUnreachable: false, memory: null });
       get().clearError('model');
       // The worker forgets a loaded checkpoint with the model it was checked against.
       patch(set, get, 'training', { checkpoint: null });
@@ -254,9 +255,12 @@ export function handleTrainReply(store: StudioStore, deps: StoreDeps, reply: Tra
       // Continuing needs the run's own settings, so they are put on the screen; fine-tuning further may change them.
       patch(set, get, 'training', { checkpoint: reply.info, checkpointUse: reply.info.finished ? 'fine-tune' : 'continue', settings: reply.info.settings });
       return;
+    case 'memory-estimate':
+      patch(set, get, 'model', { memory: reply.estimate });
+      return;
     case 'error':
       if (reply.scope === 'model') patch(set, get, 'model', { hubUnreachable: reply.hubUnreachable === true });
-      failed(store, reply.scope, reply.message);
+      failed(store, reply.scope, reply.message, reply.fix);
       return;
   }
 }
@@ -282,7 +286,7 @@ export function handleTrainWorkerLost(store: StudioStore, deps: StoreDeps, reaso
 }
 
 /** Whatever was in flight for the failing screen stops spinning, and the message is shown. */
-function failed(store: StudioStore, scope: ErrorScope, message: string): void {
+function failed(store: StudioStore, scope: ErrorScope, message: string, fix?: ErrorFix): void {
   const { getState: get, setState: set } = store;
   switch (scope) {
     case 'model':
@@ -304,5 +308,5 @@ function failed(store: StudioStore, scope: ErrorScope, message: string): void {
       patch(set, get, 'dataset', { loading: null, pendingValidation: null, hub: { ...get().dataset.hub, looking: false } });
       break;
   }
-  get().showError(scope, message);
+  get().showError(scope, message, fix);
 }

@@ -330,7 +330,7 @@ describe('the studio store', () => {
     h.trainReply({ type: 'run-ended', end: 'paused', message: null });
     expect(h.s().training.status).toBe('paused');
     h.s().resumeTraining();
-    expect(h.train.at(-1)).toEqual({ type: 'resume', backend: 'auto', settings: { ...defaultSettings, maxLength: 64 } });
+    expect(h.train.at(-1)).toEqual({ type: 'resume', backend: 'auto', settings: { ...defaultSettings, maxLength: 64 }, gpuMemoryBudgetMb: 4000 });
     h.trainReply({ type: 'run-started', backend: { name: 'webgpu', description: 'gpu', fallbackReason: null }, totalSteps: 10, step: 0, notice: null });
     h.s().stopTraining();
     expect(h.s().training.status).toBe('stopping');
@@ -370,7 +370,7 @@ describe('the studio store', () => {
     h.s().setSettingText('epochs', '4');
     h.s().setSettingText('learningRate', '2e-5');
     h.s().resumeTraining();
-    expect(h.train.at(-1)).toEqual({ type: 'resume', backend: 'auto', settings: { ...defaultSettings, maxLength: 64, epochs: 4, learningRate: 2e-5 } });
+    expect(h.train.at(-1)).toEqual({ type: 'resume', backend: 'auto', settings: { ...defaultSettings, maxLength: 64, epochs: 4, learningRate: 2e-5 }, gpuMemoryBudgetMb: 4000 });
     expect(h.s().training.run?.settings.epochs).toBe(4);
   });
 
@@ -422,7 +422,7 @@ describe('the studio store', () => {
     expect(h.s().training.status).toBe('failed');
     expect(h.s().ui.error?.message).toMatch(/the loss became NaN at step 2.*you can resume/);
     h.s().resumeTraining();
-    expect(h.train.at(-1)).toEqual({ type: 'resume', backend: 'auto', settings: { ...defaultSettings, maxLength: 64 } });
+    expect(h.train.at(-1)).toEqual({ type: 'resume', backend: 'auto', settings: { ...defaultSettings, maxLength: 64 }, gpuMemoryBudgetMb: 4000 });
   });
 
   it('drops the steps and evaluations past the checkpoint a run goes back to (a lost GPU)', () => {
@@ -461,6 +461,34 @@ describe('the studio store', () => {
     h.dataReply({ type: 'error', scope: 'train', message: 'Row 3 has an unknown label' });
     expect(h.s().training.status).toBe('idle');
     expect(h.s().ui.error?.message).toBe('Row 3 has an unknown label');
+  });
+
+  it('asks the train worker what training the model takes, and forgets the figure with the model', () => {
+    const h = ready();
+    h.s().setSetting('batchSize', 8);
+    h.s().estimateMemory();
+    // Max length 128 is capped at the model's 64 positions, as the run would be.
+    expect(h.train.at(-1)).toEqual({ type: 'estimate-memory', numLabels: 2, batchSize: 8, maxLength: 64, gradAccumulation: 1 });
+    const estimate = { batchSize: 8, seqLength: 64, parameters: 10, parameterBytes: 40, optimizerBytes: 80, workingBytes: 100, totalBytes: 220 };
+    h.trainReply({ type: 'memory-estimate', estimate });
+    expect(h.s().model.memory).toEqual(estimate);
+    h.trainReply({ type: 'model-loaded', summary: { ...model, name: 'other' }, tokenizer });
+    expect(h.s().model.memory).toBeNull();
+  });
+
+  it('sends the GPU memory budget with a run, and offers the batch size the worker found when a run does not fit', () => {
+    const h = ready();
+    h.s().setSettingText('gpuMemoryBudget', '0');
+    expect(settingFieldProblems(h.s()).gpuMemoryBudget).toBe('The GPU memory budget must be at least 1 MB, got 0');
+    h.s().setSettingText('gpuMemoryBudget', '1500');
+    startRun(h);
+    expect(h.train.at(-1)).toMatchObject({ type: 'train', gpuMemoryBudgetMb: 1500 });
+    h.trainReply({ type: 'error', scope: 'train', message: 'This run cannot start on the GPU', fix: { kind: 'batch-size', batchSize: 4 } });
+    expect(h.s().training.status).toBe('idle');
+    expect(h.s().ui.error).toEqual({ scope: 'train', message: 'This run cannot start on the GPU', fix: { kind: 'batch-size', batchSize: 4 } });
+    h.s().applyErrorFix();
+    expect(h.s().training.settings.batchSize).toBe(4);
+    expect(h.s().ui.error).toBeNull();
   });
 
   it('classifies typed text through both workers and shows only the latest answer', () => {
@@ -590,7 +618,7 @@ describe('the studio store', () => {
     expect(h.s().ui).toMatchObject({ savedRun: null, screen: 'train' });
     expect(h.s().dataset).toMatchObject({ summary, fromSavedRun: true });
     expect(h.data.at(-1)).toEqual({ type: 'set-tokenizer', files: tokenizer });
-    expect(h.train.at(-1)).toEqual({ type: 'resume', backend: 'auto', settings: { ...defaultSettings, epochs: 2 } });
+    expect(h.train.at(-1)).toEqual({ type: 'resume', backend: 'auto', settings: { ...defaultSettings, epochs: 2 }, gpuMemoryBudgetMb: 4000 });
     expect(h.s().training).toMatchObject({ status: 'preparing', totalSteps: 10 });
     expect(trainBlocker(h.s())).toBe('Load a dataset first (step 1).');
   });

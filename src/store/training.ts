@@ -3,6 +3,7 @@ import type { ModelType } from '../engine/models/config.ts';
 import { modelFamilies } from '../engine/models/families/index.ts';
 import { plannedUpdates, SCHEDULE_SETTINGS } from '../engine/run-plan.ts';
 import { defaultSettings, settingNames, settingProblems, type TrainingSettings } from '../engine/settings.ts';
+import { DEFAULT_GPU_MEMORY_BUDGET_MB } from '../../workers/protocol.ts';
 import { patch } from './patch.ts';
 import type { SettingField, SliceCreator, StudioState, TrainingSlice, TrainingStatus } from './types.ts';
 
@@ -42,7 +43,14 @@ export function dropoutOverrides(modelType: string, p: number | null): Record<st
   return Object.fromEntries(modelFamilies[modelType as ModelType].dropoutKeys.map((key) => [key, p]));
 }
 
-const fieldNames: Readonly<Record<SettingField, string>> = { ...settingNames, dropout: 'dropout', checkpointSeconds: 'the checkpoint interval', checkpointSteps: 'checkpoint steps' };
+const fieldNames: Readonly<Record<SettingField, string>> = {
+  ...settingNames,
+  dropout: 'dropout',
+  checkpointSeconds: 'the checkpoint interval',
+  checkpointSteps: 'checkpoint steps',
+  gpuMemoryBudget: 'the GPU memory budget',
+};
+
 
 /** What validateCadence says about one of the cadence's two numbers, or undefined when it is fine. */
 function cadenceProblem(cadence: { everyUpdates: number; everyMs: number }): string | undefined {
@@ -75,6 +83,7 @@ export function settingFieldProblems(s: Pick<StudioState, 'training'>): Partial<
   const bySteps = cadenceProblem({ everyUpdates: checkpointCadence.everyUpdates, everyMs: 0 });
   if (bySteps) problems.checkpointSteps ??= sentence(bySteps);
   if (!(Number.isFinite(checkpointCadence.everyMs) && checkpointCadence.everyMs >= 0)) problems.checkpointSeconds ??= `The checkpoint interval must be a number of seconds ≥ 0, got ${checkpointCadence.everyMs / 1000}`;
+  if (!(s.training.gpuMemoryBudgetMb >= 1)) problems.gpuMemoryBudget ??= `The GPU memory budget must be at least 1 MB, got ${s.training.gpuMemoryBudgetMb}`;
   const last = steps.at(-1);
   if (isResumable(s) && run && last) {
     const epochReached = Math.max(1, Math.ceil(last.epoch - 1e-9));
@@ -164,6 +173,7 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, deps)
     drafts: {},
     dropout: null,
     checkpointCadence: STUDIO_CHECKPOINT_CADENCE,
+    gpuMemoryBudgetMb: DEFAULT_GPU_MEMORY_BUDGET_MB,
     status: 'idle',
     run: null,
     backend: null,
@@ -194,6 +204,10 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, deps)
       const cadence = get().training.checkpointCadence;
       const checkpointCadence = field === 'checkpointSeconds' ? { ...cadence, everyMs: value * 1000 } : { ...cadence, everyUpdates: value };
       return patch(set, get, 'training', { checkpointCadence, drafts });
+    }
+    if (field === 'gpuMemoryBudget') {
+      const { gpuMemoryBudget: _typed, ...drafts } = get().training.drafts;
+      return patch(set, get, 'training', { gpuMemoryBudgetMb: value, drafts });
     }
     get().setSetting(field, value);
   },
@@ -229,7 +243,7 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, deps)
     const settings = { ...run.settings, ...Object.fromEntries(SCHEDULE_SETTINGS.map((key) => [key, s.training.settings[key]])) };
     patch(set, get, 'training', { status: 'preparing', phase: { id: 'resuming', since: performance.now() }, run: { ...run, settings } });
     patch(set, get, 'evaluation', { status: 'idle', metrics: null, worst: [], tryResult: null, exported: null, inspected: null, inspectFilter: null });
-    deps.train.post({ type: 'resume', backend: s.ui.backendChoice, settings });
+    deps.train.post({ type: 'resume', backend: s.ui.backendChoice, settings, gpuMemoryBudgetMb: s.training.gpuMemoryBudgetMb });
   },
   stopTraining() {
     const status = get().training.status;

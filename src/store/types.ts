@@ -13,6 +13,7 @@ import type {
   DataRequest,
   DatasetSource,
   DatasetSummary,
+  ErrorFix,
   ErrorScope,
   EvalRecord,
   HubDatasetInfo,
@@ -20,6 +21,7 @@ import type {
   RowFilter,
   ExportPhase,
   LoadedCheckpointInfo,
+  MemoryEstimate,
   ModelSummary,
   RunPhase,
   SavedRunInfo,
@@ -54,7 +56,7 @@ export interface StoreDeps {
 export interface UiSlice {
   ui: {
     screen: Screen;
-    error: { scope: ErrorScope; message: string } | null;
+    error: { scope: ErrorScope; message: string; fix?: ErrorFix } | null;
     hubEndpoint: string;
     backendChoice: BackendChoice;
     /** A run saved by an earlier visit, offered for resuming; null once handled. */
@@ -67,7 +69,9 @@ export interface UiSlice {
   /** Asks the workers for what they must know at start: the Hub address, and any saved run. */
   start(): void;
   goTo(screen: Screen): void;
-  showError(scope: ErrorScope, message: string): void;
+  showError(scope: ErrorScope, message: string, fix?: ErrorFix): void;
+  /** Does what the error's button offers (a batch size that fits the GPU), and dismisses the error. */
+  applyErrorFix(): void;
   dismissError(): void;
   /** Takes the error away if it belongs to `scope`: what caused it has just been fixed. */
   clearError(scope: ErrorScope): void;
@@ -142,17 +146,21 @@ export interface ModelSlice {
     tokenizerReady: boolean;
     /** The last Hub load failed for want of a network: the offline options are pointed out. */
     hubUnreachable: boolean;
+    /** What training this model holds in GPU memory with the settings on screen, as the train worker estimated it. */
+    memory: MemoryEstimate | null;
   };
   setModelIdInput(id: string): void;
   loadHubModel(id?: string): void;
   loadModelFolder(files: readonly { path: string; file: File }[]): void;
   loadScratchModel(size: ScratchSize): void;
+  /** Asks the train worker for the training memory estimate of the loaded model with the settings on screen. */
+  estimateMemory(): void;
 }
 
 export type TrainingStatus = 'idle' | 'preparing' | 'running' | 'pausing' | 'paused' | 'stopping' | 'finished' | 'stopped' | 'failed';
 
 /** Every number field of the Train screen: the run's numeric settings, the dropout override, and how often the run is saved. */
-export type SettingField = NumericSetting | 'dropout' | 'checkpointSeconds' | 'checkpointSteps';
+export type SettingField = NumericSetting | 'dropout' | 'checkpointSeconds' | 'checkpointSteps' | 'gpuMemoryBudget';
 
 /** What the run in the train worker was started with, whatever the screens show now. */
 export interface RunFacts {
@@ -179,6 +187,8 @@ export interface TrainingSlice {
     dropout: number | null;
     /** How often the run is saved in the browser while it trains. */
     checkpointCadence: CheckpointCadence;
+    /** How much GPU memory a run may take, in MB: browsers do not tell how much a GPU has. */
+    gpuMemoryBudgetMb: number;
     status: TrainingStatus;
     /** Texts typed into setting fields that are not numbers; the setting keeps its last number meanwhile. */
     drafts: Partial<Record<SettingField, string>>;

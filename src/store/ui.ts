@@ -34,8 +34,14 @@ export const createUiSlice =
     goTo(screen) {
       patch(set, get, 'ui', { screen });
     },
-    showError(scope, message) {
-      patch(set, get, 'ui', { error: { scope, message } });
+    showError(scope, message, fix) {
+      patch(set, get, 'ui', { error: { scope, message, ...(fix ? { fix } : {}) } });
+    },
+    applyErrorFix() {
+      const fix = get().ui.error?.fix;
+      if (!fix) return;
+      get().dismissError();
+      get().setSetting('batchSize', fix.batchSize);
     },
     dismissError() {
       patch(set, get, 'ui', { error: null });

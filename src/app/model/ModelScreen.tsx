@@ -1,12 +1,12 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { ModelSummary } from '../../../workers/protocol.ts';
+import type { MemoryEstimate, ModelSummary } from '../../../workers/protocol.ts';
 import { effectiveMaxLength, isTraining } from '../../store/training.ts';
 import { useStudio } from '../../store/useStudio.ts';
 import { formatBytes, formatCount, formatParameters } from '../format.ts';
 import { RunNote } from '../shell/RunNote.tsx';
 import { Card, NextButton, ProgressBar, ScreenHeader } from '../shell/ui.tsx';
-import { trainingMemory } from './memory.ts';
+import { parameterCount } from './memory.ts';
 
 /** Hub models by size, smallest first: the first trains in minutes on a laptop, the last wants a real GPU. */
 export const CURATED_MODELS = [
@@ -162,11 +162,36 @@ function ScratchCard() {
   );
 }
 
+/** The train worker's estimate of what training holds in GPU memory, asked again whenever what it depends on changes. */
+function useTrainingMemory(summary: ModelSummary): MemoryEstimate | null {
+  const numLabels = useStudio((s) => s.dataset.summary?.labels.length ?? 2);
+  const { batchSize, gradAccumulation } = useStudio(useShallow((s) => ({ batchSize: s.training.settings.batchSize, gradAccumulation: s.training.settings.gradAccumulation })));
+  const maxLength = useStudio(effectiveMaxLength);
+  const estimateMemory = useStudio((s) => s.estimateMemory);
+  useEffect(() => estimateMemory(), [estimateMemory, summary, numLabels, batchSize, gradAccumulation, maxLength]);
+  const memory = useStudio((s) => s.model.memory);
+  // An answer for other settings (still in flight) is not shown as this one.
+  return memory && memory.batchSize === batchSize && memory.seqLength === maxLength ? memory : null;
+}
+
+function MemoryFacts({ summary }: { summary: ModelSummary }) {
+  const memory = useTrainingMemory(summary);
+  const budgetMb = useStudio((s) => s.training.gpuMemoryBudgetMb);
+  if (!memory) return <>working it out…</>;
+  const over = memory.totalBytes > budgetMb * 1e6;
+  return (
+    <>
+      about <span data-testid="model-memory-total" data-bytes={memory.totalBytes} data-batch-size={memory.batchSize}>{formatBytes(memory.totalBytes)}</span> of GPU memory at batch size {memory.batchSize} and {memory.seqLength} tokens: {formatBytes(memory.parameterBytes)} of
+      weights, {formatBytes(memory.optimizerBytes)} for the optimizer, {formatBytes(memory.workingBytes)} while a step runs.{' '}
+      {over
+        ? `That is more than the ${formatBytes(budgetMb * 1e6)} budget (Train → Advanced): lower the batch size, or a run on the GPU is refused.`
+        : `Within the ${formatBytes(budgetMb * 1e6)} budget (Train → Advanced).`}
+    </>
+  );
+}
+
 function ModelFacts({ summary }: { summary: ModelSummary }) {
   const numLabels = useStudio((s) => s.dataset.summary?.labels.length ?? 2);
-  const batchSize = useStudio((s) => s.training.settings.batchSize);
-  const maxLength = useStudio(effectiveMaxLength);
-  const memory = trainingMemory(summary, numLabels, batchSize, maxLength);
   return (
     <Card title={`Loaded: ${summary.name}`} testId="model-summary" wide>
       <dl className="facts facts-wide">
@@ -176,12 +201,11 @@ function ModelFacts({ summary }: { summary: ModelSummary }) {
         </dd>
         <dt>Size</dt>
         <dd data-testid="model-parameters">
-          {formatParameters(memory.parameters)} parameters · {summary.layers} layers · hidden size {summary.hiddenSize} · {summary.heads} attention heads
+          {formatParameters(parameterCount(summary, numLabels))} parameters · {summary.layers} layers · hidden size {summary.hiddenSize} · {summary.heads} attention heads
         </dd>
         <dt>Memory to train</dt>
         <dd data-testid="model-memory">
-          about {formatBytes(memory.totalBytes)} at batch size {batchSize} and {maxLength} tokens ({formatBytes(memory.weightsBytes)} for weights, gradients and optimizer,{' '}
-          {formatBytes(memory.activationBytes)} for activations)
+          <MemoryFacts summary={summary} />
         </dd>
         <dt>Tokenizer</dt>
         <dd>

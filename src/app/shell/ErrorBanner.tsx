@@ -4,6 +4,7 @@ import { useStudio } from '../../store/useStudio.ts';
 export function ErrorBanner() {
   const error = useStudio((s) => s.ui.error);
   const dismiss = useStudio((s) => s.dismissError);
+  const applyFix = useStudio((s) => s.applyErrorFix);
   if (!error) return null;
   return (
     <div className="banner banner-error" role="alert">
@@ -11,6 +12,11 @@ export function ErrorBanner() {
         ⚠
       </span>
       <p data-testid="error-message">{error.message}</p>
+      {error.fix && (
+        <button type="button" className="button button-primary" onClick={applyFix} data-testid="error-fix">
+          Use batch size {error.fix.batchSize}
+        </button>
+      )}
       <button type="button" className="button" onClick={dismiss} aria-label="Dismiss the error">
         Dismiss
       </button>

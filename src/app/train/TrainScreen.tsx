@@ -395,6 +395,7 @@ const fields: readonly SettingField[] = [
   'evalBatchSize',
   'checkpointSeconds',
   'checkpointSteps',
+  'gpuMemoryBudget',
 ];
 
 const backendNames: Record<BackendChoice, string> = { auto: 'Automatic (WebGPU if available)', webgpu: 'WebGPU', wasm: 'WASM (CPU)' };
@@ -403,6 +404,7 @@ function SettingsPanel() {
   const settings = useStudio((s) => s.training.settings);
   const dropout = useStudio((s) => s.training.dropout);
   const cadence = useStudio((s) => s.training.checkpointCadence);
+  const gpuBudget = useStudio((s) => s.training.gpuMemoryBudgetMb);
   const backendChoice = useStudio((s) => s.ui.backendChoice);
   const problems = useStudio(useShallow(settingFieldProblems));
   const locks = useStudio(useShallow((s) => Object.fromEntries(fields.map((f) => [f, settingLock(s, f)])) as Record<SettingField, string | null>));
@@ -416,12 +418,26 @@ function SettingsPanel() {
     if (resumable && changesOnResume(key)) return 'Applies when you resume: the schedule is planned again from here.';
     return null;
   };
+  const fieldValue = (key: SettingField): number | null => {
+    switch (key) {
+      case 'dropout':
+        return dropout;
+      case 'checkpointSeconds':
+        return cadence.everyMs / 1000;
+      case 'checkpointSteps':
+        return cadence.everyUpdates;
+      case 'gpuMemoryBudget':
+        return gpuBudget;
+      default:
+        return settings[key];
+    }
+  };
   const field = (key: SettingField, label: string, hint: string, placeholder?: string) => (
     <NumberField
       key={key}
       label={label}
       hint={hint}
-      value={key === 'dropout' ? dropout : key === 'checkpointSeconds' ? cadence.everyMs / 1000 : key === 'checkpointSteps' ? cadence.everyUpdates : settings[key]}
+      value={fieldValue(key)}
       placeholder={placeholder}
       testId={`setting-${key}`}
       error={problems[key] ?? null}
@@ -452,6 +468,7 @@ function SettingsPanel() {
           {field('evalBatchSize', 'Evaluation batch size', 'rows per evaluation batch')}
           {field('checkpointSeconds', 'Save every (seconds of training)', 'a reload loses at most this much; 0: only after each epoch')}
           {field('checkpointSteps', 'Save every N steps', 'as well; 0: off')}
+          {field('gpuMemoryBudget', 'GPU memory budget (MB)', 'a run that needs more is refused before it starts, with a batch size that fits')}
           <div className={backendLock ? 'field field-locked' : 'field'}>
             <label htmlFor="backend-choice">Compute</label>
             {backendLock ? (

@@ -1,0 +1,85 @@
+/**
+ * The studio's GPU memory check, in the train worker: the estimate for the Model screen, and the
+ * check before a run starts on WebGPU that refuses a run that would not fit, offering the batch
+ * size that does (the page shows it as a button), instead of failing mid-run.
+ */
+import type { TrainingCheckpoint } from '../src/engine/checkpoint.ts';
+import { checkGpuFit, fittingBatchSize, formatMemory, type GpuLimits } from '../src/engine/memory/gpu-fit.ts';
+import { estimateTrainingMemory, type TrainingMemory } from '../src/engine/memory/training-memory.ts';
+import { parseModelConfig } from '../src/engine/models/config.ts';
+import { maxSequenceLength } from '../src/engine/models/positions.ts';
+import type { ErrorFix, MemoryEstimate } from './protocol.ts';
+
+
+export interface RunShape {
+  readonly batchSize: number;
+  readonly maxLength: number;
+  readonly gradAccumulation: number;
+}
+
+/**
+ * A run that would not fit the GPU. `fix`: the batch size that would, when one does.
+ * `wasmCanRun`: the GPU's limits, not the run's size, are the problem, so WASM can take it.
+ */
+export class GpuMemoryError extends Error {
+  constructor(
+    message: string,
+    readonly fix: ErrorFix | null,
+    readonly wasmCanRun: boolean,
+  ) {
+    super(message);
+    this.name = 'GpuMemoryError';
+  }
+}
+
+function estimator(modelConfig: Record<string, unknown>, numLabels: number, shape: RunShape, maxBindingBytes: number) {
+  const config = parseModelConfig(modelConfig);
+  const seqLength = Math.min(shape.maxLength, maxSequenceLength(config));
+  const at = (batchSize: number): TrainingMemory =>
+    estimateTrainingMemory({ config, numLabels, batchSize, seqLength, gradAccumulation: shape.gradAccumulation, maxBindingBytes });
+  return { at, seqLength };
+}
+
+/** The Model screen's figure: what training this model with these settings holds on a GPU. */
+export function memoryEstimate(modelConfig: Record<string, unknown>, numLabels: number, shape: RunShape, maxBindingBytes: number): MemoryEstimate {
+  const { at, seqLength } = estimator(modelConfig, numLabels, shape, maxBindingBytes);
+  const m = at(shape.batchSize);
+  return {
+    batchSize: shape.batchSize,
+    seqLength,
+    parameters: m.parameters,
+    parameterBytes: m.parameterBytes,
+    optimizerBytes: m.optimizerBytes,
+    workingBytes: m.workingBytes,
+    totalBytes: m.totalBytes,
+  };
+}
+
+/**
+ * Throws GpuMemoryError when the run `checkpoint` starts would not fit: a weight larger than the
+ * device binds (no batch size helps, WASM can run it) or a total over the budget (`fix`: the
+ * largest halved batch size that fits, if any).
+ */
+export function requireGpuFit(checkpoint: TrainingCheckpoint, limits: GpuLimits, budgetBytes: number): void {
+  const { settings } = checkpoint;
+  const { at, seqLength } = estimator(checkpoint.modelConfig, checkpoint.labels.length, settings, limits.maxStorageBufferBindingSize);
+  const fit = checkGpuFit(at(settings.batchSize), limits, budgetBytes);
+  if (fit.fits) return;
+  const shape = `batch size ${settings.batchSize} × ${seqLength} tokens`;
+  if (!fit.batchFix) throw new GpuMemoryError(`This model cannot train on this GPU: ${fit.reason}.`, null, true);
+  const fitting = fittingBatchSize(at, settings.batchSize, limits, budgetBytes);
+  const where = 'the GPU memory budget is under Train → Advanced';
+  if (fitting === null) {
+    throw new GpuMemoryError(
+      `This run cannot start on the GPU: at ${shape} ${fit.reason}, and even batch size 1 does not fit. Raise the budget if this GPU has more memory (${where}), pick a smaller model, or train on the CPU (Compute: WASM).`,
+      null,
+      false,
+    );
+  }
+  const needs = formatMemory(at(fitting).totalBytes);
+  throw new GpuMemoryError(
+    `This run cannot start on the GPU: at ${shape} ${fit.reason} (${where}). Batch size ${fitting} needs about ${needs}; gradient accumulation can keep the batch the updates see.`,
+    { kind: 'batch-size', batchSize: fitting },
+    false,
+  );
+}
