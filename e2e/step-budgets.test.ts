@@ -26,6 +26,8 @@ describe('the WebGPU train step within its budgets, in headless Chromium', () =>
     for (const preset of ['tiny', 'mini'] as const) {
       const line = measured(lines, preset);
       const budget = stepBudgets[preset];
+      // The counts, for the CI log and bench/README.md.
+      console.log(JSON.stringify(line));
       expect(line.backend).toBe('ort-web-webgpu');
       expect(Number.isFinite(line.loss)).toBe(true);
       expect(line.kernels_per_step, `${preset} dispatches per step`).toBeLessThanOrEqual(budget.kernelsPerStep);
