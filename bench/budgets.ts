@@ -11,6 +11,7 @@ import { estimateTrainingMemory } from '../src/engine/memory/training-memory.ts'
 import { parseModelConfig } from '../src/engine/models/config.ts';
 import { trainerAdamW } from '../src/engine/optim/adamw.ts';
 import { defaultSettings } from '../src/engine/settings.ts';
+import { singleLabel } from '../src/engine/tasks/single-label.ts';
 import { presetConfigJson } from './common.ts';
 
 export interface StepBudget {
@@ -46,11 +47,12 @@ export function staticStepFigures(preset: string, batch: number, seq: number, ma
   const artifacts = compileTrainingArtifacts({
     config,
     numLabels: 2,
+    task: singleLabel,
     optimizer: { ...trainerAdamW, weightDecay: defaultSettings.weightDecay },
     maxGradNorm: defaultSettings.maxGradNorm,
     gradAccumulation: 1,
     update: 'resident',
   });
-  const memory = estimateTrainingMemory({ config, numLabels: 2, batchSize: batch, seqLength: seq, gradAccumulation: 1, maxBindingBytes });
+  const memory = estimateTrainingMemory({ config, numLabels: 2, task: singleLabel, batchSize: batch, seqLength: seq, gradAccumulation: 1, maxBindingBytes });
   return { nodes_per_step: artifacts.trainStepNodes, gpu_estimate_mb: mib(memory.totalBytes), parameters: memory.parameters };
 }

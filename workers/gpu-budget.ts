@@ -8,6 +8,7 @@ import { checkGpuFit, fittingBatchSize, formatMemory, type GpuLimits } from '../
 import { estimateTrainingMemory, type TrainingMemory } from '../src/engine/memory/training-memory.ts';
 import { parseModelConfig } from '../src/engine/models/config.ts';
 import { maxSequenceLength } from '../src/engine/models/positions.ts';
+import { type AnyTask, DEFAULT_TASK, taskById, taskOfModelConfig } from '../src/engine/tasks/index.ts';
 import type { ErrorFix, MemoryEstimate } from './protocol.ts';
 
 
@@ -32,17 +33,20 @@ export class GpuMemoryError extends Error {
   }
 }
 
-function estimator(modelConfig: Record<string, unknown>, numLabels: number, shape: RunShape, maxBindingBytes: number) {
+function estimator(modelConfig: Record<string, unknown>, numLabels: number, task: AnyTask, shape: RunShape, maxBindingBytes: number) {
   const config = parseModelConfig(modelConfig);
   const seqLength = Math.min(shape.maxLength, maxSequenceLength(config));
   const at = (batchSize: number): TrainingMemory =>
-    estimateTrainingMemory({ config, numLabels, batchSize, seqLength, gradAccumulation: shape.gradAccumulation, maxBindingBytes });
+    estimateTrainingMemory({ config, numLabels, task, batchSize, seqLength, gradAccumulation: shape.gradAccumulation, maxBindingBytes });
   return { at, seqLength };
 }
 
-/** The Model screen's figure: what training this model with these settings holds on a GPU. */
+/**
+ * The Model screen's figure: what training this model with these settings holds on a GPU. The
+ * task's head is a sliver of the total, so the default task stands in for the data's.
+ */
 export function memoryEstimate(modelConfig: Record<string, unknown>, numLabels: number, shape: RunShape, maxBindingBytes: number): MemoryEstimate {
-  const { at, seqLength } = estimator(modelConfig, numLabels, shape, maxBindingBytes);
+  const { at, seqLength } = estimator(modelConfig, numLabels, taskById(DEFAULT_TASK), shape, maxBindingBytes);
   const m = at(shape.batchSize);
   return {
     batchSize: shape.batchSize,
@@ -62,7 +66,7 @@ export function memoryEstimate(modelConfig: Record<string, unknown>, numLabels: 
  */
 export function requireGpuFit(checkpoint: TrainingCheckpoint, limits: GpuLimits, budgetBytes: number): void {
   const { settings } = checkpoint;
-  const { at, seqLength } = estimator(checkpoint.modelConfig, checkpoint.labels.length, settings, limits.maxStorageBufferBindingSize);
+  const { at, seqLength } = estimator(checkpoint.modelConfig, checkpoint.labels.length, taskOfModelConfig(checkpoint.modelConfig), settings, limits.maxStorageBufferBindingSize);
   const fit = checkGpuFit(at(settings.batchSize), limits, budgetBytes);
   if (fit.fits) return;
   const shape = `batch size ${settings.batchSize} × ${seqLength} tokens`;

@@ -13,6 +13,7 @@ import { parseModelConfig } from '../src/engine/models/config.ts';
 import { startingPoint } from '../src/engine/pretrained.ts';
 import type { OrtModule, RuntimeSession, RuntimeSessionOptions } from '../src/engine/runtime.ts';
 import { defaultSettings, type TrainingSettings } from '../src/engine/settings.ts';
+import { singleLabel } from '../src/engine/tasks/single-label.ts';
 import { Trainer } from '../src/engine/trainer.ts';
 import { type ChosenBackend, wasmBackend, webgpuBackend } from './backend.ts';
 import type { BenchLine, BenchRequest } from './bench-protocol.ts';
@@ -106,6 +107,7 @@ export async function measureStep(request: BenchRequest, meter: GpuMeter | null,
       ? estimateTrainingMemory({
           config: parseModelConfig(checkpoint.modelConfig),
           numLabels: 2,
+          task: singleLabel,
           batchSize: batch,
           seqLength: seq,
           gradAccumulation: 1,
