@@ -4,16 +4,12 @@
  * is `done`. On a machine without a GPU, Chromium's WebGPU is SwiftShader: the dispatch counts
  * and GPU memory are real, the times are not a speed claim.
  */
-import type { BenchBackendName, BenchLine } from '../workers/bench-protocol.ts';
+import type { BenchOptions } from '../src/bench-page/bench-options.ts';
+import type { BenchLine } from '../workers/bench-protocol.ts';
 import { launchChromium, startDevServer } from '../e2e/support/browser.ts';
 
-export interface BrowserBenchOptions {
-  readonly presets: readonly string[];
-  readonly backends: readonly BenchBackendName[];
-  readonly batch: number;
-  readonly seq: number;
-  readonly steps: number;
-  readonly warmup: number;
+/** The page's own options (what its address says), and how long the whole page may take. */
+export interface BrowserBenchOptions extends Omit<BenchOptions, 'auto'> {
   readonly timeoutMs: number;
   /** The page's progress lines ("mini on webgpu: step 2 of 3"). */
   readonly onProgress?: (text: string) => void;

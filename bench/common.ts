@@ -1,6 +1,9 @@
 /** Shared by the bench scripts: the BERT presets and the random full-length batches. */
 import type { TokenizedExample } from '../src/engine/batching.ts';
+import type { TrainingCheckpoint } from '../src/engine/checkpoint.ts';
+import { startingPoint } from '../src/engine/pretrained.ts';
 import { Rng } from '../src/engine/random.ts';
+import { defaultSettings, type TrainingSettings } from '../src/engine/settings.ts';
 
 export interface Preset {
   readonly layers: number;
@@ -48,3 +51,13 @@ export function randomRows(count: number, seq: number, vocab: number, seed: numb
   }));
 }
 
+
+/**
+ * What a measurement trains: a random-init preset at batch × seq and `updates` full batches of
+ * random rows, one epoch with no validation rows, so the run ends after its last update.
+ */
+export function benchRun(preset: string, batch: number, seq: number, updates: number): { checkpoint: TrainingCheckpoint; rows: TokenizedExample[] } {
+  const settings: TrainingSettings = { ...defaultSettings, epochs: 1, batchSize: batch, maxLength: seq, maxSteps: 0, warmupRatio: 0 };
+  const { checkpoint } = startingPoint({ name: `bench-${preset}`, configJson: presetConfigJson(preset), weights: new Map() }, ['LABEL_0', 'LABEL_1'], settings);
+  return { checkpoint, rows: randomRows(updates * batch, seq, 30522, 1) };
+}

@@ -6,11 +6,9 @@
  *   node --import tsx bench/step-child.ts --backend ort-node-cpu|ort-web-wasm --preset tiny [--threads N] [--steps N] [--warmup N]
  */
 import fs from 'node:fs';
-import { startingPoint } from '../src/engine/pretrained.ts';
 import type { Backend, OrtModule, RuntimeSessionOptions } from '../src/engine/runtime.ts';
-import { defaultSettings, type TrainingSettings } from '../src/engine/settings.ts';
 import { Trainer } from '../src/engine/trainer.ts';
-import { presetConfigJson, presets, randomRows } from './common.ts';
+import { benchRun, presets } from './common.ts';
 
 function arg(name: string, fallback?: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -67,9 +65,7 @@ async function main(): Promise<void> {
     const threadsBefore = osThreads();
     const total = warmup + steps;
     // An epoch of exactly `total` batches: no eval set, so the run ends after the last update.
-    const settings: TrainingSettings = { ...defaultSettings, epochs: 1, batchSize: batch, maxLength: seq, maxSteps: 0, warmupRatio: 0 };
-    const { checkpoint } = startingPoint({ name: `bench-${preset}`, configJson: presetConfigJson(preset), weights: new Map() }, ['LABEL_0', 'LABEL_1'], settings);
-    const rows = randomRows(total * batch, seq, 30522, 1);
+    const { checkpoint, rows } = benchRun(preset, batch, seq, total);
     const stamps: number[] = [];
     const cpuAt: NodeJS.CpuUsage[] = [];
     let lastLoss = NaN;

@@ -7,12 +7,10 @@
  * beside the estimate the studio makes before a run.
  */
 /// <reference lib="webworker" />
-import { presetConfigJson, randomRows } from '../bench/common.ts';
+import { benchRun } from '../bench/common.ts';
 import { estimateTrainingMemory } from '../src/engine/memory/training-memory.ts';
 import { parseModelConfig } from '../src/engine/models/config.ts';
-import { startingPoint } from '../src/engine/pretrained.ts';
 import type { OrtModule, RuntimeSession, RuntimeSessionOptions } from '../src/engine/runtime.ts';
-import { defaultSettings, type TrainingSettings } from '../src/engine/settings.ts';
 import { singleLabel } from '../src/engine/tasks/single-label.ts';
 import { Trainer } from '../src/engine/trainer.ts';
 import { type ChosenBackend, wasmBackend, webgpuBackend } from './backend.ts';
@@ -63,11 +61,7 @@ export async function measureStep(request: BenchRequest, meter: GpuMeter | null,
   const chosen = await chosenBackend(request.backend);
   const counted = countingGraphDispatches(chosen.backend.ort, request.backend === 'webgpu' ? meter : null);
   const backend = { ...chosen.backend, ort: counted.ort };
-  const settings: TrainingSettings = { ...defaultSettings, epochs: 1, batchSize: batch, maxLength: seq, maxSteps: 0, warmupRatio: 0 };
-  const configJson = presetConfigJson(preset);
-  const { checkpoint } = startingPoint({ name: `bench-${preset}`, configJson, weights: new Map() }, ['LABEL_0', 'LABEL_1'], settings);
-  // An epoch of exactly warmup + steps full batches and no validation rows: the run ends after the last update.
-  const rows = randomRows((warmup + steps) * batch, seq, 30522, 1);
+  const { checkpoint, rows } = benchRun(preset, batch, seq, warmup + steps);
   const stamps: number[] = [];
   const dispatchesAt: number[] = [];
   const graphAt: number[] = [];
