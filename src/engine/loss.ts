@@ -7,26 +7,33 @@ import * as op from './onnx/ops.ts';
 import type { LossGraph } from './tasks/task.ts';
 
 /**
- * Mean cross-entropy for single-label classification, as torch's CrossEntropyLoss: the one-hot
- * is Equal(labels, range) and log-softmax is z − log Σ exp(z) with z = logits − max.
+ * Mean cross-entropy as torch's CrossEntropyLoss(ignore_index=-100), over logits [..., K] and int32
+ * labels [...]: [batch, K] with [batch] for single-label classification, [batch, seq, K] with
+ * [batch, seq] for token classification, whose -100 positions (padding, special tokens, a word's
+ * later pieces) are left out of the sum and of the count. The one-hot is Equal(labels, range), all
+ * zeros for -100, and log-softmax is z − log Σ exp(z) with z = logits − max.
  */
 export function crossEntropy(logits: Value, labels: Value): LossGraph {
   const g = logits.graph;
-  const numLabels = logits.shape[1];
-  if (logits.rank !== 2 || typeof numLabels !== 'number') throw new Error(`crossEntropy: logits must be [batch, labels], got ${logits.toString()}`);
-  if (labels.dtype !== 'int32' || labels.rank !== 1 || labels.shape[0] !== logits.shape[0]) {
-    throw new Error(`crossEntropy: labels must be int32 [${String(logits.shape[0])}], got ${labels.toString()}`);
+  const classAxis = logits.rank - 1;
+  const numLabels = logits.shape[classAxis];
+  if (logits.rank < 2 || typeof numLabels !== 'number') throw new Error(`crossEntropy: logits must be [batch, …, labels], got ${logits.toString()}`);
+  const positions = logits.shape.slice(0, classAxis);
+  if (labels.dtype !== 'int32' || labels.rank !== classAxis || positions.some((d, i) => labels.shape[i] !== d)) {
+    throw new Error(`crossEntropy: labels must be int32 [${positions.join(', ')}], got ${labels.toString()}`);
   }
   const classIds = g.constant({ dtype: 'int32', shape: [numLabels], data: Int32Array.from({ length: numLabels }, (_, i) => i) }, 'loss.class_ids');
-  const oneHot = op.cast(op.equal(op.unsqueeze(labels, [1]), classIds), 'float32');
-  const max = op.reduceMax(logits, [1], true);
+  const oneHot = op.cast(op.equal(op.unsqueeze(labels, [classAxis]), classIds), 'float32');
+  const max = op.reduceMax(logits, [classAxis], true);
   const shifted = op.sub(logits, max);
-  const logSumExp = op.log(op.reduceSum(op.exp(shifted), [1], true));
+  const logSumExp = op.log(op.reduceSum(op.exp(shifted), [classAxis], true));
   const logProbs = op.sub(shifted, logSumExp);
-  const total = op.neg(op.reduceSum(op.mul(oneHot, logProbs), [0, 1]));
-  // Each row's one-hot sums to 1, so this is the batch size without a runtime Shape op.
-  const rows = op.reduceSum(oneHot, [0, 1]);
-  return { loss: op.div(total, rows), stopGradient: new Set([max]) };
+  const allAxes = logits.shape.map((_, i) => i);
+  const total = op.neg(op.reduceSum(op.mul(oneHot, logProbs), allAxes));
+  // A labelled position's one-hot sums to 1 and an ignored one's to 0: the count of positions that
+  // take part, without a runtime Shape op.
+  const counted = op.reduceSum(oneHot, allAxes);
+  return { loss: op.div(total, counted), stopGradient: new Set([max]) };
 }
 
 /**
