@@ -7,8 +7,9 @@ import type { Task } from './task.ts';
 import { multiLabel } from './multi-label.ts';
 import { regression } from './regression.ts';
 import { singleLabel } from './single-label.ts';
+import { tokenClassification } from './token-classification.ts';
 
-export const TASKS = [singleLabel, multiLabel, regression] as const;
+export const TASKS = [singleLabel, multiLabel, regression, tokenClassification] as const;
 
 export type AnyTask = (typeof TASKS)[number];
 export type TaskId = AnyTask['id'];

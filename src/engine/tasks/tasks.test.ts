@@ -15,11 +15,11 @@ const BATCH = 4;
 const SEQ = 5;
 const LABELS = ['a', 'b', 'c'];
 
-/** A random target of the task's layout: class ids, 0/1 per label, or a score. */
+/** A random target of the task's layout: class ids (the first token's ignored, as [CLS]'s), 0/1 per label, or a score. */
 function randomTarget(task: AnyTask, numLabels: number, rng: Rng): Target {
-  const { dtype, per } = task.target;
+  const { dtype, per, pad } = task.target;
   const width = per === 'row' ? 1 : per === 'label' ? numLabels : SEQ;
-  if (dtype === 'int32') return Int32Array.from({ length: width }, () => rng.nextInt(numLabels));
+  if (dtype === 'int32') return Int32Array.from({ length: width }, (_, i) => (per === 'token' && i === 0 ? pad : rng.nextInt(numLabels)));
   return Float32Array.from({ length: width }, () => (per === 'label' ? rng.nextInt(2) : 5 * rng.nextFloat()));
 }
 
@@ -29,7 +29,7 @@ function lossGraph(task: AnyTask, numLabels: number): { g: Graph; logitDims: num
   const logitDims = token ? [BATCH, SEQ, numLabels] : [BATCH, numLabels];
   const labelDims = task.target.per === 'row' ? [BATCH] : [BATCH, task.target.per === 'label' ? numLabels : SEQ];
   const logits = g.input('logits', 'float32', token ? ['batch', 'seq', numLabels] : ['batch', numLabels]);
-  const labels = g.input('labels', task.target.dtype, labelDims.map((d, i) => (i === 0 ? 'batch' : d)));
+  const labels = g.input('labels', task.target.dtype, labelDims.map((d, i) => (i === 0 ? 'batch' : token ? 'seq' : d)));
   const { loss } = task.loss(logits, labels);
   g.output(loss, 'loss');
   return { g, logitDims, labelDims };
