@@ -14,7 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EngineBackendName, EngineRunResult, EngineRunSuccess, SessionRecord, TrainRunRecord } from './pages/engine-protocol.ts';
+import type { EngineBackendName, EngineRunRequest, EngineRunResult, EngineRunSuccess, SessionRecord, TrainRunRecord } from './pages/engine-protocol.ts';
 import { type DevServer, launchChromium, repoRoot, startDevServer } from './support/browser.ts';
 import { describeNodes, type NodePlacements, parseNodePlacements, type PlacedNode } from './support/ort-log.ts';
 
@@ -55,7 +55,10 @@ afterAll(async () => {
 });
 
 /** Loads the test page for one run, waits for the worker's result, saves a screenshot and the result. */
-async function runPage(backend: EngineBackendName, options: { steps: number; learningRate: number; label: string; timeoutMs: number }): Promise<EngineRunSuccess> {
+async function runPage(
+  backend: EngineBackendName,
+  options: { steps: number; learningRate: number; label: string; timeoutMs: number; method?: EngineRunRequest['method'] },
+): Promise<EngineRunSuccess> {
   const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(error.stack ?? error.message));
@@ -63,7 +66,7 @@ async function runPage(backend: EngineBackendName, options: { steps: number; lea
     if (message.type() === 'error') pageErrors.push(message.text());
   });
   try {
-    const query = new URLSearchParams({ backend, steps: String(options.steps), lr: String(options.learningRate), seed: String(SEED) });
+    const query = new URLSearchParams({ backend, steps: String(options.steps), lr: String(options.learningRate), seed: String(SEED), method: options.method ?? 'full' });
     await page.goto(`${server.url}/e2e/pages/engine.html?${query}`);
     await page.waitForFunction(() => ['done', 'failed'].includes(document.body.dataset.state ?? ''), null, { timeout: options.timeoutMs, polling: 500 });
     const result = await page.evaluate(() => (window as unknown as { engineResult: EngineRunResult }).engineResult);
@@ -210,6 +213,24 @@ describe('engine in headless Chromium: WebGPU against WASM', () => {
     // The trainer's evaluation (the eval graph, fed the GPU-resident weights) agrees too.
     expect(gpu.evals.map((e) => e.step)).toEqual(cpu.evals.map((e) => e.step));
     gpu.evals.forEach((e, i) => expect(Math.abs(e.loss - cpu.evals[i]!.loss), `held-out loss after step ${e.step}`).toBeLessThan(LOSS_TOLERANCE));
+  });
+
+  it('trains LoRA adapters beside frozen weights the same on WebGPU as on WASM, leaving every frozen weight as it was', { timeout: 420_000 }, async () => {
+    const steps = 3;
+    const options = { steps, learningRate: 1e-2, method: 'lora' as const, timeoutMs: 380_000 };
+    const gpu = await runPage('webgpu', { ...options, label: 'webgpu-lora' });
+    const cpu = await runPage('wasm', { ...options, label: 'wasm-lora' });
+    for (const result of [gpu, cpu]) {
+      expect(result.frozenChanged, `frozen weights changed on ${result.backend}`).toEqual([]);
+      // 2 layers × query and value × (lora_A, lora_B) + classifier weight and bias.
+      expect(result.trainedCount).toBe(10);
+    }
+    // The GPU's step returns gradients for the trained parameters alone.
+    expect(Object.keys(session(gpu, 'train_step').preferredOutputLocation)).toHaveLength(10);
+    gpu.losses.forEach((loss, i) => expect(Math.abs(loss - cpu.losses[i]!), `step ${i + 1} loss`).toBeLessThan(LOSS_TOLERANCE));
+    gpu.gradNorms.forEach((norm, i) => expect(Math.abs(norm - cpu.gradNorms[i]!), `step ${i + 1} grad norm`).toBeLessThan(1e-3 * Math.max(1, cpu.gradNorms[i]!)));
+    expect(Math.abs(gpu.checksum.sumSquares - cpu.checksum.sumSquares) / cpu.checksum.sumSquares).toBeLessThan(1e-5);
+    expect(gpu.checksum.sumAbs).not.toBe(gpu.initialChecksum.sumAbs);
   });
 
   /**

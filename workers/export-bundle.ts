@@ -11,6 +11,7 @@ import type { TrainingCheckpoint } from '../src/engine/checkpoint.ts';
 import { parseModelConfig } from '../src/engine/models/config.ts';
 import type { Backend } from '../src/engine/runtime.ts';
 import { huggingFaceFolder } from '../src/export/hf-folder.ts';
+import { checkpointPlan, mergedWeights } from '../src/export/lora-export.ts';
 import { modelCard, type ModelCardRun, type QuantizationReport } from '../src/export/model-card.ts';
 import { FP32_MODEL_FILE, onnxExports, QUANTIZED_MODEL_FILE } from '../src/export/quantize.ts';
 import type { CompleteTokenizerFiles } from '../src/tokenize/tokenizer-files.ts';
@@ -66,9 +67,9 @@ export async function bundleFiles(
   check: QuantizationCheckInput | null = null,
 ): Promise<Map<string, Uint8Array>> {
   const task = taskOfModelConfig(c.modelConfig);
-  const { fp32, int8, quantization, measurementError } = await onnxExports(parseModelConfig(c.modelConfig), task.numLabels(c.labels), task, c.params, check);
+  const { fp32, int8, quantization, measurementError } = await onnxExports(parseModelConfig(c.modelConfig), task.numLabels(c.labels), task, mergedWeights(c, checkpointPlan(c)), check);
   if (measurementError) console.warn(measurementError);
-  const files = huggingFaceFolder(c, tokenizer);
+  const files = huggingFaceFolder(c, tokenizer, info.model.name);
   files.set(FP32_MODEL_FILE, fp32);
   files.set(QUANTIZED_MODEL_FILE, int8);
   const encoder = new TextEncoder();

@@ -1,5 +1,5 @@
 /**
- * The engine e2e page: reads the run from the query string (`?backend=webgpu&steps=5&lr=0.001&seed=7`),
+ * The engine e2e page: reads the run from the query string (`?backend=webgpu&steps=5&lr=0.001&seed=7&method=lora`),
  * hands it to a worker, shows the result and leaves it on `window.engineResult` for the test.
  */
 import type { EngineBackendName, EngineRunRequest, EngineRunResult } from './engine-protocol.ts';
@@ -16,6 +16,7 @@ const request: EngineRunRequest = {
   steps: Number(query.get('steps') ?? 5),
   learningRate: Number(query.get('lr') ?? 1e-3),
   seed: Number(query.get('seed') ?? 7),
+  method: query.get('method') === 'lora' ? 'lora' : 'full',
 };
 
 const stateEl = document.getElementById('state')!;

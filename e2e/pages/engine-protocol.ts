@@ -10,6 +10,8 @@ export interface EngineRunRequest {
   readonly steps: number;
   readonly learningRate: number;
   readonly seed: number;
+  /** 'full' fine-tunes every parameter; 'lora' trains LoRA adapters (r 4) and the classifier, with layer 0 frozen as well. */
+  readonly method: 'full' | 'lora';
 }
 
 export interface AdapterSummary {
@@ -78,6 +80,9 @@ export interface EngineRunSuccess {
   readonly evals: readonly EvalSummary[];
   readonly initialChecksum: ParamChecksum;
   readonly checksum: ParamChecksum;
+  /** Parameters the run trained, and frozen ones whose values changed (none, if freezing works). */
+  readonly trainedCount: number;
+  readonly frozenChanged: readonly string[];
   readonly sessions: readonly SessionRecord[];
   readonly trainRuns: readonly TrainRunRecord[];
   /** Log lines outside session creation (ORT runs, warnings), capped. */

@@ -186,6 +186,7 @@ async function run(request: EngineRunRequest): Promise<EngineRunResult> {
     maxLength: 64,
     seed: request.seed,
     evalBatchSize: 8,
+    ...(request.method === 'lora' ? { method: 'lora', loraR: 4, loraAlpha: 8, freezeLayers: 1 } : {}),
   };
   const start = startingPoint({ name: 'tiny-bert (from scratch)', configJson: tinyBertConfig, weights: new Map() }, ['neg', 'pos'], settings, {
     // The GPU's and the CPU's dropout masks differ by design (GPU sin), so compare without dropout.
@@ -233,6 +234,8 @@ async function run(request: EngineRunRequest): Promise<EngineRunResult> {
       evals,
       initialChecksum: checksum(start.checkpoint.params),
       checksum: checksum(snapshot.params),
+      trainedCount: trainer.artifacts.trainable.size,
+      frozenChanged: [...snapshot.params].filter(([n, values]) => !trainer.artifacts.trainable.has(n) && values.some((x, i) => !Object.is(x, start.checkpoint.params.get(n)![i]))).map(([n]) => n),
       sessions,
       trainRuns,
       otherLog: log.length <= 2000 ? [...log] : [...log.slice(0, 1000), `… ${log.length - 2000} lines left out …`, ...log.slice(-1000)],

@@ -1,6 +1,7 @@
 /** Command-line parsing for `finetune-studio`, kept apart from I/O so every rule is unit-tested. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { type CheckpointCadence, defaultCheckpointCadence, validateCadence } from '../engine/checkpoint-cadence.ts';
+import { FINE_TUNE_METHODS, type FineTuneMethodKind } from '../engine/models/fine-tune-method.ts';
 import { type BestModelMetric, defaultSettings, type TrainingSettings, validateSettings } from '../engine/settings.ts';
 import type { RowSample } from '../hub/hub-datasets.ts';
 
@@ -117,6 +118,13 @@ train options:
   --metric-for-best-model <m> accuracy (default), f1 (macro) or loss
   --early-stopping-patience <n>   stop after n evaluations without improvement (needs --load-best-model-at-end)
   --early-stopping-threshold <x>  how much better counts as better (default 0)
+  --method <m>                full (default), lora or head-only (the classification head alone)
+  --lora-r <n>                LoRA rank (default ${defaultSettings.loraR}); any --lora-* flag picks --method lora
+  --lora-alpha <x>            LoRA alpha, scaling alpha/r (default ${defaultSettings.loraAlpha})
+  --lora-dropout <x>          dropout on the adapters' input (default ${defaultSettings.loraDropout})
+  --lora-targets <names>      Linear modules to adapt, comma-separated (default: the model's query and value)
+  --freeze-embeddings         keep the embeddings as they are
+  --freeze-layers <n>         keep encoder layers 0 … n-1 as they are
   --config key=value          override a config.json entry, as from_pretrained(..., key=value) (repeatable)
   --backend cpu|wasm          onnxruntime-node CPU (default) or onnxruntime-web WASM
   --resume <checkpoint>       continue a run from its training_checkpoint.safetensors (same --model and data);
@@ -203,6 +211,13 @@ const trainOptions = {
   'metric-for-best-model': { type: 'string' },
   'early-stopping-patience': { type: 'string' },
   'early-stopping-threshold': { type: 'string' },
+  method: { type: 'string' },
+  'lora-r': { type: 'string' },
+  'lora-alpha': { type: 'string' },
+  'lora-dropout': { type: 'string' },
+  'lora-targets': { type: 'string' },
+  'freeze-embeddings': { type: 'boolean' },
+  'freeze-layers': { type: 'string' },
   config: { type: 'string', multiple: true },
   resume: { type: 'string' },
   'save-steps': { type: 'string' },
@@ -223,6 +238,16 @@ function bestModelMetricOf(raw: string | undefined): BestModelMetric {
   if (name === 'f1' || name === 'macro_f1') return 'macroF1';
   if (name === 'loss') return 'loss';
   throw new UsageError(`--metric-for-best-model must be accuracy, f1 or loss, got "${raw}"`);
+}
+
+const LORA_FLAGS = ['lora-r', 'lora-alpha', 'lora-dropout', 'lora-targets'];
+
+/** --method, or lora when a --lora-* flag is given without it. */
+function methodOf(raw: string | undefined, loraFlag: string | undefined): FineTuneMethodKind {
+  if (raw === undefined) return loraFlag ? 'lora' : defaultSettings.method;
+  if (!(FINE_TUNE_METHODS as readonly string[]).includes(raw)) throw new UsageError(`--method must be ${FINE_TUNE_METHODS.join(', ')}, got "${raw}"`);
+  if (raw !== 'lora' && loraFlag) throw new UsageError(`--${loraFlag} is a LoRA setting, and --method ${raw} trains no adapters`);
+  return raw as FineTuneMethodKind;
 }
 
 function hubFlags(str: (name: string) => string | undefined, seed: number): HubDataFlags {
@@ -255,6 +280,13 @@ const SETTING_FLAGS: Record<keyof TrainingSettings, string | null> = {
   metricForBestModel: 'metric-for-best-model',
   earlyStoppingPatience: 'early-stopping-patience',
   earlyStoppingThreshold: 'early-stopping-threshold',
+  method: 'method',
+  freezeEmbeddings: 'freeze-embeddings',
+  freezeLayers: 'freeze-layers',
+  loraR: 'lora-r',
+  loraAlpha: 'lora-alpha',
+  loraDropout: 'lora-dropout',
+  loraTargets: 'lora-targets',
 };
 
 function required(values: Record<string, unknown>, name: string): string {
@@ -308,6 +340,13 @@ export function parseCommand(argv: readonly string[]): Command {
         metricForBestModel: bestModelMetricOf(str('metric-for-best-model')),
         earlyStoppingPatience: numberFlag('early-stopping-patience', str('early-stopping-patience'), defaultSettings.earlyStoppingPatience, true),
         earlyStoppingThreshold: numberFlag('early-stopping-threshold', str('early-stopping-threshold'), defaultSettings.earlyStoppingThreshold),
+        method: methodOf(str('method'), LORA_FLAGS.find((flag) => v[flag] !== undefined)),
+        freezeEmbeddings: v['freeze-embeddings'] === true,
+        freezeLayers: numberFlag('freeze-layers', str('freeze-layers'), defaultSettings.freezeLayers, true),
+        loraR: numberFlag('lora-r', str('lora-r'), defaultSettings.loraR, true),
+        loraAlpha: numberFlag('lora-alpha', str('lora-alpha'), defaultSettings.loraAlpha),
+        loraDropout: numberFlag('lora-dropout', str('lora-dropout'), defaultSettings.loraDropout),
+        loraTargets: str('lora-targets') ?? defaultSettings.loraTargets,
       };
       const givenSettings = Object.fromEntries(
         (Object.entries(SETTING_FLAGS) as [keyof TrainingSettings, string | null][]).filter(([, flag]) => flag !== null && v[flag] !== undefined).map(([key]) => [key, settings[key]]),

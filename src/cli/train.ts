@@ -24,6 +24,7 @@ import { plannedUpdates, resumedWith, ResumeSettingsError } from '../engine/run-
 import type { TrainingSettings } from '../engine/settings.ts';
 import { DivergedError, Trainer, type TrainOutcome } from '../engine/trainer.ts';
 import { huggingFaceFolder } from '../export/hf-folder.ts';
+import { checkpointPlan, mergedWeights } from '../export/lora-export.ts';
 import { describeQuantization, FP32_MODEL_FILE, onnxExports, QUANTIZED_MODEL_FILE } from '../export/quantize.ts';
 import { trainingProjectFiles } from '../export/training-project.ts';
 import { decodeModelFiles } from '../hub/model-contents.ts';
@@ -164,10 +165,10 @@ export async function runTrain(cmd: TrainCommand, log: (line: string) => void): 
   const kept = keeper.describe();
   if (kept) log(kept);
 
-  const { fp32, int8, quantization, measurementError } = await onnxExports(parseModelConfig(final.modelConfig), task.numLabels(labels), task, final.params, { backend, rows: tokenized.validation.rows });
+  const { fp32, int8, quantization, measurementError } = await onnxExports(parseModelConfig(final.modelConfig), task.numLabels(labels), task, mergedWeights(final, checkpointPlan(final)), { backend, rows: tokenized.validation.rows });
   if (quantization) log(describeQuantization(quantization));
   if (measurementError) log(`note: ${measurementError}`);
-  const files = huggingFaceFolder(final, tokenizerFiles);
+  const files = huggingFaceFolder(final, tokenizerFiles, cmd.model);
   files.set('README.md', cliModelCard(cmd, rows, final, { pretrained: contents.weights.size > 0, backend: backend.description ?? backend.name, quantization }));
   files.set(FP32_MODEL_FILE, fp32);
   files.set(QUANTIZED_MODEL_FILE, int8);

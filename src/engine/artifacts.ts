@@ -16,7 +16,7 @@ import { backward } from './autodiff/backward.ts';
 import { type EncoderConfig } from './models/config.ts';
 import { buildClassifier, type ClassifierInputs, classifierDropoutSites } from './models/classifier.ts';
 import { createHashDropout } from './models/dropout.ts';
-import { classifierParamSpecs } from './models/params.ts';
+import { fullFineTune, type LoraAdapter, type ParameterPlan, parameterPlan } from './models/fine-tune-method.ts';
 import { inGraphPositionIds } from './models/positions.ts';
 import { encodeModel, type Int8Weight, liveNodes } from './onnx/encode.ts';
 import { Graph, type Node, type Value } from './onnx/graph.ts';
@@ -40,12 +40,17 @@ export interface ArtifactOptions {
    * 'resident': it returns the gradients, for an optimizer that updates state in place.
    */
   readonly update: 'in-graph' | 'resident';
+  /** Which parameters train (and the LoRA adapters); a full fine-tune when absent. */
+  readonly plan?: ParameterPlan;
 }
 
 export interface TrainingArtifacts {
   readonly trainStep: Uint8Array;
   readonly accumulateStep: Uint8Array | null;
+  /** Every parameter the step reads, frozen ones included. */
   readonly params: readonly ParamSpec[];
+  /** The parameters the step updates; the others are fed as they are and get no moments. */
+  readonly trainable: ReadonlySet<string>;
   /** Nodes of the encoded train-step model, before onnxruntime's own optimizations (folding, fusions). */
   readonly trainStepNodes: number;
   /** Resident update only: the tables whose gradient the step returns as gathered rows. */
@@ -90,8 +95,21 @@ export const io = {
 interface BatchGraph {
   readonly g: Graph;
   readonly logits: Value;
+  /** The parameters that train: those the gradients are taken for. */
   readonly params: Value[];
   readonly task: AnyTask;
+}
+
+/** Which parameters of a graph train (null: all) and its LoRA adapters. */
+interface GraphPlan {
+  readonly trainable: ReadonlySet<string> | null;
+  readonly adapters: readonly LoraAdapter[];
+}
+
+const everyParam: GraphPlan = { trainable: null, adapters: [] };
+
+function graphPlanOf(options: ArtifactOptions): GraphPlan {
+  return options.plan ?? everyParam;
 }
 
 /**
@@ -99,16 +117,18 @@ interface BatchGraph {
  * int64 ids would put the embedding gradients' index ops on the CPU (the Gather gradient casts
  * its int32 indices to the int64 ScatterND needs, on the GPU).
  */
-function classifierOverBatch(name: string, config: EncoderConfig, numLabels: number, task: AnyTask, withDropout: boolean): BatchGraph {
+function classifierOverBatch(name: string, config: EncoderConfig, numLabels: number, task: AnyTask, withDropout: boolean, plan: GraphPlan): BatchGraph {
   const g = new Graph(name);
   const inputIds = g.input(io.inputIds, 'int32', ['batch', 'seq']);
   const positionIds = g.input(io.positionIds, 'int32', ['batch', 'seq']);
   const tokenTypeIds = config.typeVocabSize > 0 ? g.input(io.tokenTypeIds, 'int32', ['batch', 'seq']) : null;
   const attentionMask = op.cast(g.input(io.attentionMask, 'int32', ['batch', 'seq']), 'float32');
   const inputs: ClassifierInputs = { inputIds, positionIds, tokenTypeIds, attentionMask };
-  const dropout = withDropout ? createHashDropout(g, g.input(io.dropoutSeed, 'float32', []), attentionMask, classifierDropoutSites(config, numLabels, task.head)) : null;
-  const { logits } = buildClassifier(g, config, numLabels, inputs, dropout, task.head);
-  return { g, logits, params: [...g.params], task };
+  const sites = classifierDropoutSites(config, numLabels, task.head, plan.adapters);
+  const dropout = withDropout ? createHashDropout(g, g.input(io.dropoutSeed, 'float32', []), attentionMask, sites) : null;
+  const { logits } = buildClassifier(g, config, numLabels, inputs, dropout, task.head, plan.adapters);
+  const { trainable } = plan;
+  return { g, logits, params: g.params.filter((p) => trainable === null || trainable.has(p.name)), task };
 }
 
 /** The batch's `labels` input in the task's layout, and the task's loss against it. */
@@ -159,10 +179,11 @@ function sparseTablesOf(g: Graph): { param: Value; rows: Value; table: SparseTab
  * The resident update's train step: batch + params → loss, one gradient per dense parameter,
  * and the gathered rows' gradient of each sparse table.
  */
-export function gradientStepGraph(config: EncoderConfig, numLabels: number, task: AnyTask): { graph: Graph; sparseTables: SparseTable[] } {
-  const batch = classifierOverBatch('gradient_step', config, numLabels, task, true);
+export function gradientStepGraph(config: EncoderConfig, numLabels: number, task: AnyTask, plan: GraphPlan = everyParam): { graph: Graph; sparseTables: SparseTable[] } {
+  const batch = classifierOverBatch('gradient_step', config, numLabels, task, true, plan);
   const { g } = batch;
-  const sparse = sparseTablesOf(g);
+  const trained = new Set(batch.params);
+  const sparse = sparseTablesOf(g).filter((s) => trained.has(s.param));
   const sparseParams = new Set(sparse.map((s) => s.param));
   const dense = batch.params.filter((p) => !sparseParams.has(p));
   const { loss, stopGradient } = lossOf(batch, numLabels);
@@ -177,7 +198,7 @@ export function gradientStepGraph(config: EncoderConfig, numLabels: number, task
 
 /** The in-graph update's train step (and, with accumulation, its last micro-batch), as a graph. */
 export function trainStepGraph(options: ArtifactOptions): Graph {
-  const batch = classifierOverBatch('train_step', options.config, options.numLabels, options.task, true);
+  const batch = classifierOverBatch('train_step', options.config, options.numLabels, options.task, true, graphPlanOf(options));
   const { g, params } = batch;
   const { loss, grads: microGrads } = gradientsOf(batch, options.numLabels);
   const accumulating = options.gradAccumulation > 1;
@@ -201,15 +222,15 @@ export function trainStepGraph(options: ArtifactOptions): Graph {
 }
 
 function compileAccumulateStep(options: ArtifactOptions): Uint8Array {
-  const batch = classifierOverBatch('accumulate_step', options.config, options.numLabels, options.task, true);
+  const batch = classifierOverBatch('accumulate_step', options.config, options.numLabels, options.task, true, graphPlanOf(options));
   const { loss, grads } = gradientsOf(batch, options.numLabels);
   batch.g.output(loss, io.loss);
   addAccumulated(batch.g, batch.params, grads).forEach((sum, i) => batch.g.output(sum, io.next(io.acc(batch.params[i]!.name))));
   return encodeModel(batch.g);
 }
 
-export function compileEvalStep(config: EncoderConfig, numLabels: number, task: AnyTask): Uint8Array {
-  const batch = classifierOverBatch('eval_step', config, numLabels, task, false);
+export function compileEvalStep(config: EncoderConfig, numLabels: number, task: AnyTask, adapters: readonly LoraAdapter[] = []): Uint8Array {
+  const batch = classifierOverBatch('eval_step', config, numLabels, task, false, { trainable: null, adapters });
   batch.g.output(batch.logits, io.logits);
   return encodeModel(batch.g);
 }
@@ -218,20 +239,21 @@ export function compileTrainingArtifacts(options: ArtifactOptions): TrainingArti
   if (!Number.isInteger(options.gradAccumulation) || options.gradAccumulation < 1) {
     throw new Error(`gradient accumulation must be a whole number ≥ 1, got ${options.gradAccumulation}`);
   }
-  const params = classifierParamSpecs(options.config, options.numLabels, options.task.head);
+  const { params, trainable } = options.plan ?? parameterPlan(options.config, options.numLabels, fullFineTune, options.task.head);
   if (options.update === 'in-graph') {
     const trainStep = compiled(trainStepGraph(options));
     return {
       trainStep: trainStep.model,
       accumulateStep: options.gradAccumulation > 1 ? compileAccumulateStep(options) : null,
       params,
+      trainable,
       trainStepNodes: trainStep.nodes,
       sparseTables: [],
     };
   }
-  const { graph, sparseTables } = gradientStepGraph(options.config, options.numLabels, options.task);
+  const { graph, sparseTables } = gradientStepGraph(options.config, options.numLabels, options.task, graphPlanOf(options));
   const trainStep = compiled(graph);
-  return { trainStep: trainStep.model, accumulateStep: null, params, trainStepNodes: trainStep.nodes, sparseTables };
+  return { trainStep: trainStep.model, accumulateStep: null, params, trainable, trainStepNodes: trainStep.nodes, sparseTables };
 }
 
 /**

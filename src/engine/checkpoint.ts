@@ -52,7 +52,7 @@ export interface TrainingCheckpoint {
   readonly dataOrder: readonly number[];
   readonly history: { readonly steps: readonly StepRecord[]; readonly evals: readonly EvalRecord[] };
   readonly params: ReadonlyMap<string, Float32Array>;
-  /** Adam moments, absent before the first update. */
+  /** Adam moments of the trained parameters (frozen ones have none), absent before the first update. */
   readonly moments: { readonly m: ReadonlyMap<string, Float32Array>; readonly v: ReadonlyMap<string, Float32Array> } | null;
   readonly paramShapes: ReadonlyMap<string, readonly number[]>;
   /** The weights of the best evaluation so far, kept when the run loads the best model at the end. */
@@ -80,10 +80,10 @@ export function serializeCheckpoint(c: TrainingCheckpoint): Uint8Array {
   for (const [name, data] of c.params) {
     const shape = [...(c.paramShapes.get(name) ?? [data.length])];
     tensors.push([name, { shape, data }]);
-    if (c.moments) {
-      tensors.push([io.m(name), { shape, data: c.moments.m.get(name)! }]);
-      tensors.push([io.v(name), { shape, data: c.moments.v.get(name)! }]);
-    }
+    // Frozen parameters have no moments.
+    const m = c.moments?.m.get(name);
+    const v = c.moments?.v.get(name);
+    if (m && v) tensors.push([io.m(name), { shape, data: m }], [io.v(name), { shape, data: v }]);
     const best = c.bestWeights?.get(name);
     if (best) tensors.push([`${BEST_PREFIX}${name}`, { shape, data: best }]);
   }
@@ -123,7 +123,9 @@ export function parseCheckpoint(bytes: Uint8Array, fileName = 'checkpoint'): Tra
     }
   }
   if (state.hasMoments) {
-    for (const name of params.keys()) {
+    // Frozen parameters have none; every trained one has both (the run checks which train).
+    for (const name of new Set([...m.keys(), ...v.keys()])) {
+      if (!params.has(name)) throw new Error(`${fileName} has optimizer moments for ${name} but no such parameter`);
       if (!m.has(name) || !v.has(name)) throw new Error(`${fileName} is missing the optimizer moments of ${name}`);
     }
   }

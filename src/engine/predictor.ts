@@ -7,6 +7,7 @@ import { compileEvalStep, io } from './artifacts.ts';
 import { lengthSortedBatches, padBatch, type PaddedBatch, type PaddingRules, type TokenizedExample } from './batching.ts';
 import type { EncoderConfig } from './models/config.ts';
 import type { AnyTask } from './tasks/index.ts';
+import type { LoraAdapter } from './models/fine-tune-method.ts';
 import { positionIdsFor } from './models/positions.ts';
 import { type Backend, readFloat32, type RuntimeSession, type RuntimeTensor, sessionOptions } from './runtime.ts';
 
@@ -19,8 +20,9 @@ export class Predictor {
     private readonly session: RuntimeSession,
   ) {}
 
-  static async create(backend: Backend, config: EncoderConfig, numLabels: number, task: AnyTask): Promise<Predictor> {
-    const session = await backend.ort.InferenceSession.create(compileEvalStep(config, numLabels, task), sessionOptions(backend, []));
+  /** `adapters`: a LoRA run's, whose weights are fed beside the base model's until export merges them. */
+  static async create(backend: Backend, config: EncoderConfig, numLabels: number, task: AnyTask, adapters: readonly LoraAdapter[] = []): Promise<Predictor> {
+    const session = await backend.ort.InferenceSession.create(compileEvalStep(config, numLabels, task, adapters), sessionOptions(backend, []));
     return new Predictor(backend, config, numLabels, task, session);
   }
 

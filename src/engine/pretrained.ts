@@ -6,11 +6,12 @@
  */
 import { type TrainingCheckpoint, initialProgress } from './checkpoint.ts';
 import { architectureClassName, basePrefix, parseModelConfig } from './models/config.ts';
+import { adapterParamSpecs, type ParameterPlan, parameterPlan } from './models/fine-tune-method.ts';
 import { classifierParamSpecs } from './models/params.ts';
 import { Rng } from './random.ts';
-import { type TrainingSettings } from './settings.ts';
+import { fineTuneMethodOf, type TrainingSettings } from './settings.ts';
 import { type AnyTask, DEFAULT_TASK, taskById } from './tasks/index.ts';
-import { formatLoadReport, loadPretrainedParams, type LoadReport } from './weights/checkpoint-keys.ts';
+import { formatLoadReport, initialise, loadPretrainedParams, type LoadReport } from './weights/checkpoint-keys.ts';
 import type { NamedTensor } from './weights/safetensors.ts';
 
 export interface PretrainedSource {
@@ -53,6 +54,8 @@ export function startingPoint(
   const modelConfig = classifierConfigJson(source.configJson, labels, overrides, task);
   const config = parseModelConfig(modelConfig);
   const expected = classifierParamSpecs(config, numLabels, task.head);
+  const plan = parameterPlan(config, numLabels, fineTuneMethodOf(settings), task.head);
+  const rng = new Rng(settings.seed);
   let report: LoadReport;
   try {
     report = loadPretrainedParams({
@@ -60,7 +63,7 @@ export function startingPoint(
       checkpoint: source.weights,
       basePrefix: basePrefix(config),
       initializerRange: config.initializerRange,
-      rng: new Rng(settings.seed),
+      rng,
     });
   } catch (error) {
     throw headMismatch(source, labels) ?? error;
@@ -77,11 +80,18 @@ export function startingPoint(
       progress: initialProgress,
       dataOrder: [],
       history: { steps: [], evals: [] },
-      params: report.params,
-      paramShapes: new Map(expected.map((p) => [p.name, p.shape])),
+      params: withAdapters(report.params, plan, config.initializerRange, rng),
+      paramShapes: new Map(plan.params.map((p) => [p.name, p.shape])),
       moments: null,
     },
   };
+}
+
+/** The loaded weights and, for a LoRA run, each adapter's lora_A (Kaiming-uniform) and lora_B (zeros), drawn after the head. */
+function withAdapters(loaded: Map<string, Float32Array>, plan: ParameterPlan, initializerRange: number, rng: Rng): Map<string, Float32Array> {
+  const params = new Map(loaded);
+  for (const spec of adapterParamSpecs(plan.adapters)) params.set(spec.name, initialise(spec, initializerRange, rng));
+  return params;
 }
 
 /**

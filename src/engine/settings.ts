@@ -1,3 +1,5 @@
+import { FINE_TUNE_METHODS, type FineTuneMethod, type FineTuneMethodKind } from './models/fine-tune-method.ts';
+
 /** What "best" means for load_best_model_at_end and early stopping: a ClassificationMetrics field. */
 export type BestModelMetric = 'accuracy' | 'macroF1' | 'loss';
 
@@ -29,6 +31,18 @@ export interface TrainingSettings {
   readonly earlyStoppingPatience: number;
   /** EarlyStoppingCallback's early_stopping_threshold: how much better counts as better. */
   readonly earlyStoppingThreshold: number;
+  /** Full fine-tune, LoRA adapters, or the head alone (models/fine-tune-method.ts). */
+  readonly method: FineTuneMethodKind;
+  /** Keep the embeddings as they are. */
+  readonly freezeEmbeddings: boolean;
+  /** Keep encoder layers 0 … N − 1 as they are. */
+  readonly freezeLayers: number;
+  /** peft's LoraConfig r, lora_alpha, lora_dropout (its defaults). */
+  readonly loraR: number;
+  readonly loraAlpha: number;
+  readonly loraDropout: number;
+  /** LoRA target module names, comma-separated (`query,value`); empty: the model's default. */
+  readonly loraTargets: string;
 }
 
 export const defaultSettings: TrainingSettings = {
@@ -48,6 +62,13 @@ export const defaultSettings: TrainingSettings = {
   metricForBestModel: 'accuracy',
   earlyStoppingPatience: 0,
   earlyStoppingThreshold: 0,
+  method: 'full',
+  freezeEmbeddings: false,
+  freezeLayers: 0,
+  loraR: 8,
+  loraAlpha: 8,
+  loraDropout: 0,
+  loraTargets: '',
 };
 
 /** Each setting as messages name it. */
@@ -68,6 +89,13 @@ export const settingNames: Readonly<Record<keyof TrainingSettings, string>> = {
   metricForBestModel: 'metric for the best model',
   earlyStoppingPatience: 'early stopping patience',
   earlyStoppingThreshold: 'early stopping threshold',
+  method: 'method',
+  freezeEmbeddings: 'freeze embeddings',
+  freezeLayers: 'frozen layers',
+  loraR: 'LoRA r',
+  loraAlpha: 'LoRA alpha',
+  loraDropout: 'LoRA dropout',
+  loraTargets: 'LoRA target modules',
 };
 
 /** The settings that are numbers, which people type. */
@@ -99,6 +127,11 @@ export function settingProblems(s: TrainingSettings): SettingProblems {
   inRange('maxGradNorm', Number.isFinite, 'a number');
   wholeAtLeast('earlyStoppingPatience', 0);
   inRange('earlyStoppingThreshold', (v) => v >= 0 && Number.isFinite(v), 'a number ≥ 0');
+  wholeAtLeast('freezeLayers', 0);
+  wholeAtLeast('loraR', 1);
+  inRange('loraAlpha', (v) => v > 0 && Number.isFinite(v), 'a number > 0');
+  inRange('loraDropout', (v) => v >= 0 && v < 1, 'in [0, 1)');
+  if (!FINE_TUNE_METHODS.includes(s.method)) problems.method = `the method must be one of ${FINE_TUNE_METHODS.join(', ')}, got ${String(s.method)}`;
   if (!BEST_MODEL_METRICS.includes(s.metricForBestModel)) {
     problems.metricForBestModel = `the metric for the best model must be one of ${BEST_MODEL_METRICS.join(', ')}, got ${String(s.metricForBestModel)}`;
   }
@@ -113,4 +146,18 @@ export function settingProblems(s: TrainingSettings): SettingProblems {
 export function validateSettings(s: TrainingSettings): void {
   const first = Object.values(settingProblems(s))[0];
   if (first !== undefined) throw new RangeError(first);
+}
+
+/** The run's fine-tune method: which parameters train, and its LoRA adapters. */
+export function fineTuneMethodOf(s: TrainingSettings): FineTuneMethod {
+  const targetModules = s.loraTargets
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
+  return {
+    kind: s.method,
+    freezeEmbeddings: s.freezeEmbeddings,
+    freezeLayers: s.freezeLayers,
+    lora: { r: s.loraR, alpha: s.loraAlpha, dropout: s.loraDropout, targetModules },
+  };
 }

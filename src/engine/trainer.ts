@@ -11,13 +11,14 @@ import { epochOrder, padBatch, type PaddedBatch, type PaddingRules, type Tokeniz
 import { type EvalRecord, type StepRecord, type TrainingCheckpoint, type TrainingProgress } from './checkpoint.ts';
 import { type EncoderConfig, parseModelConfig } from './models/config.ts';
 import { dropoutSeedFor } from './models/dropout.ts';
+import { parameterPlan } from './models/fine-tune-method.ts';
 import { maxSequenceLength } from './models/positions.ts';
 import { trainerAdamW } from './optim/adamw.ts';
 import { learningRateAt, type LinearSchedule, warmupStepsFor } from './optim/schedule.ts';
 import { Predictor } from './predictor.ts';
 import { plannedUpdates, resumedWith } from './run-plan.ts';
 import type { Backend } from './runtime.ts';
-import { type TrainingSettings, validateSettings } from './settings.ts';
+import { fineTuneMethodOf, type TrainingSettings, validateSettings } from './settings.ts';
 import { type AnyTask, type TaskMetrics, taskOfModelConfig } from './tasks/index.ts';
 import type { MetricOptions } from './tasks/task.ts';
 import { InGraphUpdate } from './update/in-graph-update.ts';
@@ -118,10 +119,12 @@ export class Trainer {
     // On WebGPU the optimizer updates state in place in GPU buffers; elsewhere the graph returns it.
     const resident = backend.name === 'webgpu';
     const optimizer = { ...trainerAdamW, weightDecay: settings.weightDecay };
+    const plan = parameterPlan(config, numLabels, fineTuneMethodOf(settings), task.head);
     const artifacts = compileTrainingArtifacts({
       config,
       numLabels,
       task,
+      plan,
       optimizer,
       maxGradNorm: settings.maxGradNorm,
       gradAccumulation: settings.gradAccumulation,
@@ -129,7 +132,7 @@ export class Trainer {
     });
     const missing = artifacts.params.find((p) => !checkpoint.params.has(p.name));
     if (missing) throw new Error(`the checkpoint has no value for ${missing.name}`);
-    const predictor = await Predictor.create(backend, config, numLabels, task);
+    const predictor = await Predictor.create(backend, config, numLabels, task, plan.adapters);
     try {
       const updater = resident
         ? await ResidentUpdate.create(backend, artifacts, checkpoint, {

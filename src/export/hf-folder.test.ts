@@ -20,7 +20,7 @@ const bytePairs: TokenizerSourceFiles = {
 
 function folder(configJson: Record<string, unknown>, source: TokenizerSourceFiles, labels = ['neg', 'pos']) {
   const checkpoint = startingPoint({ name: 'tiny', configJson, weights: new Map() }, labels, defaultSettings).checkpoint;
-  return { checkpoint, files: huggingFaceFolder(checkpoint, completeTokenizerFiles(source, configJson)) };
+  return { checkpoint, files: huggingFaceFolder(checkpoint, completeTokenizerFiles(source, configJson), 'tiny') };
 }
 
 describe('huggingFaceFolder', () => {

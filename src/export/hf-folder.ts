@@ -8,6 +8,7 @@ import { replayEvaluations } from '../engine/best-model.ts';
 import type { TrainingCheckpoint } from '../engine/checkpoint.ts';
 import { writeSafetensors } from '../engine/weights/safetensors.ts';
 import { configJsonText, savePretrainedConfig } from './hf-config.ts';
+import { checkpointPlan, mergedWeights, peftAdapterFiles } from './lora-export.ts';
 import { pythonJsonDumps } from './python-json.ts';
 
 export { TRANSFORMERS_VERSION } from './hf-config.ts';
@@ -64,8 +65,13 @@ export function trainerState(c: TrainingCheckpoint): Record<string, unknown> {
   };
 }
 
-export function huggingFaceFolder(c: TrainingCheckpoint, tokenizer: TokenizerFileSet): Map<string, Uint8Array> {
+/**
+ * The folder's files. A LoRA run's model.safetensors holds the merged weights, and its adapters
+ * go into a PEFT folder beside them (lora-export.ts) for `baseModel`, the Hub id or path it was trained from.
+ */
+export function huggingFaceFolder(c: TrainingCheckpoint, tokenizer: TokenizerFileSet, baseModel: string): Map<string, Uint8Array> {
   const files = new Map<string, Uint8Array>();
+  const plan = checkpointPlan(c);
   const json = (name: string, value: unknown, sortKeys = true) => files.set(name, encoder.encode(pythonStyleJson(value, sortKeys)));
   files.set('config.json', encoder.encode(configJsonText(savePretrainedConfig(c.modelConfig))));
   // safe_save_file(state_dict, metadata={"format": "pt"}): the parameters under their HF names. A
@@ -73,8 +79,9 @@ export function huggingFaceFolder(c: TrainingCheckpoint, tokenizer: TokenizerFil
   // non-persistent, so the state dict is exactly the parameters.
   files.set(
     'model.safetensors',
-    writeSafetensors([...c.params].map(([name, data]) => [name, { shape: [...(c.paramShapes.get(name) ?? [data.length])], data }]), { format: 'pt' }),
+    writeSafetensors([...mergedWeights(c, plan)].map(([name, data]) => [name, { shape: [...(c.paramShapes.get(name) ?? [data.length])], data }]), { format: 'pt' }),
   );
+  if (plan.adapters.length > 0) for (const [name, bytes] of peftAdapterFiles(c, plan, baseModel)) files.set(name, bytes);
   json('tokenizer.json', tokenizer.tokenizerJson, false);
   json('tokenizer_config.json', tokenizer.tokenizerConfig);
   json('special_tokens_map.json', tokenizer.specialTokensMap);

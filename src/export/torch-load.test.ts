@@ -1,7 +1,9 @@
 // The exported Hugging Face folder, read the way Python reads it: the PyTorch reference
 // (src/engine/parity/torch_reference.py, plain torch with transformers' module names) builds the
 // model from config.json and loads model.safetensors by HF name with load_state_dict(strict=True),
-// with no renaming table anywhere, and must give the logits the engine gives, within 1e-4.
+// with no renaming table anywhere, and must give the logits the engine gives, within 1e-4. A LoRA
+// run's folder holds the merged weights: it loads as the plain model and gives the logits the
+// engine gives with its adapters unmerged.
 import { singleLabel } from '../engine/tasks/single-label.ts';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,8 +18,10 @@ import { startingPoint } from '../engine/pretrained.ts';
 import { Predictor } from '../engine/predictor.ts';
 import { defaultSettings, type TrainingSettings } from '../engine/settings.ts';
 import { Trainer } from '../engine/trainer.ts';
+import { readSafetensors } from '../engine/weights/safetensors.ts';
 import { completeTokenizerFiles } from '../tokenize/tokenizer-files.ts';
 import { huggingFaceFolder } from './hf-folder.ts';
+import { checkpointPlan } from './lora-export.ts';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../engine/parity/torch_reference.py');
@@ -58,9 +62,15 @@ const scratch = mkdtempSync(path.join(tmpdir(), 'torch-load-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe.skipIf(skipReason !== null)(`PyTorch loads the exported folder by HF names${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
-  for (const [name, baseConfig] of Object.entries(architectures)) {
-    it(`${name}: trained a few steps, exported, reloaded in torch: the same logits within ${TOLERANCE}`, async () => {
-      const settings: TrainingSettings = { ...defaultSettings, epochs: 1, batchSize: 4, learningRate: 2e-3, maxLength: 32, seed: 3 };
+  const runs = [
+    ...Object.keys(architectures).map((name) => ({ name, method: {} })),
+    ...['bert', 'roberta', 'distilbert'].map((name) => ({ name, method: { method: 'lora', loraR: 4, loraAlpha: 16 } as const })),
+  ];
+  for (const { name, method } of runs) {
+    const baseConfig = architectures[name]!;
+    const label = `${name}${'method' in method ? ' with LoRA (merged)' : ''}`;
+    it(`${label}: trained a few steps, exported, reloaded in torch: the same logits within ${TOLERANCE}`, async () => {
+      const settings: TrainingSettings = { ...defaultSettings, epochs: 1, batchSize: 4, learningRate: 2e-3, maxLength: 32, seed: 3, ...method };
       const start = startingPoint({ name, configJson: baseConfig, weights: new Map() }, LABELS, settings).checkpoint;
       const config = parseModelConfig(start.modelConfig);
       const withTypes = config.typeVocabSize > 1;
@@ -73,11 +83,18 @@ describe.skipIf(skipReason !== null)(`PyTorch loads the exported folder by HF na
       const moved = [...trained.params].some(([n, p]) => p.some((x, i) => x !== start.params.get(n)![i]));
       expect(moved).toBe(true);
 
-      const folder = path.join(scratch, name);
+      const folder = path.join(scratch, label.replace(/\W+/g, '-'));
       const tokenizer = completeTokenizerFiles({ vocabTxt: vocab.join('\n') }, baseConfig);
-      for (const [file, bytes] of huggingFaceFolder(trained, tokenizer)) {
+      for (const [file, bytes] of huggingFaceFolder(trained, tokenizer, name)) {
         mkdirSync(path.dirname(path.join(folder, file)), { recursive: true });
         writeFileSync(path.join(folder, file), bytes);
+      }
+
+      const plan = checkpointPlan(trained);
+      for (const adapter of plan.adapters) {
+        // The adapters trained, so merging them changed the base weights the folder holds.
+        const merged = readSafetensors(new Uint8Array(readFileSync(path.join(folder, 'model.safetensors')))).tensors.get(`${adapter.module}.weight`)!.data;
+        expect(merged.some((x, i) => x !== trained.params.get(`${adapter.module}.weight`)![i]), `${adapter.module} merged`).toBe(true);
       }
 
       const batch = rows(9, config.padTokenId, withTypes, 5);
@@ -94,13 +111,13 @@ describe.skipIf(skipReason !== null)(`PyTorch loads the exported folder by HF na
       const reference = JSON.parse(readFileSync(outPath, 'utf8')) as { logits: number[][]; id2label: Record<string, string> };
       expect(reference.id2label).toEqual({ 0: 'negative', 1: 'neutral', 2: 'positive' });
 
-      const predictor = await Predictor.create(backend, config, LABELS.length, singleLabel);
+      const predictor = await Predictor.create(backend, config, LABELS.length, singleLabel, plan.adapters);
       const ours = await predictor.logits(batch, predictor.upload(trained.params, trained.paramShapes), { maxLength: 32, batchSize: 4 });
       await predictor.release();
       const theirs = reference.logits.flat();
       expect(theirs).toHaveLength(ours.length);
       const worst = Math.max(...theirs.map((x, i) => Math.abs(x - ours[i]!)));
-      console.log(JSON.stringify({ architecture: name, rows: batch.length, logits_max_abs_diff: worst }));
+      console.log(JSON.stringify({ architecture: label, rows: batch.length, logits_max_abs_diff: worst }));
       expect(worst).toBeLessThanOrEqual(TOLERANCE);
     });
   }

@@ -2,7 +2,7 @@ import { validateCadence } from '../engine/checkpoint-cadence.ts';
 import type { ModelType } from '../engine/models/config.ts';
 import { modelFamilies } from '../engine/models/families/index.ts';
 import { plannedUpdates, SCHEDULE_SETTINGS } from '../engine/run-plan.ts';
-import { defaultSettings, settingNames, settingProblems, type TrainingSettings } from '../engine/settings.ts';
+import { defaultSettings, type NumericSetting, settingNames, settingProblems, type TrainingSettings } from '../engine/settings.ts';
 import { DEFAULT_GPU_MEMORY_BUDGET_MB } from '../../workers/protocol.ts';
 import { patch } from './patch.ts';
 import type { SettingField, SliceCreator, StudioState, TrainingSlice, TrainingStatus } from './types.ts';
@@ -76,8 +76,9 @@ export function settingFieldProblems(s: Pick<StudioState, 'training'>): Partial<
   const problems: Partial<Record<SettingField, string>> = {};
   for (const [field, text] of Object.entries(drafts) as [SettingField, string][]) problems[field] = `${sentence(fieldNames[field])} must be a number, not “${text}”`;
   for (const [key, message] of Object.entries(settingProblems(settings)) as [keyof typeof settings, string][]) {
-    const field = key === 'metricForBestModel' || key === 'loadBestModelAtEnd' ? 'earlyStoppingPatience' : key;
-    problems[field] ??= sentence(message);
+    // The method is picked from a fixed list; only a typed number can be wrong.
+    const field = key === 'metricForBestModel' || key === 'loadBestModelAtEnd' ? 'earlyStoppingPatience' : typeof settings[key] === 'number' ? (key as NumericSetting) : null;
+    if (field) problems[field] ??= sentence(message);
   }
   if (dropout !== null && !(dropout >= 0 && dropout < 1)) problems.dropout ??= `Dropout must be at least 0 and below 1, got ${dropout}`;
   const bySteps = cadenceProblem({ everyUpdates: checkpointCadence.everyUpdates, everyMs: 0 });

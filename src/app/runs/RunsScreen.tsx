@@ -32,6 +32,13 @@ const settingLabels: Record<keyof TrainingSettings, string> = {
   metricForBestModel: 'best by',
   earlyStoppingPatience: 'patience',
   earlyStoppingThreshold: 'threshold',
+  method: 'method',
+  freezeEmbeddings: 'frozen embeddings',
+  freezeLayers: 'frozen layers',
+  loraR: 'LoRA r',
+  loraAlpha: 'LoRA alpha',
+  loraDropout: 'LoRA dropout',
+  loraTargets: 'LoRA targets',
 };
 
 /** Every run kept in this browser: curves overlaid, and a table of what differs and how each did. */

@@ -8,7 +8,8 @@ import { type EncoderConfig, familyOf } from './config.ts';
 import { type Dropout, type DropoutSite, recordDropoutSites } from './dropout.ts';
 import { checkEncoderInputs, encodeSequence, type EncoderInputs } from './encoder.ts';
 import type { HeadKind } from './family.ts';
-import { Params } from './layers.ts';
+import { adapterParamSpecs, type LoraAdapter, loraAdapterParamNames } from './fine-tune-method.ts';
+import { type LoraBranch, Params } from './layers.ts';
 import { classifierParamSpecs } from './params.ts';
 
 export type ClassifierInputs = EncoderInputs;
@@ -17,7 +18,7 @@ const evalMode: Dropout = { apply: (x) => x };
 
 /**
  * Records the model on `g`, creating one `g.param` per entry of classifierParamSpecs (same
- * names, same order). Returns logits: [batch, numLabels] for a sequence head, [batch, seq,
+ * names, same order), then each LoRA adapter's lora_A and lora_B. Returns logits: [batch, numLabels] for a sequence head, [batch, seq,
  * numLabels] for a token head.
  */
 export function buildClassifier(
@@ -27,10 +28,20 @@ export function buildClassifier(
   inputs: ClassifierInputs,
   dropout: Dropout | null,
   head: HeadKind = 'sequence-classification',
+  adapters: readonly LoraAdapter[] = [],
 ): { logits: Value } {
   checkEncoderInputs(config, inputs);
-  const params = new Params(new Map(classifierParamSpecs(config, numLabels, head).map((spec) => [spec.name, g.param(spec.name, spec.shape)])));
-  const ctx = { g, config, params, dropout: dropout ?? evalMode };
+  const specs = [...classifierParamSpecs(config, numLabels, head), ...adapterParamSpecs(adapters)];
+  const values = new Map(specs.map((spec) => [spec.name, g.param(spec.name, spec.shape)]));
+  const active = dropout ?? evalMode;
+  const branches = new Map(
+    adapters.map((a): [string, LoraBranch] => {
+      const names = loraAdapterParamNames(a.module);
+      return [a.module, { a: values.get(names.a)!, b: values.get(names.b)!, scale: a.scale, dropInput: (x) => active.apply(x, a.dropout, `${a.module}.lora_dropout`) }];
+    }),
+  );
+  const params = new Params(values, branches);
+  const ctx = { g, config, params, dropout: active };
   const hidden = encodeSequence(ctx, inputs);
   return { logits: familyOf(config).heads[head].build(ctx, hidden, inputs.attentionMask) };
 }
@@ -39,7 +50,12 @@ export function buildClassifier(
  * The dropout sites of the model over [batch, seq] inputs, found by building it once on a
  * scratch graph: createHashDropout needs them before the real graph is built.
  */
-export function classifierDropoutSites(config: EncoderConfig, numLabels: number, head: HeadKind = 'sequence-classification'): DropoutSite[] {
+export function classifierDropoutSites(
+  config: EncoderConfig,
+  numLabels: number,
+  head: HeadKind = 'sequence-classification',
+  adapters: readonly LoraAdapter[] = [],
+): DropoutSite[] {
   const g = new Graph('dropout_sites');
   const dims = ['batch', 'seq'];
   const inputs: ClassifierInputs = {
@@ -48,5 +64,5 @@ export function classifierDropoutSites(config: EncoderConfig, numLabels: number,
     tokenTypeIds: config.typeVocabSize > 0 ? g.input('token_type_ids', 'int32', dims) : null,
     attentionMask: g.input('attention_mask', 'float32', dims),
   };
-  return recordDropoutSites((dropout) => buildClassifier(g, config, numLabels, inputs, dropout, head));
+  return recordDropoutSites((dropout) => buildClassifier(g, config, numLabels, inputs, dropout, head, adapters));
 }

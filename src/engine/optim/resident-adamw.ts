@@ -306,8 +306,14 @@ export class ResidentAdamW {
     return buffer;
   }
 
+  /** Every resident parameter: the step reads them all. */
   get paramNames(): readonly string[] {
     return [...this.params.keys()];
+  }
+
+  /** The parameters the chunks cover, which the update changes; the others are frozen. */
+  get trainedNames(): readonly string[] {
+    return this.chunks.flatMap((c) => c.entries.map((e) => e.name));
   }
 
   /** Adds one micro-batch's gradients to the running sum (`fresh` starts a new sum). */

@@ -831,6 +831,100 @@ def state_dict_numpy(model: nn.Module) -> dict[str, np.ndarray]:
 
 
 # ---------------------------------------------------------------------------
+# Frozen parameters and LoRA (peft's semantics, written out: peft is not installable here)
+# ---------------------------------------------------------------------------
+
+#: peft's classifier_module_names for PeftModelForSequenceClassification (peft_model.py): the modules_to_save.
+LORA_MODULES_TO_SAVE = ["classifier", "score"]
+
+
+def freeze(model: nn.Module, freeze_embeddings: bool, freeze_layers: int, head_only: bool) -> None:
+    """requires_grad=False on the embeddings (``*.embeddings.*``), on encoder layers 0..freeze_layers-1
+    (``*.layer.<i>.*``), or on everything but the head (head_only: every embedding and layer parameter)."""
+    layer = re.compile(r"\.layer\.(\d+)\.")
+    for name, p in model.named_parameters():
+        found = layer.search(name)
+        in_layer = found is not None
+        frozen_layer = found is not None and int(found.group(1)) < freeze_layers
+        embedding = ".embeddings." in name
+        if (freeze_embeddings and embedding) or frozen_layer or (head_only and (embedding or in_layer)):
+            p.requires_grad_(False)
+
+
+def _lora_forward(self: nn.Linear, x: torch.Tensor) -> torch.Tensor:
+    """peft's lora.Linear.forward for one active adapter: base(x) + lora_B(lora_A(dropout(x))) * scaling."""
+    return nn.functional.linear(x, self.weight, self.bias) + self.lora_B(self.lora_A(self.lora_dropout(x))) * self.lora_scaling
+
+
+def apply_lora(model: nn.Module, r: int, alpha: float, dropout: float, target_modules: Sequence[str]) -> list[str]:
+    """``get_peft_model(model, LoraConfig(task_type=SEQ_CLS, r, lora_alpha, lora_dropout, target_modules))``
+    written out. Every Linear whose name is a target or ends with ``.<target>`` (peft's
+    check_target_module_exists) gets lora_A (r x in, kaiming_uniform_ a=sqrt(5)) and lora_B (out x r, zeros)
+    as child modules, so named_parameters() lists ``<module>.lora_A.weight``. Every parameter is frozen
+    except the adapters and the modules whose name ends with a modules_to_save entry (peft's _set_trainable,
+    ``key.endswith(target_key)``), which train in full. Returns the modules_to_save found."""
+    saved = [n for n, _ in model.named_modules() if n and any(n.endswith(t) for t in LORA_MODULES_TO_SAVE)]
+    saved = [n for n in saved if not any(n.startswith(o + ".") for o in saved)]
+
+    def under_saved(name: str) -> bool:
+        return any(name == s or name.startswith(s + ".") for s in saved)
+
+    for p in model.parameters():
+        p.requires_grad_(False)
+    adapted = 0
+    for name, module in list(model.named_modules()):
+        if not isinstance(module, nn.Linear) or under_saved(name):
+            continue
+        if not (name in target_modules or any(name.endswith("." + t) for t in target_modules)):
+            continue
+        module.add_module("lora_A", nn.Linear(module.in_features, r, bias=False))
+        module.add_module("lora_B", nn.Linear(r, module.out_features, bias=False))
+        module.add_module("lora_dropout", nn.Dropout(dropout) if dropout > 0 else nn.Identity())
+        nn.init.kaiming_uniform_(module.lora_A.weight, a=math.sqrt(5))
+        nn.init.zeros_(module.lora_B.weight)
+        module.lora_scaling = alpha / r
+        module.forward = _lora_forward.__get__(module, nn.Linear)
+        adapted += 1
+    if adapted == 0:
+        raise SystemExit(f"no Linear matches the LoRA targets {list(target_modules)}")
+    for name, p in model.named_parameters():
+        if ".lora_A." in name or ".lora_B." in name or under_saved(name.rsplit(".", 1)[0]):
+            p.requires_grad_(True)
+    return saved
+
+
+def load_adapter_weights(model: nn.Module, path: str) -> None:
+    """Overwrite the lora_A/lora_B weights with those in a safetensors file (same names), so both engines start alike."""
+    params = dict(model.named_parameters())
+    with torch.no_grad():
+        for name, arr in read_safetensors(path).items():
+            if name not in params:
+                raise SystemExit(f"{path}: the model has no parameter {name}")
+            params[name].copy_(torch.from_numpy(np.ascontiguousarray(arr, dtype=np.float32)))
+
+
+def prepare_method(model: nn.Module, args: argparse.Namespace) -> None:
+    """The fine-tune method of ``--lora-*`` / ``--freeze-*`` / ``--head-only``."""
+    if args.lora_r:
+        apply_lora(model, args.lora_r, args.lora_alpha, args.lora_dropout, args.lora_targets.split(","))
+        if args.lora_weights:
+            load_adapter_weights(model, args.lora_weights)
+    freeze(model, args.freeze_embeddings, args.freeze_layers, args.head_only)
+
+
+def add_method_arguments(p: argparse.ArgumentParser) -> None:
+    """Flags of the fine-tune method, shared by step and train."""
+    p.add_argument("--lora-r", type=int, default=0, help="LoRA rank; 0: no LoRA")
+    p.add_argument("--lora-alpha", type=float, default=8.0)
+    p.add_argument("--lora-dropout", type=float, default=0.0)
+    p.add_argument("--lora-targets", default="query,value", help="comma-separated target module names")
+    p.add_argument("--lora-weights", default="", help="safetensors with the initial lora_A/lora_B weights")
+    p.add_argument("--freeze-embeddings", action="store_true")
+    p.add_argument("--freeze-layers", type=int, default=0)
+    p.add_argument("--head-only", action="store_true")
+
+
+# ---------------------------------------------------------------------------
 # Trainer semantics: parameter groups, optimizer, schedule
 # ---------------------------------------------------------------------------
 
@@ -969,6 +1063,7 @@ def cmd_step(args: argparse.Namespace) -> None:
     with open(args.batch, "r", encoding="utf-8") as f:
         rows = json.load(f)
     batch = pad_batch(rows, range(len(rows["input_ids"])), int(config.pad_token_id))
+    prepare_method(model, args)
     torch.manual_seed(args.seed)
     model.train(bool(args.dropout))
     optimizer = create_optimizer(model, args.lr, args.weight_decay)
@@ -980,6 +1075,7 @@ def cmd_step(args: argparse.Namespace) -> None:
     grads = {
         f"grad.{n}": (p.grad.detach().clone() if p.grad is not None else torch.zeros_like(p)).numpy()
         for n, p in model.named_parameters()
+        if p.requires_grad
     }
     grad_norm = clip_grad_norm(model, args.max_grad_norm)
     lr_used = float(optimizer.param_groups[0]["lr"])  # base lr * lr_lambda(0), set by LambdaLR
@@ -1196,6 +1292,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dropout", action="store_true", help="train() mode (dropout on); default is eval-mode forward")
     p.add_argument("--seed", type=int, default=0, help="torch.manual_seed before the forward (dropout masks)")
     p.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: torch default)")
+    add_method_arguments(p)
     p.set_defaults(func=cmd_step)
 
     p = sub.add_parser("logits", help="eval-mode logits of a saved folder on a batch")

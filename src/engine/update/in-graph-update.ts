@@ -9,7 +9,8 @@ import type { TrainingCheckpoint } from '../checkpoint.ts';
 import { type AdamWHyper, adamWScalarValues } from '../optim/adamw.ts';
 import { pickFeeds } from '../predictor.ts';
 import { type Backend, readFloat32, type RuntimeSession, type RuntimeTensor, sessionOptions } from '../runtime.ts';
-import { readScalar, requireFinite, type Updater, type UpdateResult, type UpdateStep, type WeightsAndMoments } from './updater.ts';
+import type { ParamSpec } from '../weights/param-spec.ts';
+import { readScalar, requireFinite, trainedMoments, type Updater, type UpdateResult, type UpdateStep, type WeightsAndMoments } from './updater.ts';
 
 type TensorMap = Map<string, RuntimeTensor>;
 
@@ -33,7 +34,8 @@ export class InGraphUpdate implements Updater {
 
   /** Compiles the sessions and uploads the checkpoint's parameters and moments (zeros before the first update). */
   static async create(backend: Backend, artifacts: TrainingArtifacts, checkpoint: TrainingCheckpoint, optimizer: AdamWHyper): Promise<InGraphUpdate> {
-    const names = artifacts.params.map((p) => p.name);
+    const trained = artifacts.params.filter((p) => artifacts.trainable.has(p.name));
+    const names = trained.map((p) => p.name);
     const resident = (prefix: (n: string) => string) => names.map((n) => io.next(prefix(n)));
     const trainOutputs = [...resident((n) => n), ...resident(io.m), ...resident(io.v)];
     const { ort } = backend;
@@ -41,13 +43,14 @@ export class InGraphUpdate implements Updater {
       train: await ort.InferenceSession.create(artifacts.trainStep, sessionOptions(backend, trainOutputs)),
       accumulate: artifacts.accumulateStep ? await ort.InferenceSession.create(artifacts.accumulateStep, sessionOptions(backend, resident(io.acc))) : null,
     };
-    const upload = (source: (name: string) => Float32Array) =>
-      new Map(artifacts.params.map((p) => [p.name, new ort.Tensor('float32', source(p.name), p.shape)] as const));
+    const upload = (specs: readonly ParamSpec[], source: (name: string) => Float32Array) =>
+      new Map(specs.map((p) => [p.name, new ort.Tensor('float32', source(p.name), p.shape)] as const));
     const zeros = (name: string) => new Float32Array(checkpoint.params.get(name)!.length);
+    const moments = trainedMoments(checkpoint, names);
     const state = {
-      params: upload((name) => checkpoint.params.get(name)!),
-      m: upload((name) => checkpoint.moments?.m.get(name) ?? zeros(name)),
-      v: upload((name) => checkpoint.moments?.v.get(name) ?? zeros(name)),
+      params: upload(artifacts.params, (name) => checkpoint.params.get(name)!),
+      m: upload(trained, (name) => moments?.m.get(name) ?? zeros(name)),
+      v: upload(trained, (name) => moments?.v.get(name) ?? zeros(name)),
     };
     return new InGraphUpdate(backend, sessions, state, optimizer);
   }
@@ -66,7 +69,7 @@ export class InGraphUpdate implements Updater {
         const session = this.sessions.accumulate!;
         const out = await session.run(pickFeeds(session, { ...microBatches[i]!, ...this.accumulationFeeds(accumulated, i === 0), ...Object.fromEntries(this.state.params) }));
         lossSum += requireFinite(await readScalar(out[io.loss]!), 'loss', step.t);
-        for (const name of this.state.params.keys()) {
+        for (const name of this.state.m.keys()) {
           const next = out[io.next(io.acc(name))]!;
           created.push(next);
           accumulated.get(name)?.dispose();
@@ -115,9 +118,9 @@ export class InGraphUpdate implements Updater {
 
   private stateFeeds(): Record<string, RuntimeTensor> {
     const feeds: Record<string, RuntimeTensor> = {};
-    for (const [name, t] of this.state.params) {
-      feeds[name] = t;
-      feeds[io.m(name)] = this.state.m.get(name)!;
+    for (const [name, t] of this.state.params) feeds[name] = t;
+    for (const [name, m] of this.state.m) {
+      feeds[io.m(name)] = m;
       feeds[io.v(name)] = this.state.v.get(name)!;
     }
     return feeds;
@@ -126,7 +129,7 @@ export class InGraphUpdate implements Updater {
   /** The first micro-batch of an update starts a new sum: keep=0 over any same-shaped tensor (the parameters). */
   private accumulationFeeds(accumulated: TensorMap, fresh: boolean): Record<string, RuntimeTensor> {
     const feeds: Record<string, RuntimeTensor> = { [io.accumulateKeep]: this.scalar(fresh ? 0 : 1) };
-    for (const [name, p] of this.state.params) feeds[io.acc(name)] = fresh ? p : accumulated.get(name)!;
+    for (const name of this.state.m.keys()) feeds[io.acc(name)] = fresh ? this.state.params.get(name)! : accumulated.get(name)!;
     return feeds;
   }
 
@@ -137,7 +140,10 @@ export class InGraphUpdate implements Updater {
         map.set(name, out[io.next(key(name))]!);
       }
     };
-    take(this.state.params, (n) => n);
+    for (const name of this.state.m.keys()) {
+      this.state.params.get(name)!.dispose();
+      this.state.params.set(name, out[io.next(name)]!);
+    }
     take(this.state.m, io.m);
     take(this.state.v, io.v);
   }

@@ -12,7 +12,7 @@ import { chunkElementsFor, chunkParams } from '../optim/param-chunks.ts';
 import { type GradientSource, ResidentAdamW } from '../optim/resident-adamw.ts';
 import { pickFeeds } from '../predictor.ts';
 import { type Backend, type RuntimeSession, type RuntimeTensor, sessionOptions } from '../runtime.ts';
-import { readScalar, requireFinite, type Updater, type UpdateResult, type UpdateStep, type WeightsAndMoments } from './updater.ts';
+import { readScalar, requireFinite, trainedMoments, type Updater, type UpdateResult, type UpdateStep, type WeightsAndMoments } from './updater.ts';
 
 export interface ResidentUpdateOptions {
   readonly optimizer: AdamWHyper;
@@ -33,16 +33,18 @@ export class ResidentUpdate implements Updater {
     const devicePromise = ort.env?.webgpu?.device;
     if (!fromGpuBuffer || !devicePromise) throw new Error('this onnxruntime module cannot share WebGPU buffers (Tensor.fromGpuBuffer, env.webgpu.device)');
     const sparse = new Set(artifacts.sparseTables.map((t) => t.param));
-    const gradients = artifacts.params.map((p) => (sparse.has(p.name) ? io.gradRows(p.name) : io.grad(p.name)));
+    // Frozen parameters get a buffer too (the step reads them) but no chunk: no moments, no update.
+    const trained = artifacts.params.filter((p) => artifacts.trainable.has(p.name));
+    const gradients = trained.map((p) => (sparse.has(p.name) ? io.gradRows(p.name) : io.grad(p.name)));
     const session = await ort.InferenceSession.create(artifacts.trainStep, sessionOptions(backend, gradients));
     const device = await devicePromise;
     const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-    const sized = artifacts.params.map((p) => ({ name: p.name, size: sizeOf(p.shape), ...(sparse.has(p.name) ? { rowWidth: p.shape[1]! } : {}) }));
+    const sized = trained.map((p) => ({ name: p.name, size: sizeOf(p.shape), ...(sparse.has(p.name) ? { rowWidth: p.shape[1]! } : {}) }));
     const total = sized.reduce((n, p) => n + p.size, 0);
     const chunks = chunkParams(sized, decaysParameter, chunkElementsFor(total, device.limits.maxStorageBufferBindingSize));
     const params = artifacts.params.map((p) => ({ name: p.name, shape: p.shape, data: checkpoint.params.get(p.name)! }));
     try {
-      const adamw = new ResidentAdamW(device, chunks, options.optimizer, params, checkpoint.moments, options.gradAccumulation, options.maxTokens);
+      const adamw = new ResidentAdamW(device, chunks, options.optimizer, params, trainedMoments(checkpoint, trained.map((p) => p.name)), options.gradAccumulation, options.maxTokens);
       const wrap = (buffer: GPUBuffer, dims: readonly number[]) => fromGpuBuffer.call(ort.Tensor, buffer, { dataType: 'float32', dims });
       return new ResidentUpdate(session, adamw, wrap, artifacts.sparseTables, options);
     } catch (error) {
@@ -122,7 +124,7 @@ export class ResidentUpdate implements Updater {
       if (!(ids instanceof Int32Array)) throw new Error(`the ids of ${table.param} are not an int32 tensor on the CPU`);
       sources.set(table.param, { rows: out[io.gradRows(table.param)]!.gpuBuffer, ids });
     }
-    for (const name of this.adamw.paramNames) if (!sources.has(name)) sources.set(name, { dense: out[io.grad(name)]!.gpuBuffer });
+    for (const name of this.adamw.trainedNames) if (!sources.has(name)) sources.set(name, { dense: out[io.grad(name)]!.gpuBuffer });
     return sources;
   }
 }

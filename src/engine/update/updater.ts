@@ -11,6 +11,7 @@
  * Both discard an update whose loss or gradient norm is not finite, leaving the weights as they
  * were, and say so with a DivergedError.
  */
+import type { TrainingCheckpoint } from '../checkpoint.ts';
 import { readFloat32, type RuntimeTensor } from '../runtime.ts';
 
 export interface UpdateResult {
@@ -60,4 +61,22 @@ export function requireFinite(value: number, what: string, t: number): number {
 
 export async function readScalar(tensor: RuntimeTensor): Promise<number> {
   return (await readFloat32(tensor))[0]!;
+}
+
+/**
+ * The saved Adam moments of the parameters a run trains, or null before the first update. A
+ * checkpoint with moments but none for one of them comes from a run that kept it frozen.
+ */
+export function trainedMoments(checkpoint: Pick<TrainingCheckpoint, 'moments'>, trained: readonly string[]): Pick<WeightsAndMoments, 'm' | 'v'> | null {
+  const saved = checkpoint.moments;
+  if (!saved) return null;
+  const pick = (source: ReadonlyMap<string, Float32Array>) =>
+    new Map(
+      trained.map((name) => {
+        const values = source.get(name);
+        if (!values) throw new Error(`the checkpoint has no optimizer moments for ${name}: it was saved by a run that did not train it`);
+        return [name, values] as const;
+      }),
+    );
+  return { m: pick(saved.m), v: pick(saved.v) };
 }

@@ -66,9 +66,13 @@ function sameShape(left: number[], right: number[]): boolean {
   return left.length === right.length && left.every((dimension, i) => dimension === right[i]);
 }
 
-function initialise(spec: ParamSpec, initializerRange: number, rng: Rng): Float32Array {
+export function initialise(spec: ParamSpec, initializerRange: number, rng: Rng): Float32Array {
   const values = new Float32Array(spec.shape.reduce((product, dimension) => product * dimension, 1));
   if (spec.init === 'ones') values.fill(1);
+  else if (spec.init === 'kaiming-uniform') {
+    const bound = 1 / Math.sqrt(spec.shape[1] ?? 1);
+    for (let i = 0; i < values.length; i++) values[i] = (2 * rng.nextFloat() - 1) * bound;
+  }
   else if (spec.init === 'normal') {
     for (let i = 0; i < values.length; i++) values[i] = rng.normal(0, initializerRange);
     if (spec.zeroRow !== undefined) {
