@@ -1,5 +1,6 @@
 /** The studio's run as training-project.zip: the run's side from the train worker, its rows from the data worker. */
 import { defaultLabelOptions } from '../src/engine/tasks/task.ts';
+import { checkpointPlan } from '../src/export/lora-export.ts';
 import { taskOfModelConfig } from '../src/engine/tasks/index.ts';
 import type { TrainingCheckpoint } from '../src/engine/checkpoint.ts';
 import { type NamedTensor, writeSafetensors } from '../src/engine/weights/safetensors.ts';
@@ -63,6 +64,7 @@ export function projectDownload(
     train: rows.train,
     validation: rows.validation,
     splitDescription: rows.description,
+    loraTargetModules: checkpointPlan(c).targetModules,
   });
   return { fileName: PROJECT_ZIP_NAME, bytes };
 }

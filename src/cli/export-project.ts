@@ -4,6 +4,7 @@ import { taskOfModelConfig } from '../engine/tasks/index.ts';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { TrainingCheckpoint } from '../engine/checkpoint.ts';
+import { checkpointPlan } from '../export/lora-export.ts';
 import { dropoutEntries, type TrainingProjectRun } from '../export/training-project.ts';
 import type { TrainCommand } from './args.ts';
 import type { RunRows } from './run-rows.ts';
@@ -29,5 +30,6 @@ export function cliTrainingProject(
     train: rows.train,
     validation: rows.validation,
     splitDescription,
+    loraTargetModules: checkpointPlan(final).targetModules,
   };
 }

@@ -31,7 +31,7 @@ export function checkpointPlan(c: TrainingCheckpoint): ParameterPlan {
 }
 
 /** peft's TaskType for the model's head. */
-const PEFT_TASK_TYPES: Readonly<Record<HeadKind, string>> = { 'sequence-classification': 'SEQ_CLS', 'token-classification': 'TOKEN_CLS' };
+export const PEFT_TASK_TYPES: Readonly<Record<HeadKind, string>> = { 'sequence-classification': 'SEQ_CLS', 'token-classification': 'TOKEN_CLS' };
 
 /** The base model's parameters with every adapter merged into its Linear: W + scale · B·A (float64 sums, rounded once). */
 export function mergedWeights(c: Pick<TrainingCheckpoint, 'params'>, plan: ParameterPlan): Map<string, Float32Array> {

@@ -169,6 +169,7 @@ function run(settings: TrainingSettings, overrides: Partial<TrainingProjectRun> 
       { text: 'also, "kept"', label: 'pos' },
     ],
     splitDescription: 'a stratified 20% share, seed 42',
+    loraTargetModules: [],
     ...overrides,
   };
 }
@@ -242,6 +243,19 @@ describe.skipIf(pythonMissing !== null)(`train.py as Python reads it${pythonMiss
     expect(copies).toEqual(['dict(HYPERPARAMETERS)']);
     expect(keywords).toContain('**arguments');
     for (const keyword of keywords) expect(Object.keys(expectedHyperparameters(settings))).not.toContain(keyword);
+  });
+
+  it('trains LoRA with peft (LoraConfig, get_peft_model) and freezes what the run froze, when the run did', () => {
+    const lora = { ...settingsA, method: 'lora' as const, loraR: 16, loraAlpha: 32, loraDropout: 0.1, freezeEmbeddings: true, freezeLayers: 1 };
+    const root = writeProject('lora', trainingProjectFiles(run(lora, { loraTargetModules: ['query', 'value'] })));
+    compiles(root);
+    const { constants } = inspect(root);
+    expect(constants.METHOD).toBe('lora');
+    expect(constants.LORA).toEqual({ task_type: 'SEQ_CLS', r: 16, lora_alpha: 32, lora_dropout: 0.1, target_modules: ['query', 'value'] });
+    expect([constants.FREEZE_EMBEDDINGS, constants.FREEZE_LAYERS]).toEqual([true, 1]);
+    expect(readFileSync(path.join(root, 'requirements.txt'), 'utf8')).toContain('peft==');
+    const full = inspect(writeProject('full-method', trainingProjectFiles(run(settingsA)))).constants;
+    expect([full.METHOD, full.LORA, full.FREEZE_EMBEDDINGS, full.FREEZE_LAYERS]).toEqual(['full', null, false, 0]);
   });
 
   it('runs top to bottom against stand-ins for transformers and datasets, handing Trainer the run', () => {

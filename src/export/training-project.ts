@@ -13,6 +13,7 @@ import type { LabelledExample } from '../data/examples.ts';
 import { greaterIsBetter } from '../engine/best-model.ts';
 import type { TrainingSettings } from '../engine/settings.ts';
 import { pythonStyleJson, TRANSFORMERS_VERSION, type TokenizerFileSet } from './hf-folder.ts';
+import { ADAPTER_FOLDER, PEFT_TASK_TYPES } from './lora-export.ts';
 
 /** Where the run's starting weights came from, as far as a Python script can find them again. */
 export type BaseModel =
@@ -46,6 +47,8 @@ export interface TrainingProjectRun {
   readonly validation: readonly LabelledExample[];
   /** How the validation rows were chosen, for the README, e.g. "a stratified 20% share, seed 42". */
   readonly splitDescription: string;
+  /** A LoRA run's target modules as it resolved them (the family's default when none were named); empty otherwise. */
+  readonly loraTargetModules: readonly string[];
 }
 
 /** The releases the script was written against; transformers matches the exported config.json. */
@@ -56,6 +59,13 @@ export const PINNED_REQUIREMENTS = {
   accelerate: '1.10.1',
   numpy: '2.3.3',
 } as const;
+
+/** peft for a LoRA run: the release whose LoraConfig and get_peft_model train.py calls. */
+const PEFT_REQUIREMENT = { peft: '0.17.1' } as const;
+
+function requirementsOf(settings: TrainingSettings): Record<string, string> {
+  return settings.method === 'lora' ? { ...PINNED_REQUIREMENTS, ...PEFT_REQUIREMENT } : { ...PINNED_REQUIREMENTS };
+}
 
 export const PROJECT_ZIP_NAME = 'training-project.zip';
 export const BASE_MODEL_FOLDER = 'base_model';
@@ -172,6 +182,7 @@ Several GPUs:   accelerate launch --multi_gpu --num_processes N train.py
 """
 import csv
 import os
+import re
 
 import numpy as np
 from datasets import Dataset
@@ -205,6 +216,13 @@ HAS_TEXT_PAIR = ${pythonLiteral(withTextPair)}
 # config.json entries the run overrode, passed as from_pretrained(**kwargs) does.
 CONFIG_OVERRIDES = ${pythonLiteral(run.configOverrides as PythonValue)}
 OUTPUT_DIR = os.path.join(HERE, "output")
+# The run's fine-tune method: "full", "lora" (peft's LoRA adapters beside frozen weights, the head
+# trained in full as modules_to_save) or "head-only"; the embeddings and the first FREEZE_LAYERS
+# encoder layers can be kept as they are on top of any of them.
+METHOD = ${pythonLiteral(run.settings.method)}
+${loraLine(run)}
+FREEZE_EMBEDDINGS = ${pythonLiteral(run.settings.freezeEmbeddings)}
+FREEZE_LAYERS = ${run.settings.freezeLayers}
 
 ID2LABEL = dict(enumerate(LABELS))
 LABEL2ID = {label: i for i, label in enumerate(LABELS)}
@@ -226,6 +244,15 @@ ${parts.encodeLabel}
 ${parts.computeMetrics}
 
 
+def freeze(model):
+    \"\"\"requires_grad=False where the studio kept the weights as they were.\"\"\"
+    for name, parameter in model.named_parameters():
+        layer = re.search(r"\\.layer\\.(\\d+)\\.", name)
+        embedding = ".embeddings." in name
+        if (FREEZE_EMBEDDINGS and embedding) or (layer and int(layer.group(1)) < FREEZE_LAYERS) or (METHOD == "head-only" and (embedding or layer)):
+            parameter.requires_grad_(False)
+
+
 def main():
     seed = HYPERPARAMETERS["seed"]
     # Seeded before the model exists, so the new head (or, from scratch, every weight) starts the same each time.
@@ -237,6 +264,12 @@ def main():
         model = ${parts.autoModelClass}.from_config(config)
     else:
         model = ${parts.autoModelClass}.from_pretrained(MODEL, **label_kwargs, **CONFIG_OVERRIDES)
+    if METHOD == "lora":
+        from peft import LoraConfig, get_peft_model
+
+        model = get_peft_model(model, LoraConfig(**LORA))
+    if FREEZE_EMBEDDINGS or FREEZE_LAYERS > 0 or METHOD == "head-only":
+        freeze(model)
 
     def tokenize(batch):
         pairs = batch["text_pair"] if HAS_TEXT_PAIR else None
@@ -277,6 +310,14 @@ def main():
         callbacks=[EarlyStoppingCallback(**EARLY_STOPPING)] if EARLY_STOPPING else [],
     )
     trainer.train()
+    if METHOD == "lora":
+        if len(validation_rows) > 0:
+            print(trainer.evaluate())
+        # As the studio exports it: the adapter folder, and the merged weights as a plain model.
+        trainer.model.save_pretrained(os.path.join(OUTPUT_DIR, ${pythonLiteral(ADAPTER_FOLDER)}))
+        trainer.model.merge_and_unload().save_pretrained(OUTPUT_DIR)
+        tokenizer.save_pretrained(OUTPUT_DIR)
+        return
     trainer.save_model(OUTPUT_DIR)
     if len(validation_rows) > 0:
         print(trainer.evaluate())
@@ -285,6 +326,14 @@ def main():
 if __name__ == "__main__":
     main()
 `;
+}
+
+/** LORA = the LoraConfig arguments of a LoRA run (target_modules as the run resolved them), else None. */
+function loraLine(run: TrainingProjectRun): string {
+  const s = run.settings;
+  if (s.method !== 'lora') return 'LORA = None';
+  const config = { task_type: PEFT_TASK_TYPES[run.task.head], r: s.loraR, lora_alpha: s.loraAlpha, lora_dropout: s.loraDropout, target_modules: [...run.loraTargetModules] };
+  return `LORA = {${Object.entries(config).map(([k, v]) => `${JSON.stringify(k)}: ${pythonLiteral(v as PythonValue, k === 'lora_dropout')}`).join(', ')}}`;
 }
 
 /** PyYAML reads "5e-05" as a string; a float needs a dot and a signed exponent. */
@@ -299,6 +348,8 @@ export function yamlNumber(value: number): string {
 export function autoTrainGap(run: TrainingProjectRun, withTextPair: boolean): string | null {
   if (run.base.kind === 'scratch') return 'AutoTrain fine-tunes pretrained models, and this run started from random weights.';
   if (withTextPair) return 'AutoTrain’s text classification reads one text column, and this run classifies pairs of texts.';
+  const s = run.settings;
+  if (s.method !== 'full' || s.freezeEmbeddings || s.freezeLayers > 0) return 'AutoTrain’s text classification trains every weight, and this run trained LoRA adapters, the head alone or kept some layers frozen.';
   return null;
 }
 
@@ -368,7 +419,7 @@ function readme(run: TrainingProjectRun, withTextPair: boolean, autoTrain: strin
     ['early stopping', s.earlyStoppingPatience > 0 ? `patience ${s.earlyStoppingPatience}, threshold ${s.earlyStoppingThreshold}` : 'off'],
     ['config overrides', Object.keys(run.configOverrides).length > 0 ? Object.entries(run.configOverrides).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ') : 'none'],
   ];
-  const requirements = Object.entries(PINNED_REQUIREMENTS).map(([name, version]) => `${name}==${version}`).join(', ');
+  const requirements = Object.entries(requirementsOf(s)).map(([name, version]) => `${name}==${version}`).join(', ');
   return `# Training project
 
 The fine-tuning run from Fine-Tune Studio as a script for Hugging Face \`transformers.Trainer\`, to train the
@@ -425,7 +476,7 @@ export function trainingProjectFiles(run: TrainingProjectRun): Map<string, Uint8
   const files = new Map<string, Uint8Array>();
   const text = (name: string, content: string) => files.set(name, encoder.encode(content));
   text('train.py', trainScript(run, withTextPair));
-  text('requirements.txt', `${Object.entries(PINNED_REQUIREMENTS).map(([name, version]) => `${name}==${version}`).join('\n')}\n`);
+  text('requirements.txt', `${Object.entries(requirementsOf(run.settings)).map(([name, version]) => `${name}==${version}`).join('\n')}\n`);
   text('data/train.csv', rowsCsv(run.train, withTextPair));
   text('data/validation.csv', rowsCsv(run.validation, withTextPair));
   const gap = autoTrainGap(run, withTextPair);
