@@ -1,4 +1,7 @@
 /** Command-line parsing for `finetune-studio`, kept apart from I/O so every rule is unit-tested. */
+import { DEFAULT_THRESHOLD } from '../engine/multi-label-metrics.ts';
+import { isTaskId, TASKS, type TaskId } from '../engine/tasks/index.ts';
+import { defaultLabelOptions, type LabelOptions } from '../engine/tasks/task.ts';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { type CheckpointCadence, defaultCheckpointCadence, validateCadence } from '../engine/checkpoint-cadence.ts';
 import { FINE_TUNE_METHODS, type FineTuneMethodKind } from '../engine/models/fine-tune-method.ts';
@@ -27,10 +30,14 @@ export interface ColumnFlags {
   readonly textColumn: string;
   readonly textPairColumn: string | null;
   readonly labelColumn: string;
+  /** How label cells are read (the multi-label separator). */
+  readonly labelOptions: LabelOptions;
 }
 
 export interface TrainCommand extends ColumnFlags {
   readonly command: 'train';
+  /** --task; null: guessed from the label column. */
+  readonly task: TaskId | null;
   readonly model: string;
   readonly data: string;
   readonly validation: string | null;
@@ -57,6 +64,8 @@ export interface PredictCommand extends ColumnFlags {
   readonly out: string | null;
   readonly backend: BackendChoice;
   readonly batchSize: number;
+  /** Multi-label: the probability from which a label is predicted. */
+  readonly threshold: number;
 }
 
 export interface EvalCommand extends ColumnFlags {
@@ -65,6 +74,7 @@ export interface EvalCommand extends ColumnFlags {
   readonly data: string;
   readonly backend: BackendChoice;
   readonly batchSize: number;
+  readonly threshold: number;
 }
 
 export interface ServeCommand {
@@ -84,9 +94,9 @@ export type Command = TrainCommand | PredictCommand | EvalCommand | ServeCommand
 export const usage = `Usage: finetune-studio <command> [options]
 
 Commands:
-  train    Fine-tune a Hugging Face model for text classification
-  predict  Classify the rows of a file with a fine-tuned model (one JSON line per row)
-  eval     Print accuracy, macro-F1, per-class metrics and the confusion matrix as JSON
+  train    Fine-tune a Hugging Face model for text classification (one label, several labels, or a score)
+  predict  Apply a fine-tuned model to the rows of a file (one JSON line per row)
+  eval     Print the task's metrics as JSON (single-label: accuracy, macro-F1, per-class, confusion matrix)
   serve    Serve the studio to this computer or a classroom's network, with the headers WASM threads need
 
 train options:
@@ -103,6 +113,8 @@ train options:
   --text-column <name>        default: text
   --text-pair-column <name>   second text for pair tasks (optional)
   --label-column <name>       default: label
+  --task <task>               ${TASKS.map((t) => t.id).join(' | ')} (default: guessed from the label column and logged)
+  --label-separator <s>       multi-label: the separator between a cell's labels (default ${JSON.stringify(defaultLabelOptions.labelSeparator)}; JSON arrays need none)
   --epochs <n>                default: ${defaultSettings.epochs}
   --batch-size <n>            default: ${defaultSettings.batchSize}
   --lr <x>                    default: ${defaultSettings.learningRate}
@@ -137,7 +149,10 @@ train options:
 
 predict / eval options:
   --model <dir> --data <file> [--text-column …] [--text-pair-column …] [--label-column …] [--batch-size n]
-  predict: [--out preds.jsonl] (default: standard output)
+  --threshold <p>             multi-label: predict each label whose probability is at least p (default ${DEFAULT_THRESHOLD})
+  --label-separator <s>       eval, multi-label: as for train
+  predict: [--out preds.jsonl] (default: standard output); one line per row: {label, score, logits} (single-label),
+           {labels, probabilities, logits} (multi-label) or {score, logits} (regression)
 
 serve options:
   --port <n>                  default: ${DEFAULT_SERVE_PORT} (0 picks a free port)
@@ -188,13 +203,17 @@ const commonOptions = {
   'text-column': { type: 'string' },
   'text-pair-column': { type: 'string' },
   'label-column': { type: 'string' },
+  'label-separator': { type: 'string' },
   'batch-size': { type: 'string' },
   backend: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+const predictOptions = { ...commonOptions, threshold: { type: 'string' } } as const;
+
 const trainOptions = {
   ...commonOptions,
+  task: { type: 'string' },
   validation: { type: 'string' },
   'validation-split': { type: 'string' },
   epochs: { type: 'string' },
@@ -305,7 +324,26 @@ function columnsOf(values: Record<string, string | boolean | string[] | undefine
     textColumn: (values['text-column'] as string | undefined) ?? 'text',
     textPairColumn: (values['text-pair-column'] as string | undefined) ?? null,
     labelColumn: (values['label-column'] as string | undefined) ?? 'label',
+    labelOptions: { labelSeparator: labelSeparatorOf(values['label-separator'] as string | undefined) },
   };
+}
+
+function labelSeparatorOf(raw: string | undefined): string {
+  if (raw === undefined) return defaultLabelOptions.labelSeparator;
+  if (raw === '' || raw.trim() !== raw) throw new UsageError(`--label-separator must be one or more characters other than spaces, got ${JSON.stringify(raw)}`);
+  return raw;
+}
+
+function taskOf(raw: string | undefined): TaskId | null {
+  if (raw === undefined) return null;
+  if (!isTaskId(raw)) throw new UsageError(`--task must be one of ${TASKS.map((t) => t.id).join(', ')}, got "${raw}"`);
+  return raw;
+}
+
+function thresholdOf(raw: string | undefined): number {
+  const threshold = numberFlag('threshold', raw, DEFAULT_THRESHOLD);
+  if (!(threshold > 0 && threshold < 1)) throw new UsageError(`--threshold must be between 0 and 1, got ${threshold}`);
+  return threshold;
 }
 
 export function parseCommand(argv: readonly string[]): Command {
@@ -380,6 +418,7 @@ export function parseCommand(argv: readonly string[]): Command {
       }
       return {
         command: 'train',
+        task: taskOf(str('task')),
         model: required(v, 'model'),
         data,
         validation,
@@ -398,9 +437,10 @@ export function parseCommand(argv: readonly string[]): Command {
     }
     case 'predict':
     case 'eval': {
-      const v = parse(commonOptions);
+      const v = parse(predictOptions);
       if (v.help) return { command: 'help' };
       const base = {
+        threshold: thresholdOf(v.threshold as string | undefined),
         model: required(v, 'model'),
         data: required(v, 'data'),
         backend: backendOf(v.backend as string | undefined),

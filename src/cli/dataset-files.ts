@@ -1,4 +1,6 @@
 /** Reading dataset files for the CLI, through the same input layer as the studio, with the column flags applied. */
+import { guessTask } from '../engine/tasks/guess.ts';
+import type { AnyTask } from '../engine/tasks/index.ts';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ColumnMapping } from '../data/columns.ts';
@@ -23,8 +25,21 @@ export async function readDatasetFile(file: string, flag: string): Promise<ReadD
   return readDataset(path.basename(file), bytes);
 }
 
-/** A labelled file's examples and warnings, with the columns the flags name. */
-export async function readExamples(file: string, flag: string, flags: ColumnFlags, role: 'training' | 'validation'): Promise<LabelledFile & { readAs: string }> {
+export interface ReadExamples extends LabelledFile {
+  readonly readAs: string;
+  readonly task: AnyTask;
+  /** Why the task was guessed; null when it was given. */
+  readonly guessed: string | null;
+}
+
+/**
+ * A labelled file's examples and warnings, with the columns the flags name, read for `task`, or
+ * for the task its label column suggests when null.
+ */
+export async function readExamples(file: string, flag: string, flags: ColumnFlags, role: 'training' | 'validation', task: AnyTask | null): Promise<ReadExamples> {
   const read = await readDatasetFile(file, flag);
-  return { ...labelledFile(classificationTable(read), columnMapping(flags), role), readAs: read.readAs };
+  const table = classificationTable(read);
+  const guess = task ? null : guessTask(table.rows.map((row) => row[flags.labelColumn] ?? ''), flags.labelOptions);
+  const chosen = task ?? guess!.task;
+  return { ...labelledFile(table, columnMapping(flags), role, chosen.labelsAreClasses), readAs: read.readAs, task: chosen, guessed: guess?.reason ?? null };
 }

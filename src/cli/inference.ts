@@ -9,7 +9,6 @@ import { classifierParamSpecs } from '../engine/models/params.ts';
 import { maxSequenceLength } from '../engine/models/positions.ts';
 import { Predictor } from '../engine/predictor.ts';
 import { type AnyTask, taskOfModelConfig } from '../engine/tasks/index.ts';
-import { defaultLabelOptions } from '../engine/tasks/task.ts';
 import { decodeModelFiles } from '../hub/model-contents.ts';
 import { completeTokenizerFiles } from '../tokenize/tokenizer-files.ts';
 import { createTokenizer, type TextTokenizer } from '../tokenize/tokenizer.ts';
@@ -100,25 +99,25 @@ export async function runPredict(cmd: PredictCommand, write: (line: string) => v
     if (skipped.has(i)) return JSON.stringify({ label: null, score: null, logits: null });
     const row = logits.subarray(next * k, (next + 1) * k);
     next += 1;
-    return JSON.stringify(model.task.predict({ logits: row, labels: model.labels, wordIds: null, words: null, options: {} }));
+    return JSON.stringify(model.task.predict({ logits: row, labels: model.labels, wordIds: null, words: null, options: { threshold: cmd.threshold } }));
   });
   if (cmd.out) writeFileSync(cmd.out, lines.map((l) => `${l}\n`).join(''));
   else lines.forEach(write);
 }
 
 export async function runEval(cmd: EvalCommand, write: (line: string) => void, log: (line: string) => void): Promise<void> {
-  const { examples, warnings, fileName } = await readExamples(cmd.data, '--data', cmd, 'validation');
-  for (const warning of warnings) log(`warning: ${warning}`);
   const model = await loadFineTuned(cmd.model);
+  const { examples, warnings, fileName } = await readExamples(cmd.data, '--data', cmd, 'validation', model.task);
+  for (const warning of warnings) log(`warning: ${warning}`);
   const place = (i: number) => ({ file: fileName, row: i + 1 });
-  const unknown = model.task.labelSet(examples.map((e) => e.label), defaultLabelOptions, place).filter((label) => !model.labels.includes(label));
+  const unknown = model.task.labelSet(examples.map((e) => e.label), cmd.labelOptions, place).filter((label) => !model.labels.includes(label));
   if (unknown.length > 0) {
     throw new Error(`${fileName} has label${unknown.length === 1 ? '' : 's'} ${unknown.map((l) => `"${l}"`).join(', ')} that the model does not know (it knows ${model.labels.join(', ')})`);
   }
   const tokenized = examples.map((e, i) => ({
     ...model.tokenizer.encode(e.text, e.textPair, model.maxLength),
-    target: model.task.encodeTarget(e.label, model.labels, defaultLabelOptions, place(i), null),
+    target: model.task.encodeTarget(e.label, model.labels, cmd.labelOptions, place(i), null),
   }));
   const logits = await logitsFor(model, tokenized, cmd);
-  write(JSON.stringify(model.task.metrics(logits, tokenized, model.labels, {})));
+  write(JSON.stringify(model.task.metrics(logits, tokenized, model.labels, { threshold: cmd.threshold })));
 }

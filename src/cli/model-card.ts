@@ -1,7 +1,6 @@
 /** The README.md model card `finetune-studio train` writes: the run as the command line saw it. */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { LabelledExample } from '../data/examples.ts';
 import type { TrainingCheckpoint } from '../engine/checkpoint.ts';
 import { modelCard, type ModelCardRun, type QuantizationReport } from '../export/model-card.ts';
 import type { TrainCommand } from './args.ts';
@@ -16,12 +15,6 @@ export interface CliRunFacts {
   readonly quantization: QuantizationReport | null;
 }
 
-function countsByLabel(rows: readonly LabelledExample[], labels: readonly string[]): number[] {
-  const index = new Map(labels.map((l, i) => [l, i]));
-  const counts = labels.map(() => 0);
-  for (const row of rows) counts[index.get(row.label)!]! += 1;
-  return counts;
-}
 
 export function cliCardRun(
   cmd: TrainCommand,
@@ -41,8 +34,8 @@ export function cliCardRun(
       split: rows.validationName
         ? { kind: 'file', fileName: rows.validationName, rows: rows.validation.length }
         : { kind: 'fraction', fraction: cmd.validationSplit, seed: cmd.settings.seed },
-      trainCounts: countsByLabel(rows.train, final.labels),
-      validationCounts: countsByLabel(rows.validation, final.labels),
+      trainCounts: rows.task.labelCounts(rows.train.map((e) => e.label), final.labels, cmd.labelOptions),
+      validationCounts: rows.task.labelCounts(rows.validation.map((e) => e.label), final.labels, cmd.labelOptions),
     },
     trainedWith: `from the command line (\`finetune-studio train\`) on ${facts.backend}`,
     quantization: facts.quantization,

@@ -7,11 +7,10 @@
  * --out every few minutes; Ctrl-C, SIGTERM and SIGHUP stop after the current update and write
  * the folder; a non-finite loss stops with the weights of the last good update written.
  */
-import { DEFAULT_TASK, taskById, taskOfMetrics } from '../engine/tasks/index.ts';
-import { defaultLabelOptions } from '../engine/tasks/task.ts';
+import { taskOfMetrics, taskOfModelConfig } from '../engine/tasks/index.ts';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { labelCounts, labelWarnings } from '../data/labels.ts';
+import { labelWarnings } from '../data/labels.ts';
 import { BestModelKeeper } from '../engine/best-model.ts';
 import { CheckpointClock } from '../engine/checkpoint-cadence.ts';
 import { requireSameArchitecture, requireSameLabels, requireSameRows } from '../engine/checkpoint-match.ts';
@@ -63,13 +62,21 @@ export async function runTrain(cmd: TrainCommand, log: (line: string) => void): 
   const resumed = cmd.resume ? readResumedCheckpoint(cmd.resume) : null;
   checkNewFolder(cmd.out, '--out', resumed?.folder ?? null);
   if (cmd.exportProject) checkNewFolder(cmd.exportProject, '--export-project');
-  const rows = await readRunRows(cmd, log);
-  const { train, validation } = rows;
-  const task = taskById(DEFAULT_TASK);
+  // A resumed run keeps its task: given again it must be the same, and it is not guessed anew.
+  const resumedTask = resumed ? taskOfModelConfig(resumed.checkpoint.modelConfig) : null;
+  if (resumedTask && cmd.task !== null && cmd.task !== resumedTask.id) {
+    throw new Error(`--resume ${resumed!.spec} is a ${resumedTask.id} run; it cannot continue as --task ${cmd.task}. Start a new run from the base model for another task.`);
+  }
+  const rows = await readRunRows(resumedTask ? { ...cmd, task: resumedTask.id } : cmd, log);
+  const { train, validation, task } = rows;
+  const { labelOptions } = cmd;
+  log(`task: ${task.id}${rows.guessed ? ` (guessed: ${rows.guessed}; --task sets another)` : ''}`);
   const cells = [...train, ...validation].map((e) => e.label);
-  const labels = task.labelSet(cells, defaultLabelOptions, (i) => ({ file: i < train.length ? rows.dataName : (rows.validationName ?? rows.dataName), row: i + 1 }));
-  log(`data: ${train.length} training rows, ${validation.length} validation rows, labels ${labels.join(', ')}`);
-  for (const warning of [...rows.warnings, ...labelWarnings(labelCounts(train))]) log(`warning: ${warning}`);
+  const labels = task.labelSet(cells, labelOptions, (i) => ({ file: i < train.length ? rows.dataName : (rows.validationName ?? rows.dataName), row: i < train.length ? i + 1 : i - train.length + 1 }));
+  log(`data: ${train.length} training rows, ${validation.length} validation rows, ${task.labelsAreClasses ? `labels ${labels.join(', ')}` : 'a score per row'}`);
+  const trainCounts = task.labelCounts(train.map((e) => e.label), labels, labelOptions);
+  const classWarnings = task.labelsAreClasses ? labelWarnings(new Map(labels.map((l, i) => [l, trainCounts[i]!]))) : [];
+  for (const warning of [...rows.warnings, ...classWarnings]) log(`warning: ${warning}`);
 
   const modelFiles = await loadModelFiles(cmd.model, log);
   const contents = decodeModelFiles(cmd.model, modelFiles.files);
@@ -80,8 +87,8 @@ export async function runTrain(cmd: TrainCommand, log: (line: string) => void): 
   const tokenizer = await createTokenizer(tokenizerFiles);
   const maxLength = Math.min(cmd.givenSettings.maxLength ?? resumed?.checkpoint.settings.maxLength ?? cmd.settings.maxLength, positions);
   const tokenized = {
-    train: tokenizeExamples(tokenizer, train, { task, labels, options: defaultLabelOptions, file: rows.dataName }, maxLength),
-    validation: tokenizeExamples(tokenizer, validation, { task, labels, options: defaultLabelOptions, file: rows.validationName ?? rows.dataName }, maxLength),
+    train: tokenizeExamples(tokenizer, train, { task, labels, options: labelOptions, file: rows.dataName }, maxLength),
+    validation: tokenizeExamples(tokenizer, validation, { task, labels, options: labelOptions, file: rows.validationName ?? rows.dataName }, maxLength),
   };
   if (tokenized.train.truncated > 0) log(`note: ${tokenized.train.truncated} training rows were longer than ${maxLength} tokens and were truncated`);
   const unknownShare = unknownTokenShare(tokenized.train.rows, tokenizer.unknownTokenId, tokenizer.specialTokenIds);
@@ -97,7 +104,7 @@ export async function runTrain(cmd: TrainCommand, log: (line: string) => void): 
   } else {
     const start = startingPoint({ name: cmd.model, configJson: contents.configJson, weights: contents.weights }, labels, { ...cmd.settings, maxLength }, cmd.configOverrides, task);
     log(start.message);
-    checkpoint = { ...start.checkpoint, dataFingerprint: fingerprint };
+    checkpoint = { ...start.checkpoint, dataFingerprint: fingerprint, labelOptions };
   }
 
   const backend = await backendFor(cmd.backend);

@@ -109,7 +109,7 @@ const MOST_LABELS = 50;
  * Refuses a mapping whose label column holds text: with the text column holding what looks like
  * labels, the two are swapped (the suggestion swaps them back); alone, it names the problem.
  */
-export function checkColumnRoles(table: Table, mapping: ColumnMapping): void {
+export function checkColumnRoles(table: Table, mapping: ColumnMapping, labelsAreClasses = true): void {
   const text = columnProfile(table, mapping.text);
   const label = columnProfile(table, mapping.label);
   const rows = table.rows.length;
@@ -122,7 +122,8 @@ export function checkColumnRoles(table: Table, mapping: ColumnMapping): void {
       { ...mapping, text: mapping.label, label: mapping.text },
     );
   }
-  if (label.distinct > MOST_LABELS && label.distinct > rows / 2) {
+  // Scores (regression) are expected to differ row by row.
+  if (labelsAreClasses && label.distinct > MOST_LABELS && label.distinct > rows / 2) {
     throw new ColumnRoleError(
       table.fileName,
       `the label column "${mapping.label}" has ${describeProfile(label, rows)}: nearly every row would be a class of its own. ` +

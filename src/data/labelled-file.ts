@@ -17,9 +17,10 @@ export interface LabelledFile {
   readonly warnings: string[];
 }
 
-export function labelledFile(table: Table, mapping: ColumnMapping, role: 'training' | 'validation'): LabelledFile {
+/** `labelsAreClasses` is false for scores (regression), which need not repeat. */
+export function labelledFile(table: Table, mapping: ColumnMapping, role: 'training' | 'validation', labelsAreClasses = true): LabelledFile {
   const { examples, emptyTexts } = toExamples(table, mapping);
-  checkColumnRoles(table, mapping);
+  checkColumnRoles(table, mapping, labelsAreClasses);
   if (examples.length === 0) {
     throw new DatasetError({ file: table.fileName, column: mapping.text }, `every row's text is empty (column "${mapping.text}"): there is nothing to learn from. Is the text in another column?`);
   }

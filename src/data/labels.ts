@@ -81,10 +81,20 @@ export function requireUsableLabels(fileName: string, column: string, examples: 
   }
 }
 
-/** Refuses validation rows whose label the training rows never have: the model could not learn it. */
-export function requireLabelsSeenInTraining(trainingFile: string, train: readonly LabelledExample[], validationFile: string, validation: readonly LabelledExample[]): void {
-  const trained = new Set(train.map((e) => e.label));
-  const unseen = [...labelCounts(validation)].filter(([label]) => !trained.has(label));
+/**
+ * Refuses validation rows whose label the training rows never have: the model could not learn it.
+ * `namesOf` reads a cell's label names (several for a multi-label cell) at its file and 1-based row.
+ */
+export function requireLabelsSeenInTraining(
+  trainingFile: string,
+  train: readonly LabelledExample[],
+  validationFile: string,
+  validation: readonly LabelledExample[],
+  namesOf: (cell: string, file: string, row: number) => readonly string[] = (cell) => [cell],
+): void {
+  const trained = new Set(train.flatMap((e, i) => namesOf(e.label, trainingFile, i + 1)));
+  const names = validation.flatMap((e, i) => namesOf(e.label, validationFile, i + 1).map((label) => ({ text: e.text, label })));
+  const unseen = [...labelCounts(names)].filter(([label]) => !trained.has(label));
   if (unseen.length === 0) return;
   const listedLabels = unseen.map(([label, count]) => `"${label}" (${count} row${count === 1 ? '' : 's'})`).join(', ');
   throw new DatasetError(

@@ -7,7 +7,7 @@
  * as a `ModelCardRun`.
  */
 import type { ClassMetrics } from '../engine/metrics.ts';
-import { type TaskMetrics, taskOfMetrics } from '../engine/tasks/index.ts';
+import { type TaskMetrics, taskOfMetrics, taskOfModelConfig } from '../engine/tasks/index.ts';
 import { modelEvaluation } from '../engine/best-model.ts';
 import type { ColumnMapping } from '../data/columns.ts';
 import type { TrainingCheckpoint } from '../engine/checkpoint.ts';
@@ -316,12 +316,12 @@ function usageSection(run: ModelCardRun): string {
 export function modelCard(run: ModelCardRun): string {
   const { checkpoint: c, baseModel, data } = run;
   const config = parseModelConfig(c.modelConfig);
+  const task = taskOfModelConfig(c.modelConfig);
   const baseShortName = baseModel.name.split('/').at(-1) ?? baseModel.name;
   const cardName = `${baseShortName}-finetuned-${fileStem(data.fileName)}`.replace(/\s+/g, '-');
   const intro =
     `A ${architectureClassName(config)} (${config.numLayers} layer${config.numLayers === 1 ? '' : 's'}, hidden size ${config.hiddenSize}) ` +
-    `${baseModel.pretrained ? `fine-tuned from \`${baseModel.name}\`` : 'trained from scratch'} to classify text into ${c.labels.length} labels ` +
-    `(${c.labels.map((l) => `\`${l}\``).join(', ')}). Trained with Fine-Tune Studio ${run.trainedWith}; no training data left that machine.`;
+    `${baseModel.pretrained ? `fine-tuned from \`${baseModel.name}\`` : 'trained from scratch'} ${task.labelsAreClasses ? `for ${task.title.toLowerCase()} into ${c.labels.length} labels (${c.labels.map((l) => `\`${l}\``).join(', ')})` : `for ${task.title.toLowerCase()}: one score per text`}. Trained with Fine-Tune Studio ${run.trainedWith}; no training data left that machine.`;
   const sections = [
     `# ${baseModel.name}, fine-tuned on ${data.fileName}`,
     intro,

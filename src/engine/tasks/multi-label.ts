@@ -36,6 +36,17 @@ export const multiLabel: Task<'multi-label', MultiLabelTaskMetrics> = {
   problemType: 'multi_label_classification',
 
   labelSet: (cells, options, place) => buildLabelSet(cells.flatMap((cell, i) => labelNamesOf(cell, options, place(i)))),
+  labelsAreClasses: true,
+  labelCounts: (cells, labels, options) => {
+    const counts = labels.map(() => 0);
+    cells.forEach((cell, row) => {
+      for (const name of new Set(labelNamesOf(cell, options, { file: null, row: row + 1 }))) {
+        const id = labels.indexOf(name);
+        if (id >= 0) counts[id]! += 1;
+      }
+    });
+    return counts;
+  },
   minLabels: 1,
   numLabels: (labels) => labels.length,
   target: { dtype: 'float32', per: 'label', pad: 0 },

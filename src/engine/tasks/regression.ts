@@ -30,6 +30,8 @@ export const regression: Task<'regression', RegressionTaskMetrics> = {
     cells.forEach((cell, i) => scoreOf(cell, place(i)));
     return [SCORE_LABEL];
   },
+  labelsAreClasses: false,
+  labelCounts: (cells) => [cells.length],
   minLabels: 1,
   numLabels: () => 1,
   target: { dtype: 'float32', per: 'row', pad: 0 },

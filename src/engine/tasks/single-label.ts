@@ -17,6 +17,15 @@ export const singleLabel: Task<'single-label', SingleLabelMetrics> = {
   problemType: 'single_label_classification',
 
   labelSet: (cells) => buildLabelSet(cells.map((cell) => cell.trim())),
+  labelsAreClasses: true,
+  labelCounts: (cells, labels) => {
+    const counts = labels.map(() => 0);
+    for (const cell of cells) {
+      const id = labels.indexOf(cell.trim());
+      if (id >= 0) counts[id]! += 1;
+    }
+    return counts;
+  },
   minLabels: 2,
   numLabels: (labels) => labels.length,
   target: { dtype: 'int32', per: 'row', pad: 0 },

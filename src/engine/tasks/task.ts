@@ -124,6 +124,13 @@ export interface Task<Id extends string = string, M extends TaskMetricsBase<Id> 
    * (training and validation rows); throws a message naming the file and row of a bad cell.
    */
   labelSet(cells: readonly string[], options: LabelOptions, place: (index: number) => CellPlace): string[];
+  /**
+   * Whether the labels are classes whose balance matters: label-count warnings, a stratified
+   * validation split, a label column that repeats values. False for scores (regression).
+   */
+  readonly labelsAreClasses: boolean;
+  /** How many rows have each label, in `labels` order (regression: every row has its one output). */
+  labelCounts(cells: readonly string[], labels: readonly string[], options: LabelOptions): number[];
   /** The fewest labels a model of this task can learn. */
   readonly minLabels: number;
   /** The number of outputs of the head for these labels (1 for regression). */

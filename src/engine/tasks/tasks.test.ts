@@ -6,6 +6,7 @@ import { encodeModel } from '../onnx/encode.ts';
 import { Graph } from '../onnx/graph.ts';
 import { Rng } from '../random.ts';
 import { type AnyTask, DEFAULT_TASK, TASKS, taskById, taskOfModelConfig } from './index.ts';
+import { guessTask } from './guess.ts';
 import { multiLabel } from './multi-label.ts';
 import { regression } from './regression.ts';
 import { singleLabel } from './single-label.ts';
@@ -145,5 +146,23 @@ describe('regression', () => {
 
   it('reads a config without problem_type and with one output as regression, as transformers does', () => {
     expect(taskOfModelConfig({ architectures: ['BertForSequenceClassification'], id2label: { 0: 'LABEL_0' } })).toBe(regression);
+  });
+});
+
+describe('guessTask', () => {
+  it('reads decimals or many whole numbers as scores, separated or JSON label lists as multi-label, the rest as single-label', () => {
+    expect(guessTask(['3.800', '5.000', '0.2'], defaultLabelOptions)).toEqual({ task: regression, reason: 'every label is a number and some have decimals (such as "3.800")' });
+    expect(guessTask(Array.from({ length: 30 }, (_, i) => String(i)), defaultLabelOptions).task).toBe(regression);
+    expect(guessTask(['0', '1', '2', '1'], defaultLabelOptions).task).toBe(singleLabel);
+    expect(guessTask(['joy', 'approval;neutral'], defaultLabelOptions)).toEqual({ task: multiLabel, reason: 'some rows have several labels (such as "approval;neutral")' });
+    expect(guessTask(['["joy"]', 'anger'], defaultLabelOptions).task).toBe(multiLabel);
+    expect(guessTask(['a|b', 'c'], { labelSeparator: '|' }).task).toBe(multiLabel);
+    expect(guessTask(['pos', 'neg'], defaultLabelOptions)).toEqual({ task: singleLabel, reason: 'each row has one label' });
+  });
+
+  it('counts rows per label: one class, each label of a set, every row for a score', () => {
+    expect(singleLabel.labelCounts(['a', 'b', 'a'], ['a', 'b'], defaultLabelOptions)).toEqual([2, 1]);
+    expect(multiLabel.labelCounts(['a;b', 'b', 'b;b'], ['a', 'b'], defaultLabelOptions)).toEqual([1, 3]);
+    expect(regression.labelCounts(['1.5', '2'], ['LABEL_0'], defaultLabelOptions)).toEqual([2]);
   });
 });
