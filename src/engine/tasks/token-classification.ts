@@ -45,6 +45,18 @@ export const tokenClassification: Task<'token-classification', TokenClassificati
   problemType: null,
 
   labelSet: (cells, _options, place) => orderTags(cells.flatMap((cell, i) => tagsOf(cell, place(i)))),
+  labelsAreClasses: true,
+  // Sentences that have each tag at least once.
+  labelCounts: (cells, labels) => {
+    const counts = labels.map(() => 0);
+    cells.forEach((cell, row) => {
+      for (const tag of new Set(tagsOf(cell, { file: null, row: row + 1 }))) {
+        const id = labels.indexOf(tag);
+        if (id >= 0) counts[id]! += 1;
+      }
+    });
+    return counts;
+  },
   minLabels: 2,
   numLabels: (labels) => labels.length,
   target: { dtype: 'int32', per: 'token', pad: IGNORED_LABEL },
