@@ -29,7 +29,7 @@ export interface StartingPoint {
   readonly message: string;
 }
 
-/** The config a fine-tuned model carries: overrides applied, the task's problem_type, labels named both ways. */
+/** The config a fine-tuned model carries: overrides applied, the task's problem_type and head class, labels named both ways. */
 export function classifierConfigJson(
   base: Record<string, unknown>,
   labels: readonly string[],
@@ -39,6 +39,8 @@ export function classifierConfigJson(
   const config: Record<string, unknown> = { ...base, ...overrides, ...task.configFields(labels) };
   if (config.problem_type === null) delete config.problem_type;
   delete config.num_labels;
+  // The head the run trains, so the checkpoint, its export and a resume agree on the task.
+  config.architectures = [architectureClassName(parseModelConfig(config), task.head)];
   return config;
 }
 

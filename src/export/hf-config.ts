@@ -16,6 +16,7 @@
  * `dtype`), but a folder saved by 4.56+ carries `dtype`, so one claiming 4.57.1 does too.
  */
 import { architectureClassName, classDefaults, parseModelConfig } from '../engine/models/config.ts';
+import { taskOfModelConfig } from '../engine/tasks/index.ts';
 import { pythonJsonDumps } from './python-json.ts';
 
 /** The transformers release whose save_pretrained output this folder mirrors. */
@@ -119,7 +120,7 @@ export function savePretrainedConfig(modelConfig: Readonly<Record<string, unknow
   for (const [key, value] of Object.entries(config.json)) {
     if (!NOT_WRITTEN.has(key)) attributes[key] = value;
   }
-  attributes.architectures = [architectureClassName(config)];
+  attributes.architectures = [architectureClassName(config, taskOfModelConfig(modelConfig).head)];
   // The engine trains and saves float32 parameters.
   attributes.dtype = 'float32';
   attributes.model_type = config.architecture;

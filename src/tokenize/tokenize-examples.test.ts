@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { singleLabel } from '../engine/tasks/single-label.ts';
+import { tokenClassification } from '../engine/tasks/token-classification.ts';
 import { defaultLabelOptions } from '../engine/tasks/task.ts';
 import { tokenizeExamples } from './tokenize-examples.ts';
 import { completeTokenizerFiles } from './tokenizer-files.ts';
@@ -53,5 +54,29 @@ describe('tokenizeExamples', () => {
       [1000, 1200],
       [1200, 1200],
     ]);
+  });
+});
+
+describe('tokenizeExamples for token classification', () => {
+  it('encodes the words cell word by word and aligns the tags to first word pieces', async () => {
+    // ids: [PAD] 0, [UNK] 1, [CLS] 2, [SEP] 3, [MASK] 4, ada 5, ##lace 6, love 7, wrote 8
+    const vocabTxt = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'ada', '##lace', 'love', 'wrote'].join('\n');
+    const wordPieces = await createTokenizer(completeTokenizerFiles({ vocabTxt }, { model_type: 'bert' }));
+    const tags = ['O', 'B-PER', 'I-PER'];
+    const result = tokenizeExamples(
+      wordPieces,
+      [
+        { text: '["Ada", "Lovelace", "wrote"]', label: '["B-PER", "I-PER", "O"]' },
+        { text: 'Ada wrote', label: 'B-PER O' },
+      ],
+      { task: tokenClassification, labels: tags, options: defaultLabelOptions, file: 'ner.jsonl' },
+      5,
+    );
+    expect(result.rows.map((row) => [Array.from(row.inputIds), Array.from(row.target)])).toEqual([
+      [[2, 5, 7, 6, 3], [-100, 1, 2, -100, -100]],
+      [[2, 5, 8, 3], [-100, 1, 0, -100]],
+    ]);
+    expect(Array.from(result.lengths)).toEqual([6, 4]);
+    expect(result.truncated).toBe(1);
   });
 });

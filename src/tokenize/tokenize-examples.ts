@@ -1,7 +1,10 @@
 /**
- * Turns labelled examples into the id rows a classifier trains on.
+ * Turns labelled examples into the id rows a model trains on. A token-classification example's
+ * text is its sentence's words cell (tagged-cells.ts), encoded word by word so that the task can
+ * put each word's tag on its first token.
  */
 
+import { decodeTaggedCell } from '../data/tagged-cells.ts';
 import type { TokenizedExample } from '../engine/batching.ts';
 import type { AnyTask } from '../engine/tasks/index.ts';
 import type { LabelOptions } from '../engine/tasks/task.ts';
@@ -47,9 +50,12 @@ export function tokenizeExamples(
   const lengths = new Int32Array(examples.length);
   let truncated = 0;
   const { task, labels, options, file } = targets;
+  const byWords = task.head === 'token-classification';
   examples.forEach((example, index) => {
-    const target = task.encodeTarget(example.label, labels, options, { file, row: index + 1 }, null);
-    const encoded = tokenizer.encode(example.text, example.textPair, maxLength);
+    const place = { file, row: index + 1 };
+    const words = byWords ? tokenizer.encodeWords(decodeTaggedCell(example.text, { file: file ?? 'the data', row: index + 1 }), maxLength) : null;
+    const encoded = words ?? tokenizer.encode(example.text, example.textPair, maxLength);
+    const target = task.encodeTarget(example.label, labels, options, place, words?.wordIds ?? null);
     rows.push({ inputIds: encoded.inputIds, tokenTypeIds: encoded.tokenTypeIds, target });
     lengths[index] = encoded.untruncatedLength;
     if (encoded.untruncatedLength > maxLength) truncated++;

@@ -39,14 +39,21 @@ export const noDropout = { hidden_dropout_prob: 0, attention_probs_dropout_prob:
 export const hasTokenTypes = (architecture: string) => architecture === 'bert' || architecture === 'electra';
 
 /** Rows of different lengths, so padding and the attention mask are exercised; row r's target is `target(r)`. */
+export const ROW_LENGTHS = [9, 4, 12, 7, 12, 3];
+
 export function rows(padId: number, withTypes: boolean, target: (r: number) => Target): TokenizedExample[] {
-  const lengths = [9, 4, 12, 7, 12, 3];
-  return lengths.map((len, r) => {
+  return ROW_LENGTHS.map((len, r) => {
     const ids = Int32Array.from({ length: len }, (_, i) => (i === 0 ? 5 : 6 + ((r * 31 + i * 17) % 110)));
     if (ids.includes(padId)) throw new Error('test rows must not contain the pad id');
     const types = withTypes ? Int32Array.from({ length: len }, (_, i) => (i >= len / 2 ? 1 : 0)) : null;
     return { inputIds: ids, tokenTypeIds: types, target: target(r) };
   });
+}
+
+/** The reference's [batch, longest, K] token logits without the padding, as Predictor.logits gives them. */
+export function unpadded(logits: Float32Array, data: readonly TokenizedExample[], k: number): Float32Array {
+  const longest = Math.max(...data.map((r) => r.inputIds.length));
+  return Float32Array.from(data.flatMap((r, b) => Array.from(logits.subarray(b * longest * k, (b * longest + r.inputIds.length) * k))));
 }
 
 export function relativeError(a: Float32Array, b: Float32Array): number {

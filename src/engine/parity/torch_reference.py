@@ -743,6 +743,38 @@ class DistilBertForSequenceClassification(nn.Module):
         return self.classifier(self.dropout(pooled_output))
 
 
+class ForTokenClassification(nn.Module):
+    """Mirrors ``BertForTokenClassification`` and its siblings (RoBERTa, XLM-R, ELECTRA, DistilBERT): the
+    base model's output at every token -> dropout -> ``classifier`` Linear. The base has no pooler; the
+    dropout is ``classifier_dropout`` or ``hidden_dropout_prob`` (DistilBERT: ``dropout``)."""
+
+    def __init__(self, config: HFConfig) -> None:
+        super().__init__()
+        self.num_labels = config.num_labels
+        self.base_name = "bert" if config.model_type == "bert" else "roberta" if config.model_type in ("roberta", "xlm-roberta") else config.model_type
+        if config.model_type == "electra":
+            base: nn.Module = ElectraModel(config)
+        elif config.model_type == "distilbert":
+            base = DistilBertModel(config)
+        else:
+            base = BertModel(config, add_pooling_layer=False, position_mode="absolute" if config.model_type == "bert" else "roberta")
+        self.add_module(self.base_name, base)
+        self.dropout = nn.Dropout(float(config.dropout) if config.model_type == "distilbert" else _classifier_dropout(config))
+        self.classifier = nn.Linear(config.hidden_size, config.num_labels)
+
+    def forward(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: Optional[torch.Tensor] = None
+    ) -> torch.Tensor:
+        base = getattr(self, self.base_name)
+        if self.base_name == "distilbert":
+            sequence_output = base(input_ids, attention_mask)
+        elif self.base_name == "electra":
+            sequence_output = base(input_ids, attention_mask, token_type_ids)
+        else:
+            sequence_output, _ = base(input_ids, attention_mask, token_type_ids)
+        return self.classifier(self.dropout(sequence_output))
+
+
 MODEL_CLASSES: dict[str, Callable[[HFConfig], nn.Module]] = {
     "bert": BertForSequenceClassification,
     "roberta": RobertaForSequenceClassification,
@@ -752,8 +784,16 @@ MODEL_CLASSES: dict[str, Callable[[HFConfig], nn.Module]] = {
 }
 
 
+def is_token_classifier(config: HFConfig) -> bool:
+    """Whether ``architectures`` names a ``*ForTokenClassification`` class (as the engine's task registry reads it)."""
+    return any(str(a).endswith("ForTokenClassification") for a in config.values.get("architectures") or [])
+
+
 def build_model(config: HFConfig) -> nn.Module:
-    """Instantiate the ``*ForSequenceClassification`` class for ``config.model_type`` (mirrors ``AutoModelForSequenceClassification.from_config``)."""
+    """Instantiate the ``*ForSequenceClassification`` class for ``config.model_type``, or ``*ForTokenClassification``
+    when ``architectures`` names it (mirrors ``AutoModelFor….from_config``)."""
+    if is_token_classifier(config):
+        return ForTokenClassification(config)
     return MODEL_CLASSES[config.model_type](config)
 
 
@@ -764,6 +804,9 @@ def sequence_classification_loss(logits: torch.Tensor, labels: torch.Tensor, con
     Multi-label (BCE) is only used when config.problem_type says so.
     """
     num_labels = logits.shape[-1]
+    if logits.dim() == 3:
+        # *ForTokenClassification: CrossEntropyLoss over every token whose label is not -100 (its ignore_index).
+        return nn.functional.cross_entropy(logits.view(-1, num_labels), labels.view(-1))
     problem_type = config.problem_type
     if problem_type is None:
         if num_labels == 1:
@@ -997,10 +1040,11 @@ def clip_grad_norm(model: nn.Module, max_grad_norm: float) -> float:
 
 
 def pad_batch(
-    rows: dict[str, list[Any]], indices: Sequence[int], pad_token_id: int
+    rows: dict[str, list[Any]], indices: Sequence[int], pad_token_id: int, token_labels: bool = False
 ) -> dict[str, torch.Tensor]:
     """Mirrors ``DataCollatorWithPadding`` (right padding to the longest row of the batch):
-    input_ids padded with pad_token_id, attention_mask and token_type_ids with 0."""
+    input_ids padded with pad_token_id, attention_mask and token_type_ids with 0; with ``token_labels``
+    ``DataCollatorForTokenClassification``, which also pads each row's labels with -100."""
     ids = [list(rows["input_ids"][i]) for i in indices]
     longest = max(len(r) for r in ids)
     masks = [list(rows["attention_mask"][i]) for i in indices] if "attention_mask" in rows else [[1] * len(r) for r in ids]
@@ -1012,6 +1056,8 @@ def pad_batch(
         tts = [list(rows["token_type_ids"][i]) for i in indices]
         batch["token_type_ids"] = torch.tensor([t + [0] * (longest - len(t)) for t in tts], dtype=torch.long)
     labels = [rows["labels"][i] for i in indices]
+    if token_labels:
+        labels = [list(r) + [-100] * (longest - len(r)) for r in labels]
     dtype = torch.float32 if any(isinstance(x, float) for x in labels) else torch.long
     batch["labels"] = torch.tensor(labels, dtype=dtype)
     return batch
@@ -1062,7 +1108,7 @@ def cmd_step(args: argparse.Namespace) -> None:
     model, config = load_model(args.model)
     with open(args.batch, "r", encoding="utf-8") as f:
         rows = json.load(f)
-    batch = pad_batch(rows, range(len(rows["input_ids"])), int(config.pad_token_id))
+    batch = pad_batch(rows, range(len(rows["input_ids"])), int(config.pad_token_id), is_token_classifier(config))
     prepare_method(model, args)
     torch.manual_seed(args.seed)
     model.train(bool(args.dropout))
@@ -1103,7 +1149,7 @@ def cmd_logits(args: argparse.Namespace) -> None:
     with open(args.batch, "r", encoding="utf-8") as f:
         rows = json.load(f)
     rows.setdefault("labels", [0] * len(rows["input_ids"]))
-    batch = pad_batch(rows, range(len(rows["input_ids"])), int(config.pad_token_id))
+    batch = pad_batch(rows, range(len(rows["input_ids"])), int(config.pad_token_id), is_token_classifier(config))
     with torch.no_grad():
         logits = forward_logits(model, batch)
     with open(args.out, "w", encoding="utf-8") as f:
@@ -1119,7 +1165,7 @@ def _evaluate(model: nn.Module, config: HFConfig, data: dict[str, list[Any]], ba
     with torch.no_grad():
         for start in range(0, n, batch_size):
             idx = list(range(start, min(n, start + batch_size)))
-            batch = pad_batch(data, idx, int(config.pad_token_id))
+            batch = pad_batch(data, idx, int(config.pad_token_id), is_token_classifier(config))
             logits = forward_logits(model, batch)
             loss = sequence_classification_loss(logits, batch["labels"], config)
             total_loss += loss.item() * len(idx)
@@ -1162,7 +1208,7 @@ def cmd_train(args: argparse.Namespace) -> None:
         perm = order[epoch]
         epoch_losses: list[float] = []
         for start in range(0, len(perm), batch_size):
-            batch = pad_batch(train_rows, perm[start : start + batch_size], pad_id)
+            batch = pad_batch(train_rows, perm[start : start + batch_size], pad_id, is_token_classifier(config))
             logits = forward_logits(model, batch)
             loss = sequence_classification_loss(logits, batch["labels"], config)
             loss.backward()

@@ -18,8 +18,9 @@ import { multiLabel } from '../tasks/multi-label.ts';
 import { regression } from '../tasks/regression.ts';
 import { singleLabel } from '../tasks/single-label.ts';
 import type { Target } from '../tasks/task.ts';
+import { tokenClassification } from '../tasks/token-classification.ts';
 import { Trainer } from '../trainer.ts';
-import { architectures, engineFolder, hasTokenTypes, relativeError, rows, torchStep, torchUnavailable, writeBatch } from './step-fixture.ts';
+import { architectures, engineFolder, hasTokenTypes, relativeError, ROW_LENGTHS, rows, torchStep, torchUnavailable, unpadded, writeBatch } from './step-fixture.ts';
 
 const LR = 1e-3;
 const LABELS = ['a', 'b', 'c'];
@@ -30,17 +31,26 @@ const ZERO_GRADIENT_SHARE = 1e-6;
 
 const skipReason = torchUnavailable();
 
-/** Each task's label names and row r's target: a class id, a label set of 0–3 labels, a score. */
+const TAGS = ['O', 'B-PER', 'I-PER'];
+/** Token targets for the rows: -100 at [CLS], at every third token (a word's later piece) and at the last ([SEP]). */
+const tokenTarget = (r: number) => Int32Array.from({ length: ROW_LENGTHS[r]! }, (_, i) => (i === 0 || i === ROW_LENGTHS[r]! - 1 || i % 3 === 2 ? -100 : (r + i) % TAGS.length));
+
+/** Each task's label names and row r's target: a class id, a label set of 0–3 labels, a score, a tag per token. */
 const taskCases: { task: AnyTask; labels: string[]; target: (r: number) => Target }[] = [
   { task: singleLabel, labels: LABELS, target: (r) => Int32Array.of(r % LABELS.length) },
   { task: multiLabel, labels: LABELS, target: (r) => Float32Array.from(LABELS, (_, k) => ((r >> k) & 1)) },
   { task: regression, labels: ['LABEL_0'], target: (r) => Float32Array.of((r * 7) % 5 + 0.4) },
+  { task: tokenClassification, labels: TAGS, target: tokenTarget },
 ];
 
-/** Every family on single-label; the other tasks on BERT, as their loss is all that changes. */
+/**
+ * Every family on single-label; the other sequence tasks on BERT, as their loss is all that changes;
+ * token classification on every family, as each has its own token head.
+ */
 const cases = [
   ...Object.keys(architectures).map((name) => ({ name, ...taskCases[0]! })),
-  ...taskCases.slice(1).map((c) => ({ name: 'bert', ...c })),
+  ...taskCases.slice(1, 3).map((c) => ({ name: 'bert', ...c })),
+  ...Object.keys(architectures).map((name) => ({ name, ...taskCases[3]! })),
 ];
 
 const scratch = mkdtempSync(join(tmpdir(), 'step-parity-'));
@@ -56,7 +66,10 @@ describe.skipIf(skipReason !== null)(`one training step matches PyTorch${skipRea
       expect(start.report.missingKeys).toEqual([]);
       expect(start.report.unexpectedKeys).toEqual([]);
       const configJson = JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')) as Record<string, unknown>;
-      expect(classifierConfigJson(configJson, LABELS, {}, task)).toMatchObject(task.configFields(LABELS));
+      const { problem_type: problemType, ...labelMaps } = task.configFields(LABELS);
+      const classifierConfig = classifierConfigJson(configJson, LABELS, {}, task);
+      expect(classifierConfig).toMatchObject(labelMaps);
+      expect(classifierConfig.problem_type).toBe(problemType ?? undefined);
 
       const padId = Number(configJson.pad_token_id ?? 0);
       const withTypes = hasTokenTypes(name);
@@ -70,7 +83,7 @@ describe.skipIf(skipReason !== null)(`one training step matches PyTorch${skipRea
       const predictor = await Predictor.create(backend, parseModelConfig(start.checkpoint.modelConfig), task.numLabels(LABELS), task);
       const logits = await predictor.logits(data, predictor.upload(start.checkpoint.params, start.checkpoint.paramShapes), { maxLength: 32, batchSize: 6 });
       await predictor.release();
-      const refLogits = ref('logits');
+      const refLogits = task.head === 'token-classification' ? unpadded(ref('logits'), data, task.numLabels(LABELS)) : ref('logits');
       const logitError = Math.max(...Array.from(logits, (x, i) => Math.abs(x - refLogits[i]!)));
       expect(logitError).toBeLessThanOrEqual(1e-4);
 
