@@ -7,7 +7,9 @@ import type { TrainingCheckpoint } from '../src/engine/checkpoint.ts';
 import { checkGpuFit, fittingBatchSize, formatMemory, type GpuLimits } from '../src/engine/memory/gpu-fit.ts';
 import { estimateTrainingMemory, type TrainingMemory } from '../src/engine/memory/training-memory.ts';
 import { parseModelConfig } from '../src/engine/models/config.ts';
+import type { FineTuneMethod } from '../src/engine/models/fine-tune-method.ts';
 import { maxSequenceLength } from '../src/engine/models/positions.ts';
+import { fineTuneMethodOf } from '../src/engine/settings.ts';
 import { type AnyTask, DEFAULT_TASK, taskById, taskOfModelConfig } from '../src/engine/tasks/index.ts';
 import type { ErrorFix, MemoryEstimate } from './protocol.ts';
 
@@ -16,6 +18,7 @@ export interface RunShape {
   readonly batchSize: number;
   readonly maxLength: number;
   readonly gradAccumulation: number;
+  readonly method: FineTuneMethod;
 }
 
 /**
@@ -36,8 +39,8 @@ export class GpuMemoryError extends Error {
 function estimator(modelConfig: Record<string, unknown>, numLabels: number, task: AnyTask, shape: RunShape, maxBindingBytes: number) {
   const config = parseModelConfig(modelConfig);
   const seqLength = Math.min(shape.maxLength, maxSequenceLength(config));
-  const at = (batchSize: number): TrainingMemory =>
-    estimateTrainingMemory({ config, numLabels, task, batchSize, seqLength, gradAccumulation: shape.gradAccumulation, maxBindingBytes });
+  const at = (batchSize: number, method: FineTuneMethod = shape.method): TrainingMemory =>
+    estimateTrainingMemory({ config, numLabels, task, batchSize, seqLength, gradAccumulation: shape.gradAccumulation, maxBindingBytes, method });
   return { at, seqLength };
 }
 
@@ -56,6 +59,12 @@ export function memoryEstimate(modelConfig: Record<string, unknown>, numLabels: 
     optimizerBytes: m.optimizerBytes,
     workingBytes: m.workingBytes,
     totalBytes: m.totalBytes,
+    method: shape.method.kind,
+    totalByMethod: {
+      full: at(shape.batchSize, { ...shape.method, kind: 'full' }).totalBytes,
+      lora: at(shape.batchSize, { ...shape.method, kind: 'lora' }).totalBytes,
+      'head-only': at(shape.batchSize, { ...shape.method, kind: 'head-only' }).totalBytes,
+    },
   };
 }
 
@@ -66,23 +75,28 @@ export function memoryEstimate(modelConfig: Record<string, unknown>, numLabels: 
  */
 export function requireGpuFit(checkpoint: TrainingCheckpoint, limits: GpuLimits, budgetBytes: number): void {
   const { settings } = checkpoint;
-  const { at, seqLength } = estimator(checkpoint.modelConfig, checkpoint.labels.length, taskOfModelConfig(checkpoint.modelConfig), settings, limits.maxStorageBufferBindingSize);
+  const method = fineTuneMethodOf(settings);
+  const { at, seqLength } = estimator(checkpoint.modelConfig, checkpoint.labels.length, taskOfModelConfig(checkpoint.modelConfig), { ...settings, method }, limits.maxStorageBufferBindingSize);
   const fit = checkGpuFit(at(settings.batchSize), limits, budgetBytes);
   if (fit.fits) return;
   const shape = `batch size ${settings.batchSize} × ${seqLength} tokens`;
   if (!fit.batchFix) throw new GpuMemoryError(`This model cannot train on this GPU: ${fit.reason}.`, null, true);
   const fitting = fittingBatchSize(at, settings.batchSize, limits, budgetBytes);
   const where = 'the GPU memory budget is under Train → Advanced';
+  // LoRA keeps Adam state for a sliver of the weights: offered when it fits where a full fine-tune does not.
+  const lora = method.kind === 'full' ? at(settings.batchSize, { ...method, kind: 'lora' }) : null;
+  const loraFits = lora !== null && checkGpuFit(lora, limits, budgetBytes).fits;
+  const loraHint = loraFits ? ` LoRA (Train → Method) needs about ${formatMemory(lora.totalBytes)} at this batch size and fits.` : '';
   if (fitting === null) {
     throw new GpuMemoryError(
-      `This run cannot start on the GPU: at ${shape} ${fit.reason}, and even batch size 1 does not fit. Raise the budget if this GPU has more memory (${where}), pick a smaller model, or train on the CPU (Compute: WASM).`,
+      `This run cannot start on the GPU: at ${shape} ${fit.reason}, and even batch size 1 does not fit. Raise the budget if this GPU has more memory (${where}), pick a smaller model, or train on the CPU (Compute: WASM).${loraHint}`,
       null,
       false,
     );
   }
   const needs = formatMemory(at(fitting).totalBytes);
   throw new GpuMemoryError(
-    `This run cannot start on the GPU: at ${shape} ${fit.reason} (${where}). Batch size ${fitting} needs about ${needs}; gradient accumulation can keep the batch the updates see.`,
+    `This run cannot start on the GPU: at ${shape} ${fit.reason} (${where}). Batch size ${fitting} needs about ${needs}; gradient accumulation can keep the batch the updates see.${loraHint}`,
     { kind: 'batch-size', batchSize: fitting },
     false,
   );

@@ -13,6 +13,7 @@ import type { ColumnMapping } from '../src/data/columns.ts';
 import type { LabelledExample } from '../src/data/examples.ts';
 import type { CheckpointCadence } from '../src/engine/checkpoint-cadence.ts';
 import type { EvalRecord, StepRecord } from '../src/engine/checkpoint.ts';
+import type { FineTuneMethod, FineTuneMethodKind } from '../src/engine/models/fine-tune-method.ts';
 import type { TaskMetrics } from '../src/engine/tasks/index.ts';
 import type { TrainingSettings } from '../src/engine/settings.ts';
 import type { DownloadProgress } from '../src/hub/hub-client.ts';
@@ -306,12 +307,23 @@ export interface MemoryEstimate {
   /** Activations, gradients and what onnxruntime keeps cached, at the step's peak. */
   readonly workingBytes: number;
   readonly totalBytes: number;
+  /** The method the figures above are for, and each method's total with the same options, for choosing one. */
+  readonly method: FineTuneMethodKind;
+  readonly totalByMethod: Readonly<Record<FineTuneMethodKind, number>>;
 }
 
 export type TrainRequest =
   | { readonly type: 'load-model'; readonly source: ModelRequestSource }
   /** The training memory estimate of the loaded model for these settings; answered with memory-estimate. */
-  | { readonly type: 'estimate-memory'; readonly numLabels: number; readonly batchSize: number; readonly maxLength: number; readonly gradAccumulation: number }
+  | {
+      readonly type: 'estimate-memory';
+      readonly numLabels: number;
+      readonly batchSize: number;
+      readonly maxLength: number;
+      readonly gradAccumulation: number;
+      /** The run's method (LoRA options, frozen parts); the estimate gives every method's total as well. */
+      readonly method: FineTuneMethod;
+    }
   | {
       readonly type: 'train';
       readonly settings: TrainingSettings;

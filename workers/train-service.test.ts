@@ -1,3 +1,4 @@
+import { fullFineTune } from '../src/engine/models/fine-tune-method.ts';
 import * as ort from 'onnxruntime-node';
 import { metricValue } from '../src/engine/best-model.ts';
 import { unzipSync } from 'fflate';
@@ -235,10 +236,10 @@ describe('TrainService GPU memory', () => {
 
   it('estimates what training the loaded model takes, growing with the batch', async () => {
     const { service, of } = harness();
-    await expect(service.handle({ type: 'estimate-memory', numLabels: 2, batchSize: 8, maxLength: 16, gradAccumulation: 1 })).rejects.toThrow(/load a model/);
+    await expect(service.handle({ type: 'estimate-memory', numLabels: 2, batchSize: 8, maxLength: 16, gradAccumulation: 1, method: fullFineTune })).rejects.toThrow(/load a model/);
     await service.handle({ type: 'load-model', source: { kind: 'scratch', size: 'tiny', vocabUrl: 'unused' } });
-    await service.handle({ type: 'estimate-memory', numLabels: 2, batchSize: 8, maxLength: 64, gradAccumulation: 1 });
-    await service.handle({ type: 'estimate-memory', numLabels: 2, batchSize: 16, maxLength: 64, gradAccumulation: 1 });
+    await service.handle({ type: 'estimate-memory', numLabels: 2, batchSize: 8, maxLength: 64, gradAccumulation: 1, method: fullFineTune });
+    await service.handle({ type: 'estimate-memory', numLabels: 2, batchSize: 16, maxLength: 64, gradAccumulation: 1, method: fullFineTune });
     const [small, large] = of('memory-estimate').map((r) => r.estimate);
     // The position table holds 32: longer settings are capped as the run caps them.
     expect(small).toMatchObject({ batchSize: 8, seqLength: 32 });
@@ -251,8 +252,8 @@ describe('TrainService GPU memory', () => {
   it('refuses a run over the budget before it starts, offering a batch size that fits, and does not fall back to WASM', async () => {
     const { service, of } = harness(memoryStore(), { chooseBackend: async () => gpu(roomy) });
     await service.handle({ type: 'load-model', source: { kind: 'scratch', size: 'tiny', vocabUrl: 'unused' } });
-    await service.handle({ type: 'estimate-memory', numLabels: 2, batchSize: 8, maxLength: 16, gradAccumulation: 1 });
-    await service.handle({ type: 'estimate-memory', numLabels: 2, batchSize: 4, maxLength: 16, gradAccumulation: 1 });
+    await service.handle({ type: 'estimate-memory', numLabels: 2, batchSize: 8, maxLength: 16, gradAccumulation: 1, method: fullFineTune });
+    await service.handle({ type: 'estimate-memory', numLabels: 2, batchSize: 4, maxLength: 16, gradAccumulation: 1, method: fullFineTune });
     const [at8, at4] = of('memory-estimate').map((r) => r.estimate.totalBytes);
     // A budget between what batch 4 and batch 8 need.
     const budgetMb = (at4! + at8!) / 2 / 1e6;
@@ -264,6 +265,23 @@ describe('TrainService GPU memory', () => {
     await service.handle({ type: 'train', runId: 'run-2', settings: { ...settings, batchSize: 4, epochs: 1 }, configOverrides: {}, data: data(), backend: 'auto', dataset, gpuMemoryBudgetMb: budgetMb });
     await service.loop;
     expect(of('run-started')[0]!.backend).toMatchObject({ name: 'webgpu', fallbackReason: null });
+    expect(of('run-ended')[0]!.end).toBe('finished');
+  });
+
+  it('says LoRA fits when a full fine-tune does not, and starts the LoRA run with the same budget', async () => {
+    const { service, of } = harness(memoryStore(), { chooseBackend: async () => gpu(roomy) });
+    await service.handle({ type: 'load-model', source: { kind: 'scratch', size: 'tiny', vocabUrl: 'unused' } });
+    await service.handle({ type: 'estimate-memory', numLabels: 2, batchSize: 8, maxLength: 16, gradAccumulation: 1, method: fullFineTune });
+    const { totalByMethod, totalBytes } = of('memory-estimate')[0]!.estimate;
+    expect(totalByMethod.full).toBe(totalBytes);
+    expect(totalByMethod.lora).toBeLessThan(totalByMethod.full);
+    expect(totalByMethod['head-only']).toBeLessThan(totalByMethod.lora);
+    const budgetMb = (totalByMethod.lora + totalByMethod.full) / 2 / 1e6;
+    const full = service.handle({ type: 'train', runId: 'run-1', settings: { ...settings, batchSize: 8, epochs: 1 }, configOverrides: {}, data: data(), backend: 'auto', dataset, gpuMemoryBudgetMb: budgetMb });
+    await expect(full).rejects.toThrow(/LoRA \(Train → Method\) needs about .* at this batch size and fits/);
+    const lora = { ...settings, batchSize: 8, epochs: 1, method: 'lora' as const };
+    await service.handle({ type: 'train', runId: 'run-2', settings: lora, configOverrides: {}, data: data(), backend: 'auto', dataset, gpuMemoryBudgetMb: budgetMb });
+    await service.loop;
     expect(of('run-ended')[0]!.end).toBe('finished');
   });
 

@@ -164,6 +164,26 @@ describe('App', () => {
     expect(train).toContain('data-testid="train-blocker">Fix the settings first. Learning rate must be a number, not “abc”.<');
   });
 
+  it('offers full fine-tune, LoRA and head only with what each holds in GPU memory, and suggests LoRA when a full fine-tune does not fit', () => {
+    const store = finishedRun('train');
+    const s = store.getState();
+    const totalByMethod = { full: 3e9, lora: 1.2e9, 'head-only': 0.9e9 };
+    store.setState({
+      training: { ...s.training, status: 'idle', gpuMemoryBudgetMb: 2000 },
+      model: { ...s.model, memory: { batchSize: 16, seqLength: 128, parameters: 1, parameterBytes: 4, optimizerBytes: 8, workingBytes: 1, totalBytes: 3e9, method: 'full', totalByMethod } },
+    });
+    const train = render(store);
+    expect(train).toMatch(/data-testid="method-full"[^>]*checked=""/);
+    expect(train).toMatch(/LoRA \(less memory\)[\s\S]*about 1\.2 GB of GPU memory/);
+    expect(train).toContain('data-testid="method-suggestion"');
+    expect(train).not.toContain('setting-loraR');
+    store.getState().setSetting('method', 'lora');
+    const lora = render(store);
+    expect(lora).toMatch(/data-testid="method-lora"[^>]*checked=""|checked=""[^>]*data-testid="method-lora"/);
+    expect(lora).toContain('setting-loraR');
+    expect(lora).not.toContain('data-testid="method-suggestion"');
+  });
+
   it('shows the chance level beside the accuracy', () => {
     expect(render(finishedRun('evaluate'))).toMatch(/data-testid="chance-level"[\s\S]*50\.0%[\s\S]*chance level[\s\S]*equally common/);
   });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { metricsOfTask } from '../engine/tasks/index.ts';
 import { packRows } from '../../workers/packed-rows.ts';
 import type { DataRequest, DatasetSummary, EvalRecord, ModelSummary, SavedRunInfo, TokenizedDataset, TrainRequest } from '../../workers/protocol.ts';
-import { defaultSettings } from '../engine/settings.ts';
+import { defaultSettings, fineTuneMethodOf } from '../engine/settings.ts';
 import { memoryRunStore } from '../runs/run-store.ts';
 import { handleDataReply, handleTrainReply, handleTrainWorkerLost } from './replies.ts';
 import { createStudioStore } from './store.ts';
@@ -468,8 +468,8 @@ describe('the studio store', () => {
     h.s().setSetting('batchSize', 8);
     h.s().estimateMemory();
     // Max length 128 is capped at the model's 64 positions, as the run would be.
-    expect(h.train.at(-1)).toEqual({ type: 'estimate-memory', numLabels: 2, batchSize: 8, maxLength: 64, gradAccumulation: 1 });
-    const estimate = { batchSize: 8, seqLength: 64, parameters: 10, parameterBytes: 40, optimizerBytes: 80, workingBytes: 100, totalBytes: 220 };
+    expect(h.train.at(-1)).toEqual({ type: 'estimate-memory', numLabels: 2, batchSize: 8, maxLength: 64, gradAccumulation: 1, method: fineTuneMethodOf(h.s().training.settings) });
+    const estimate = { batchSize: 8, seqLength: 64, parameters: 10, parameterBytes: 40, optimizerBytes: 80, workingBytes: 100, totalBytes: 220, method: 'full' as const, totalByMethod: { full: 220, lora: 150, 'head-only': 120 } };
     h.trainReply({ type: 'memory-estimate', estimate });
     expect(h.s().model.memory).toEqual(estimate);
     h.trainReply({ type: 'model-loaded', summary: { ...model, name: 'other' }, tokenizer });

@@ -162,16 +162,24 @@ function ScratchCard() {
   );
 }
 
-/** The train worker's estimate of what training holds in GPU memory, asked again whenever what it depends on changes. */
-function useTrainingMemory(summary: ModelSummary): MemoryEstimate | null {
+/**
+ * The train worker's estimate of what training holds in GPU memory (for the run's method, and each
+ * method's total), asked again whenever what it depends on changes.
+ */
+export function useTrainingMemory(summary: ModelSummary | null): MemoryEstimate | null {
   const numLabels = useStudio((s) => s.dataset.summary?.labels.length ?? 2);
-  const { batchSize, gradAccumulation } = useStudio(useShallow((s) => ({ batchSize: s.training.settings.batchSize, gradAccumulation: s.training.settings.gradAccumulation })));
+  const { batchSize, gradAccumulation, method, loraR, loraTargets, freezeEmbeddings, freezeLayers } = useStudio(
+    useShallow((s) => {
+      const t = s.training.settings;
+      return { batchSize: t.batchSize, gradAccumulation: t.gradAccumulation, method: t.method, loraR: t.loraR, loraTargets: t.loraTargets, freezeEmbeddings: t.freezeEmbeddings, freezeLayers: t.freezeLayers };
+    }),
+  );
   const maxLength = useStudio(effectiveMaxLength);
   const estimateMemory = useStudio((s) => s.estimateMemory);
-  useEffect(() => estimateMemory(), [estimateMemory, summary, numLabels, batchSize, gradAccumulation, maxLength]);
+  useEffect(() => estimateMemory(), [estimateMemory, summary, numLabels, batchSize, gradAccumulation, maxLength, method, loraR, loraTargets, freezeEmbeddings, freezeLayers]);
   const memory = useStudio((s) => s.model.memory);
   // An answer for other settings (still in flight) is not shown as this one.
-  return memory && memory.batchSize === batchSize && memory.seqLength === maxLength ? memory : null;
+  return memory && memory.batchSize === batchSize && memory.seqLength === maxLength && memory.method === method ? memory : null;
 }
 
 function MemoryFacts({ summary }: { summary: ModelSummary }) {

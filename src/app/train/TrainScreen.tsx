@@ -19,6 +19,7 @@ import { formatCount, formatDuration, formatNumber } from '../format.ts';
 import { Card, LockReason, NextButton, NumberField, ProgressBar, ScreenHeader } from '../shell/ui.tsx';
 import { useFocusKeeper } from '../shell/useFocusKeeper.ts';
 import { BestModelFields } from './BestModelFields.tsx';
+import { MethodFields } from './MethodFields.tsx';
 import { EpochMetrics, LossChart } from './charts.tsx';
 
 const statusText: Record<TrainingStatus, string> = {
@@ -458,6 +459,7 @@ function SettingsPanel() {
         {field('warmupRatio', 'Warmup ratio', 'share of steps ramping the learning rate up')}
         {field('gradAccumulation', 'Gradient accumulation', 'batches summed per update')}
         {field('seed', 'Seed', 'same seed, same run')}
+        <MethodFields />
         <BestModelFields />
         <details className="advanced">
           <summary>Advanced</summary>

@@ -7,7 +7,7 @@ const limits = { maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 27 };
 /** A model of 100 MB and its moments, plus 10 MB of activations per row. */
 function memoryAt(batchSize: number): TrainingMemory {
   const workingBytes = batchSize * 10e6;
-  return { parameters: 25e6, parameterBytes: 100e6, optimizerBytes: 200e6, workingBytes, totalBytes: 300e6 + workingBytes, largestBufferBytes: 90e6 };
+  return { parameters: 25e6, trainableParameters: 25e6, parameterBytes: 100e6, optimizerBytes: 200e6, workingBytes, totalBytes: 300e6 + workingBytes, largestBufferBytes: 90e6 };
 }
 
 describe('GPU fit before a run', () => {

@@ -8,6 +8,7 @@
 import type { AnyTask } from '../tasks/index.ts';
 import { gradientStepGraph } from '../artifacts.ts';
 import type { EncoderConfig } from '../models/config.ts';
+import { type FineTuneMethod, fullFineTune, parameterPlan } from '../models/fine-tune-method.ts';
 import { decaysParameter } from '../optim/adamw.ts';
 import { chunkElementsFor, chunkParams } from '../optim/param-chunks.ts';
 import { residentAdamWBytes } from '../optim/resident-adamw.ts';
@@ -23,10 +24,14 @@ export interface TrainingMemoryInput {
   readonly gradAccumulation: number;
   /** The device's maxStorageBufferBindingSize (chunk sizes depend on it). */
   readonly maxBindingBytes: number;
+  /** Which parameters train: frozen ones have no gradients and no optimizer state. A full fine-tune when absent. */
+  readonly method?: FineTuneMethod;
 }
 
 export interface TrainingMemory {
   readonly parameters: number;
+  /** The parameters that train (LoRA adapters included); the rest are frozen. */
+  readonly trainableParameters: number;
   readonly parameterBytes: number;
   /** Adam moments, scratch and (with accumulation) the gradient sum. */
   readonly optimizerBytes: number;
@@ -38,7 +43,8 @@ export interface TrainingMemory {
 }
 
 export function estimateTrainingMemory(input: TrainingMemoryInput): TrainingMemory {
-  const { graph: g, sparseTables } = gradientStepGraph(input.config, input.numLabels, input.task);
+  const plan = parameterPlan(input.config, input.numLabels, input.method ?? fullFineTune, input.task.head);
+  const { graph: g, sparseTables } = gradientStepGraph(input.config, input.numLabels, input.task, plan);
   const sparse = new Set(sparseTables.map((t) => t.param));
   const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
   const params = g.params.map((p) => {
@@ -46,17 +52,21 @@ export function estimateTrainingMemory(input: TrainingMemoryInput): TrainingMemo
     return { name: p.name, size: sizeOf(shape), ...(sparse.has(p.name) ? { rowWidth: shape[1]! } : {}) };
   });
   const parameters = params.reduce((n, p) => n + p.size, 0);
-  const chunks = chunkParams(params, decaysParameter, chunkElementsFor(parameters, input.maxBindingBytes));
+  // ResidentUpdate chunks the trained parameters alone, sized by their total as it does.
+  const trained = params.filter((p) => plan.trainable.has(p.name));
+  const trainableParameters = trained.reduce((n, p) => n + p.size, 0);
+  const chunks = chunkParams(trained, decaysParameter, chunkElementsFor(trainableParameters, input.maxBindingBytes));
   const dims = { batch: input.batchSize, seq: input.seqLength };
   const working = simulateWorkingMemory(g, dims, new Set(g.params));
   const optimizerBytes = residentAdamWBytes(chunks, input.gradAccumulation, input.batchSize * input.seqLength);
   const parameterBytes = parameters * 4;
   return {
     parameters,
+    trainableParameters,
     parameterBytes,
     optimizerBytes,
     workingBytes: working.peakBytes,
     totalBytes: parameterBytes + optimizerBytes + working.peakBytes,
-    largestBufferBytes: Math.max(...chunks.map((c) => c.size * 4)),
+    largestBufferBytes: Math.max(...chunks.map((c) => c.size * 4), ...params.map((p) => p.size * 4)),
   };
 }
