@@ -54,8 +54,11 @@ describe('Trainer', () => {
     expect(snapshot.progress).toMatchObject({ step: 50, finished: true });
   });
 
-  it('resumes from a serialized checkpoint exactly where it stopped, dropout included', async () => {
-    const checkpoint = start({ epochs: 2 }, { hidden_dropout_prob: 0.2, attention_probs_dropout_prob: 0.1 });
+  it.each([
+    ['a full fine-tune', {}],
+    ['LoRA (its adapters, their dropout and moments) with layer 0 frozen', { method: 'lora', loraR: 4, loraAlpha: 8, loraDropout: 0.1, freezeLayers: 1 }],
+  ] as const)('resumes %s from a serialized checkpoint exactly where it stopped, dropout included', async (_, method) => {
+    const checkpoint = start({ epochs: 2, ...method }, { hidden_dropout_prob: 0.2, attention_probs_dropout_prob: 0.1 });
     const straight = await run(checkpoint, train, validation);
 
     // Pause after 3 updates (mid-epoch), round-trip the checkpoint through bytes, resume.
