@@ -1,11 +1,13 @@
 /** Reading dataset files for the CLI, through the same input layer as the studio, with the column flags applied. */
 import { guessTask } from '../engine/tasks/guess.ts';
-import type { AnyTask } from '../engine/tasks/index.ts';
+import { type AnyTask, taskById } from '../engine/tasks/index.ts';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ColumnMapping } from '../data/columns.ts';
 import { type LabelledFile, labelledFile } from '../data/labelled-file.ts';
 import { classificationTable, type ReadDataset, readDataset } from '../data/read-dataset.ts';
+import { taggedColumnsOf } from '../data/tagged-cells.ts';
+import { taggedFile } from '../data/tagged-file.ts';
 import type { ColumnFlags } from './args.ts';
 
 export function columnMapping(flags: ColumnFlags): ColumnMapping {
@@ -38,6 +40,11 @@ export interface ReadExamples extends LabelledFile {
  */
 export async function readExamples(file: string, flag: string, flags: ColumnFlags, role: 'training' | 'validation', task: AnyTask | null): Promise<ReadExamples> {
   const read = await readDatasetFile(file, flag);
+  // Tagged sentences train a token classifier: no label column to read a task from.
+  if (task?.head === 'token-classification' || (task === null && taggedColumnsOf(read.table) !== null)) {
+    const guessed = task === null ? 'the file holds tagged sentences (a tag per word)' : null;
+    return { ...taggedFile(read.table, role), readAs: read.readAs, task: task ?? taskById('token-classification'), guessed };
+  }
   const table = classificationTable(read);
   const guess = task ? null : guessTask(table.rows.map((row) => row[flags.labelColumn] ?? ''), flags.labelOptions);
   const chosen = task ?? guess!.task;

@@ -2,7 +2,9 @@
 import { writeFileSync } from 'node:fs';
 import { DatasetError } from '../data/dataset-error.ts';
 import { emptyTextsWarning } from '../data/examples.ts';
+import type { Table } from '../data/parse.ts';
 import { classificationTable } from '../data/read-dataset.ts';
+import { decodeTaggedCell, taggedColumnsOf } from '../data/tagged-cells.ts';
 import { NO_TARGET, type TokenizedExample } from '../engine/batching.ts';
 import { parseModelConfig, type EncoderConfig } from '../engine/models/config.ts';
 import { classifierParamSpecs } from '../engine/models/params.ts';
@@ -10,6 +12,7 @@ import { maxSequenceLength } from '../engine/models/positions.ts';
 import { Predictor } from '../engine/predictor.ts';
 import { type AnyTask, taskOfModelConfig } from '../engine/tasks/index.ts';
 import { decodeModelFiles } from '../hub/model-contents.ts';
+import { tokenizeExamples } from '../tokenize/tokenize-examples.ts';
 import { completeTokenizerFiles } from '../tokenize/tokenizer-files.ts';
 import { createTokenizer, type TextTokenizer } from '../tokenize/tokenizer.ts';
 import { requireTokenizerFitsModel } from '../tokenize/vocabulary-check.ts';
@@ -77,7 +80,10 @@ async function logitsFor(model: FineTuned, rows: readonly TokenizedExample[], cm
  */
 export async function runPredict(cmd: PredictCommand, write: (line: string) => void, log: (line: string) => void): Promise<void> {
   if (cmd.out) checkWritableFile(cmd.out, '--out');
-  const table = classificationTable(await readDatasetFile(cmd.data, '--data'));
+  const read = await readDatasetFile(cmd.data, '--data');
+  const model = await loadFineTuned(cmd.model);
+  if (model.task.head === 'token-classification') return predictWords(cmd, model, read.table, taggedColumnsOf(read.table)?.words ?? cmd.textColumn, write, log);
+  const table = classificationTable(read);
   const mapping = columnMapping(cmd);
   for (const column of [mapping.text, ...(mapping.textPair ? [mapping.textPair] : [])]) {
     if (!table.columns.includes(column)) {
@@ -89,7 +95,6 @@ export async function runPredict(cmd: PredictCommand, write: (line: string) => v
   const warning = emptyTextsWarning(table, empty, 'given no label (null)');
   if (warning) log(`warning: ${warning}`);
   const skipped = new Set(empty);
-  const model = await loadFineTuned(cmd.model);
   const classified = rows.filter((_, i) => !skipped.has(i));
   const tokenized = classified.map((r) => ({ ...model.tokenizer.encode(r.text, r.textPair, model.maxLength), target: NO_TARGET }));
   const logits = classified.length > 0 ? await logitsFor(model, tokenized, cmd) : new Float32Array(0);
@@ -105,6 +110,36 @@ export async function runPredict(cmd: PredictCommand, write: (line: string) => v
   else lines.forEach(write);
 }
 
+/**
+ * A token classifier's predictions, one JSON line per sentence: each word's tag with its
+ * probability and the entity spans. The words are a tagged file's words, or a text column split
+ * at whitespace.
+ */
+async function predictWords(cmd: PredictCommand, model: FineTuned, table: Table, column: string, write: (line: string) => void, log: (line: string) => void): Promise<void> {
+  if (!table.columns.includes(column)) {
+    throw new DatasetError({ file: table.fileName, column }, `has no column "${column}". Its columns are: ${table.columns.join(', ')}. Choose one with --text-column.`);
+  }
+  const sentences = table.rows.map((row, i) => decodeTaggedCell(row[column]!, { file: table.fileName, line: table.lines[i], row: i + 1, column }));
+  const empty = sentences.flatMap((words, i) => (words.length === 0 ? [i] : []));
+  const warning = emptyTextsWarning(table, empty, 'given no tags (null)');
+  if (warning) log(`warning: ${warning}`);
+  const encoded = sentences.map((words) => (words.length === 0 ? null : model.tokenizer.encodeWords(words, model.maxLength)));
+  const rows = encoded.flatMap((e) => (e === null ? [] : [{ inputIds: e.inputIds, tokenTypeIds: e.tokenTypeIds, target: NO_TARGET }]));
+  const logits = rows.length > 0 ? await logitsFor(model, rows, cmd) : new Float32Array(0);
+  const k = model.task.numLabels(model.labels);
+  let offset = 0;
+  const lines = sentences.map((words, i) => {
+    const e = encoded[i];
+    if (e === null || e === undefined) return JSON.stringify({ words: null, entities: null });
+    const tokens = e.inputIds.length;
+    const rowLogits = logits.subarray(offset * k, (offset + tokens) * k);
+    offset += tokens;
+    return JSON.stringify(model.task.predict({ logits: rowLogits, labels: model.labels, wordIds: e.wordIds, words, options: {} }));
+  });
+  if (cmd.out) writeFileSync(cmd.out, lines.map((l) => `${l}\n`).join(''));
+  else lines.forEach(write);
+}
+
 export async function runEval(cmd: EvalCommand, write: (line: string) => void, log: (line: string) => void): Promise<void> {
   const model = await loadFineTuned(cmd.model);
   const { examples, warnings, fileName } = await readExamples(cmd.data, '--data', cmd, 'validation', model.task);
@@ -114,10 +149,7 @@ export async function runEval(cmd: EvalCommand, write: (line: string) => void, l
   if (unknown.length > 0) {
     throw new Error(`${fileName} has label${unknown.length === 1 ? '' : 's'} ${unknown.map((l) => `"${l}"`).join(', ')} that the model does not know (it knows ${model.labels.join(', ')})`);
   }
-  const tokenized = examples.map((e, i) => ({
-    ...model.tokenizer.encode(e.text, e.textPair, model.maxLength),
-    target: model.task.encodeTarget(e.label, model.labels, cmd.labelOptions, place(i), null),
-  }));
+  const { rows: tokenized } = tokenizeExamples(model.tokenizer, examples, { task: model.task, labels: model.labels, options: cmd.labelOptions, file: fileName }, model.maxLength);
   const logits = await logitsFor(model, tokenized, cmd);
   write(JSON.stringify(model.task.metrics(logits, tokenized, model.labels, { threshold: cmd.threshold })));
 }

@@ -42,7 +42,8 @@ beforeAll(async () => {
 describe('bad data files, refused before any work with the words the studio shows', () => {
   it.each(badDatasetFiles().map((file) => [file.what, file] as const))('%s', async (_, file) => {
     write(file.name, file.bytes);
-    const run = await cli(['train', '--model', 'base', '--data', file.name, '--out', 'never']);
+    // As a text classifier: without --task the CLI reads a CoNLL file as a token classifier's data.
+    const run = await cli(['train', '--model', 'base', '--data', file.name, '--task', 'single-label', '--out', 'never']);
     expect(run.code).toBe(1);
     expect(run.stderr).toBe(`error: ${file.message}\n`);
     expect(existsSync(at('never'))).toBe(false);

@@ -38,8 +38,8 @@ export async function readRunRows(cmd: TrainCommand, log: (line: string) => void
     const namesOf = (cell: string, file: string, row: number) => task.labelSet([cell], cmd.labelOptions, () => ({ file, row }));
     requireLabelsSeenInTraining(main.fileName, main.examples, held.fileName, held.examples, namesOf);
   }
-  // Scores have no classes to keep in proportion: one stratum.
-  const stratum = (e: LabelledExample) => (task.labelsAreClasses ? e.label : '');
+  // Scores have no classes to keep in proportion, and a sentence's tags are nearly unique to it: one stratum.
+  const stratum = (e: LabelledExample) => (task.labelsAreClasses && task.target.per !== 'token' ? e.label : '');
   const split = held ? { train: main.examples, validation: held.examples } : stratifiedSplit(main.examples, stratum, cmd.validationSplit, cmd.settings.seed);
   return { ...split, dataName: files.dataName, validationName: files.validationName, warnings: [...main.warnings, ...(held?.warnings ?? [])], task, guessed: files.guessed };
 }

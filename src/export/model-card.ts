@@ -117,17 +117,25 @@ function yamlLines(value: YamlValue, indent: string): string[] {
 /** Metric values as the Hub shows them: enough digits, no float noise. */
 const metricValue = (x: number) => Number(x.toFixed(4));
 
+/** The transformers pipeline (and Hub pipeline_tag) of the run's head. */
+function pipelineOf(checkpoint: TrainingCheckpoint): { readonly tag: string; readonly name: string } {
+  return taskOfModelConfig(checkpoint.modelConfig).head === 'token-classification'
+    ? { tag: 'token-classification', name: 'Token Classification' }
+    : { tag: 'text-classification', name: 'Text Classification' };
+}
+
 function frontMatter(run: ModelCardRun, cardName: string): string {
   const { checkpoint, baseModel, data } = run;
+  const pipeline = pipelineOf(checkpoint);
   const last = modelEvaluation(checkpoint);
   const cardMetrics = last ? taskOfMetrics(last.metrics).cardMetrics(last.metrics) : [];
   const metadata: Record<string, YamlValue> = {
     library_name: 'transformers',
-    pipeline_tag: 'text-classification',
+    pipeline_tag: pipeline.tag,
     ...(baseModel.fromHub ? { base_model: baseModel.name } : {}),
     ...(data.hubDatasetId ? { datasets: [data.hubDatasetId] } : {}),
     ...(cardMetrics.length > 0 ? { metrics: [...new Set(cardMetrics.map((m) => m.type))] } : {}),
-    tags: ['finetune-studio', 'text-classification'],
+    tags: ['finetune-studio', pipeline.tag],
   };
   if (last) {
     metadata['model-index'] = [
@@ -135,7 +143,7 @@ function frontMatter(run: ModelCardRun, cardName: string): string {
         name: cardName,
         results: [
           {
-            task: { type: 'text-classification', name: 'Text Classification' },
+            task: { type: pipeline.tag, name: pipeline.name },
             dataset: { name: data.hubDatasetId ?? data.fileName, type: data.hubDatasetId ?? fileStem(data.fileName), split: 'validation' },
             metrics: cardMetrics.map((m) => ({ type: m.type, value: metricValue(m.value), name: m.name, ...(m.args ? { args: { ...m.args } } : {}) })),
           },
@@ -144,6 +152,38 @@ function frontMatter(run: ModelCardRun, cardName: string): string {
     ];
   }
   return ['---', ...yamlLines(metadata, ''), '---'].join('\n');
+}
+
+/** The transformers.js block of the usage section: the pipeline on the folder's local ONNX files. */
+function javascriptUsage(run: ModelCardRun, pipelineTag: string, name: string, example: string): string {
+  return [
+    '```js',
+    "import { env, pipeline } from '@huggingface/transformers';",
+    '',
+    "env.localModelPath = 'path/to'; // the folder that holds this one",
+    'env.allowRemoteModels = false;',
+    `const ${name} = await pipeline('${pipelineTag}', 'this-folder', { dtype: 'fp32' }); // onnx/model.onnx${run.quantization ? "; dtype 'q8' loads onnx/model_quantized.onnx" : ''}`,
+    `console.log(await ${name}(${example}));`,
+    '```',
+  ].join('\n');
+}
+
+/** How to run a token classifier: the pipelines group word pieces back into entities. */
+function taggerUsageSection(run: ModelCardRun): string {
+  return [
+    '## How to use',
+    'In Python with `transformers`:',
+    [
+      '```python',
+      'from transformers import pipeline',
+      '',
+      'tag = pipeline("token-classification", model="path/to/this/folder", aggregation_strategy="simple")',
+      'print(tag("Type a sentence here"))',
+      '```',
+    ].join('\n'),
+    'In JavaScript with transformers.js, from the local files:',
+    javascriptUsage(run, 'token-classification', 'tag', "'Type a sentence here'"),
+  ].join('\n\n');
 }
 
 function fileStem(fileName: string): string {
@@ -279,6 +319,7 @@ function onnxSection(q: QuantizationReport): string {
 }
 
 function usageSection(run: ModelCardRun): string {
+  if (pipelineOf(run.checkpoint).tag === 'token-classification') return taggerUsageSection(run);
   const pair = run.data.columns.textPair !== undefined && run.data.columns.textPair !== '';
   const example = pair ? '{"text": "First text", "text_pair": "Second text"}' : '"Type a sentence here"';
   const jsExample = pair ? "{ text: 'First text', text_pair: 'Second text' }" : "'Type a sentence here'";
@@ -300,16 +341,7 @@ function usageSection(run: ModelCardRun): string {
       '```',
     ].join('\n'),
     'In JavaScript with transformers.js, from the local files:',
-    [
-      '```js',
-      "import { env, pipeline } from '@huggingface/transformers';",
-      '',
-      "env.localModelPath = 'path/to'; // the folder that holds this one",
-      'env.allowRemoteModels = false;',
-      `const classify = await pipeline('text-classification', 'this-folder', { dtype: 'fp32' }); // onnx/model.onnx${run.quantization ? "; dtype 'q8' loads onnx/model_quantized.onnx" : ''}`,
-      `console.log(await classify(${jsExample}));`,
-      '```',
-    ].join('\n'),
+    javascriptUsage(run, 'text-classification', 'classify', jsExample),
   ].join('\n\n');
 }
 

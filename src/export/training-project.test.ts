@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { defaultLabelOptions } from '../engine/tasks/task.ts';
 import { singleLabel } from '../engine/tasks/single-label.ts';
+import { tokenClassification } from '../engine/tasks/token-classification.ts';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -343,6 +344,20 @@ describe.skipIf(pythonMissing !== null)(`train.py as Python reads it${pythonMiss
 
     const folder = writeProject('folder', trainingProjectFiles(run(settingsA, { base: { kind: 'folder', path: '/data/models/my-bert' } })));
     expect(inspect(folder).constants.MODEL).toBe('/data/models/my-bert');
+  });
+
+  it('tokenizes words and aligns their tags for a token classifier, with its model class, collator and metrics', () => {
+    const sentences = [
+      { text: '["Ada", "wrote"]', label: '["B-PER", "O"]' },
+      { text: 'Paris today', label: 'B-LOC O' },
+    ];
+    const root = writeProject('ner-run', trainingProjectFiles(run(settingsA, { task: tokenClassification, labels: ['O', 'B-LOC', 'B-PER'], train: sentences, validation: sentences })));
+    compiles(root);
+    const script = readFileSync(path.join(root, 'train.py'), 'utf8');
+    expect(script).toContain('model = AutoModelForTokenClassification.from_pretrained(');
+    expect(script).toContain('data_collator=DataCollatorForTokenClassification(tokenizer)');
+    expect(script).toContain('encoded = tokenizer(words, is_split_into_words=True, truncation=True, max_length=MAX_LENGTH)');
+    expect(script).not.toContain('pairs = batch["text_pair"]');
   });
 
   it('writes an AutoTrain config that PyYAML reads with the run’s values and types', () => {

@@ -164,6 +164,13 @@ function modelReference(base: BaseModel): string {
   }
 }
 
+/** main()'s tokenize for the sequence tasks: the text (and text pair) as they are. */
+const TOKENIZE_TEXT = [
+  '    def tokenize(batch):',
+  '        pairs = batch["text_pair"] if HAS_TEXT_PAIR else None',
+  '        return tokenizer(batch["text"], pairs, truncation=True, max_length=MAX_LENGTH)',
+].join('\n');
+
 function trainScript(run: TrainingProjectRun, withTextPair: boolean): string {
   const hyper = trainerHyperparameters(run.settings, run.validation.length > 0, run.task);
   const hyperLines = Object.entries(hyper).map(([k, v]) => `    ${JSON.stringify(k)}: ${pythonLiteral(v, FLOAT_KEYS.has(k))},`);
@@ -271,9 +278,7 @@ def main():
     if FREEZE_EMBEDDINGS or FREEZE_LAYERS > 0 or METHOD == "head-only":
         freeze(model)
 
-    def tokenize(batch):
-        pairs = batch["text_pair"] if HAS_TEXT_PAIR else None
-        return tokenizer(batch["text"], pairs, truncation=True, max_length=MAX_LENGTH)
+${parts.tokenize ?? TOKENIZE_TEXT}
 
     text_columns = ["text", "text_pair"] if HAS_TEXT_PAIR else ["text"]
     train_rows = read_rows("train.csv").map(tokenize, batched=True, remove_columns=text_columns)

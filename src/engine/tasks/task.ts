@@ -104,6 +104,12 @@ export interface TrainScriptParts {
   readonly encodeLabel: string;
   /** A `def compute_metrics(eval_pred):` returning the metrics under Trainer's names (`f1`, `accuracy`, `pearson`…). */
   readonly computeMetrics: string;
+  /**
+   * main()'s `def tokenize(batch):`, indented by 4, for a task whose rows need more than
+   * `tokenizer(text, text_pair)`: token classification encodes words and aligns their tags.
+   * Absent: the text (and text pair) encoded as they are.
+   */
+  readonly tokenize?: string;
 }
 
 /**
