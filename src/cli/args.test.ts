@@ -3,6 +3,12 @@ import { defaultSettings } from '../engine/settings.ts';
 import { parseCommand, parseConfigOverrides, UsageError } from './args.ts';
 
 describe('finetune-studio arguments', () => {
+  it('reads --tag-names as the tag of each id, and refuses names with spaces', () => {
+    expect(parseCommand(['eval', '--model', 'm', '--data', 'd.jsonl', '--tag-names', 'O, B-PER,I-PER'])).toMatchObject({ tagNames: ['O', 'B-PER', 'I-PER'] });
+    expect(parseCommand(['train', '--model', 'm', '--data', 'd.jsonl', '--out', 'o'])).toMatchObject({ tagNames: null });
+    expect(() => parseCommand(['train', '--model', 'm', '--data', 'd.jsonl', '--out', 'o', '--tag-names', 'O,,B-PER'])).toThrow('--tag-names must be tag names separated by commas');
+  });
+
   it('reads every train option with Trainer-tutorial defaults', () => {
     const cmd = parseCommand(['train', '--model', 'm', '--data', 'd.csv', '--out', 'o', '--epochs', '2', '--lr', '1e-4', '--batch-size', '32', '--config', 'hidden_dropout_prob=0', '--config', 'hidden_act=gelu']);
     expect(cmd).toMatchObject({

@@ -32,6 +32,8 @@ export interface ColumnFlags {
   readonly labelColumn: string;
   /** How label cells are read (the multi-label separator). */
   readonly labelOptions: LabelOptions;
+  /** --tag-names: the tag of each id, for tagged JSON Lines whose tags are ids; null when not given. */
+  readonly tagNames: readonly string[] | null;
 }
 
 export interface TrainCommand extends ColumnFlags {
@@ -115,6 +117,7 @@ train options:
   --label-column <name>       default: label
   --task <task>               ${TASKS.map((t) => t.id).join(' | ')} (default: guessed from the label column and logged)
   --label-separator <s>       multi-label: the separator between a cell's labels (default ${JSON.stringify(defaultLabelOptions.labelSeparator)}; JSON arrays need none)
+  --tag-names <O,B-PER,…>     token classification: the tag of each id, for JSON Lines whose ner_tags are ids
   --epochs <n>                default: ${defaultSettings.epochs}
   --batch-size <n>            default: ${defaultSettings.batchSize}
   --lr <x>                    default: ${defaultSettings.learningRate}
@@ -151,8 +154,10 @@ predict / eval options:
   --model <dir> --data <file> [--text-column …] [--text-pair-column …] [--label-column …] [--batch-size n]
   --threshold <p>             multi-label: predict each label whose probability is at least p (default ${DEFAULT_THRESHOLD})
   --label-separator <s>       eval, multi-label: as for train
+  --tag-names <O,B-PER,…>     as for train
   predict: [--out preds.jsonl] (default: standard output); one line per row: {label, score, logits} (single-label),
-           {labels, probabilities, logits} (multi-label) or {score, logits} (regression)
+           {labels, probabilities, logits} (multi-label), {score, logits} (regression) or
+           {words: [{word, tag, score}], entities: [{entity, start, end, text}]} (token classification)
 
 serve options:
   --port <n>                  default: ${DEFAULT_SERVE_PORT} (0 picks a free port)
@@ -204,6 +209,7 @@ const commonOptions = {
   'text-pair-column': { type: 'string' },
   'label-column': { type: 'string' },
   'label-separator': { type: 'string' },
+  'tag-names': { type: 'string' },
   'batch-size': { type: 'string' },
   backend: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -325,7 +331,15 @@ function columnsOf(values: Record<string, string | boolean | string[] | undefine
     textPairColumn: (values['text-pair-column'] as string | undefined) ?? null,
     labelColumn: (values['label-column'] as string | undefined) ?? 'label',
     labelOptions: { labelSeparator: labelSeparatorOf(values['label-separator'] as string | undefined) },
+    tagNames: tagNamesOf(values['tag-names'] as string | undefined),
   };
+}
+
+function tagNamesOf(raw: string | undefined): readonly string[] | null {
+  if (raw === undefined) return null;
+  const names = raw.split(',').map((name) => name.trim());
+  if (names.some((name) => name === '' || /\s/.test(name))) throw new UsageError(`--tag-names must be tag names separated by commas, such as O,B-PER,I-PER, got ${JSON.stringify(raw)}`);
+  return names;
 }
 
 function labelSeparatorOf(raw: string | undefined): string {

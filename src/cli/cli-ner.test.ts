@@ -66,6 +66,16 @@ describe('finetune-studio CLI, token classification', () => {
       ['PER', 30],
     ]);
 
+    // The same sentences with their tags as ids, named by --tag-names.
+    const ids = ['O', 'B-LOC', 'B-PER', 'I-PER'];
+    const asIds = readFileSync(path.join(work, 'validation.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { tokens: string[]; ner_tags: string[] });
+    writeFileSync(path.join(work, 'validation-ids.jsonl'), asIds.map((s) => `${JSON.stringify({ tokens: s.tokens, ner_tags: s.ner_tags.map((t) => ids.indexOf(t)) })}\n`).join(''));
+    const byIds = await cli(['eval', '--model', 'tagger', '--data', 'validation-ids.jsonl', '--tag-names', ids.join(',')]);
+    expect(byIds.code, byIds.stderr).toBe(0);
+    expect((JSON.parse(byIds.stdout) as { f1: number }).f1).toBe(metrics.f1);
+    const unnamed = await cli(['eval', '--model', 'tagger', '--data', 'validation-ids.jsonl']);
+    expect(unnamed.stderr).toContain('error: validation-ids.jsonl, line 1: "ner_tags" holds tag ids');
+
     const predict = await cli(['predict', '--model', 'tagger', '--data', 'new.csv']);
     expect(predict.code, predict.stderr).toBe(0);
     const [line] = predict.stdout.trim().split('\n').map((l) => JSON.parse(l) as { words: { word: string; tag: string }[]; entities: unknown[] });

@@ -15,7 +15,7 @@ export function columnMapping(flags: ColumnFlags): ColumnMapping {
 }
 
 /** The file as the studio would read it; `flag` names the option it came from for a missing file. */
-export async function readDatasetFile(file: string, flag: string): Promise<ReadDataset> {
+export async function readDatasetFile(file: string, flag: string, tagNames: readonly string[] | null = null): Promise<ReadDataset> {
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(readFileSync(file));
@@ -24,7 +24,7 @@ export async function readDatasetFile(file: string, flag: string): Promise<ReadD
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder; give a data file' : (e as Error).message;
     throw new Error(`${flag} ${file}: ${why}`);
   }
-  return readDataset(path.basename(file), bytes);
+  return readDataset(path.basename(file), bytes, tagNames === null ? {} : { tagNames });
 }
 
 export interface ReadExamples extends LabelledFile {
@@ -39,7 +39,7 @@ export interface ReadExamples extends LabelledFile {
  * for the task its label column suggests when null.
  */
 export async function readExamples(file: string, flag: string, flags: ColumnFlags, role: 'training' | 'validation', task: AnyTask | null): Promise<ReadExamples> {
-  const read = await readDatasetFile(file, flag);
+  const read = await readDatasetFile(file, flag, flags.tagNames);
   // Tagged sentences train a token classifier: no label column to read a task from.
   if (task?.head === 'token-classification' || (task === null && taggedColumnsOf(read.table) !== null)) {
     const guessed = task === null ? 'the file holds tagged sentences (a tag per word)' : null;

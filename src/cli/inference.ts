@@ -80,7 +80,7 @@ async function logitsFor(model: FineTuned, rows: readonly TokenizedExample[], cm
  */
 export async function runPredict(cmd: PredictCommand, write: (line: string) => void, log: (line: string) => void): Promise<void> {
   if (cmd.out) checkWritableFile(cmd.out, '--out');
-  const read = await readDatasetFile(cmd.data, '--data');
+  const read = await readDatasetFile(cmd.data, '--data', cmd.tagNames);
   const model = await loadFineTuned(cmd.model);
   if (model.task.head === 'token-classification') return predictWords(cmd, model, read.table, taggedColumnsOf(read.table)?.words ?? cmd.textColumn, write, log);
   const table = classificationTable(read);

@@ -181,7 +181,7 @@ describe.skipIf(skip !== null)(`exported folders load in transformers.js and onn
     const json = (name: string) => JSON.parse(readFileSync(path.join(folder, name), 'utf8')) as Record<string, unknown>;
     const configJson = json('config.json');
     const tokenizer = await createTokenizer({ tokenizerJson: json('tokenizer.json'), tokenizerConfig: json('tokenizer_config.json'), specialTokensMap: json('special_tokens_map.json') });
-    const { examples } = await readExamples(path.join(work, 'validation.csv'), '--data', { textColumn: 'text', textPairColumn: null, labelColumn: 'label', labelOptions: defaultLabelOptions }, 'validation', singleLabel);
+    const { examples } = await readExamples(path.join(work, 'validation.csv'), '--data', { textColumn: 'text', textPairColumn: null, labelColumn: 'label', labelOptions: defaultLabelOptions, tagNames: null }, 'validation', singleLabel);
     const { rows } = tokenizeExamples(tokenizer, examples, { task: singleLabel, labels: labelsFromConfig(folder, configJson), options: defaultLabelOptions, file: 'validation.csv' }, MAX_LENGTH);
     const report = await measureQuantization({ backend: { name: 'cpu', ort }, fp32, int8, rows, padTokenId: Number(configJson.pad_token_id) });
     console.log(`${arch}: ${describeQuantization(report)}`);
