@@ -86,3 +86,24 @@ describe('finetune-studio CLI, token classification', () => {
     ]);
   });
 });
+
+// Uses the folder the test above trained (tests in a file run in order).
+describe('the exported token classifier in transformers.js', () => {
+  it('pipeline("token-classification") offline tags the sentence as finetune-studio predict does, scores within 1e-4', async () => {
+    const predict = await cli(['predict', '--model', 'tagger', '--data', 'new.csv']);
+    expect(predict.code, predict.stderr).toBe(0);
+    const ours = (JSON.parse(predict.stdout.trim().split('\n')[0]!) as { words: { word: string; tag: string; score: number }[] }).words;
+    const { env, pipeline } = await import('@huggingface/transformers');
+    env.allowRemoteModels = false;
+    env.allowLocalModels = true;
+    env.localModelPath = `${work}/`;
+    const tag = await pipeline('token-classification', 'tagger', { dtype: 'fp32' });
+    const found = (await tag('then grace jr met in oslo .')) as { entity: string; score: number; index: number; word: string }[];
+    await tag.dispose();
+    // Every word is one word piece here, so token i + 1 (after [CLS]) is word i; the pipeline leaves out O.
+    const expected = ours.flatMap((w, i) => (w.tag === 'O' ? [] : [{ entity: w.tag, index: i + 1, word: w.word, score: w.score }]));
+    expect(found.map(({ entity, index, word }) => ({ entity, index, word }))).toEqual(expected.map(({ entity, index, word }) => ({ entity, index, word })));
+    found.forEach((f, i) => expect(Math.abs(f.score - expected[i]!.score)).toBeLessThan(1e-4));
+    expect(expected.length).toBe(3);
+  });
+});
