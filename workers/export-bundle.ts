@@ -67,7 +67,7 @@ export async function bundleFiles(
   check: QuantizationCheckInput | null = null,
 ): Promise<Map<string, Uint8Array>> {
   const task = taskOfModelConfig(c.modelConfig);
-  const { fp32, int8, quantization, measurementError } = await onnxExports(parseModelConfig(c.modelConfig), task.numLabels(c.labels), task, mergedWeights(c, checkpointPlan(c)), check);
+  const { fp32, int8, quantization, measurementError } = await onnxExports(parseModelConfig(c.modelConfig), task.numLabels(c.labels), task, mergedWeights(c, checkpointPlan(c)), check && { ...check, labels: c.labels });
   if (measurementError) console.warn(measurementError);
   const files = huggingFaceFolder(c, tokenizer, info.model.name);
   files.set(FP32_MODEL_FILE, fp32);

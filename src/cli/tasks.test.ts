@@ -55,6 +55,8 @@ describe.skipIf(missing !== undefined)(`CLI tasks${missing ? ` (skipped: ../shar
     expect(train.code, train.stderr).toBe(0);
     expect(train.stderr).toContain('task: multi-label (guessed: some rows have several labels');
     expect(train.stderr).toMatch(/eval @ epoch 2\.00 \(step 30\): train loss [\d.]+ \| val loss [\d.]+ \| micro-F1 [\d.]+ \| macro-F1 [\d.]+ \| subset accuracy/);
+    // The int8 model is measured by the task's headline metric, not by argmax accuracy.
+    expect(train.stderr).toMatch(/model_quantized\.onnx: .* Micro F1 on 60 validation rows/);
     const config = readJson('go/config.json');
     expect(config).toMatchObject({ architectures: ['BertForSequenceClassification'], problem_type: 'multi_label_classification' });
     const labels = Object.values(config.id2label as Record<string, string>);
@@ -90,6 +92,7 @@ describe.skipIf(missing !== undefined)(`CLI tasks${missing ? ` (skipped: ../shar
     expect(train.code, train.stderr).toBe(0);
     expect(train.stderr).toContain('task: regression (guessed: every label is a number and some have decimals');
     expect(train.stderr).toContain('a score per row');
+    expect(train.stderr).toMatch(/model_quantized\.onnx: .* Pearson on 60 validation rows/);
     expect(train.stderr).toMatch(/val loss [\d.]+ \| Pearson -?[\d.]+ \| Spearman -?[\d.]+ \| MSE [\d.]+/);
     expect(readJson('sts/config.json')).toMatchObject({ problem_type: 'regression', id2label: { 0: 'LABEL_0' }, label2id: { LABEL_0: 0 } });
     expect(readSafetensors(new Uint8Array(readFileSync(path.join(work, 'sts/model.safetensors')))).tensors.get('classifier.weight')?.shape).toEqual([1, 32]);

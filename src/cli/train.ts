@@ -172,7 +172,7 @@ export async function runTrain(cmd: TrainCommand, log: (line: string) => void): 
   const kept = keeper.describe();
   if (kept) log(kept);
 
-  const { fp32, int8, quantization, measurementError } = await onnxExports(parseModelConfig(final.modelConfig), task.numLabels(labels), task, mergedWeights(final, checkpointPlan(final)), { backend, rows: tokenized.validation.rows });
+  const { fp32, int8, quantization, measurementError } = await onnxExports(parseModelConfig(final.modelConfig), task.numLabels(labels), task, mergedWeights(final, checkpointPlan(final)), { backend, rows: tokenized.validation.rows, labels });
   if (quantization) log(describeQuantization(quantization));
   if (measurementError) log(`note: ${measurementError}`);
   const files = huggingFaceFolder(final, tokenizerFiles, cmd.model);

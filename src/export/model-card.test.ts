@@ -162,7 +162,7 @@ describe('modelCard', () => {
   });
 
   it('reports the int8 ONNX model beside the float32 one', () => {
-    const card = modelCard({ ...run, quantization: { fp32Bytes: 17_500_000, int8Bytes: 4_600_000, fp32Accuracy: 0.912, int8Accuracy: 0.904, rows: 500 } });
+    const card = modelCard({ ...run, quantization: { fp32Bytes: 17_500_000, int8Bytes: 4_600_000, metric: 'Accuracy', fp32Score: 0.912, int8Score: 0.904, rows: 500 } });
     expect(card).toContain('## ONNX files');
     expect(card).toContain('Accuracy on the 500 validation rows:');
     expect(card).toContain('| `onnx/model.onnx` | float32 | 17.5 MB | 91.2% |');

@@ -299,19 +299,19 @@ function resultsSection(c: TrainingCheckpoint): string {
 }
 
 function onnxSection(q: QuantizationReport): string {
-  const change = (q.int8Accuracy - q.fp32Accuracy) * 100;
+  const change = (q.int8Score - q.fp32Score) * 100;
   return [
     '## ONNX files',
-    `For transformers.js and onnxruntime. Accuracy on the ${q.rows} validation rows:`,
+    `For transformers.js and onnxruntime. ${q.metric} on the ${q.rows} validation rows:`,
     table(
-      ['file', 'weights', 'size', 'accuracy'],
+      ['file', 'weights', 'size', q.metric.toLowerCase()],
       [
-        ['`onnx/model.onnx`', 'float32', megabytes(q.fp32Bytes), percent(q.fp32Accuracy)],
+        ['`onnx/model.onnx`', 'float32', megabytes(q.fp32Bytes), percent(q.fp32Score)],
         [
           '`onnx/model_quantized.onnx`',
           'int8 (weight-only)',
           `${megabytes(q.int8Bytes)} (${Math.round((q.int8Bytes / q.fp32Bytes) * 100)}% of float32)`,
-          Number.isFinite(change) ? `${percent(q.int8Accuracy)} (${change >= 0 ? '+' : '−'}${Math.abs(change).toFixed(1)} points)` : percent(q.int8Accuracy),
+          Number.isFinite(change) ? `${percent(q.int8Score)} (${change >= 0 ? '+' : '−'}${Math.abs(change).toFixed(1)} points)` : percent(q.int8Score),
         ],
       ],
     ),

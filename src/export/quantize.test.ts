@@ -144,14 +144,15 @@ describe('measureQuantization', () => {
     const rows = unlabelled.map((row, i) => ({ ...row, target: Int32Array.of(i < 30 ? argmax(fp32Logits[i]!) : (argmax(fp32Logits[i]!) + 1) % numLabels) }));
     const int8Correct = rows.filter((row, i) => argmax(int8Logits[i]!) === row.target[0]).length;
 
-    const report = await measureQuantization({ backend, fp32, int8, rows, padTokenId: config.padTokenId, batchSize: 7 });
+    const report = await measureQuantization({ backend, fp32, int8, rows, task: singleLabel, labels: ['a', 'b', 'c'].slice(0, numLabels), padTokenId: config.padTokenId, batchSize: 7 });
     expect(report.rows).toBe(40);
     expect(report.fp32Bytes).toBe(fp32.byteLength);
     expect(report.int8Bytes).toBe(int8.byteLength);
-    expect(report.fp32Accuracy).toBeCloseTo(30 / 40, 12);
-    expect(report.int8Accuracy).toBeCloseTo(int8Correct / 40, 12);
+    expect(report.metric).toBe('Accuracy');
+    expect(report.fp32Score).toBeCloseTo(30 / 40, 12);
+    expect(report.int8Score).toBeCloseTo(int8Correct / 40, 12);
 
-    const limited = await measureQuantization({ backend, fp32, int8, rows, padTokenId: config.padTokenId, limit: 10 });
-    expect(limited).toMatchObject({ rows: 10, fp32Accuracy: 1 });
+    const limited = await measureQuantization({ backend, fp32, int8, rows, task: singleLabel, labels: ['a', 'b', 'c'].slice(0, numLabels), padTokenId: config.padTokenId, limit: 10 });
+    expect(limited).toMatchObject({ rows: 10, fp32Score: 1 });
   });
 });

@@ -10,7 +10,7 @@
  * fourfold smaller file costs in accuracy.
  */
 import type { HeadKind } from '../engine/models/family.ts';
-import type { AnyTask } from '../engine/tasks/index.ts';
+import { type AnyTask, taskOfMetrics } from '../engine/tasks/index.ts';
 import { compileInferenceModel } from '../engine/artifacts.ts';
 import { lengthSortedBatches, type TokenizedExample } from '../engine/batching.ts';
 import type { EncoderConfig } from '../engine/models/config.ts';
@@ -75,8 +75,10 @@ export function compileQuantizedInferenceModel(config: EncoderConfig, numLabels:
 export interface QuantizationReport {
   readonly fp32Bytes: number;
   readonly int8Bytes: number;
-  readonly fp32Accuracy: number;
-  readonly int8Accuracy: number;
+  /** The task's headline metric, as its model card names it (Accuracy, Micro F1, Pearson…). */
+  readonly metric: string;
+  readonly fp32Score: number;
+  readonly int8Score: number;
   readonly rows: number;
 }
 
@@ -87,6 +89,8 @@ export interface QuantizationCheck {
   readonly int8: Uint8Array;
   /** Labelled validation rows; the first `limit` are used. */
   readonly rows: readonly TokenizedExample[];
+  readonly task: AnyTask;
+  readonly labels: readonly string[];
   readonly padTokenId: number;
   readonly limit?: number;
   readonly batchSize?: number;
@@ -116,38 +120,40 @@ function exportedModelFeeds(backend: Backend, session: RuntimeSession, rows: rea
   );
 }
 
-/** Share of rows whose highest logit is their label. */
-async function accuracyOf(check: QuantizationCheck, model: Uint8Array, rows: readonly TokenizedExample[]): Promise<number> {
+/**
+ * The task's headline metric (its model card's first: accuracy, micro-F1, Pearson, entity F1) of
+ * `model` on `rows`, from the logits the exported model gives.
+ */
+async function scoreOf(check: QuantizationCheck, model: Uint8Array, rows: readonly TokenizedExample[]): Promise<{ name: string; value: number }> {
   const session = await check.backend.ort.InferenceSession.create(model, sessionOptions(check.backend, []));
-  let correct = 0;
+  const k = check.task.numLabels(check.labels);
+  const perToken = check.task.head === 'token-classification';
+  const offsets = new Int32Array(rows.length + 1);
+  rows.forEach((row, r) => (offsets[r + 1] = offsets[r]! + (perToken ? row.inputIds.length : 1)));
+  const all = new Float32Array(offsets[rows.length]! * k);
   try {
     for (const indices of lengthSortedBatches(rows, check.batchSize ?? 32)) {
       const batch = indices.map((i) => rows[i]!);
       const out = await session.run(exportedModelFeeds(check.backend, session, batch, check.padTokenId));
       const logits = await readFloat32(out.logits!);
-      const k = logits.length / batch.length;
-      batch.forEach((row, j) => {
-        let best = 0;
-        for (let c = 1; c < k; c++) if (logits[j * k + c]! > logits[j * k + best]!) best = c;
-        if (best === row.target[0]) correct++;
-      });
+      // A token head's rows are padded to the batch's longest; only each row's own tokens count.
+      const stride = logits.length / batch.length;
+      indices.forEach((row, j) => all.set(logits.subarray(j * stride, j * stride + (offsets[row + 1]! - offsets[row]!) * k), offsets[row]! * k));
       for (const t of Object.values(out)) t.dispose();
     }
   } finally {
     await session.release();
   }
-  return rows.length === 0 ? Number.NaN : correct / rows.length;
+  const metrics = check.task.metrics(all, rows, check.labels, {});
+  const headline = taskOfMetrics(metrics).cardMetrics(metrics)[0]!;
+  return { name: headline.name, value: rows.length === 0 ? Number.NaN : headline.value };
 }
 
 export async function measureQuantization(check: QuantizationCheck): Promise<QuantizationReport> {
   const rows = check.rows.slice(0, check.limit ?? QUANTIZATION_CHECK_ROWS);
-  return {
-    fp32Bytes: check.fp32.byteLength,
-    int8Bytes: check.int8.byteLength,
-    fp32Accuracy: await accuracyOf(check, check.fp32, rows),
-    int8Accuracy: await accuracyOf(check, check.int8, rows),
-    rows: rows.length,
-  };
+  const fp32 = await scoreOf(check, check.fp32, rows);
+  const int8 = await scoreOf(check, check.int8, rows);
+  return { fp32Bytes: check.fp32.byteLength, int8Bytes: check.int8.byteLength, metric: fp32.name, fp32Score: fp32.value, int8Score: int8.value, rows: rows.length };
 }
 
 /** Both ONNX files of a fine-tuned model, and what the int8 one cost, for the folder and its card. */
@@ -169,13 +175,13 @@ export async function onnxExports(
   numLabels: number,
   task: AnyTask,
   params: ReadonlyMap<string, Float32Array>,
-  check: { readonly backend: Backend; readonly rows: readonly TokenizedExample[] } | null,
+  check: { readonly backend: Backend; readonly rows: readonly TokenizedExample[]; readonly labels: readonly string[] } | null,
 ): Promise<OnnxExports> {
   const fp32 = compileInferenceModel(config, numLabels, task, params);
   const int8 = compileQuantizedInferenceModel(config, numLabels, task, params);
   if (!check || check.rows.length === 0) return { fp32, int8, quantization: null, measurementError: null };
   try {
-    const quantization = await measureQuantization({ backend: check.backend, fp32, int8, rows: check.rows, padTokenId: config.padTokenId });
+    const quantization = await measureQuantization({ backend: check.backend, fp32, int8, rows: check.rows, task, labels: check.labels, padTokenId: config.padTokenId });
     return { fp32, int8, quantization, measurementError: null };
   } catch (error) {
     return { fp32, int8, quantization: null, measurementError: `the int8 model's accuracy could not be measured, so the model card leaves it out: ${error instanceof Error ? error.message : String(error)}` };
@@ -187,9 +193,9 @@ const percent = (x: number) => `${(x * 100).toFixed(2)}%`;
 
 /** One line for a log: the size saved and the accuracy it cost. */
 export function describeQuantization(r: QuantizationReport): string {
-  const points = (r.int8Accuracy - r.fp32Accuracy) * 100;
+  const points = (r.int8Score - r.fp32Score) * 100;
   return (
     `${QUANTIZED_MODEL_FILE}: ${megabytes(r.int8Bytes)}, ${Math.round((100 * r.int8Bytes) / r.fp32Bytes)}% of ${FP32_MODEL_FILE} (${megabytes(r.fp32Bytes)}); ` +
-    `accuracy on ${r.rows} validation rows ${percent(r.fp32Accuracy)} → ${percent(r.int8Accuracy)} (${points >= 0 ? '+' : ''}${points.toFixed(2)} points)`
+    `${r.metric} on ${r.rows} validation rows ${percent(r.fp32Score)} → ${percent(r.int8Score)} (${points >= 0 ? '+' : ''}${points.toFixed(2)} points)`
   );
 }
