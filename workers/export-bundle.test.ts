@@ -63,6 +63,7 @@ const model: ModelSummary = {
   vocabSize: 12,
   maxPositions: 16,
   parametersWithoutLabels: 1000,
+  fineTunedLabels: null,
   pretrained: true,
   tokenizerKind: 'WordPiece (vocab.txt)',
 };

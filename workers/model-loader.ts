@@ -2,7 +2,7 @@
  * A model to fine-tune, from the Hub, a local folder, or a small config trained from scratch:
  * its config, its weights and complete tokenizer files, and the facts the model screen shows.
  */
-import type { PretrainedSource } from '../src/engine/pretrained.ts';
+import { fineTunedLabels, type PretrainedSource } from '../src/engine/pretrained.ts';
 import { architectureClassName, parseModelConfig } from '../src/engine/models/config.ts';
 import { classifierParamSpecs } from '../src/engine/models/params.ts';
 import { maxSequenceLength } from '../src/engine/models/positions.ts';
@@ -95,7 +95,7 @@ async function fromScratch(size: ScratchSize, vocabUrl: string, fetchFile: typeo
 function assemble(source: PretrainedSource, tokenizerSources: TokenizerSourceFiles, kind: ModelSummary['source']): LoadedModel {
   let summary: ModelSummary;
   try {
-    summary = summarize(source.name, source.configJson, kind, tokenizerKind(tokenizerSources));
+    summary = { ...summarize(source.name, source.configJson, kind, tokenizerKind(tokenizerSources)), fineTunedLabels: fineTunedLabels(source) };
   } catch (error) {
     // The engine lists the architectures it can build; the model's name says which one was refused.
     throw new Error(`${source.name} cannot be fine-tuned here: ${error instanceof Error ? error.message : String(error)}.`);
@@ -106,6 +106,7 @@ function assemble(source: PretrainedSource, tokenizerSources: TokenizerSourceFil
 }
 
 export function summarize(name: string, configJson: Record<string, unknown>, kind: ModelSummary['source'], tokenizer: string): ModelSummary {
+  // The head's labels need the weights: assemble() adds them.
   const config = parseModelConfig(configJson);
   return {
     name,
@@ -122,6 +123,7 @@ export function summarize(name: string, configJson: Record<string, unknown>, kin
     parametersWithoutLabels: classifierParamSpecs(config, 1).reduce((n, p) => n + p.shape.reduce((a, d) => a * d, 1), 0) - (config.hiddenSize + 1),
     pretrained: kind !== 'scratch',
     tokenizerKind: tokenizer,
+    fineTunedLabels: null,
   };
 }
 

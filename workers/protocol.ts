@@ -142,6 +142,8 @@ export interface ModelSummary {
   readonly parametersWithoutLabels: number;
   /** False when training from scratch. */
   readonly pretrained: boolean;
+  /** The labels a fine-tuned model's head was trained for; null for a base model. */
+  readonly fineTunedLabels: readonly string[] | null;
   readonly tokenizerKind: string;
 }
 

@@ -35,6 +35,7 @@ const model: ModelSummary = {
   vocabSize: 30522,
   maxPositions: 512,
   parametersWithoutLabels: 4_385_920,
+  fineTunedLabels: null,
   pretrained: true,
   tokenizerKind: 'tokenizer.json',
 };

@@ -170,17 +170,19 @@ describe('checked before the first update', () => {
     expect(run.stderr).toBe('error: other-labels.csv has labels "bad", "good" that the model does not know (it knows neg, pos)\n');
   });
 
-  it('a classifier fine-tuned for other labels, given as --model', async () => {
+  it('a classifier fine-tuned for other labels, given as --model, gets a new head, as ignore_mismatched_sizes=True gives it', async () => {
     const three = startingPoint({ name: 'three', configJson: JSON.parse(readFileSync(at('base', 'config.json'), 'utf8')) as Record<string, unknown>, weights: new Map() }, ['a', 'b', 'c'], defaultSettings).checkpoint;
     mkdirSync(at('three-labels'));
     write('three-labels/config.json', JSON.stringify(three.modelConfig));
     write('three-labels/model.safetensors', writeSafetensors([...three.params].map(([n, data]) => [n, { shape: [...three.paramShapes.get(n)!], data }]), { format: 'pt' }));
     write('three-labels/vocab.txt', readFileSync(at('base', 'vocab.txt')));
-    const run = await cli(['train', '--model', 'three-labels', '--data', 'train.csv', '--out', 'never']);
+    const run = await cli(['train', '--model', 'three-labels', '--data', 'train.csv', '--max-steps', '1', '--out', 'from-three']);
+    expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain(
-      'error: three-labels is a classifier already fine-tuned for 3 labels (a, b, c), and this data has 2 (neg, pos): its classification head does not fit them. ' +
-        'Fine-tune the base model it came from (its model card names it under base_model) on this data, or give data with its 3 labels.\n',
+      'three-labels was fine-tuned for 3 labels (a, b, c), and this data has 2 labels (neg, pos): ' +
+        'a new classification head is trained for them, as from_pretrained(..., ignore_mismatched_sizes=True) does.\n',
     );
+    expect(JSON.parse(readFileSync(at('from-three', 'config.json'), 'utf8'))).toMatchObject({ id2label: { 0: 'neg', 1: 'pos' } });
   });
 });
 

@@ -62,6 +62,7 @@ const model: ModelSummary = {
   vocabSize: 30522,
   maxPositions: 64,
   parametersWithoutLabels: 4_385_920,
+  fineTunedLabels: null,
   pretrained: true,
   tokenizerKind: 'tokenizer.json',
 };

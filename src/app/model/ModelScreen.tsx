@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { headFitNote } from '../../engine/head-fit.ts';
 import type { MemoryEstimate, ModelSummary } from '../../../workers/protocol.ts';
 import { effectiveMaxLength, isTraining } from '../../store/training.ts';
 import { useStudio } from '../../store/useStudio.ts';
@@ -198,6 +199,15 @@ function MemoryFacts({ summary }: { summary: ModelSummary }) {
   );
 }
 
+/** Pretrained weights, and what becomes of a fine-tuned model's head on the data's labels. */
+function PretrainedStart({ summary }: { summary: ModelSummary }) {
+  const labels = useStudio((s) => s.dataset.summary?.labels ?? null);
+  const known = summary.fineTunedLabels;
+  if (known === null) return <>pretrained weights; a new classification head is added for your labels</>;
+  if (labels === null) return <>pretrained weights, with the head fine-tuned for {known.length} labels ({known.join(', ')}); load data to see whether it fits</>;
+  return <>pretrained weights; {headFitNote(summary.name, known, labels) ?? `its classification head was fine-tuned for these labels and is kept (${labels.join(', ')})`}</>;
+}
+
 function ModelFacts({ summary }: { summary: ModelSummary }) {
   const numLabels = useStudio((s) => s.dataset.summary?.labels.length ?? 2);
   return (
@@ -220,7 +230,7 @@ function ModelFacts({ summary }: { summary: ModelSummary }) {
           {summary.tokenizerKind}, {formatCount(summary.vocabSize)} tokens, inputs up to {formatCount(summary.maxPositions)} tokens
         </dd>
         <dt>Start</dt>
-        <dd>{summary.source === 'saved-run' ? 'the saved run’s checkpoint' : summary.pretrained ? 'pretrained weights; a new classification head is added for your labels' : 'random weights'}</dd>
+        <dd data-testid="model-start">{summary.source === 'saved-run' ? 'the saved run’s checkpoint' : summary.pretrained ? <PretrainedStart summary={summary} /> : 'random weights'}</dd>
       </dl>
     </Card>
   );

@@ -15,6 +15,7 @@ const bertBase: ModelSummary = {
   vocabSize: 30522,
   maxPositions: 512,
   parametersWithoutLabels: 109_482_240,
+  fineTunedLabels: null,
   pretrained: true,
   tokenizerKind: 'tokenizer.json',
 };
