@@ -38,6 +38,18 @@ describe('finetune-studio arguments', () => {
     expect(() => parseCommand([...base, '--metric-for-best-model', 'precision'])).toThrow('--metric-for-best-model must be accuracy, f1 or loss, got "precision"');
   });
 
+  it('reads the fine-tune method: LoRA from any --lora-* flag, frozen parts, and refuses LoRA flags with another method', () => {
+    const base = ['train', '--model', 'm', '--data', 'd', '--out', 'o'];
+    expect(parseCommand([...base, '--lora-r', '16', '--lora-alpha', '32', '--lora-dropout', '0.1', '--lora-targets', 'query,key,value'])).toMatchObject({
+      settings: { method: 'lora', loraR: 16, loraAlpha: 32, loraDropout: 0.1, loraTargets: 'query,key,value' },
+    });
+    expect(parseCommand([...base, '--method', 'head-only', '--freeze-embeddings', '--freeze-layers', '2'])).toMatchObject({ settings: { method: 'head-only', freezeEmbeddings: true, freezeLayers: 2 } });
+    expect(parseCommand(base)).toMatchObject({ settings: { method: 'full', freezeEmbeddings: false, freezeLayers: 0 } });
+    expect(() => parseCommand([...base, '--method', 'full', '--lora-r', '4'])).toThrow('--lora-r is a LoRA setting, and --method full trains no adapters');
+    expect(() => parseCommand([...base, '--method', 'adapters'])).toThrow('--method must be full, lora or head-only, got "adapters"');
+    expect(() => parseCommand([...base, '--lora-r', '0'])).toThrow(/LoRA r must be a whole number ≥ 1, got 0/);
+  });
+
   it('uses a validation file instead of a split, never both', () => {
     expect(parseCommand(['train', '--model', 'm', '--data', 'd', '--out', 'o', '--validation', 'v.csv'])).toMatchObject({ validation: 'v.csv', validationSplit: 0 });
     expect(() => parseCommand(['train', '--model', 'm', '--data', 'd', '--out', 'o', '--validation', 'v', '--validation-split', '0.2'])).toThrow(/either --validation or --validation-split/);

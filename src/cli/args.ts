@@ -270,7 +270,7 @@ const LORA_FLAGS = ['lora-r', 'lora-alpha', 'lora-dropout', 'lora-targets'];
 /** --method, or lora when a --lora-* flag is given without it. */
 function methodOf(raw: string | undefined, loraFlag: string | undefined): FineTuneMethodKind {
   if (raw === undefined) return loraFlag ? 'lora' : defaultSettings.method;
-  if (!(FINE_TUNE_METHODS as readonly string[]).includes(raw)) throw new UsageError(`--method must be ${FINE_TUNE_METHODS.join(', ')}, got "${raw}"`);
+  if (!(FINE_TUNE_METHODS as readonly string[]).includes(raw)) throw new UsageError(`--method must be full, lora or head-only, got "${raw}"`);
   if (raw !== 'lora' && loraFlag) throw new UsageError(`--${loraFlag} is a LoRA setting, and --method ${raw} trains no adapters`);
   return raw as FineTuneMethodKind;
 }
