@@ -56,8 +56,15 @@ export function randomRows(count: number, seq: number, vocab: number, seed: numb
  * What a measurement trains: a random-init preset at batch × seq and `updates` full batches of
  * random rows, one epoch with no validation rows, so the run ends after its last update.
  */
-export function benchRun(preset: string, batch: number, seq: number, updates: number): { checkpoint: TrainingCheckpoint; rows: TokenizedExample[] } {
-  const settings: TrainingSettings = { ...defaultSettings, epochs: 1, batchSize: batch, maxLength: seq, maxSteps: 0, warmupRatio: 0 };
+/** `method`: the fine-tune method's settings (LoRA's r and targets), a full fine-tune by default. */
+export function benchRun(
+  preset: string,
+  batch: number,
+  seq: number,
+  updates: number,
+  method: Pick<TrainingSettings, 'method'> & Partial<TrainingSettings> = { method: 'full' },
+): { checkpoint: TrainingCheckpoint; rows: TokenizedExample[] } {
+  const settings: TrainingSettings = { ...defaultSettings, epochs: 1, batchSize: batch, maxLength: seq, maxSteps: 0, warmupRatio: 0, ...method };
   const { checkpoint } = startingPoint({ name: `bench-${preset}`, configJson: presetConfigJson(preset), weights: new Map() }, ['LABEL_0', 'LABEL_1'], settings);
   return { checkpoint, rows: randomRows(updates * batch, seq, 30522, 1) };
 }

@@ -58,14 +58,17 @@ async function main(): Promise<void> {
   const steps = Number(arg('steps', String(presets[preset]?.steps ?? 5)));
   const warmup = Number(arg('warmup', String(presets[preset]?.warmup ?? 2)));
   const threadsArg = process.argv.includes('--threads') ? Number(arg('threads')) : null;
-  const report: Record<string, unknown> = { backend: backendName, preset, seq, batch };
+  const method = arg('method', 'full');
+  if (method !== 'full' && method !== 'lora') throw new Error(`--method must be full or lora, got ${method}`);
+  const report: Record<string, unknown> = { backend: backendName, preset, seq, batch, method };
   try {
     const backend = await backendFor(backendName, threadsArg);
     report.threads = threadsArg ?? (backendName === 'ort-node-cpu' ? 'default' : 1);
     const threadsBefore = osThreads();
     const total = warmup + steps;
     // An epoch of exactly `total` batches: no eval set, so the run ends after the last update.
-    const { checkpoint, rows } = benchRun(preset, batch, seq, total);
+    // LoRA as peft's defaults have it: r 8, alpha 8, on query and value.
+    const { checkpoint, rows } = benchRun(preset, batch, seq, total, { method });
     const stamps: number[] = [];
     const cpuAt: NodeJS.CpuUsage[] = [];
     let lastLoss = NaN;

@@ -13,6 +13,9 @@
  *   npm run bench -- --backends webgpu --presets tiny,mini
  *                                                   the benchmark page (bench.html) in headless Chromium:
  *                                                   kernels_per_step, gpu_peak_mb, gpu_estimate_mb, adapter
+ *   npm run bench -- --method lora --presets mini,small --backends ort-node-cpu,pytorch-cpu
+ *                                                   LoRA r 8, alpha 8 on query and value (peft's defaults), in both
+ *                                                   the engine and PyTorch (torch_reference.py's hand-written LoRA)
  *   npm run bench -- --presets base --static --batch 8
  *                                                   nodes_per_step and gpu_estimate_mb without running a step
  *
@@ -43,6 +46,7 @@ import { fileURLToPath } from 'node:url';
 import { runBrowserBench } from './browser-bench.ts';
 import { optimizerKernelBudget, staticStepFigures, stepBudgets } from './budgets.ts';
 import { presets } from './common.ts';
+import { fullFineTune } from '../src/engine/models/fine-tune-method.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..');
@@ -75,6 +79,8 @@ interface Options {
   timeoutS: number;
   /** Print each preset's node count and memory estimate, and run nothing. */
   staticOnly: boolean;
+  /** 'lora': every backend trains LoRA r 8, alpha 8 on query and value instead of every weight. */
+  method: 'full' | 'lora';
 }
 
 const allBackends: BackendName[] = ['ort-node-cpu', 'ort-web-wasm', 'pytorch-cpu', 'webgpu'];
@@ -83,7 +89,7 @@ const defaultBackends: BackendName[] = ['ort-node-cpu', 'ort-web-wasm', 'pytorch
 
 const usage = `usage: npm run bench -- [--presets tiny,mini,small,base] [--backends ${allBackends.join(',')}]
   [--wasm-threads 1,2] [--pairs-1t tiny,mini,small|none] [--no-wasm-base] [--steps N] [--warmup N]
-  [--seq 128] [--batch 16] [--torch-threads 2] [--torch-env tuned|default] [--timeout S] [--static]`;
+  [--seq 128] [--batch 16] [--torch-threads 2] [--torch-env tuned|default] [--timeout S] [--static] [--method full|lora]`;
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
@@ -100,6 +106,7 @@ function parseArgs(argv: string[]): Options {
     torchEnvTuned: true,
     timeoutS: 900,
     staticOnly: false,
+    method: 'full',
   };
   const list = (v: string) => (v === 'none' ? [] : v.split(',').map((s) => s.trim()).filter(Boolean));
   for (let i = 0; i < argv.length; i++) {
@@ -123,6 +130,12 @@ function parseArgs(argv: string[]): Options {
       case '--pairs-1t': o.pairs1t = list(value()); break;
       case '--no-wasm-base': o.wasmBase = false; break;
       case '--static': o.staticOnly = true; break;
+      case '--method': {
+        const v = value();
+        if (v !== 'full' && v !== 'lora') throw new Error('--method must be full or lora');
+        o.method = v;
+        break;
+      }
       case '--seq': o.seq = count(1); break;
       case '--batch': o.batch = count(1); break;
       case '--steps': o.steps = count(1); break;
@@ -200,12 +213,13 @@ function stepsFor(job: Job, o: Options): { steps: number; warmup: number } {
 
 async function measure(job: Job, o: Options): Promise<Line> {
   const { steps, warmup } = stepsFor(job, o);
-  const base: Line = { backend: job.backend, preset: job.preset, seq: o.seq, batch: o.batch, threads: job.threads ?? 'default' };
+  const base: Line = { backend: job.backend, preset: job.preset, seq: o.seq, batch: o.batch, threads: job.threads ?? 'default', method: o.method };
   const load = Math.round(os.loadavg()[0]! * 10) / 10;
   let result: ChildResult;
   if (job.backend === 'pytorch-cpu') {
     // torch_reference.py bench always runs 2 untimed warm-up steps before `--steps` timed ones.
     const args = [torchBench, '--preset', job.preset, '--seq', String(o.seq), '--batch', String(o.batch), '--steps', String(steps), '--threads', String(job.threads)];
+    if (o.method === 'lora') args.push('--lora-r', '8', '--lora-alpha', '8', '--lora-targets', 'query,value');
     // libgomp's default spin-waiting and OpenBLAS's own pool (2 threads whatever torch is told)
     // make PyTorch 3-10x slower on a busy 2-core machine (tiny, 2 threads: 2.65 s/step against
     // 0.29 s with a passive wait policy). These keep the baseline strong; --torch-env default
@@ -216,6 +230,7 @@ async function measure(job: Job, o: Options): Promise<Line> {
   } else {
     const args = [childScript, '--backend', job.backend, '--preset', job.preset, '--seq', String(o.seq), '--batch', String(o.batch), '--steps', String(steps), '--warmup', String(warmup)];
     if (job.threads !== null) args.push('--threads', String(job.threads));
+    args.push('--method', o.method);
     result = await runChild(process.execPath, ['--import', 'tsx', ...args], o.timeoutS);
   }
   const line = lastJsonLine(result.stdout);
@@ -289,7 +304,8 @@ function staticLines(o: Options): Line[] {
     preset,
     seq: o.seq,
     batch: o.batch,
-    ...staticStepFigures(preset, o.batch, o.seq),
+    method: o.method,
+    ...staticStepFigures(preset, o.batch, o.seq, undefined, { ...fullFineTune, kind: o.method }),
     nodes_budget: budgetOf(preset)?.nodesPerStep ?? null,
   }));
 }

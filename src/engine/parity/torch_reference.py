@@ -1181,6 +1181,7 @@ def cmd_train(args: argparse.Namespace) -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     model, config = load_model(args.model)
+    prepare_method(model, args)
     with open(args.data, "r", encoding="utf-8") as f:
         data = json.load(f)
     hyper: dict[str, Any] = data["hyper"]
@@ -1235,6 +1236,12 @@ def cmd_train(args: argparse.Namespace) -> None:
                 "val_accuracy": val_acc,
             }
         )
+    if args.save:
+        save = Path(args.save)
+        save.mkdir(parents=True, exist_ok=True)
+        with open(save / "config.json", "w", encoding="utf-8") as f:
+            json.dump(config.values, f, indent=2, sort_keys=True)
+        write_safetensors(save / "model.safetensors", state_dict_numpy(model))
     result = {"epochs": epoch_logs, "step_losses": step_losses, "seconds": time.perf_counter() - started}
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump(result, f)
@@ -1270,6 +1277,7 @@ def cmd_bench(args: argparse.Namespace) -> None:
     torch.manual_seed(0)
     model = build_model(config)
     init_weights(model, config)
+    prepare_method(model, args)
     model.train()
     optimizer = create_optimizer(model, 2e-5, 0.01)
     scheduler = get_linear_schedule_with_warmup(optimizer, 0, args.steps + 2)
@@ -1353,6 +1361,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True, help="tokenized.json with train, validation, order, hyper")
     p.add_argument("--out", required=True, help="result.json")
     p.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: torch default)")
+    p.add_argument("--save", default="", help="folder to write the trained model to (config.json + model.safetensors)")
+    add_method_arguments(p)
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("bench", help="time full training steps on CPU")
@@ -1362,6 +1372,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--threads", type=int, default=2)
+    add_method_arguments(p)
     p.set_defaults(func=cmd_bench)
     return parser
 
