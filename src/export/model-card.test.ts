@@ -134,6 +134,14 @@ describe('modelCard', () => {
     }
   });
 
+  it('says how the model was trained: a full fine-tune, or LoRA merged into the weights with what was frozen', () => {
+    expect(modelCard(run)).toContain('| method | full fine-tune |');
+    const lora = { ...checkpoint, settings: { ...checkpoint.settings, method: 'lora' as const, loraR: 4, loraAlpha: 16, freezeEmbeddings: true } };
+    expect(modelCard({ ...run, checkpoint: lora })).toContain(
+      '| method | LoRA (r 4, alpha 16, dropout 0, on query, value), merged into these weights; the adapters alone are in lora-adapter/ for peft; the embeddings frozen |',
+    );
+  });
+
   it('leaves out base_model, metrics and model-index when there is no Hub model and no evaluation', () => {
     const card = modelCard({
       ...run,

@@ -12,6 +12,7 @@ import { modelEvaluation } from '../engine/best-model.ts';
 import type { ColumnMapping } from '../data/columns.ts';
 import type { TrainingCheckpoint } from '../engine/checkpoint.ts';
 import { architectureClassName, parseModelConfig } from '../engine/models/config.ts';
+import { ADAPTER_FOLDER, checkpointPlan } from './lora-export.ts';
 import type { QuantizationReport } from './quantize.ts';
 
 export type { QuantizationReport };
@@ -228,9 +229,22 @@ function hyperparameterSection(c: TrainingCheckpoint): string {
         ['max grad norm', s.maxGradNorm],
         ['max length (tokens)', s.maxLength],
         ['seed', s.seed],
+        ['method', methodDescription(c)],
       ],
     ),
   ].join('\n\n');
+}
+
+/** What trained: every weight, LoRA adapters (merged into the weights, also in lora-adapter/), or the head; and what was frozen. */
+function methodDescription(c: TrainingCheckpoint): string {
+  const s = c.settings;
+  const method = {
+    full: 'full fine-tune',
+    lora: `LoRA (r ${s.loraR}, alpha ${s.loraAlpha}, dropout ${s.loraDropout}, on ${checkpointPlan(c).targetModules.join(', ')}), merged into these weights; the adapters alone are in ${ADAPTER_FOLDER}/ for peft`,
+    'head-only': 'the classification head only',
+  }[s.method];
+  const frozen = [s.freezeEmbeddings ? 'the embeddings' : '', s.freezeLayers > 0 ? `encoder layers 0-${s.freezeLayers - 1}` : ''].filter((x) => x !== '');
+  return frozen.length > 0 ? `${method}; ${frozen.join(' and ')} frozen` : method;
 }
 
 /** Per-label precision, recall and F1, for the tasks that score labels one by one. */
