@@ -107,3 +107,20 @@ describe('the exported token classifier in transformers.js', () => {
     expect(expected.length).toBe(3);
   });
 });
+
+// Continues the run the first test finished (tests in a file run in order).
+describe('a token-classification checkpoint', () => {
+  it('resumes with more --epochs, the tags and sentences checked against it, and trains on to the new total', async () => {
+    const run = await cli(['train', '--model', 'base', '--data', 'train.conll', '--validation', 'validation.jsonl', '--resume', 'tagger', '--epochs', '7', '--batch-size', '8', '--lr', '3e-3', '--out', 'tagger']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('resuming at step 90 (epoch 7) of 105\n');
+    expect(run.stderr).toMatch(/eval @ epoch 7\.00 \(step 105\).*entity F1/);
+    const config = JSON.parse(readFileSync(path.join(work, 'tagger/config.json'), 'utf8')) as Record<string, unknown>;
+    expect(config.architectures).toEqual(['BertForTokenClassification']);
+
+    writeFileSync(path.join(work, 'more-tags.conll'), 'ada B-PER\nvisited O\nrome B-LOC\nwith O\nacme B-ORG\n');
+    const otherTags = await cli(['train', '--model', 'base', '--data', 'more-tags.conll', '--resume', 'tagger', '--epochs', '8', '--out', 'tagger']);
+    expect(otherTags.code).toBe(1);
+    expect(otherTags.stderr).toContain('"B-ORG"');
+  });
+});
