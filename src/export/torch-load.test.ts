@@ -5,6 +5,7 @@
 // run's folder holds the merged weights: it loads as the plain model and gives the logits the
 // engine gives with its adapters unmerged.
 import { singleLabel } from '../engine/tasks/single-label.ts';
+import { tokenClassification } from '../engine/tasks/token-classification.ts';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -118,6 +119,57 @@ describe.skipIf(skipReason !== null)(`PyTorch loads the exported folder by HF na
       expect(theirs).toHaveLength(ours.length);
       const worst = Math.max(...theirs.map((x, i) => Math.abs(x - ours[i]!)));
       console.log(JSON.stringify({ architecture: label, rows: batch.length, logits_max_abs_diff: worst }));
+      expect(worst).toBeLessThanOrEqual(TOLERANCE);
+    });
+  }
+});
+
+const TAGS = ['O', 'B-PER', 'I-PER'];
+
+describe.skipIf(skipReason !== null)(`PyTorch loads an exported token classifier by HF names${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
+  for (const name of ['bert', 'roberta']) {
+    it(`${name}ForTokenClassification: trained a few steps, exported, reloaded in torch: the same per-token logits within ${TOLERANCE}`, async () => {
+      const baseConfig = architectures[name]!;
+      const settings: TrainingSettings = { ...defaultSettings, epochs: 1, batchSize: 4, learningRate: 2e-3, maxLength: 32, seed: 3 };
+      const start = startingPoint({ name, configJson: baseConfig, weights: new Map() }, TAGS, settings, {}, tokenClassification).checkpoint;
+      const config = parseModelConfig(start.modelConfig);
+      const withTypes = config.typeVocabSize > 1;
+      // A tag on every token but the first, as if each piece were a word.
+      const tagged = (count: number, salt: number) =>
+        rows(count, config.padTokenId, withTypes, salt).map((r) => ({ ...r, target: Int32Array.from(r.inputIds, (id, i) => (i === 0 ? -100 : id % TAGS.length)) }));
+      const backend = { name: 'cpu' as const, ort };
+      const trainer = await Trainer.create({ backend, checkpoint: start, train: tagged(12, 1), validation: [], onEvent: () => {} });
+      await trainer.train();
+      const trained = await trainer.snapshot();
+      await trainer.release();
+
+      const folder = path.join(scratch, `${name}-token-classification`);
+      for (const [file, bytes] of huggingFaceFolder(trained, completeTokenizerFiles({ vocabTxt: vocab.join('\n') }, baseConfig), name)) {
+        mkdirSync(path.dirname(path.join(folder, file)), { recursive: true });
+        writeFileSync(path.join(folder, file), bytes);
+      }
+      const batch = tagged(9, 5);
+      writeFileSync(
+        path.join(folder, 'batch.json'),
+        JSON.stringify({
+          input_ids: batch.map((r) => [...r.inputIds]),
+          attention_mask: batch.map((r) => [...r.inputIds.map(() => 1)]),
+          ...(withTypes ? { token_type_ids: batch.map((r) => [...r.tokenTypeIds!]) } : {}),
+        }),
+      );
+      const outPath = path.join(folder, 'torch-logits.json');
+      execFileSync(PYTHON, [SCRIPT, 'logits', '--model', folder, '--batch', path.join(folder, 'batch.json'), '--out', outPath], { stdio: 'pipe' });
+      const reference = JSON.parse(readFileSync(outPath, 'utf8')) as { logits: number[][][]; id2label: Record<string, string> };
+      expect(reference.id2label).toEqual({ 0: 'O', 1: 'B-PER', 2: 'I-PER' });
+
+      const predictor = await Predictor.create(backend, config, TAGS.length, tokenClassification);
+      const ours = await predictor.logits(batch, predictor.upload(trained.params, trained.paramShapes), { maxLength: 32, batchSize: 4 });
+      await predictor.release();
+      // The reference pads every row to the longest; the engine gives each row's own tokens.
+      const theirs = batch.flatMap((r, b) => reference.logits[b]!.slice(0, r.inputIds.length).flat());
+      expect(theirs).toHaveLength(ours.length);
+      const worst = Math.max(...theirs.map((x, i) => Math.abs(x - ours[i]!)));
+      console.log(JSON.stringify({ architecture: `${name} token-classification`, rows: batch.length, logits_max_abs_diff: worst }));
       expect(worst).toBeLessThanOrEqual(TOLERANCE);
     });
   }

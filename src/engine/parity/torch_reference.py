@@ -1148,8 +1148,9 @@ def cmd_logits(args: argparse.Namespace) -> None:
     model.eval()
     with open(args.batch, "r", encoding="utf-8") as f:
         rows = json.load(f)
-    rows.setdefault("labels", [0] * len(rows["input_ids"]))
-    batch = pad_batch(rows, range(len(rows["input_ids"])), int(config.pad_token_id), is_token_classifier(config))
+    token_labels = is_token_classifier(config)
+    rows.setdefault("labels", [[-100] * len(r) if token_labels else 0 for r in rows["input_ids"]])
+    batch = pad_batch(rows, range(len(rows["input_ids"])), int(config.pad_token_id), token_labels)
     with torch.no_grad():
         logits = forward_logits(model, batch)
     with open(args.out, "w", encoding="utf-8") as f:
