@@ -6,6 +6,7 @@
 // validation, 2 epochs, batch 32, lr 1e-4, seed 42, dropout on): about 40 minutes of CPU on two
 // cores, too long for every CI run. By default CI runs the same comparison on the first 6,000
 // rows for one epoch with dropout off, so the two trajectories differ only by float rounding.
+import { PYTHON, torchUnavailable } from './python.ts';
 import { singleLabel } from '../tasks/single-label.ts';
 import { defaultLabelOptions } from '../tasks/task.ts';
 import { execFileSync } from 'node:child_process';
@@ -30,18 +31,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const shared = path.resolve(here, '../../../../shared');
 const sst2 = path.join(shared, 'data/sst2/train.csv');
 const tokenizerJson = path.join(shared, 'tokenizers/bert-base-uncased/tokenizer.json');
-const PYTHON = '/usr/bin/python3';
-
-function skipReason(): string | null {
-  if (!existsSync(sst2) || !existsSync(tokenizerJson)) return `needs ${shared}/data/sst2 and tokenizers/bert-base-uncased`;
-  try {
-    execFileSync(PYTHON, ['-c', 'import torch'], { stdio: 'pipe' });
-  } catch {
-    return `${PYTHON} cannot import torch`;
-  }
-  return null;
-}
-const skip = skipReason();
+const skip = !existsSync(sst2) || !existsSync(tokenizerJson) ? `needs ${shared}/data/sst2 and tokenizers/bert-base-uncased` : torchUnavailable();
 
 const mini = {
   model_type: 'bert', vocab_size: 30522, hidden_size: 256, num_hidden_layers: 4, num_attention_heads: 4,
@@ -111,7 +101,7 @@ describe.skipIf(skip !== null)(`learning on SST-2 matches PyTorch (${full ? 'ful
 
     const ours = engineEvals.at(-1)!.accuracy;
     const theirs = reference.epochs.at(-1)!.val_accuracy;
-    console.log(JSON.stringify({ engine: engineEvals, engine_seconds: engineSeconds, pytorch: reference.epochs, pytorch_seconds: reference.seconds, accuracy_gap_points: (ours - theirs) * 100 }));
+    console.log(JSON.stringify({ engine: engineEvals, engine_seconds: engineSeconds, pytorch: reference.epochs.map(({ epoch, val_accuracy, val_loss }) => ({ epoch, val_accuracy, val_loss })), pytorch_seconds: reference.seconds, accuracy_gap_points: (ours - theirs) * 100 }));
     // It must have learned something, not just agree with PyTorch at chance: beat always answering the majority label.
     const positives = validation.filter((r) => r.target[0] === 1).length / validation.length;
     expect(ours).toBeGreaterThan(Math.max(positives, 1 - positives) + 0.05);

@@ -1158,11 +1158,13 @@ def cmd_logits(args: argparse.Namespace) -> None:
     print(json.dumps({"rows": logits.shape[0], "labels": logits.shape[1]}))
 
 
-def _evaluate(model: nn.Module, config: HFConfig, data: dict[str, list[Any]], batch_size: int) -> tuple[float, float]:
-    """Mirrors ``Trainer.evaluate``: eval mode, no grad; loss is the per-sample mean; accuracy of argmax."""
+def _evaluate(model: nn.Module, config: HFConfig, data: dict[str, list[Any]], batch_size: int) -> tuple[float, float, list[list[float]]]:
+    """Mirrors ``Trainer.evaluate``: eval mode, no grad; loss is the per-sample mean; accuracy of argmax
+    (single-label class ids only); and every row's logits, for the task's own metrics."""
     model.eval()
     n = len(data["input_ids"])
     total_loss, correct = 0.0, 0
+    all_logits: list[list[float]] = []
     with torch.no_grad():
         for start in range(0, n, batch_size):
             idx = list(range(start, min(n, start + batch_size)))
@@ -1170,9 +1172,10 @@ def _evaluate(model: nn.Module, config: HFConfig, data: dict[str, list[Any]], ba
             logits = forward_logits(model, batch)
             loss = sequence_classification_loss(logits, batch["labels"], config)
             total_loss += loss.item() * len(idx)
-            if logits.shape[-1] > 1:
+            all_logits.extend(logits.tolist())
+            if logits.shape[-1] > 1 and batch["labels"].dim() == 1:
                 correct += int((logits.argmax(-1) == batch["labels"]).sum().item())
-    return total_loss / max(1, n), correct / max(1, n)
+    return total_loss / max(1, n), correct / max(1, n), all_logits
 
 
 def cmd_train(args: argparse.Namespace) -> None:
@@ -1228,13 +1231,14 @@ def cmd_train(args: argparse.Namespace) -> None:
                     file=sys.stderr,
                     flush=True,
                 )
-        val_loss, val_acc = _evaluate(model, config, data["validation"], 256)
+        val_loss, val_acc, val_logits = _evaluate(model, config, data["validation"], 256)
         epoch_logs.append(
             {
                 "epoch": epoch + 1,
                 "train_loss_mean": float(np.mean(epoch_losses)) if epoch_losses else float("nan"),
                 "val_loss": val_loss,
                 "val_accuracy": val_acc,
+                "val_logits": val_logits,
             }
         )
     if args.save:
@@ -1246,7 +1250,7 @@ def cmd_train(args: argparse.Namespace) -> None:
     result = {"epochs": epoch_logs, "step_losses": step_losses, "seconds": time.perf_counter() - started}
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump(result, f)
-    print(json.dumps(epoch_logs[-1] if epoch_logs else {}))
+    print(json.dumps({k: v for k, v in epoch_logs[-1].items() if k != "val_logits"} if epoch_logs else {}))
 
 
 BENCH_PRESETS: dict[str, tuple[int, int, int]] = {
