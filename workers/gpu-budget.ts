@@ -13,7 +13,6 @@ import { fineTuneMethodOf } from '../src/engine/settings.ts';
 import { type AnyTask, DEFAULT_TASK, taskById, taskOfModelConfig } from '../src/engine/tasks/index.ts';
 import type { ErrorFix, MemoryEstimate } from './protocol.ts';
 
-
 export interface RunShape {
   readonly batchSize: number;
   readonly maxLength: number;
