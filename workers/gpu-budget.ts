@@ -49,7 +49,13 @@ function estimator(modelConfig: Record<string, unknown>, numLabels: number, task
  */
 export function memoryEstimate(modelConfig: Record<string, unknown>, numLabels: number, shape: RunShape, maxBindingBytes: number): MemoryEstimate {
   const { at, seqLength } = estimator(modelConfig, numLabels, taskById(DEFAULT_TASK), shape, maxBindingBytes);
-  const m = at(shape.batchSize);
+  // Each method once: the run's own is one of the three, with the run's LoRA and freezing settings.
+  const byMethod = {
+    full: at(shape.batchSize, { ...shape.method, kind: 'full' }),
+    lora: at(shape.batchSize, { ...shape.method, kind: 'lora' }),
+    'head-only': at(shape.batchSize, { ...shape.method, kind: 'head-only' }),
+  };
+  const m = byMethod[shape.method.kind];
   return {
     batchSize: shape.batchSize,
     seqLength,
@@ -59,11 +65,7 @@ export function memoryEstimate(modelConfig: Record<string, unknown>, numLabels: 
     workingBytes: m.workingBytes,
     totalBytes: m.totalBytes,
     method: shape.method.kind,
-    totalByMethod: {
-      full: at(shape.batchSize, { ...shape.method, kind: 'full' }).totalBytes,
-      lora: at(shape.batchSize, { ...shape.method, kind: 'lora' }).totalBytes,
-      'head-only': at(shape.batchSize, { ...shape.method, kind: 'head-only' }).totalBytes,
-    },
+    totalByMethod: { full: byMethod.full.totalBytes, lora: byMethod.lora.totalBytes, 'head-only': byMethod['head-only'].totalBytes },
   };
 }
 

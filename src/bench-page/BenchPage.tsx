@@ -18,11 +18,16 @@ declare global {
 
 type PageState = 'ready' | 'running' | 'done';
 
-const shown = (value: number | null, unit = '') => (value === null ? '–' : `${value.toLocaleString('en')}${unit}`);
+const shown = (value: number | null) => (value === null ? '–' : value.toLocaleString('en'));
+
+/** A run's line, or for a failed run what failed. */
+function outcomeLine(o: BenchOutcome): BenchLine | { preset: string; backend: string; error: string } {
+  return 'line' in o ? o.line : { backend: o.request.backend, preset: o.request.preset, error: o.error };
+}
 
 /** One JSON line per run, failures included with what failed. */
 export function outcomesAsJsonLines(outcomes: readonly BenchOutcome[]): string {
-  return outcomes.map((o) => JSON.stringify('line' in o ? o.line : { backend: o.request.backend, preset: o.request.preset, error: o.error })).join('\n');
+  return outcomes.map((o) => JSON.stringify(outcomeLine(o))).join('\n');
 }
 
 export function BenchPage({ parsed }: { parsed: ParsedBenchOptions }) {
@@ -42,7 +47,7 @@ export function BenchPage({ parsed }: { parsed: ParsedBenchOptions }) {
       collected.push(outcome);
       setOutcomes([...collected]);
     }).then(() => {
-      window.benchLines = collected.map((o) => ('line' in o ? o.line : { backend: o.request.backend, preset: o.request.preset, error: o.error }));
+      window.benchLines = collected.map(outcomeLine);
       started.current = false;
       setProgress('');
       setState('done');
