@@ -24,6 +24,7 @@ import { packRows } from './packed-rows.ts';
 import type { FileCache } from '../src/hub/hub-client.ts';
 import { guessHubColumns, HubDatasetSession } from '../src/hub/hub-dataset-table.ts';
 import { describeConfig, type HubDatasetOptions } from '../src/hub/hub-datasets.ts';
+import { typedWords } from '../src/tokenize/typed-words.ts';
 import type { DataReply, DataRequest, DatasetSource, DatasetSummary, HubAccess, SplitChoice, TokenPreview } from './protocol.ts';
 import { lengthHistogram, sampleIndices } from './token-stats.ts';
 
@@ -103,8 +104,14 @@ export class DataService {
       case 'split-rows':
         return this.deps.send({ type: 'split-rows', rows: { ...this.splitExamples(), description: this.splitDescription() } });
       case 'encode': {
-        const encoded = this.requireTokenizer().encode(request.text, undefined, request.maxLength);
-        return this.deps.send({ type: 'encoded', requestId: request.requestId, ids: encoded.inputIds, typeIds: encoded.tokenTypeIds });
+        const { requestId, text, maxLength } = request;
+        if (request.asWords) {
+          const words = typedWords(text);
+          const encoded = this.requireTokenizer().encodeWords(words, maxLength);
+          return this.deps.send({ type: 'encoded', requestId, ids: encoded.inputIds, typeIds: encoded.tokenTypeIds, words, wordIds: encoded.wordIds });
+        }
+        const encoded = this.requireTokenizer().encode(text, undefined, maxLength);
+        return this.deps.send({ type: 'encoded', requestId, ids: encoded.inputIds, typeIds: encoded.tokenTypeIds, words: null, wordIds: null });
       }
     }
   }

@@ -43,7 +43,7 @@ describe('transferablesOf', () => {
     const buffer = new ArrayBuffer(32);
     const ids = new Int32Array(buffer, 0, 4);
     const typeIds = new Int32Array(buffer, 16, 4);
-    expect(transferablesOf({ type: 'encoded', requestId: 1, ids, typeIds })).toEqual([buffer]);
+    expect(transferablesOf({ type: 'encoded', requestId: 1, ids, typeIds, words: null, wordIds: null })).toEqual([buffer]);
   });
 
   it('never transfers a SharedArrayBuffer, which is shared rather than moved', () => {

@@ -14,13 +14,14 @@ import type { LabelledExample } from '../src/data/examples.ts';
 import type { CheckpointCadence } from '../src/engine/checkpoint-cadence.ts';
 import type { EvalRecord, StepRecord } from '../src/engine/checkpoint.ts';
 import type { FineTuneMethod, FineTuneMethodKind } from '../src/engine/models/fine-tune-method.ts';
-import type { TaskMetrics } from '../src/engine/tasks/index.ts';
+import type { TaskId, TaskMetrics, TaskPrediction } from '../src/engine/tasks/index.ts';
+import type { MetricOptions } from '../src/engine/tasks/task.ts';
 import type { TrainingSettings } from '../src/engine/settings.ts';
 import type { DownloadProgress } from '../src/hub/hub-client.ts';
 import type { DatasetConfigInfo, RowSample } from '../src/hub/hub-datasets.ts';
 import type { CompleteTokenizerFiles } from '../src/tokenize/tokenizer-files.ts';
 
-export type { CheckpointCadence, ColumnMapping, CompleteTokenizerFiles, DatasetConfigInfo, EvalRecord, LabelledExample, RowSample, StepRecord, TrainingSettings };
+export type { CheckpointCadence, ColumnMapping, CompleteTokenizerFiles, DatasetConfigInfo, EvalRecord, LabelledExample, MetricOptions, RowSample, StepRecord, TaskId, TaskPrediction, TrainingSettings };
 
 /** What the studio knows of a Hub dataset once looked up: its configs, and the chosen one's splits and columns. */
 export interface HubDatasetInfo {
@@ -192,6 +193,55 @@ export interface WorstRow {
   readonly confidence: number;
 }
 
+/** A sentence typed into Try it, as the data worker encodes it for the train worker. */
+export interface EncodedSentence {
+  readonly ids: Int32Array;
+  readonly typeIds: Int32Array | null;
+  /** Encoded as a token classifier's words: the words and each token's word (null for special tokens); null for a sequence task. */
+  readonly words: readonly string[] | null;
+  readonly wordIds: readonly (number | null)[] | null;
+}
+
+/** A multi-label validation row whose predicted labels are not its true ones. */
+export interface LabelSetMistake {
+  readonly index: number;
+  readonly text: string;
+  readonly truth: readonly string[];
+  readonly predicted: readonly string[];
+  /** The row's mean binary cross-entropy: how sure the model was of its wrong answers. */
+  readonly loss: number;
+}
+
+/** A regression validation row's true and predicted score. */
+export interface ScoredRow {
+  readonly index: number;
+  readonly truth: number;
+  readonly predicted: number;
+}
+
+/** A validation sentence with words tagged wrong: each word with its true and predicted tag. */
+export interface TaggingMistake {
+  readonly index: number;
+  /** The words the model saw (a sentence cut by the max length loses its last ones). */
+  readonly words: readonly string[];
+  readonly truth: readonly string[];
+  readonly predicted: readonly string[];
+  readonly wrongWords: number;
+}
+
+/** What the Evaluate screen shows beside a task's metrics: the rows to read first. */
+export type EvaluationDetails =
+  | { readonly task: 'single-label'; readonly worst: readonly WorstRow[] }
+  | { readonly task: 'multi-label'; readonly worst: readonly LabelSetMistake[] }
+  | {
+      readonly task: 'regression';
+      /** The largest errors first, with their texts. */
+      readonly worst: readonly (ScoredRow & { readonly text: string })[];
+      /** Predicted against true score, every validation row or an even sample of a large set. */
+      readonly points: readonly ScoredRow[];
+    }
+  | { readonly task: 'token-classification'; readonly worst: readonly TaggingMistake[] };
+
 /** Which validation rows to list: a confusion-matrix cell (truth and predicted), or mistakes by label; null matches any. */
 export interface RowFilter {
   readonly truth: number | null;
@@ -257,7 +307,8 @@ export type DataRequest =
   | { readonly type: 'tokenize'; readonly maxLength: number }
   /** The mapped rows of the current split, for the training project. */
   | { readonly type: 'split-rows' }
-  | { readonly type: 'encode'; readonly requestId: number; readonly text: string; readonly maxLength: number };
+  /** A typed sentence for Try it; `asWords`: split into words (typed-words.ts) for a token classifier. */
+  | { readonly type: 'encode'; readonly requestId: number; readonly text: string; readonly maxLength: number; readonly asWords: boolean };
 
 export type DatasetSource =
   | { readonly kind: 'file'; readonly file: File }
@@ -283,7 +334,7 @@ export type DataReply =
   | { readonly type: 'tokenize-progress'; readonly done: number; readonly total: number }
   | { readonly type: 'tokenized'; readonly data: TokenizedDataset }
   | { readonly type: 'split-rows'; readonly rows: SplitRows }
-  | { readonly type: 'encoded'; readonly requestId: number; readonly ids: Int32Array; readonly typeIds: Int32Array | null }
+  | ({ readonly type: 'encoded'; readonly requestId: number } & EncodedSentence)
   | { readonly type: 'error'; readonly scope: ErrorScope; readonly message: string };
 
 // ---------------------------------------------------------------- train worker
@@ -353,10 +404,12 @@ export type TrainRequest =
   | { readonly type: 'probe-saved-run' }
   | { readonly type: 'restore-saved-run' }
   | { readonly type: 'discard-saved-run' }
-  | { readonly type: 'evaluate'; readonly backend: BackendChoice }
+  | { readonly type: 'evaluate'; readonly backend: BackendChoice; readonly options: MetricOptions }
+  /** The last evaluation's metrics and details again with other options (a multi-label threshold), from its kept logits: the model does not run. */
+  | { readonly type: 'rescore'; readonly options: MetricOptions }
   /** Rows of the last evaluation matching the filter, hardest first. */
   | { readonly type: 'inspect-rows'; readonly filter: RowFilter; readonly limit: number }
-  | { readonly type: 'classify'; readonly requestId: number; readonly ids: Int32Array; readonly typeIds: Int32Array | null; readonly backend: BackendChoice }
+  | ({ readonly type: 'classify'; readonly requestId: number; readonly options: MetricOptions; readonly backend: BackendChoice } & EncodedSentence)
   | { readonly type: 'export' }
   /** The run as a transformers.Trainer project; the rows come from the data worker, which owns the dataset. */
   | { readonly type: 'export-project'; readonly rows: SplitRows }
@@ -370,7 +423,7 @@ export type TrainReply =
   | { readonly type: 'model-loaded'; readonly summary: ModelSummary; readonly tokenizer: CompleteTokenizerFiles }
   | { readonly type: 'run-preparing'; readonly phase: RunPhase }
   /** `step`: the updates already done, from which the run goes on; step records past it (lost with a GPU, say) are void. */
-  | { readonly type: 'run-started'; readonly backend: BackendInfo; readonly totalSteps: number; readonly step: number; readonly notice: string | null }
+  | { readonly type: 'run-started'; readonly backend: BackendInfo; readonly totalSteps: number; readonly step: number; readonly notice: string | null; readonly task: TaskId }
   /** Step records batched for a few hundred milliseconds, so a fast run does not flood the page. */
   | { readonly type: 'steps'; readonly records: readonly StepRecord[]; readonly totalSteps: number }
   | { readonly type: 'eval'; readonly record: EvalRecord }
@@ -388,11 +441,13 @@ export type TrainReply =
       readonly evals: readonly EvalRecord[];
       readonly backend: BackendInfo | null;
       readonly runId: string | null;
+      readonly task: TaskId;
     }
   | { readonly type: 'run-weights'; readonly runId: string; readonly checkpoint: Uint8Array }
   | { readonly type: 'inspected-rows'; readonly filter: RowFilter; readonly rows: readonly InspectedRow[]; readonly total: number }
-  | { readonly type: 'evaluation'; readonly metrics: TaskMetrics; readonly worst: readonly WorstRow[] }
-  | { readonly type: 'classified'; readonly requestId: number; readonly probabilities: readonly number[] }
+  | { readonly type: 'evaluation'; readonly metrics: TaskMetrics; readonly details: EvaluationDetails }
+  /** The run's task's prediction for the typed sentence (tasks/index.ts predictionOf). */
+  | { readonly type: 'classified'; readonly requestId: number; readonly prediction: TaskPrediction }
   | { readonly type: 'export-phase'; readonly phase: ExportPhase }
   | { readonly type: 'exported'; readonly fileName: string; readonly bytes: Uint8Array }
   | { readonly type: 'checkpoint-loaded'; readonly info: LoadedCheckpointInfo }

@@ -14,7 +14,7 @@ import { summarize, type LoadedModel } from './model-loader.ts';
 import { packRows, unpackRows } from './packed-rows.ts';
 import type { DatasetSummary, SplitRows, TokenizedDataset, TrainReply } from './protocol.ts';
 import { type BlobStore, SavedRun } from './saved-run.ts';
-import { TrainService, worstRows } from './train-service.ts';
+import { TrainService } from './train-service.ts';
 
 const configJson = { model_type: 'bert', vocab_size: 40, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 32, max_position_embeddings: 32 };
 const vocabTxt = Array.from({ length: 40 }, (_, i) => ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'][i] ?? `w${i}`).join('\n');
@@ -88,7 +88,7 @@ describe('TrainService', () => {
     expect(of('model-loaded')[0]!.summary.name).toBe('tiny');
 
     await service.handle({ type: 'train', runId: 'run-1', settings, configOverrides: {}, data: data(), backend: 'auto', dataset });
-    expect(of('run-started')[0]).toMatchObject({ totalSteps: 9, backend: { description: 'test CPU' } });
+    expect(of('run-started')[0]).toMatchObject({ task: 'single-label', totalSteps: 9, backend: { description: 'test CPU' } });
     await expect(service.handle({ type: 'export' })).rejects.toThrow(/pause or stop training/);
     await service.loop;
     expect(of('steps').flatMap((r) => r.records).map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -100,15 +100,23 @@ describe('TrainService', () => {
     ]);
     expect(of('run-ended')).toEqual([{ type: 'run-ended', end: 'finished', message: null }]);
 
-    await service.handle({ type: 'evaluate', backend: 'auto' });
+    await expect(service.handle({ type: 'rescore', options: {} })).rejects.toThrow('evaluate the model first to rescore it');
+    await service.handle({ type: 'evaluate', backend: 'auto', options: {} });
     const evaluation = of('evaluation')[0]!;
     expect(evaluation.metrics.examples).toBe(8);
+    expect(evaluation.details.task).toBe('single-label');
     expect(metricValue(evaluation.metrics, 'accuracy')).toBe(metricValue(of('eval').at(-1)!.record.metrics, 'accuracy'));
+    // Scored again from the kept logits: the same numbers, without the model.
+    await service.handle({ type: 'rescore', options: { threshold: 0.3 } });
+    expect(of('evaluation')[1]).toEqual(evaluation);
 
-    await service.handle({ type: 'classify', requestId: 3, ids: Int32Array.of(2, 11, 12, 13), typeIds: null, backend: 'auto' });
+    await service.handle({ type: 'classify', requestId: 3, ids: Int32Array.of(2, 11, 12, 13), typeIds: null, words: null, wordIds: null, options: {}, backend: 'auto' });
     const classified = of('classified')[0]!;
     expect(classified.requestId).toBe(3);
-    expect(classified.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1);
+    const { prediction } = classified;
+    if (prediction.task !== 'single-label') throw new Error(`expected a single-label prediction, got ${prediction.task}`);
+    expect(prediction.probabilities.neg! + prediction.probabilities.pos!).toBeCloseTo(1);
+    expect(prediction.score).toBe(Math.max(prediction.probabilities.neg!, prediction.probabilities.pos!));
 
     await service.handle({ type: 'export' });
     const files = unzipSync(of('exported')[0]!.bytes);
@@ -138,7 +146,7 @@ describe('TrainService', () => {
     expect(second.of('saved-run')[0]!.info).toMatchObject({ step: pausedAt.step, state: 'paused', storage: 'indexeddb' });
     await second.service.handle({ type: 'restore-saved-run' });
     const restored = second.of('restored')[0]!;
-    expect(restored.dataset.fileName).toBe('d.csv');
+    expect(restored).toMatchObject({ dataset: { fileName: 'd.csv' }, task: 'single-label' });
     expect(restored.steps).toHaveLength(pausedAt.step);
     await second.service.handle({ type: 'resume', backend: 'auto' });
     await second.service.loop;
@@ -402,12 +410,3 @@ describe('TrainService checkpoint files and the training project', () => {
   });
 });
 
-describe('worstRows', () => {
-  it('lists the confident mistakes first', () => {
-    const logits = Float32Array.of(3, 0, 0, 1, 0.2, 0, 0, 5);
-    const worst = worstRows(logits, [1, 1, 1, 1], ['a', 'b'], ['w', 'x', 'y', 'z']);
-    expect(worst.map((w) => w.text)).toEqual(['w', 'y']);
-    expect(worst[0]).toMatchObject({ truth: 'b', predicted: 'a' });
-    expect(worst[0]!.confidence).toBeCloseTo(Math.exp(3) / (Math.exp(3) + 1));
-  });
-});

@@ -9,15 +9,16 @@
  * the run is trained in stretches of `train()` calls that end at each epoch and each periodic
  * checkpoint: between calls the weights are still, and the checkpoint is taken there.
  */
-import type { TokenizedExample } from '../src/engine/batching.ts';
+import { NO_TARGET, type TokenizedExample } from '../src/engine/batching.ts';
 import { BestModelKeeper } from '../src/engine/best-model.ts';
 import { CheckpointClock, defaultCheckpointCadence } from '../src/engine/checkpoint-cadence.ts';
 import { parseCheckpoint, serializeCheckpoint, type StepRecord, type TrainingCheckpoint } from '../src/engine/checkpoint.ts';
-import { softmax } from '../src/engine/metrics.ts';
 import { dataFingerprint } from '../src/engine/data-fingerprint.ts';
 import { WEBGPU_DEFAULT_LIMITS } from '../src/engine/memory/gpu-fit.ts';
 import { startingPoint, type StartingPoint } from '../src/engine/pretrained.ts';
 import { plannedUpdates, resumedWith } from '../src/engine/run-plan.ts';
+import { predictionOf, taskOfModelConfig } from '../src/engine/tasks/index.ts';
+import type { MetricOptions } from '../src/engine/tasks/task.ts';
 import { DivergedError, Trainer, type TrainerEvent } from '../src/engine/trainer.ts';
 import type { DownloadProgress } from '../src/hub/hub-client.ts';
 import { dropoutEntries, type BaseModel } from '../src/export/training-project.ts';
@@ -26,7 +27,8 @@ import type { ChosenBackend } from './backend.ts';
 import { checkpointDownload, checkpointInfo, checkpointStart, requireFitsModel } from './checkpoint-file.ts';
 import { exportBundle } from './export-bundle.ts';
 import type { LoadedModel } from './model-loader.ts';
-import { type EvaluatedRows, inspectRows } from './inspect-rows.ts';
+import { type EvaluatedSplit, evaluationDetails } from './evaluation-details.ts';
+import { inspectRows } from './inspect-rows.ts';
 import { unpackRows } from './packed-rows.ts';
 import { baseModelOf, checkpointWeightsBase, projectDownload, requireRunRows } from './project-export.ts';
 import { GpuMemoryError, memoryEstimate, requireGpuFit } from './gpu-budget.ts';
@@ -44,7 +46,6 @@ import type {
   TrainingSettings,
   TrainReply,
   TrainRequest,
-  WorstRow,
 } from './protocol.ts';
 import type { SavedRun } from './saved-run.ts';
 
@@ -63,7 +64,6 @@ export interface TrainServiceDeps {
 export const STEP_FLUSH_MS = 250;
 /** How long a failure on WebGPU waits for the browser to say whether the device was lost, to report that instead. */
 const DEVICE_LOSS_GRACE_MS = 500;
-const WORST_ROWS = 12;
 
 interface Run {
   trainer: Trainer | null;
@@ -109,8 +109,8 @@ export class TrainService {
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   /** When the run in flight saves its next checkpoint between epochs. */
   private checkpointClock: CheckpointClock;
-  /** The last evaluation's rows, for listing those behind a confusion-matrix cell or a label. */
-  private evaluated: EvaluatedRows | null = null;
+  /** The last evaluation's logits and rows: for listing those behind a confusion-matrix cell or a label, and for rescoring. */
+  private evaluated: EvaluatedSplit | null = null;
   /** How much GPU memory a run may take, as the page last said. */
   private gpuMemoryBudgetBytes = DEFAULT_GPU_MEMORY_BUDGET_MB * 1e6;
   /** The training loop in flight, for tests to await. */
@@ -153,16 +153,21 @@ export class TrainService {
         return this.deps.send({ type: 'saved-run', info: null });
       case 'evaluate':
         this.backendChoice = request.backend;
-        return this.evaluate();
+        return this.evaluate(request.options);
+      case 'rescore':
+        return this.score(this.requireEvaluated('rescore it'), request.options);
       case 'inspect-rows': {
-        if (!this.evaluated) throw new Error('evaluate the model first: the rows come from the last evaluation');
-        return this.deps.send({ type: 'inspected-rows', filter: request.filter, ...inspectRows(this.evaluated, request.filter, request.limit) });
+        const { task, logits, rows, labels, texts } = this.requireEvaluated('list its rows');
+        if (task.id !== 'single-label') throw new Error(`rows are listed by true and predicted label for single-label classification only, not for ${task.title.toLowerCase()}`);
+        const truth = rows.map((r) => r.target[0]!);
+        return this.deps.send({ type: 'inspected-rows', filter: request.filter, ...inspectRows({ logits, truth, labels, texts }, request.filter, request.limit) });
       }
       case 'classify': {
         this.backendChoice = request.backend;
         const trainer = await this.idleTrainer('try the model');
-        const logits = await trainer.logits([{ inputIds: request.ids, tokenTypeIds: request.typeIds, target: Int32Array.of(0) }]);
-        return this.deps.send({ type: 'classified', requestId: request.requestId, probabilities: softmax(logits) });
+        const logits = await trainer.logits([{ inputIds: request.ids, tokenTypeIds: request.typeIds, target: NO_TARGET }]);
+        const row = { logits, labels: this.run!.checkpoint.labels, words: request.words, wordIds: request.wordIds, options: request.options };
+        return this.deps.send({ type: 'classified', requestId: request.requestId, prediction: predictionOf(trainer.task, row) });
       }
       case 'export': {
         const run = this.requireRun('export');
@@ -356,7 +361,8 @@ export class TrainService {
     run.state = 'running';
     this.intent = null;
     this.checkpointClock.started(run.checkpoint.progress.step);
-    this.deps.send({ type: 'run-started', backend: run.backend!, totalSteps: run.trainer!.totalSteps, step: run.trainer!.currentProgress.step, notice });
+    const trainer = run.trainer!;
+    this.deps.send({ type: 'run-started', backend: run.backend!, totalSteps: trainer.totalSteps, step: trainer.currentProgress.step, notice, task: trainer.task.id });
     this.loop = this.trainLoop(run);
   }
 
@@ -522,6 +528,7 @@ export class TrainService {
       evals: checkpoint.history.evals,
       backend: session.backend,
       runId: session.runId ?? null,
+      task: taskOfModelConfig(checkpoint.modelConfig).id,
     });
   }
 
@@ -533,17 +540,24 @@ export class TrainService {
     return run.trainer!;
   }
 
-  private async evaluate(): Promise<void> {
+  private async evaluate(options: MetricOptions): Promise<void> {
     const trainer = await this.idleTrainer('evaluate');
     const run = this.run!;
     const { validation } = run.rows;
     if (validation.length === 0) throw new Error('this run has no validation rows to evaluate on');
-    const labels = run.checkpoint.labels;
     const logits = await trainer.logits(validation);
-    const metrics = trainer.task.metrics(logits, validation, labels, {});
-    const truth = validation.map((r) => r.target[0]!);
-    this.evaluated = { logits, truth, labels, texts: run.validationTexts };
-    this.deps.send({ type: 'evaluation', metrics, worst: worstRows(logits, truth, labels, run.validationTexts) });
+    this.evaluated = { task: trainer.task, logits, rows: validation, labels: run.checkpoint.labels, texts: run.validationTexts };
+    this.score(this.evaluated, options);
+  }
+
+  private requireEvaluated(what: string): EvaluatedSplit {
+    if (!this.evaluated) throw new Error(`evaluate the model first to ${what}: it works on the last evaluation`);
+    return this.evaluated;
+  }
+
+  private score(split: EvaluatedSplit, options: MetricOptions): void {
+    const metrics = split.task.metrics(split.logits, split.rows, split.labels, options);
+    this.deps.send({ type: 'evaluation', metrics, details: evaluationDetails(split, options) });
   }
 
   private async releaseTrainer(): Promise<void> {
@@ -561,12 +575,6 @@ export class TrainService {
   static hubUnreachable(error: unknown): boolean {
     return error instanceof HubError && (error.reason === 'unreachable' || error.reason === 'timed-out');
   }
-}
-
-/** The misclassified rows the model was most sure about: what to read first to see what it gets wrong. */
-export function worstRows(logits: Float32Array, truth: readonly number[], labels: readonly string[], texts: readonly string[], limit = WORST_ROWS): WorstRow[] {
-  const { rows } = inspectRows({ logits, truth, labels, texts }, { truth: null, predicted: null, errorsOnly: true }, limit);
-  return rows.map((r) => ({ index: r.index, text: r.text, truth: labels[r.truth]!, predicted: labels[r.predicted]!, confidence: r.probabilities[r.predicted]! }));
 }
 
 /** The starting point with the fingerprint of the rows the run trains on, so it is only ever continued on them. */

@@ -41,6 +41,8 @@ const scopes: Partial<Record<TrainRequest['type'], 'model' | 'evaluate' | 'expor
   'load-model': 'model',
   'estimate-memory': 'model',
   evaluate: 'evaluate',
+  rescore: 'evaluate',
+  'inspect-rows': 'evaluate',
   classify: 'evaluate',
   export: 'export',
   'export-project': 'export',

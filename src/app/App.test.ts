@@ -2,7 +2,9 @@ import { memoryRunStore } from '../runs/run-store.ts';
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import type { DatasetSummary, ModelSummary } from '../../workers/protocol.ts';
+import type { DatasetSummary, EvaluationDetails, ModelSummary } from '../../workers/protocol.ts';
+import { multiLabelMetrics } from '../engine/multi-label-metrics.ts';
+import type { TaskId, TaskMetrics, TaskPrediction } from '../engine/tasks/index.ts';
 import { defaultSettings } from '../engine/settings.ts';
 import { createStudioStore } from '../store/store.ts';
 import type { Screen, StudioState, StudioStore } from '../store/types.ts';
@@ -77,7 +79,7 @@ function finishedRun(screen: Screen, error: string | null = null): StudioStore {
       evals: [{ step: 1, epoch: 1, trainLoss: 0.7, metrics }],
       totalSteps: 1,
     },
-    evaluation: { ...s.evaluation, status: 'ready', metrics, worst: [], tryText: 'great', tryResult: { text: 'great', probabilities: [{ label: 'pos', probability: 0.9 }, { label: 'neg', probability: 0.1 }] } },
+    evaluation: { ...s.evaluation, status: 'ready', metrics, details: { task: 'single-label', worst: [] }, tryText: 'great', tryResult: { text: 'great', prediction: { task: 'single-label', label: 'pos', score: 0.9, probabilities: { pos: 0.9, neg: 0.1 }, logits: [1, -1] } } },
   });
   return store;
 }
@@ -189,3 +191,90 @@ describe('App', () => {
     expect(render(finishedRun('evaluate'))).toMatch(/data-testid="chance-level"[\s\S]*50\.0%[\s\S]*chance level[\s\S]*equally common/);
   });
 });
+
+/** The evaluate screen of a finished run of another task, with its evaluation and a try-it answer. */
+function evaluated(task: TaskId, metrics: TaskMetrics, details: EvaluationDetails, prediction: TaskPrediction): string {
+  const store = finishedRun('evaluate');
+  const s = store.getState();
+  store.setState({
+    training: { ...s.training, task, evals: [{ step: 1, epoch: 1, trainLoss: 0.7, metrics }] },
+    evaluation: { ...s.evaluation, metrics, details, tryText: 'typed', tryResult: { text: 'typed', prediction } },
+  });
+  return render(store);
+}
+
+describe('Evaluate per task', () => {
+  it('shows multi-label scores at the threshold, the threshold control, per-label scores and try-it labels at the threshold', () => {
+    const labels = ['joy', 'love', 'anger'];
+    const scores = multiLabelMetrics(Float32Array.of(2, -1, -3, 1, 1, -2), [1, 0, 0, 1, 1, 0], labels, 0.5);
+    const html = evaluated(
+      'multi-label',
+      { task: 'multi-label', ...scores },
+      { task: 'multi-label', worst: [{ index: 1, text: 'so sweet', truth: ['joy', 'love'], predicted: ['joy'], loss: 0.4 }] },
+      { task: 'multi-label', labels: ['joy'], probabilities: { joy: 0.9, love: 0.35, anger: 0.6 }, logits: [0, 0, 0] },
+    );
+    expect(html).toContain(`data-testid="eval-micro-f1">${scores.microF1.toFixed(3)}<`);
+    expect(html).toContain('data-testid="eval-subset-accuracy">1.000<');
+    expect(html).toMatch(/data-testid="threshold-input"[^>]*value="0.5"/);
+    expect(html).toContain(`Tune on validation: ${scores.tuned.threshold.toFixed(2)}`);
+    expect(html).toMatch(/data-testid="per-label"[\s\S]*joy[\s\S]*love[\s\S]*anger/);
+    // Ticked, and said in words, at or above 0.5: joy and anger, most likely first; love is not.
+    expect(html).toMatch(/data-testid="try-labels"><span class="try-label">joy, anger</);
+    expect(html.match(/\(predicted\)/g)).toHaveLength(2);
+    expect(html).toMatch(/data-testid="worst-rows"[\s\S]*so sweet[\s\S]*joy, love[\s\S]*>joy</);
+    expect(html).not.toContain('confusion-matrix');
+  });
+
+  it('shows regression scores, the predicted-against-true plot, the largest errors and the predicted score', () => {
+    const points = [
+      { index: 0, truth: 1, predicted: 1.5 },
+      { index: 1, truth: 4, predicted: 2 },
+    ];
+    const html = evaluated(
+      'regression',
+      { task: 'regression', loss: 2.125, mse: 2.125, pearson: 1, spearman: 1, examples: 2 },
+      { task: 'regression', worst: [{ ...points[1]!, text: 'two dogs run' }], points },
+      { task: 'regression', score: 3.21, logits: [3.21] },
+    );
+    expect(html).toContain('data-testid="eval-mse">2.125<');
+    expect(html).toContain('data-testid="eval-pearson">1.000<');
+    expect(html).toContain('data-testid="eval-spearman">1.000<');
+    expect(html).toMatch(/data-testid="regression-scatter" data-points="2"/);
+    expect(html).toMatch(/two dogs run<\/td><td>4.00<\/td><td>2.00<\/td><td class="wrong">−2.00</);
+    expect(html).toContain('data-testid="try-score">3.210<');
+  });
+
+  it('shows entity scores per type and marks the entities of the typed sentence with their type in words', () => {
+    const html = evaluated(
+      'token-classification',
+      {
+        task: 'token-classification',
+        precision: 0.5,
+        recall: 1,
+        f1: 2 / 3,
+        accuracy: 0.75,
+        words: 4,
+        loss: 0.3,
+        examples: 1,
+        perType: [{ type: 'person', precision: 0.5, recall: 1, f1: 2 / 3, support: 1, predicted: 2 }],
+      },
+      { task: 'token-classification', worst: [{ index: 0, words: ['Ada', 'met', 'Bob'], truth: ['B-person', 'O', 'O'], predicted: ['B-person', 'O', 'B-person'], wrongWords: 1 }] },
+      {
+        task: 'token-classification',
+        words: [
+          { word: 'Ada', tag: 'B-person', score: 0.9 },
+          { word: 'Lovelace', tag: 'I-person', score: 0.8 },
+          { word: 'wrote', tag: 'O', score: 0.99 },
+        ],
+        entities: [{ entity: 'person', start: 0, end: 2, text: 'Ada Lovelace' }],
+      },
+    );
+    expect(html).toContain('data-testid="eval-entity-f1">0.667<');
+    expect(html).toContain('data-testid="eval-token-accuracy">0.750<');
+    expect(html).toMatch(/data-testid="per-entity-type"[\s\S]*person<\/td><td>50.0%<\/td><td>100.0%<\/td><td>0.667<\/td><td>1<\/td><td>2</);
+    expect(html).toMatch(/<mark class="entity" data-testid="try-entity" data-entity="person">Ada Lovelace <span class="entity-type">person<\/span><\/mark> wrote/);
+    expect(html).toMatch(/data-testid="try-tags"[\s\S]*Lovelace<\/td><td class="label-cell">I-person</);
+    expect(html).toMatch(/Ada met <span><mark class="tag-mistake">Bob <span class="entity-type">O → B-person/);
+  });
+});
+

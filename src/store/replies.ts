@@ -4,6 +4,7 @@
  * worker, tokenized rows and encoded text to the train worker).
  */
 import type { DataReply, ErrorFix, ErrorScope, TrainReply } from '../../workers/protocol.ts';
+import { rescoreIfStale } from './evaluation.ts';
 import { paceBetween } from './pace.ts';
 import { patch } from './patch.ts';
 import { dropoutOverrides } from './training.ts';
@@ -100,7 +101,16 @@ export function handleDataReply(store: StudioStore, deps: StoreDeps, reply: Data
       return;
     case 'encoded':
       if (reply.requestId !== get().evaluation.tryRequestId) return;
-      deps.train.post({ type: 'classify', requestId: reply.requestId, ids: reply.ids, typeIds: reply.typeIds, backend: get().ui.backendChoice });
+      deps.train.post({
+        type: 'classify',
+        requestId: reply.requestId,
+        ids: reply.ids,
+        typeIds: reply.typeIds,
+        words: reply.words,
+        wordIds: reply.wordIds,
+        options: { threshold: get().evaluation.threshold },
+        backend: get().ui.backendChoice,
+      });
       return;
     case 'error':
       failed(store, reply.scope, reply.message);
@@ -134,6 +144,7 @@ export function handleTrainReply(store: StudioStore, deps: StoreDeps, reply: Tra
         steps: steps.filter((s) => s.step <= reply.step),
         evals: evals.filter((e) => e.step <= reply.step),
         backend: reply.backend,
+        task: reply.task,
         totalSteps: reply.totalSteps,
         notice: reply.notice ?? get().training.notice,
         resumedAt: { step: reply.step, at: performance.now() },
@@ -198,6 +209,7 @@ export function handleTrainReply(store: StudioStore, deps: StoreDeps, reply: Tra
           settings: reply.settings,
         },
         status,
+        task: reply.task,
         phase: null,
         steps: [...reply.steps],
         evals: [...reply.evals],
@@ -221,17 +233,14 @@ export function handleTrainReply(store: StudioStore, deps: StoreDeps, reply: Tra
       return;
     }
     case 'evaluation':
-      patch(set, get, 'evaluation', { status: 'ready', metrics: reply.metrics, worst: reply.worst });
+      patch(set, get, 'evaluation', { status: 'ready', metrics: reply.metrics, details: reply.details });
+      rescoreIfStale(get(), deps);
       get().clearError('evaluate');
       return;
     case 'classified': {
       const s = get();
       if (reply.requestId !== s.evaluation.tryRequestId) return;
-      const labels = s.training.run?.labels ?? s.dataset.summary?.labels ?? [];
-      patch(set, get, 'evaluation', {
-        trying: false,
-        tryResult: { text: s.evaluation.tryText.trim(), probabilities: reply.probabilities.map((probability, i) => ({ label: labels[i] ?? `label ${i}`, probability })) },
-      });
+      patch(set, get, 'evaluation', { trying: false, tryResult: { text: s.evaluation.tryText.trim(), prediction: reply.prediction } });
       return;
     }
     case 'inspected-rows': {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { multiLabelMetrics } from '../engine/multi-label-metrics.ts';
 import { metricsOfTask } from '../engine/tasks/index.ts';
 import { packRows } from '../../workers/packed-rows.ts';
 import type { DataRequest, DatasetSummary, EvalRecord, ModelSummary, SavedRunInfo, TokenizedDataset, TrainRequest } from '../../workers/protocol.ts';
@@ -201,7 +202,7 @@ describe('the studio store', () => {
     expect(request.checkpointCadence).toEqual({ everyUpdates: 0, everyMs: 60_000 });
 
     const backend = { name: 'wasm' as const, description: '1 thread', fallbackReason: null };
-    h.trainReply({ type: 'run-started', backend, totalSteps: 10, step: 0, notice: 'new head' });
+    h.trainReply({ type: 'run-started', task: 'single-label', backend, totalSteps: 10, step: 0, notice: 'new head' });
     expect(h.s().training).toMatchObject({ status: 'running', backend, totalSteps: 10, notice: 'new head' });
     const step = (n: number) => ({ step: n, epoch: n / 5, loss: 1 / n, learningRate: 1e-4, gradNorm: 1 });
     h.trainReply({ type: 'steps', records: [step(1), step(2)], totalSteps: 10 });
@@ -217,10 +218,11 @@ describe('the studio store', () => {
 
     h.trainReply({ type: 'run-ended', end: 'finished', message: null });
     expect(h.s().training.status).toBe('finished');
-    expect(h.train.at(-1)).toEqual({ type: 'evaluate', backend: 'wasm' });
+    expect(h.train.at(-1)).toEqual({ type: 'evaluate', backend: 'wasm', options: { threshold: 0.5 } });
     expect(h.s().evaluation.status).toBe('running');
-    h.trainReply({ type: 'evaluation', metrics: evalRecord(10).metrics, worst: [] });
-    expect(h.s().evaluation).toMatchObject({ status: 'ready', metrics: evalRecord(10).metrics });
+    const details = { task: 'single-label' as const, worst: [] };
+    h.trainReply({ type: 'evaluation', metrics: evalRecord(10).metrics, details });
+    expect(h.s().evaluation).toMatchObject({ status: 'ready', metrics: evalRecord(10).metrics, details });
   });
 
   it('keeps every run: recorded at its start, each evaluation and its end, renamed, pinned, exported and deleted', async () => {
@@ -229,7 +231,7 @@ describe('the studio store', () => {
       h.s().startTraining();
       h.dataReply({ type: 'tokenized', data: { labels: ['neg', 'pos'], maxLength: 64, train: packRows([]), validation: packRows([]), validationTexts: [], truncated: 0, fingerprint: 'feedfacecafebeef' } });
       const runId = (h.train.at(-1) as Extract<TrainRequest, { type: 'train' }>).runId;
-      h.trainReply({ type: 'run-started', backend: { name: 'wasm', description: '2 threads', fallbackReason: null }, totalSteps: 5, step: 0, notice: null });
+      h.trainReply({ type: 'run-started', task: 'single-label', backend: { name: 'wasm', description: '2 threads', fallbackReason: null }, totalSteps: 5, step: 0, notice: null });
       h.trainReply({ type: 'steps', records: [1, 2, 3, 4, 5].map((n) => ({ step: n, epoch: n / 5, loss: 1 / n, learningRate: 1e-4, gradNorm: 1 })), totalSteps: 5 });
       h.trainReply({ type: 'eval', record: { ...evalRecord(5), metrics: { ...metricsOfTask(evalRecord(5).metrics, 'single-label'), accuracy: evalAccuracy } } });
       h.trainReply({ type: 'run-ended', end: 'finished', message: null });
@@ -323,7 +325,7 @@ describe('the studio store', () => {
   it('pauses, resumes and stops through the worker', () => {
     const h = ready();
     startRun(h);
-    h.trainReply({ type: 'run-started', backend: { name: 'webgpu', description: 'gpu', fallbackReason: null }, totalSteps: 10, step: 0, notice: null });
+    h.trainReply({ type: 'run-started', task: 'single-label', backend: { name: 'webgpu', description: 'gpu', fallbackReason: null }, totalSteps: 10, step: 0, notice: null });
     h.s().pauseTraining();
     expect(h.s().training.status).toBe('pausing');
     expect(h.train.at(-1)).toEqual({ type: 'pause' });
@@ -332,7 +334,7 @@ describe('the studio store', () => {
     expect(h.s().training.status).toBe('paused');
     h.s().resumeTraining();
     expect(h.train.at(-1)).toEqual({ type: 'resume', backend: 'auto', settings: { ...defaultSettings, maxLength: 64 }, gpuMemoryBudgetMb: 4000 });
-    h.trainReply({ type: 'run-started', backend: { name: 'webgpu', description: 'gpu', fallbackReason: null }, totalSteps: 10, step: 0, notice: null });
+    h.trainReply({ type: 'run-started', task: 'single-label', backend: { name: 'webgpu', description: 'gpu', fallbackReason: null }, totalSteps: 10, step: 0, notice: null });
     h.s().stopTraining();
     expect(h.s().training.status).toBe('stopping');
     expect(h.train.at(-1)).toEqual({ type: 'stop' });
@@ -342,7 +344,7 @@ describe('the studio store', () => {
     const h = ready();
     startRun(h, 80);
     const backend = { name: 'wasm' as const, description: 'cpu', fallbackReason: null };
-    h.trainReply({ type: 'run-started', backend, totalSteps: 15, step: 0, notice: null });
+    h.trainReply({ type: 'run-started', task: 'single-label', backend, totalSteps: 15, step: 0, notice: null });
     expect(settingLock(h.s(), 'epochs')).toMatch(/^Locked while the run trains/);
     expect(settingLock(h.s(), 'batchSize')).toMatch(/^Fixed for this run/);
     const steps = Array.from({ length: 7 }, (_, i) => ({ step: i + 1, epoch: (i + 1) / 5, loss: 1, learningRate: 1, gradNorm: 1 }));
@@ -382,7 +384,7 @@ describe('the studio store', () => {
     expect(discardedByNewRun(h.s())).toBe('the run saved in this browser (prajjwal1/bert-tiny on reviews.csv, step 4 of 10, paused)');
     startRun(h, 80);
     expect(discardedByNewRun(h.s())).toBe('the run saved in this browser (prajjwal1/bert-tiny on reviews.csv, step 4 of 10, paused)');
-    h.trainReply({ type: 'run-started', backend: { name: 'wasm', description: 'cpu', fallbackReason: null }, totalSteps: 1200, step: 0, notice: null });
+    h.trainReply({ type: 'run-started', task: 'single-label', backend: { name: 'wasm', description: 'cpu', fallbackReason: null }, totalSteps: 1200, step: 0, notice: null });
     h.trainReply({ type: 'steps', records: [{ step: 1025, epoch: 1.5, loss: 1, learningRate: 1, gradNorm: 1 }], totalSteps: 1200 });
     h.trainReply({ type: 'run-ended', end: 'paused', message: null });
     expect(discardedByNewRun(h.s())).toBe('the paused run (prajjwal1/bert-tiny on reviews.csv, step 1,025 of 1,200)');
@@ -393,7 +395,7 @@ describe('the studio store', () => {
   it('keeps the dataset and the model as the run has them while it trains', () => {
     const h = ready();
     startRun(h, 80);
-    h.trainReply({ type: 'run-started', backend: { name: 'wasm', description: 'cpu', fallbackReason: null }, totalSteps: 15, step: 0, notice: null });
+    h.trainReply({ type: 'run-started', task: 'single-label', backend: { name: 'wasm', description: 'cpu', fallbackReason: null }, totalSteps: 15, step: 0, notice: null });
     const posted = { data: h.data.length, train: h.train.length };
     h.s().loadDemoDataset();
     expect(h.s().ui.error?.message).toMatch(/^Training is running, so the dataset stays as it is/);
@@ -417,7 +419,7 @@ describe('the studio store', () => {
   it('keeps the model after a failure, offers Resume, and shows why', () => {
     const h = ready();
     startRun(h);
-    h.trainReply({ type: 'run-started', backend: { name: 'wasm', description: 'cpu', fallbackReason: 'no WebGPU' }, totalSteps: 10, step: 0, notice: null });
+    h.trainReply({ type: 'run-started', task: 'single-label', backend: { name: 'wasm', description: 'cpu', fallbackReason: 'no WebGPU' }, totalSteps: 10, step: 0, notice: null });
     h.trainReply({ type: 'steps', records: [{ step: 1, epoch: 0.2, loss: 1, learningRate: 1, gradNorm: 1 }], totalSteps: 10 });
     h.trainReply({ type: 'run-ended', end: 'failed', message: 'the loss became NaN at step 2' });
     expect(h.s().training.status).toBe('failed');
@@ -430,13 +432,13 @@ describe('the studio store', () => {
     const h = ready();
     h.s().startTraining();
     const gpu = { name: 'webgpu' as const, description: 'gpu', fallbackReason: null };
-    h.trainReply({ type: 'run-started', backend: gpu, totalSteps: 10, step: 0, notice: null });
+    h.trainReply({ type: 'run-started', task: 'single-label', backend: gpu, totalSteps: 10, step: 0, notice: null });
     const step = (n: number) => ({ step: n, epoch: n / 5, loss: 1 / n, learningRate: 1e-4, gradNorm: 1 });
     h.trainReply({ type: 'steps', records: [1, 2, 3, 4, 5, 6, 7].map(step), totalSteps: 10 });
     h.trainReply({ type: 'eval', record: evalRecord(5) });
     h.trainReply({ type: 'run-ended', end: 'failed', message: 'the GPU stopped working (destroyed)' });
     h.s().resumeTraining();
-    h.trainReply({ type: 'run-started', backend: { ...gpu, name: 'wasm', fallbackReason: 'the GPU was lost' }, totalSteps: 10, step: 5, notice: null });
+    h.trainReply({ type: 'run-started', task: 'single-label', backend: { ...gpu, name: 'wasm', fallbackReason: 'the GPU was lost' }, totalSteps: 10, step: 5, notice: null });
     expect(h.s().training.steps.map((s) => s.step)).toEqual([1, 2, 3, 4, 5]);
     expect(h.s().training.evals.map((e) => e.step)).toEqual([5]);
   });
@@ -444,7 +446,7 @@ describe('the studio store', () => {
   it('forgets the model when the train worker dies, says so, and asks the new worker for the saved run', () => {
     const h = ready();
     h.s().startTraining();
-    h.trainReply({ type: 'run-started', backend: { name: 'wasm', description: 'cpu', fallbackReason: null }, totalSteps: 10, step: 0, notice: null });
+    h.trainReply({ type: 'run-started', task: 'single-label', backend: { name: 'wasm', description: 'cpu', fallbackReason: null }, totalSteps: 10, step: 0, notice: null });
     h.trainReply({ type: 'steps', records: [{ step: 1, epoch: 0.2, loss: 1, learningRate: 1, gradNorm: 1 }], totalSteps: 10 });
     h.trainWorkerLost('Uncaught Error: out of memory');
     expect(h.s().model.summary).toBeNull();
@@ -499,20 +501,15 @@ describe('the studio store', () => {
     h.trainReply({ type: 'run-ended', end: 'finished', message: null });
     h.s().setTryText('  what a day  ');
     h.s().classify();
-    expect(h.data.at(-1)).toEqual({ type: 'encode', requestId: 1, text: 'what a day', maxLength: 64 });
+    expect(h.data.at(-1)).toEqual({ type: 'encode', requestId: 1, text: 'what a day', maxLength: 64, asWords: false });
     h.s().classify();
-    h.dataReply({ type: 'encoded', requestId: 1, ids: Int32Array.of(1), typeIds: null });
+    h.dataReply({ type: 'encoded', requestId: 1, ids: Int32Array.of(1), typeIds: null, words: null, wordIds: null });
     expect(h.train.filter((r) => r.type === 'classify')).toEqual([]);
-    h.dataReply({ type: 'encoded', requestId: 2, ids: Int32Array.of(101, 7, 102), typeIds: null });
-    expect(h.train.at(-1)).toMatchObject({ type: 'classify', requestId: 2, backend: 'auto' });
-    h.trainReply({ type: 'classified', requestId: 2, probabilities: [0.25, 0.75] });
-    expect(h.s().evaluation.tryResult).toEqual({
-      text: 'what a day',
-      probabilities: [
-        { label: 'neg', probability: 0.25 },
-        { label: 'pos', probability: 0.75 },
-      ],
-    });
+    h.dataReply({ type: 'encoded', requestId: 2, ids: Int32Array.of(101, 7, 102), typeIds: null, words: null, wordIds: null });
+    expect(h.train.at(-1)).toMatchObject({ type: 'classify', requestId: 2, backend: 'auto', words: null, options: { threshold: 0.5 } });
+    const prediction = { task: 'single-label' as const, label: 'pos', score: 0.75, probabilities: { neg: 0.25, pos: 0.75 }, logits: [0, Math.log(3)] };
+    h.trainReply({ type: 'classified', requestId: 2, prediction });
+    expect(h.s().evaluation.tryResult).toEqual({ text: 'what a day', prediction });
   });
 
   it('downloads the exported zip', () => {
@@ -597,6 +594,52 @@ describe('the studio store', () => {
     expect(h.s().training.checkpoint).toBeNull();
   });
 
+  it('scores a multi-label evaluation again at a chosen or tuned threshold, without running the model, and tries sentences at it', () => {
+    const h = ready();
+    startRun(h);
+    h.trainReply({ type: 'run-started', task: 'multi-label', backend: { name: 'wasm', description: 'cpu', fallbackReason: null }, totalSteps: 1, step: 0, notice: null });
+    h.trainReply({ type: 'steps', records: [{ step: 1, epoch: 1, loss: 1, learningRate: 1, gradNorm: 1 }], totalSteps: 1 });
+    h.trainReply({ type: 'run-ended', end: 'finished', message: null });
+    // Set while the evaluation runs: the evaluation asked for 0.5, so its answer is scored again at 0.3.
+    h.s().setThreshold(0.3);
+    expect(h.train.filter((r) => r.type === 'rescore')).toEqual([]);
+    const scoredAt = (threshold: number) => ({ task: 'multi-label' as const, ...multiLabelMetrics(Float32Array.of(2, -1, 0.1, -3), [1, 0, 0, 1], ['a', 'b'], threshold) });
+    h.trainReply({ type: 'evaluation', metrics: scoredAt(0.5), details: { task: 'multi-label', worst: [] } });
+    expect(h.train.at(-1)).toEqual({ type: 'rescore', options: { threshold: 0.3 } });
+    const metrics = scoredAt(0.3);
+    expect(metrics.tuned.threshold).toBe(0.55);
+    h.trainReply({ type: 'evaluation', metrics, details: { task: 'multi-label', worst: [] } });
+    h.s().setThreshold(0.3);
+    expect(h.train.filter((r) => r.type === 'rescore')).toHaveLength(1);
+    h.s().tuneThreshold();
+    expect(h.s().evaluation.threshold).toBe(0.55);
+    expect(h.train.at(-1)).toEqual({ type: 'rescore', options: { threshold: 0.55 } });
+    h.s().setThreshold(1.2);
+    expect(h.s().ui.error).toMatchObject({ scope: 'evaluate', message: 'The threshold is a probability between 0 and 1 (not included), got 1.2.' });
+    expect(h.s().evaluation.threshold).toBe(0.55);
+
+    h.s().setTryText('so happy');
+    h.s().classify();
+    expect(h.data.at(-1)).toMatchObject({ type: 'encode', asWords: false });
+    h.dataReply({ type: 'encoded', requestId: 1, ids: Int32Array.of(101, 7, 102), typeIds: null, words: null, wordIds: null });
+    expect(h.train.at(-1)).toMatchObject({ type: 'classify', options: { threshold: 0.55 } });
+  });
+
+  it('reads a typed sentence as words for a token classifier', () => {
+    const h = ready();
+    startRun(h);
+    h.trainReply({ type: 'run-started', task: 'token-classification', backend: { name: 'wasm', description: 'cpu', fallbackReason: null }, totalSteps: 1, step: 0, notice: null });
+    h.trainReply({ type: 'steps', records: [{ step: 1, epoch: 1, loss: 1, learningRate: 1, gradNorm: 1 }], totalSteps: 1 });
+    h.trainReply({ type: 'run-ended', end: 'finished', message: null });
+    h.s().setTryText('Ada met Grace');
+    h.s().classify();
+    expect(h.data.at(-1)).toEqual({ type: 'encode', requestId: 1, text: 'Ada met Grace', maxLength: 64, asWords: true });
+    const words = ['Ada', 'met', 'Grace'];
+    const wordIds = [null, 0, 1, 2, null];
+    h.dataReply({ type: 'encoded', requestId: 1, ids: Int32Array.of(101, 7, 8, 9, 102), typeIds: null, words, wordIds });
+    expect(h.train.at(-1)).toMatchObject({ type: 'classify', requestId: 1, words, wordIds });
+  });
+
   it('offers a saved run after a reload, restores it and resumes training', () => {
     const h = setup();
     const info: SavedRunInfo = { savedAt: '2025-01-01T00:00:00Z', modelName: 'm', datasetName: 'd.csv', step: 4, totalSteps: 10, epochsDone: 1, epochs: 2, state: 'paused', storage: 'opfs' };
@@ -615,6 +658,7 @@ describe('the studio store', () => {
       evals: [],
       backend: null,
       runId: null,
+      task: 'single-label',
     });
     expect(h.s().ui).toMatchObject({ savedRun: null, screen: 'train' });
     expect(h.s().dataset).toMatchObject({ summary, fromSavedRun: true });
@@ -633,10 +677,11 @@ describe('the studio store', () => {
     expect(h.s().ui.savedRun).toBeNull();
     h.trainReply({ type: 'saved-run', info });
     h.s().openSavedRun();
-    h.trainReply({ type: 'restored', info, dataset: summary, model, tokenizer, settings: defaultSettings, steps: [{ step: 1, epoch: 1, loss: 1, learningRate: 1, gradNorm: 1 }], evals: [], backend: null, runId: null });
+    const steps = [{ step: 1, epoch: 1, loss: 1, learningRate: 1, gradNorm: 1 }];
+    h.trainReply({ type: 'restored', info, dataset: summary, model, tokenizer, settings: defaultSettings, steps, evals: [], backend: null, runId: null, task: 'token-classification' });
     expect(h.s().ui.screen).toBe('evaluate');
-    expect(h.s().training.status).toBe('finished');
-    expect(h.train.at(-1)).toEqual({ type: 'evaluate', backend: 'auto' });
+    expect(h.s().training).toMatchObject({ status: 'finished', task: 'token-classification' });
+    expect(h.train.at(-1)).toEqual({ type: 'evaluate', backend: 'auto', options: { threshold: 0.5 } });
   });
 });
 

@@ -177,6 +177,7 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, deps)
     gpuMemoryBudgetMb: DEFAULT_GPU_MEMORY_BUDGET_MB,
     status: 'idle',
     run: null,
+    task: null,
     backend: null,
     smoothing: 0.6,
     checkpoint: null,
@@ -225,7 +226,7 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, deps)
     if (blocker) return s.showError('train', blocker);
     s.clearError('train');
     patch(set, get, 'training', { ...noProgress, run: null, status: 'preparing', phase: { id: 'tokenizing', since: performance.now() } });
-    patch(set, get, 'evaluation', { status: 'idle', metrics: null, worst: [], tryResult: null, exported: null, inspected: null, inspectFilter: null });
+    patch(set, get, 'evaluation', { status: 'idle', metrics: null, details: null, tryResult: null, exported: null, inspected: null, inspectFilter: null });
     deps.data.post({ type: 'tokenize', maxLength: effectiveMaxLength(s) });
   },
   pauseTraining() {
@@ -243,7 +244,7 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, deps)
     // The run's own settings, with what a resume may change taken from the screen.
     const settings = { ...run.settings, ...Object.fromEntries(SCHEDULE_SETTINGS.map((key) => [key, s.training.settings[key]])) };
     patch(set, get, 'training', { status: 'preparing', phase: { id: 'resuming', since: performance.now() }, run: { ...run, settings } });
-    patch(set, get, 'evaluation', { status: 'idle', metrics: null, worst: [], tryResult: null, exported: null, inspected: null, inspectFilter: null });
+    patch(set, get, 'evaluation', { status: 'idle', metrics: null, details: null, tryResult: null, exported: null, inspected: null, inspectFilter: null });
     deps.train.post({ type: 'resume', backend: s.ui.backendChoice, settings, gpuMemoryBudgetMb: s.training.gpuMemoryBudgetMb });
   },
   stopTraining() {

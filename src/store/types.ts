@@ -31,9 +31,9 @@ import type {
   TokenStats,
   TrainingSettings,
   TrainRequest,
-  WorstRow,
 } from '../../workers/protocol.ts';
-import type { TaskMetrics } from '../engine/tasks/index.ts';
+import type { EvaluationDetails } from '../../workers/protocol.ts';
+import type { TaskId, TaskMetrics, TaskPrediction } from '../engine/tasks/index.ts';
 import type { RunRecord } from '../runs/run-record.ts';
 import type { RunStore } from '../runs/run-store.ts';
 import type { NumericSetting } from '../engine/settings.ts';
@@ -196,6 +196,8 @@ export interface TrainingSlice {
     phase: { readonly id: RunPhase; readonly since: number } | null;
     tokenized: { done: number; total: number } | null;
     run: RunFacts | null;
+    /** The task of the model in the train worker, as it says when a run starts or comes back: Try it reads a sentence as the task does. */
+    task: TaskId | null;
     /** The last step when the run last started or resumed, and when: its first step is still being prepared until a newer one arrives. */
     resumedAt: StepMark | null;
     /** The first step heard of after that: speed and time left are measured from here, leaving the first step's compile time out. */
@@ -233,14 +235,17 @@ export interface TrainingSlice {
 
 export interface TryResult {
   readonly text: string;
-  readonly probabilities: readonly { readonly label: string; readonly probability: number }[];
+  readonly prediction: TaskPrediction;
 }
 
 export interface EvaluationSlice {
   evaluation: {
     status: 'idle' | 'running' | 'ready';
     metrics: TaskMetrics | null;
-    worst: readonly WorstRow[];
+    /** The rows behind the metrics to read first, each task its own way. */
+    details: EvaluationDetails | null;
+    /** Multi-label: the probability at and above which a label is predicted, in the metrics and in Try it. */
+    threshold: number;
     tryText: string;
     /** Try-it answers come back after two worker hops; only the latest request's answer is shown. */
     tryRequestId: number;
@@ -258,6 +263,10 @@ export interface EvaluationSlice {
   evaluate(): void;
   /** Lists the validation rows of the last evaluation that match `filter`. */
   inspectRows(filter: RowFilter | null): void;
+  /** A new multi-label threshold: the last evaluation is scored again with it, without running the model. */
+  setThreshold(threshold: number): void;
+  /** Sets the threshold with the best micro-F1 on the validation rows. */
+  tuneThreshold(): void;
   setTryText(text: string): void;
   classify(): void;
   exportModel(): void;

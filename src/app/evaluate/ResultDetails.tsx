@@ -5,7 +5,7 @@
 import { memo } from 'react';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useShallow } from 'zustand/react/shallow';
-import type { InspectedRow, RowFilter } from '../../../workers/protocol.ts';
+import type { InspectedRow, RowFilter, WorstRow } from '../../../workers/protocol.ts';
 import type { ClassificationMetrics } from '../../engine/metrics.ts';
 import { useStudio } from '../../store/useStudio.ts';
 import { formatCount, formatPercent } from '../format.ts';
@@ -103,8 +103,8 @@ export function CellRows({ labels }: { labels: readonly string[] }) {
 }
 
 /** The most confident mistakes, narrowed by their true and predicted label. */
-export function MistakesByLabel({ labels }: { labels: readonly string[] }) {
-  const { worst, filter, inspected } = useStudio(useShallow((s) => ({ worst: s.evaluation.worst, filter: s.evaluation.inspectFilter, inspected: s.evaluation.inspected })));
+export function MistakesByLabel({ labels, worst }: { labels: readonly string[]; worst: readonly WorstRow[] }) {
+  const { filter, inspected } = useStudio(useShallow((s) => ({ filter: s.evaluation.inspectFilter, inspected: s.evaluation.inspected })));
   const inspectRows = useStudio((s) => s.inspectRows);
   const errors = filter?.errorsOnly ? filter : null;
   const choose = (truth: number | null, predicted: number | null) => inspectRows(truth === null && predicted === null ? null : { truth, predicted, errorsOnly: true });

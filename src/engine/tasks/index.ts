@@ -3,7 +3,7 @@
  * The task of a model is read back from its config.json: the head from `architectures`, then
  * `problem_type`, as transformers decides which loss to compute.
  */
-import type { Task } from './task.ts';
+import type { RowOutput, Task } from './task.ts';
 import { multiLabel } from './multi-label.ts';
 import { regression } from './regression.ts';
 import { singleLabel } from './single-label.ts';
@@ -15,6 +15,10 @@ export type AnyTask = (typeof TASKS)[number];
 export type TaskId = AnyTask['id'];
 /** The metrics of any task, told apart by their `task` field. */
 export type TaskMetrics = ReturnType<AnyTask['metrics']>;
+
+type PredictionOf<T> = T extends Task<infer Id, infer _M, infer P> ? { readonly task: Id } & P : never;
+/** What any task's `predict` gives, told apart by the task's id in `task`. */
+export type TaskPrediction = PredictionOf<AnyTask>;
 
 export const DEFAULT_TASK: TaskId = 'single-label';
 
@@ -55,6 +59,11 @@ export function taskOfMetrics<M extends TaskMetrics>(metrics: M): Task<M['task']
 export function metricsOfTask<Id extends TaskId>(metrics: TaskMetrics, id: Id): Extract<TaskMetrics, { task: Id }> {
   if (metrics.task !== id) throw new Error(`expected ${id} metrics, got ${metrics.task} metrics`);
   return metrics as Extract<TaskMetrics, { task: Id }>;
+}
+
+/** `task`'s prediction for one row, named by the task (task ids are unique, so the pairing holds). */
+export function predictionOf(task: AnyTask, row: RowOutput): TaskPrediction {
+  return { task: task.id, ...task.predict(row) } as TaskPrediction;
 }
 
 /** The metrics of a stored evaluation, written before metrics named their task, as single-label ones. */

@@ -11,6 +11,14 @@ import { type CellPlace, describePlace, type LabelOptions, labelMaps, type Task,
 
 export type MultiLabelTaskMetrics = MultiLabelMetrics & TaskMetricsBase<'multi-label'>;
 
+export interface MultiLabelPrediction {
+  /** The labels at or above the threshold, in label order. */
+  readonly labels: string[];
+  /** Every label's sigmoid probability, by label name. */
+  readonly probabilities: Readonly<Record<string, number>>;
+  readonly logits: number[];
+}
+
 /** The label names of one cell, in the order written. */
 export function labelNamesOf(cell: string, options: LabelOptions, place: CellPlace): string[] {
   const text = cell.trim();
@@ -29,7 +37,7 @@ export function labelNamesOf(cell: string, options: LabelOptions, place: CellPla
   return text.split(options.labelSeparator).map((x) => x.trim()).filter((x) => x !== '');
 }
 
-export const multiLabel: Task<'multi-label', MultiLabelTaskMetrics> = {
+export const multiLabel: Task<'multi-label', MultiLabelTaskMetrics, MultiLabelPrediction> = {
   id: 'multi-label',
   title: 'Multi-label classification',
   head: 'sequence-classification',

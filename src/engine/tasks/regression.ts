@@ -9,6 +9,12 @@ import { type CellPlace, describePlace, labelMaps, type Task, type TaskMetricsBa
 
 export type RegressionTaskMetrics = RegressionMetrics & TaskMetricsBase<'regression'>;
 
+export interface RegressionPrediction {
+  /** The one output: the predicted score. */
+  readonly score: number;
+  readonly logits: number[];
+}
+
 /** transformers' name for the one output of a head made with num_labels=1. */
 const SCORE_LABEL = 'LABEL_0';
 
@@ -20,7 +26,7 @@ function scoreOf(cell: string, place: CellPlace): number {
   return Number(text);
 }
 
-export const regression: Task<'regression', RegressionTaskMetrics> = {
+export const regression: Task<'regression', RegressionTaskMetrics, RegressionPrediction> = {
   id: 'regression',
   title: 'Regression',
   head: 'sequence-classification',
@@ -44,7 +50,7 @@ export const regression: Task<'regression', RegressionTaskMetrics> = {
   bestModelValue: (metrics, metric) => (metric === 'loss' ? metrics.loss : metrics.pearson),
   summary: (m) => `Pearson ${m.pearson.toFixed(4)} | Spearman ${m.spearman.toFixed(4)} | MSE ${m.mse.toFixed(4)}`,
   trainerMetrics: (m) => ({ pearson: m.pearson, spearmanr: m.spearman, mse: m.mse }),
-  predict: ({ logits }) => ({ score: logits[0], logits: Array.from(logits) }),
+  predict: ({ logits }) => ({ score: logits[0]!, logits: Array.from(logits) }),
 
   configFields: () => ({ problem_type: 'regression', ...labelMaps([SCORE_LABEL]) }),
   trainScript: () => ({

@@ -10,7 +10,16 @@ import { describePlace, labelMaps, type Task, type TaskMetricsBase } from './tas
 
 export type SingleLabelMetrics = ClassificationMetrics & TaskMetricsBase<'single-label'>;
 
-export const singleLabel: Task<'single-label', SingleLabelMetrics> = {
+export interface SingleLabelPrediction {
+  readonly label: string;
+  /** The softmax probability of `label`. */
+  readonly score: number;
+  /** Every label's softmax probability, by label name. */
+  readonly probabilities: Readonly<Record<string, number>>;
+  readonly logits: number[];
+}
+
+export const singleLabel: Task<'single-label', SingleLabelMetrics, SingleLabelPrediction> = {
   id: 'single-label',
   title: 'Single-label classification',
   head: 'sequence-classification',
@@ -48,7 +57,13 @@ export const singleLabel: Task<'single-label', SingleLabelMetrics> = {
   trainerMetrics: (m) => ({ accuracy: m.accuracy, f1: m.macroF1 }),
   predict({ logits, labels }) {
     const best = argmax(logits);
-    return { label: labels[best], score: softmax(logits)[best], logits: Array.from(logits) };
+    const probabilities = softmax(logits);
+    return {
+      label: labels[best]!,
+      score: probabilities[best]!,
+      probabilities: Object.fromEntries(labels.map((label, i) => [label, probabilities[i]!])),
+      logits: Array.from(logits),
+    };
   },
 
   configFields: (labels) => ({ problem_type: 'single_label_classification', ...labelMaps(labels) }),

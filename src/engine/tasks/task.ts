@@ -114,9 +114,10 @@ export interface TrainScriptParts {
 
 /**
  * A task. `M` is its metrics type, a plain JSON-able object with the task's id in `task`
- * (the evaluation history is stored in checkpoints and shown by the studio as is).
+ * (the evaluation history is stored in checkpoints and shown by the studio as is); `P` what
+ * `predict` gives for one row, a plain JSON-able object (the CLI prints it, the studio shows it).
  */
-export interface Task<Id extends string = string, M extends TaskMetricsBase<Id> = TaskMetricsBase<Id>> {
+export interface Task<Id extends string = string, M extends TaskMetricsBase<Id> = TaskMetricsBase<Id>, P extends object = object> {
   readonly id: Id;
   /** What the studio and the CLI call it. */
   readonly title: string;
@@ -162,8 +163,8 @@ export interface Task<Id extends string = string, M extends TaskMetricsBase<Id> 
   summary(metrics: M): string;
   /** The metrics under the names train.py's compute_metrics gives them (trainer_state.json adds `eval_`). */
   trainerMetrics(metrics: M): Record<string, number>;
-  /** What `predict` prints for one row: a JSON object. */
-  predict(row: RowOutput): Record<string, unknown>;
+  /** What `predict` prints for one row. */
+  predict(row: RowOutput): P;
 
   // ---- export
   /** The config.json fields of this task for these labels. */

@@ -5,7 +5,7 @@ import type { TokenizedExample } from '../batching.ts';
 import { encodeModel } from '../onnx/encode.ts';
 import { Graph } from '../onnx/graph.ts';
 import { Rng } from '../random.ts';
-import { type AnyTask, DEFAULT_TASK, TASKS, taskById, taskOfModelConfig } from './index.ts';
+import { type AnyTask, DEFAULT_TASK, predictionOf, TASKS, taskById, taskOfModelConfig } from './index.ts';
 import { guessTask } from './guess.ts';
 import { multiLabel } from './multi-label.ts';
 import { regression } from './regression.ts';
@@ -98,6 +98,14 @@ describe('single-label', () => {
     const out = singleLabel.predict({ logits: Float32Array.of(0, Math.log(3)), labels: ['neg', 'pos'], wordIds: null, words: null, options: {} });
     expect(out.label).toBe('pos');
     expect(out.score).toBeCloseTo(0.75, 6);
+    expect(out.probabilities.neg).toBeCloseTo(0.25, 6);
+  });
+
+  it('names the task of a prediction, for a reader that shows each task its own way', () => {
+    const row = { logits: Float32Array.of(0.5), labels: ['LABEL_0'], wordIds: null, words: null, options: {} };
+    const prediction = predictionOf(regression, row);
+    expect(prediction.task).toBe('regression');
+    expect(prediction.task === 'regression' && prediction.score).toBe(0.5);
   });
 
   it('writes problem_type and both label maps into config.json', () => {
@@ -125,7 +133,7 @@ describe('multi-label', () => {
     const logits = Float32Array.of(2, 0, -2);
     const out = multiLabel.predict({ logits, labels: ['a', 'b', 'c'], wordIds: null, words: null, options: {} });
     expect(out.labels).toEqual(['a', 'b']);
-    expect((out.probabilities as Record<string, number>).c).toBeCloseTo(1 / (1 + Math.exp(2)), 6);
+    expect(out.probabilities.c).toBeCloseTo(1 / (1 + Math.exp(2)), 6);
     expect(multiLabel.predict({ logits, labels: ['a', 'b', 'c'], wordIds: null, words: null, options: { threshold: 0.6 } }).labels).toEqual(['a']);
   });
 });

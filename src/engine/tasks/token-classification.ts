@@ -14,6 +14,28 @@ import { type CellPlace, describePlace, labelMaps, type Task, type TaskMetricsBa
 
 export type TokenClassificationMetrics = EntityScores & TaskMetricsBase<'token-classification'>;
 
+export interface TaggedWord {
+  readonly word: string;
+  /** Null for a word cut off by the max length: the model never saw it. */
+  readonly tag: string | null;
+  /** The softmax probability of `tag` on the word's first token. */
+  readonly score: number | null;
+}
+
+export interface PredictedEntity {
+  /** The entity type: "PER" for B-PER/I-PER. */
+  readonly entity: string;
+  /** Word indices, end exclusive. */
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+}
+
+export interface TokenClassificationPrediction {
+  readonly words: TaggedWord[];
+  readonly entities: PredictedEntity[];
+}
+
 /** The tags of one cell: a JSON list or tags separated by spaces (a CoNLL sentence). */
 function tagsOf(cell: string, place: CellPlace): string[] {
   return decodeTaggedCell(cell, { file: place.file ?? 'the data', row: place.row });
@@ -38,7 +60,7 @@ export function orderTags(tags: Iterable<string>): string[] {
   });
 }
 
-export const tokenClassification: Task<'token-classification', TokenClassificationMetrics> = {
+export const tokenClassification: Task<'token-classification', TokenClassificationMetrics, TokenClassificationPrediction> = {
   id: 'token-classification',
   title: 'Token classification (NER)',
   head: 'token-classification',
@@ -109,7 +131,7 @@ export const tokenClassification: Task<'token-classification', TokenClassificati
   predict({ logits, labels, wordIds, words }) {
     if (wordIds === null || words === null) throw new Error('token-classification predict needs the words and the word of each token');
     const k = labels.length;
-    const tagged = firstTokenOfWords(wordIds, words.length).map((position, word) => {
+    const tagged = firstTokenOfWords(wordIds, words.length).map((position, word): TaggedWord => {
       if (position === null) return { word: words[word]!, tag: null, score: null };
       const probabilities = softmax(logits.subarray(position * k, (position + 1) * k));
       const best = argmax(probabilities);
