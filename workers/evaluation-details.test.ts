@@ -72,12 +72,12 @@ describe('evaluationDetails', () => {
     const third = row(Int32Array.of(x, 0, x), 3);
     const onehot = (id: number) => [0, 1, 2].map((i) => (i === id ? 5 : 0));
     const logits = Float32Array.from([...[0, 1, 0, 2, 1, 0].flatMap(onehot), ...[0, 0, 0].flatMap(onehot), ...[0, 0, 0].flatMap(onehot)]);
-    const texts = ['["Ada", "Lovelace", "met"]', 'Grace', 'ok'];
+    const texts = ['Ada Lovelace met', '[Grace]', 'ok'];
     const details = evaluationDetails({ task: tokenClassification, logits, rows: [first, second, third], labels, texts }, {});
     if (details.task !== 'token-classification') throw new Error(details.task);
     expect(details.worst).toEqual([
       { index: 0, words: ['Ada', 'Lovelace', 'met'], truth: ['B-PER', 'I-PER', 'O'], predicted: ['B-PER', 'O', 'B-PER'], wrongWords: 2 },
-      { index: 1, words: ['Grace'], truth: ['B-PER'], predicted: ['O'], wrongWords: 1 },
+      { index: 1, words: ['[Grace]'], truth: ['B-PER'], predicted: ['O'], wrongWords: 1 },
     ]);
   });
 });

@@ -9,7 +9,7 @@ import { argmax } from '../src/engine/metrics.ts';
 import { binaryCrossEntropyOf, DEFAULT_THRESHOLD, sigmoid } from '../src/engine/multi-label-metrics.ts';
 import type { AnyTask, TaskId } from '../src/engine/tasks/index.ts';
 import type { MetricOptions } from '../src/engine/tasks/task.ts';
-import { decodeTaggedCell } from '../src/data/tagged-cells.ts';
+import { typedWords } from '../src/tokenize/typed-words.ts';
 import { IGNORED_LABEL } from '../src/tokenize/word-labels.ts';
 import { inspectRows } from './inspect-rows.ts';
 import type { EvaluationDetails, LabelSetMistake, ScoredRow, TaggingMistake, WorstRow } from './protocol.ts';
@@ -26,7 +26,7 @@ export interface EvaluatedSplit {
   readonly logits: Float32Array;
   readonly rows: readonly TokenizedExample[];
   readonly labels: readonly string[];
-  /** The rows as people read them (a tagged sentence's words cell). */
+  /** The rows as people read them (a tagged sentence's words joined by spaces). */
   readonly texts: readonly string[];
 }
 
@@ -90,7 +90,8 @@ function taggingMistakes({ logits, rows, labels, texts }: EvaluatedSplit): Taggi
     offset += row.inputIds.length;
     const wrongWords = truth.filter((tag, i) => predicted[i] !== tag).length;
     if (wrongWords === 0) return;
-    const words = decodeTaggedCell(texts[index] ?? '', { file: 'the validation rows', row: index + 1 }).slice(0, truth.length);
+    // The data worker shows a sentence as its words joined by spaces.
+    const words = typedWords(texts[index] ?? '').slice(0, truth.length);
     mistakes.push({ index, words, truth, predicted, wrongWords });
   });
   return mistakes.sort((a, b) => b.wrongWords - a.wrongWords || a.index - b.index).slice(0, WORST_ROWS);
