@@ -8,6 +8,7 @@
 import { requireSameArchitecture, requireSameLabels, requireSameRows } from '../src/engine/checkpoint-match.ts';
 import { initialProgress, serializeCheckpoint, type TrainingCheckpoint } from '../src/engine/checkpoint.ts';
 import { plannedUpdates, resumedWith, ResumeSettingsError } from '../src/engine/run-plan.ts';
+import { type AnyTask, taskOfModelConfig } from '../src/engine/tasks/index.ts';
 import type { LoadedModel } from './model-loader.ts';
 import type { CheckpointUse, LoadedCheckpointInfo, TrainingSettings } from './protocol.ts';
 
@@ -32,6 +33,8 @@ export function checkpointStart(
   loaded: TrainingCheckpoint,
   use: CheckpointUse,
   run: {
+    /** The task the data was read for: the checkpoint's head must be that task's. */
+    readonly task: AnyTask;
     readonly labels: readonly string[];
     readonly settings: TrainingSettings;
     readonly configOverrides: Readonly<Record<string, unknown>>;
@@ -40,6 +43,13 @@ export function checkpointStart(
     readonly trainFingerprint: string;
   },
 ): { checkpoint: TrainingCheckpoint; message: string } {
+  const trained = taskOfModelConfig(loaded.modelConfig);
+  if (trained.id !== run.task.id) {
+    throw new Error(
+      `The checkpoint is a ${trained.title.toLowerCase()} run and the data on the Data screen is read for ${run.task.title.toLowerCase()}. ` +
+        `Choose ${trained.title.toLowerCase()} on the Data screen to use the checkpoint, or train a new run from the model.`,
+    );
+  }
   requireSameLabels(loaded, run.labels, 'The checkpoint', 'Use data with the same labels.');
   if (use === 'continue') {
     requireSameRows(loaded, run.trainFingerprint, run.trainRows, 'The checkpoint', 'Load the same data with the same split and max length, or choose to fine-tune further.');

@@ -1,7 +1,8 @@
 /** The studio's run as training-project.zip: the run's side from the train worker, its rows from the data worker. */
-import { defaultLabelOptions } from '../src/engine/tasks/task.ts';
+import { defaultLabelOptions, type LabelOptions } from '../src/engine/tasks/task.ts';
+import { decodeTaggedCell } from '../src/data/tagged-cells.ts';
 import { checkpointPlan } from '../src/export/lora-export.ts';
-import { taskOfModelConfig } from '../src/engine/tasks/index.ts';
+import { type AnyTask, taskOfModelConfig } from '../src/engine/tasks/index.ts';
 import type { TrainingCheckpoint } from '../src/engine/checkpoint.ts';
 import { type NamedTensor, writeSafetensors } from '../src/engine/weights/safetensors.ts';
 import type { TokenizedExample } from '../src/engine/batching.ts';
@@ -37,15 +38,35 @@ export function checkpointWeightsBase(c: TrainingCheckpoint, modelName: string, 
  * The data worker's rows are those of the split on the data screen now; they must still be
  * the rows the run trained on, row for row, or the project would reproduce another run.
  */
-export function requireRunRows(rows: SplitRows, labels: readonly string[], runRows: { readonly train: readonly TokenizedExample[]; readonly validation: readonly TokenizedExample[] }): void {
+export function requireRunRows(rows: SplitRows, c: TrainingCheckpoint, runRows: { readonly train: readonly TokenizedExample[]; readonly validation: readonly TokenizedExample[] }): void {
+  const task = taskOfModelConfig(c.modelConfig);
+  const options = c.labelOptions ?? defaultLabelOptions;
   for (const split of ['train', 'validation'] as const) {
     const shipped = rows[split];
     const trained = runRows[split];
-    const same = shipped.length === trained.length && shipped.every((row, i) => labels.indexOf(row.label) === trained[i]!.target[0]);
+    const same = shipped.length === trained.length && shipped.every((row, i) => sameTarget(targetIds(task, row.label, c.labels, options), trained[i]!.target, task.target.pad, task.target.per === 'token'));
     if (!same) {
-      throw new Error('the dataset on the data screen is no longer the one this run trained on (its file, columns or split changed); set it back to download the training project');
+      throw new Error('the dataset on the data screen is no longer the one this run trained on (its file, columns, task or split changed); set it back to download the training project');
     }
   }
+}
+
+/** A label cell's target values: a sentence's tag ids word by word, or the task's target of the cell; null when it does not read. */
+function targetIds(task: AnyTask, cell: string, labels: readonly string[], options: LabelOptions): ArrayLike<number> | null {
+  try {
+    if (task.target.per === 'token') return decodeTaggedCell(cell, { file: 'the data' }).map((tag) => labels.indexOf(tag));
+    return task.encodeTarget(cell, labels, options, { file: null, row: 1 }, null);
+  } catch {
+    return null;
+  }
+}
+
+/** Whether a cell's values are the trained row's: for tags, those the row kept (the first token of each word that fitted). */
+function sameTarget(cell: ArrayLike<number> | null, trained: ArrayLike<number>, pad: number, perToken: boolean): boolean {
+  if (cell === null) return false;
+  const kept = perToken ? Array.from(trained).filter((v) => v !== pad) : Array.from(trained);
+  if (perToken ? kept.length > cell.length : kept.length !== cell.length) return false;
+  return kept.every((v, i) => v === cell[i]);
 }
 
 export function projectDownload(

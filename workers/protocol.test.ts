@@ -7,6 +7,8 @@ const rows = (n: number, withTypes: boolean) =>
   packRows(Array.from({ length: n }, (_, i) => ({ inputIds: Int32Array.of(101, i, 102), tokenTypeIds: withTypes ? Int32Array.of(0, 0, 0) : null, target: Int32Array.of(i % 2) })));
 
 const dataset = (withTypes: boolean): TokenizedDataset => ({
+  task: 'single-label',
+  labelOptions: { labelSeparator: ';' },
   labels: ['a', 'b'],
   maxLength: 16,
   train: rows(3, withTypes),

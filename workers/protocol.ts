@@ -15,13 +15,13 @@ import type { CheckpointCadence } from '../src/engine/checkpoint-cadence.ts';
 import type { EvalRecord, StepRecord } from '../src/engine/checkpoint.ts';
 import type { FineTuneMethod, FineTuneMethodKind } from '../src/engine/models/fine-tune-method.ts';
 import type { TaskId, TaskMetrics, TaskPrediction } from '../src/engine/tasks/index.ts';
-import type { MetricOptions } from '../src/engine/tasks/task.ts';
+import type { LabelOptions, MetricOptions } from '../src/engine/tasks/task.ts';
 import type { TrainingSettings } from '../src/engine/settings.ts';
 import type { DownloadProgress } from '../src/hub/hub-client.ts';
 import type { DatasetConfigInfo, RowSample } from '../src/hub/hub-datasets.ts';
 import type { CompleteTokenizerFiles } from '../src/tokenize/tokenizer-files.ts';
 
-export type { CheckpointCadence, ColumnMapping, CompleteTokenizerFiles, DatasetConfigInfo, EvalRecord, LabelledExample, MetricOptions, RowSample, StepRecord, TaskId, TaskPrediction, TrainingSettings };
+export type { CheckpointCadence, ColumnMapping, CompleteTokenizerFiles, DatasetConfigInfo, EvalRecord, LabelledExample, LabelOptions, MetricOptions, RowSample, StepRecord, TaskId, TaskPrediction, TrainingSettings };
 
 /** What the studio knows of a Hub dataset once looked up: its configs, and the chosen one's splits and columns. */
 export interface HubDatasetInfo {
@@ -43,6 +43,31 @@ export interface HubAccess {
 /** How the validation rows are chosen: a seeded stratified share of the file, or a second file. */
 export type SplitChoice = { readonly kind: 'fraction'; readonly fraction: number; readonly seed: number } | { readonly kind: 'file' };
 
+/** The task the rows are read for: chosen on the Data screen, or the one the labels suggest (guess.ts). */
+export interface DatasetTask {
+  readonly id: TaskId;
+  /** What the label column suggests, and why, shown beside the choice. */
+  readonly guess: { readonly id: TaskId; readonly reason: string };
+  /** Whether `id` was chosen rather than taken from the guess. */
+  readonly chosen: boolean;
+  readonly labelOptions: LabelOptions;
+}
+
+/** A regression dataset's scores: their range and a histogram of the training and validation rows. */
+export interface ScoreSummary {
+  readonly min: number;
+  readonly max: number;
+  readonly mean: number;
+  readonly bins: readonly { readonly from: number; readonly to: number; readonly train: number; readonly validation: number }[];
+}
+
+/** Tagged sentences' entities (a B- tag and its I- tags) per type, in the training and validation rows. */
+export interface EntityCounts {
+  readonly types: readonly string[];
+  readonly train: readonly number[];
+  readonly validation: readonly number[];
+}
+
 export interface DatasetSummary {
   readonly fileName: string;
   /** How the file was read, e.g. "CSV separated by semicolons (;)" or "Parquet". */
@@ -52,12 +77,26 @@ export interface DatasetSummary {
   /** The first rows of the file, every column, cells shortened for display. */
   readonly preview: readonly (readonly string[])[];
   readonly mapping: ColumnMapping;
-  /** Class names in id order. */
+  readonly task: DatasetTask;
+  /**
+   * The file holds tagged sentences (CoNLL, JSON Lines with tokens and ner_tags): the task is
+   * token classification, the text is each sentence's words and the label its tags.
+   */
+  readonly tagged: boolean;
+  /** The tag of each id, for tagged JSON Lines whose tags are ids; null when none were given. */
+  readonly tagNames: readonly string[] | null;
+  /** Label names in id order (tags for token classification; regression's one output). */
   readonly labels: readonly string[];
-  /** Rows per label in the training rows, in `labels` order. */
+  /** Rows with each label in the training rows, in `labels` order (sentences with each tag; every row for regression). */
   readonly trainCounts: readonly number[];
-  /** Rows per label in the validation rows, in `labels` order. */
+  /** The same for the validation rows. */
   readonly validationCounts: readonly number[];
+  readonly trainRows: number;
+  readonly validationRows: number;
+  /** Regression: the scores; null for the other tasks. */
+  readonly scores: ScoreSummary | null;
+  /** Token classification: the entities per type; null for the other tasks. */
+  readonly entities: EntityCounts | null;
   readonly warnings: readonly string[];
   readonly split: SplitChoice;
   readonly validationFile: { readonly fileName: string; readonly rowCount: number } | null;
@@ -79,6 +118,9 @@ export interface PackedRows {
 }
 
 export interface TokenizedDataset {
+  /** The task the targets were encoded for, and how its label cells were read. */
+  readonly task: TaskId;
+  readonly labelOptions: LabelOptions;
   readonly labels: readonly string[];
   readonly maxLength: number;
   readonly train: PackedRows;
@@ -300,6 +342,10 @@ export type DataRequest =
   /** A Hub dataset's configs, splits with row counts, and columns; `config` null for its first. */
   | { readonly type: 'hub-dataset-lookup'; readonly id: string; readonly config: string | null; readonly access: HubAccess }
   | { readonly type: 'set-mapping'; readonly mapping: ColumnMapping }
+  /** Read the labels for another task (null: the one the labels suggest) or with another separator. */
+  | { readonly type: 'set-task'; readonly task: TaskId | null; readonly labelOptions: LabelOptions }
+  /** The tag of each id for tagged JSON Lines (null: none); a file that failed for want of them is read again. */
+  | { readonly type: 'set-tag-names'; readonly tagNames: readonly string[] | null }
   | { readonly type: 'set-split'; readonly split: SplitChoice }
   | { readonly type: 'remove-validation-file' }
   | { readonly type: 'set-tokenizer'; readonly files: CompleteTokenizerFiles }

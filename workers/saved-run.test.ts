@@ -18,7 +18,22 @@ function memoryStore(): BlobStore & { files: Map<string, Uint8Array> } {
 
 const configJson = { model_type: 'bert', vocab_size: 30, hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 16, max_position_embeddings: 16 };
 const checkpoint = startingPoint({ name: 'scratch', configJson, weights: new Map() }, ['a', 'b'], defaultSettings).checkpoint;
-const session = { validationTexts: ['hello'], tokenizer: { tokenizerJson: {}, tokenizerConfig: {}, specialTokensMap: {} } } as unknown as SavedSession;
+const taskFields = {
+  task: { id: 'regression', guess: { id: 'regression', reason: 'every label is a number and some have decimals (such as "3.8")' }, chosen: false, labelOptions: { labelSeparator: ';' } },
+  tagged: false,
+  tagNames: null,
+  trainRows: 3,
+  validationRows: 1,
+  scores: { min: 0, max: 5, mean: 2.5, bins: [] },
+  entities: null,
+} as const;
+/** What a summary saved before tasks has; its counts are single-label rows per label. */
+const pretaskDataset = { fileName: 'd.csv', labels: ['a', 'b'], trainCounts: [2, 1], validationCounts: [1, 0] };
+const session = {
+  dataset: { ...pretaskDataset, ...taskFields },
+  validationTexts: ['hello'],
+  tokenizer: { tokenizerJson: {}, tokenizerConfig: {}, specialTokensMap: {} },
+} as unknown as SavedSession;
 const rows = { train: packRows([{ inputIds: Int32Array.of(1, 2), tokenTypeIds: null, target: Int32Array.of(1) }]), validation: packRows([]) };
 const info = { modelName: 'm', datasetName: 'd.csv', step: 0, totalSteps: 10, epochsDone: 0, epochs: 3, state: 'paused' as const };
 
@@ -41,6 +56,14 @@ describe('SavedRun', () => {
     expect(loaded.rows).toEqual(rows);
     expect(loaded.checkpoint.labels).toEqual(['a', 'b']);
     expect([...loaded.checkpoint.params.keys()]).toEqual([...checkpoint.params.keys()].sort());
+  });
+
+  it('reads a run saved before the studio had tasks as single-label, its rows its label counts summed', async () => {
+    const saved = new SavedRun(memoryStore());
+    await saved.begin({ ...session, dataset: pretaskDataset } as unknown as SavedSession, rows);
+    await saved.save(checkpoint, info);
+    const { dataset } = (await saved.load())!.session;
+    expect(dataset).toMatchObject({ task: { id: 'single-label', chosen: false, labelOptions: { labelSeparator: ';' } }, tagged: false, trainRows: 3, validationRows: 1, scores: null, entities: null });
   });
 
   it('forgets the old run when a new one begins, and on discard', async () => {

@@ -5,6 +5,8 @@
  * whenever the run pauses or ends.
  */
 import { parseCheckpoint, serializeCheckpoint, type TrainingCheckpoint } from '../src/engine/checkpoint.ts';
+import { DEFAULT_TASK } from '../src/engine/tasks/index.ts';
+import { defaultLabelOptions } from '../src/engine/tasks/task.ts';
 import { decodeRunRows, encodeRunRows } from './packed-rows.ts';
 import type { BackendInfo, CompleteTokenizerFiles, DatasetSummary, ModelSummary, PackedRows, SavedRunInfo } from './protocol.ts';
 
@@ -25,6 +27,24 @@ export interface SavedSession {
   readonly backend: BackendInfo | null;
   /** The page's record of the run; absent in runs saved before records were kept. */
   readonly runId?: string;
+}
+
+/** Fields of the dataset summary that runs saved before the studio had tasks lack. */
+type TaskFields = 'task' | 'tagged' | 'tagNames' | 'trainRows' | 'validationRows' | 'scores' | 'entities';
+
+/** session.json as read: written by this version, or by one before tasks. */
+type StoredSession = Omit<SavedSession, 'dataset'> & { readonly dataset: Omit<DatasetSummary, TaskFields> & Partial<Pick<DatasetSummary, TaskFields>> };
+
+/** A session saved before tasks was a single-label run, each row with one label: its rows are its label counts summed. */
+function withTaskFields(session: StoredSession): SavedSession {
+  const { dataset } = session;
+  if (dataset.task !== undefined) return session as SavedSession;
+  const sum = (counts: readonly number[]) => counts.reduce((a, b) => a + b, 0);
+  const task = { id: DEFAULT_TASK, guess: { id: DEFAULT_TASK, reason: 'each row has one label' }, chosen: false, labelOptions: defaultLabelOptions };
+  return {
+    ...session,
+    dataset: { ...dataset, task, tagged: false, tagNames: null, trainRows: sum(dataset.trainCounts), validationRows: sum(dataset.validationCounts), scores: null, entities: null },
+  };
 }
 
 export interface LoadedRun {
@@ -94,7 +114,7 @@ export class SavedRun {
     if (!session || !rows || !checkpoint) throw new Error('the saved run is incomplete (the browser may have cleared part of its storage); start a new run');
     return {
       info,
-      session: JSON.parse(decoder.decode(session)) as SavedSession,
+      session: withTaskFields(JSON.parse(decoder.decode(session)) as StoredSession),
       rows: decodeRunRows(rows),
       checkpoint: parseCheckpoint(checkpoint, 'the saved checkpoint'),
     };

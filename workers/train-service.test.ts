@@ -38,7 +38,7 @@ function rows(n: number, seed: number) {
 
 function data(): TokenizedDataset {
   const validation = rows(8, 2);
-  return { labels: ['neg', 'pos'], maxLength: 16, train: packRows(rows(24, 1)), validation: packRows(validation), validationTexts: validation.map((_, i) => `text ${i}`), truncated: 0, fingerprint: '0123456789abcdef' };
+  return { task: 'single-label', labelOptions: { labelSeparator: ';' }, labels: ['neg', 'pos'], maxLength: 16, train: packRows(rows(24, 1)), validation: packRows(validation), validationTexts: validation.map((_, i) => `text ${i}`), truncated: 0, fingerprint: '0123456789abcdef' };
 }
 
 const dataset: DatasetSummary = {
@@ -51,6 +51,13 @@ const dataset: DatasetSummary = {
   labels: ['neg', 'pos'],
   trainCounts: [12, 12],
   validationCounts: [4, 4],
+task: { id: 'single-label', guess: { id: 'single-label', reason: 'each row has one label' }, chosen: false, labelOptions: { labelSeparator: ';' } },
+  tagged: false,
+  tagNames: null,
+  scores: null,
+  entities: null,
+  trainRows: 16,
+  validationRows: 8,
   warnings: [],
   split: { kind: 'fraction', fraction: 0.25, seed: 42 },
   validationFile: null,

@@ -17,8 +17,8 @@ import { dataFingerprint } from '../src/engine/data-fingerprint.ts';
 import { WEBGPU_DEFAULT_LIMITS } from '../src/engine/memory/gpu-fit.ts';
 import { startingPoint, type StartingPoint } from '../src/engine/pretrained.ts';
 import { plannedUpdates, resumedWith } from '../src/engine/run-plan.ts';
-import { predictionOf, taskOfModelConfig } from '../src/engine/tasks/index.ts';
-import type { MetricOptions } from '../src/engine/tasks/task.ts';
+import { predictionOf, taskById, taskOfModelConfig } from '../src/engine/tasks/index.ts';
+import type { LabelOptions, MetricOptions } from '../src/engine/tasks/task.ts';
 import { DivergedError, Trainer, type TrainerEvent } from '../src/engine/trainer.ts';
 import type { DownloadProgress } from '../src/hub/hub-client.ts';
 import { dropoutEntries, type BaseModel } from '../src/export/training-project.ts';
@@ -184,7 +184,7 @@ export class TrainService {
       case 'export-project': {
         const run = this.requireRun('export');
         this.requireIdle('export');
-        requireRunRows(request.rows, run.checkpoint.labels, run.rows);
+        requireRunRows(request.rows, run.checkpoint, run.rows);
         const checkpoint = run.trainer ? await run.trainer.snapshot() : run.checkpoint;
         return this.deps.send({ type: 'exported', ...projectDownload(checkpoint, run.base, run.configOverrides, request.rows) });
       }
@@ -238,15 +238,17 @@ export class TrainService {
     const rows = { train: unpackRows(request.data.train), validation: unpackRows(request.data.validation) };
     const fromFile = request.checkpointUse && this.loadedCheckpoint;
     const fingerprint = dataFingerprint(rows.train);
+    const task = taskById(request.data.task);
     const start = fromFile
       ? checkpointStart(fromFile, request.checkpointUse!, {
+          task,
           labels: request.data.labels,
           settings: request.settings,
           configOverrides: request.configOverrides,
           trainRows: rows.train.length,
           trainFingerprint: fingerprint,
         })
-      : fingerprinted(startingPoint(model.source, request.data.labels, request.settings, request.configOverrides), fingerprint);
+      : forRows(startingPoint(model.source, request.data.labels, request.settings, request.configOverrides, task), fingerprint, request.data.labelOptions);
     const run: Run = {
       trainer: null,
       checkpoint: start.checkpoint,
@@ -577,9 +579,12 @@ export class TrainService {
   }
 }
 
-/** The starting point with the fingerprint of the rows the run trains on, so it is only ever continued on them. */
-function fingerprinted(start: StartingPoint, fingerprint: string): StartingPoint {
-  return { ...start, checkpoint: { ...start.checkpoint, dataFingerprint: fingerprint } };
+/**
+ * The starting point with the fingerprint of the rows the run trains on, so it is only ever
+ * continued on them, and how their label cells were read, for the training project.
+ */
+function forRows(start: StartingPoint, fingerprint: string, labelOptions: LabelOptions): StartingPoint {
+  return { ...start, checkpoint: { ...start.checkpoint, dataFingerprint: fingerprint, labelOptions } };
 }
 
 export function messageOf(error: unknown): string {

@@ -46,6 +46,13 @@ const summary: DatasetSummary = {
   labels: ['neg', 'pos'],
   trainCounts: [4, 4],
   validationCounts: [1, 1],
+task: { id: 'single-label', guess: { id: 'single-label', reason: 'each row has one label' }, chosen: false, labelOptions: { labelSeparator: ';' } },
+  tagged: false,
+  tagNames: null,
+  scores: null,
+  entities: null,
+  trainRows: 8,
+  validationRows: 2,
   warnings: [],
   split: { kind: 'fraction', fraction: 0.2, seed: 42 },
   validationFile: null,
@@ -98,6 +105,8 @@ const savedInfo: SavedRunInfo = {
 };
 
 const tokenizedRows = (rows: number): TokenizedDataset => ({
+  task: 'single-label',
+  labelOptions: { labelSeparator: ';' },
   labels: ['neg', 'pos'],
   maxLength: 64,
   train: packRows(Array.from({ length: rows }, (_, i) => ({ inputIds: Int32Array.of(101, i, 102), tokenTypeIds: null, target: Int32Array.of(i % 2) }))),
@@ -193,7 +202,7 @@ describe('the studio store', () => {
     expect(h.data.at(-1)).toEqual({ type: 'tokenize', maxLength: 64 });
     h.dataReply({ type: 'tokenize-progress', done: 5, total: 10 });
     expect(h.s().training.tokenized).toEqual({ done: 5, total: 10 });
-    const tokenized: TokenizedDataset = { labels: ['neg', 'pos'], maxLength: 64, train: packRows([]), validation: packRows([]), validationTexts: [], truncated: 0, fingerprint: '0123456789abcdef' };
+    const tokenized: TokenizedDataset = { task: 'single-label', labelOptions: { labelSeparator: ';' }, labels: ['neg', 'pos'], maxLength: 64, train: packRows([]), validation: packRows([]), validationTexts: [], truncated: 0, fingerprint: '0123456789abcdef' };
     h.dataReply({ type: 'tokenized', data: tokenized });
     const request = h.train.at(-1) as Extract<TrainRequest, { type: 'train' }>;
     expect(request).toMatchObject({ type: 'train', backend: 'wasm', dataset: summary, configOverrides: { dropout: 0.2, attention_dropout: 0.2, seq_classif_dropout: 0.2 } });
@@ -229,7 +238,7 @@ describe('the studio store', () => {
     const h = ready();
     const train = (evalAccuracy: number) => {
       h.s().startTraining();
-      h.dataReply({ type: 'tokenized', data: { labels: ['neg', 'pos'], maxLength: 64, train: packRows([]), validation: packRows([]), validationTexts: [], truncated: 0, fingerprint: 'feedfacecafebeef' } });
+      h.dataReply({ type: 'tokenized', data: { task: 'single-label', labelOptions: { labelSeparator: ';' }, labels: ['neg', 'pos'], maxLength: 64, train: packRows([]), validation: packRows([]), validationTexts: [], truncated: 0, fingerprint: 'feedfacecafebeef' } });
       const runId = (h.train.at(-1) as Extract<TrainRequest, { type: 'train' }>).runId;
       h.trainReply({ type: 'run-started', task: 'single-label', backend: { name: 'wasm', description: '2 threads', fallbackReason: null }, totalSteps: 5, step: 0, notice: null });
       h.trainReply({ type: 'steps', records: [1, 2, 3, 4, 5].map((n) => ({ step: n, epoch: n / 5, loss: 1 / n, learningRate: 1e-4, gradNorm: 1 })), totalSteps: 5 });
@@ -570,7 +579,7 @@ describe('the studio store', () => {
     const settings = { ...defaultSettings, epochs: 5, learningRate: 2e-5, maxLength: 64 };
     h.trainReply({ type: 'checkpoint-loaded', info: { fileName: 'run.safetensors', labels: ['neg', 'pos'], settings, step: 40, epochsDone: 2, finished: false } });
     expect(h.s().training).toMatchObject({ settings, checkpointUse: 'continue', checkpoint: { step: 40 } });
-    const tokenized: TokenizedDataset = { labels: ['neg', 'pos'], maxLength: 64, train: packRows([]), validation: packRows([]), validationTexts: [], truncated: 0, fingerprint: '0123456789abcdef' };
+    const tokenized: TokenizedDataset = { task: 'single-label', labelOptions: { labelSeparator: ';' }, labels: ['neg', 'pos'], maxLength: 64, train: packRows([]), validation: packRows([]), validationTexts: [], truncated: 0, fingerprint: '0123456789abcdef' };
     h.s().startTraining();
     h.dataReply({ type: 'tokenized', data: tokenized });
     expect(h.train.at(-1)).toMatchObject({ type: 'train', settings, checkpointUse: 'continue' });
