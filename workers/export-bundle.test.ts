@@ -7,6 +7,7 @@ import { defaultSettings } from '../src/engine/settings.ts';
 import { completeTokenizerFiles } from '../src/tokenize/tokenizer-files.ts';
 import { exportBundle, slug, studioCardRun } from './export-bundle.ts';
 import type { DatasetSummary, ExportRequestInfo, ModelSummary } from './protocol.ts';
+import { singleLabelFields } from './summary-fixture.ts';
 
 const configJson = { model_type: 'bert', vocab_size: 12, hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 16, max_position_embeddings: 16 };
 const vocabTxt = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'good', 'bad', 'film', 'the', 'a', 'is', '!'].join('\n');
@@ -47,13 +48,7 @@ const dataset: DatasetSummary = {
   labels: ['neg', 'pos|mixed'],
   trainCounts: [4, 4],
   validationCounts: [2, 2],
-task: { id: 'single-label', guess: { id: 'single-label', reason: 'each row has one label' }, chosen: false, labelOptions: { labelSeparator: ';' } },
-  tagged: false,
-  tagNames: null,
-  scores: null,
-  entities: null,
-  trainRows: 16,
-  validationRows: 4,
+  ...singleLabelFields(16, 4),
   warnings: [],
   split: { kind: 'fraction', fraction: 0.2, seed: 42 },
   validationFile: null,

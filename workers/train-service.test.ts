@@ -15,6 +15,7 @@ import { packRows, unpackRows } from './packed-rows.ts';
 import type { DatasetSummary, SplitRows, TokenizedDataset, TrainReply } from './protocol.ts';
 import { type BlobStore, SavedRun } from './saved-run.ts';
 import { TrainService } from './train-service.ts';
+import { singleLabelFields } from './summary-fixture.ts';
 
 const configJson = { model_type: 'bert', vocab_size: 40, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 32, max_position_embeddings: 32 };
 const vocabTxt = Array.from({ length: 40 }, (_, i) => ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'][i] ?? `w${i}`).join('\n');
@@ -51,13 +52,7 @@ const dataset: DatasetSummary = {
   labels: ['neg', 'pos'],
   trainCounts: [12, 12],
   validationCounts: [4, 4],
-task: { id: 'single-label', guess: { id: 'single-label', reason: 'each row has one label' }, chosen: false, labelOptions: { labelSeparator: ';' } },
-  tagged: false,
-  tagNames: null,
-  scores: null,
-  entities: null,
-  trainRows: 16,
-  validationRows: 8,
+  ...singleLabelFields(16, 8),
   warnings: [],
   split: { kind: 'fraction', fraction: 0.25, seed: 42 },
   validationFile: null,

@@ -10,6 +10,7 @@ import { createStudioStore } from '../store/store.ts';
 import type { Screen, StudioState, StudioStore } from '../store/types.ts';
 import { StudioContext } from '../store/useStudio.ts';
 import { App } from './App.tsx';
+import { singleLabelFields } from '../../workers/summary-fixture.ts';
 
 const summary: DatasetSummary = {
   fileName: 'reviews.csv',
@@ -21,13 +22,7 @@ const summary: DatasetSummary = {
   labels: ['neg', 'pos'],
   trainCounts: [4, 4],
   validationCounts: [1, 1],
-task: { id: 'single-label', guess: { id: 'single-label', reason: 'each row has one label' }, chosen: false, labelOptions: { labelSeparator: ';' } },
-  tagged: false,
-  tagNames: null,
-  scores: null,
-  entities: null,
-  trainRows: 8,
-  validationRows: 2,
+  ...singleLabelFields(8, 2),
   warnings: ['Label "x" has only 1 example.'],
   split: { kind: 'fraction', fraction: 0.2, seed: 42 },
   validationFile: null,

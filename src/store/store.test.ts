@@ -10,6 +10,7 @@ import { createStudioStore } from './store.ts';
 import { discardedByNewRun, dropoutOverrides, effectiveMaxLength, plannedSteps, resumeBlocker, settingFieldProblems, settingLock, trainBlocker } from './training.ts';
 import type { StoreDeps } from './types.ts';
 import { settingsFromUrl } from './ui.ts';
+import { singleLabelFields } from '../../workers/summary-fixture.ts';
 
 function setup(initial = { hubEndpoint: 'https://huggingface.co', backendChoice: 'auto' as const }, runs = memoryRunStore()) {
   const data: DataRequest[] = [];
@@ -46,13 +47,7 @@ const summary: DatasetSummary = {
   labels: ['neg', 'pos'],
   trainCounts: [4, 4],
   validationCounts: [1, 1],
-task: { id: 'single-label', guess: { id: 'single-label', reason: 'each row has one label' }, chosen: false, labelOptions: { labelSeparator: ';' } },
-  tagged: false,
-  tagNames: null,
-  scores: null,
-  entities: null,
-  trainRows: 8,
-  validationRows: 2,
+  ...singleLabelFields(8, 2),
   warnings: [],
   split: { kind: 'fraction', fraction: 0.2, seed: 42 },
   validationFile: null,
