@@ -239,6 +239,97 @@ describe('TrainService', () => {
   });
 });
 
+describe('TrainService per task', () => {
+  /** A run of `task` trained for two epochs on `rows` (token ids 10–29), ready to evaluate and try. */
+  async function trained(task: TokenizedDataset['task'], labels: string[], target: (row: number, ids: Int32Array) => Int32Array | Float32Array) {
+    const make = (n: number, seed: number) => {
+      const rng = new Rng(seed);
+      return Array.from({ length: n }, (_, r) => {
+        const ids = Int32Array.from({ length: 4 + rng.nextInt(4) }, (_, i) => (i === 0 ? 2 : 10 + rng.nextInt(20)));
+        ids[ids.length - 1] = 3;
+        return { inputIds: ids, tokenTypeIds: null, target: target(r, ids) };
+      });
+    };
+    const validation = make(8, 2);
+    const data: TokenizedDataset = {
+      task,
+      labelOptions: { labelSeparator: ';' },
+      labels,
+      maxLength: 16,
+      train: packRows(make(24, 1)),
+      validation: packRows(validation),
+      validationTexts: validation.map((r) => Array.from(r.inputIds.subarray(1, -1), (id) => `w${id}`).join(' ')),
+      truncated: 0,
+      fingerprint: '0123456789abcdef',
+    };
+    const h = harness();
+    await h.service.handle({ type: 'load-model', source: { kind: 'scratch', size: 'tiny', vocabUrl: 'unused' } });
+    await h.service.handle({ type: 'train', runId: `run-${task}`, settings: { ...settings, epochs: 2 }, configOverrides: {}, data, backend: 'auto', dataset });
+    await h.service.loop;
+    expect(h.of('run-started')[0]!.task).toBe(task);
+    return h;
+  }
+
+  it('scores a multi-label run at the threshold asked for, again from the kept logits at another, and tries a sentence with every label’s probability', async () => {
+    // Label a when the row has a token under 20, b when it has one of 20 or more, c never.
+    const { service, of } = await trained('multi-label', ['a', 'b', 'c'], (_, ids) => {
+      const words = Array.from(ids.subarray(1, -1));
+      return Float32Array.of(words.some((id) => id < 20) ? 1 : 0, words.some((id) => id >= 20) ? 1 : 0, 0);
+    });
+    await service.handle({ type: 'evaluate', backend: 'auto', options: { threshold: 0.5 } });
+    const first = of('evaluation')[0]!;
+    if (first.metrics.task !== 'multi-label' || first.details.task !== 'multi-label') throw new Error(`expected multi-label, got ${first.metrics.task}`);
+    expect(first.metrics.threshold).toBe(0.5);
+    const { tuned } = first.metrics;
+    await service.handle({ type: 'rescore', options: { threshold: tuned.threshold } });
+    const rescored = of('evaluation')[1]!;
+    if (rescored.metrics.task !== 'multi-label') throw new Error(rescored.metrics.task);
+    expect(rescored.metrics).toMatchObject({ threshold: tuned.threshold, microF1: tuned.microF1, loss: first.metrics.loss, tuned });
+    await expect(service.handle({ type: 'inspect-rows', filter: { truth: null, predicted: null, errorsOnly: true }, limit: 5 })).rejects.toThrow(
+      'rows are listed by true and predicted label for single-label classification only, not for multi-label classification',
+    );
+
+    await service.handle({ type: 'classify', requestId: 1, ids: Int32Array.of(2, 11, 25, 3), typeIds: null, words: null, wordIds: null, options: { threshold: 0.3 }, backend: 'auto' });
+    const { prediction } = of('classified')[0]!;
+    if (prediction.task !== 'multi-label') throw new Error(prediction.task);
+    expect(Object.keys(prediction.probabilities)).toEqual(['a', 'b', 'c']);
+    expect(prediction.labels).toEqual(['a', 'b', 'c'].filter((l) => prediction.probabilities[l]! >= 0.3));
+  });
+
+  it('scores a regression run with every row for the scatter plot, and tries a sentence with its score', async () => {
+    const { service, of } = await trained('regression', ['LABEL_0'], (_, ids) => Float32Array.of(ids.subarray(1, -1).filter((id) => id < 20).length));
+    await service.handle({ type: 'evaluate', backend: 'auto', options: {} });
+    const { metrics, details } = of('evaluation')[0]!;
+    if (metrics.task !== 'regression' || details.task !== 'regression') throw new Error(`expected regression, got ${metrics.task}`);
+    expect(details.points).toHaveLength(8);
+    const mse = details.points.reduce((sum, p) => sum + (p.predicted - p.truth) ** 2, 0) / 8;
+    expect(metrics.mse).toBeCloseTo(mse, 5);
+    expect(details.worst[0]!.text).toMatch(/^w\d+( w\d+)*$/);
+
+    await service.handle({ type: 'classify', requestId: 1, ids: Int32Array.of(2, 11, 12, 3), typeIds: null, words: null, wordIds: null, options: {}, backend: 'auto' });
+    const { prediction } = of('classified')[0]!;
+    expect(prediction.task === 'regression' && Number.isFinite(prediction.score)).toBe(true);
+  });
+
+  it('scores a token classifier by entity, lists its worst sentences by word, and tags a typed sentence word by word', async () => {
+    // Tokens under 20 are a one-word entity X, the others O; [CLS] and [SEP] are not learned.
+    const { service, of } = await trained('token-classification', ['O', 'B-X', 'I-X'], (_, ids) => Int32Array.from(ids, (id, i) => (i === 0 || i === ids.length - 1 ? -100 : id < 20 ? 1 : 0)));
+    await service.handle({ type: 'evaluate', backend: 'auto', options: {} });
+    const { metrics, details } = of('evaluation')[0]!;
+    if (metrics.task !== 'token-classification' || details.task !== 'token-classification') throw new Error(`expected token classification, got ${metrics.task}`);
+    expect(metrics.perType.map((t) => t.type)).toContain('X');
+    for (const mistake of details.worst) expect(mistake.words).toHaveLength(mistake.truth.length);
+
+    // Two words, the first split into two tokens: tagged at its first.
+    const words = ['w11', 'w25'];
+    await service.handle({ type: 'classify', requestId: 1, ids: Int32Array.of(2, 11, 12, 25, 3), typeIds: null, words, wordIds: [null, 0, 0, 1, null], options: {}, backend: 'auto' });
+    const { prediction } = of('classified')[0]!;
+    if (prediction.task !== 'token-classification') throw new Error(prediction.task);
+    expect(prediction.words.map((w) => w.word)).toEqual(words);
+    expect(prediction.words.every((w) => w.tag !== null && ['O', 'B-X', 'I-X'].includes(w.tag))).toBe(true);
+  });
+});
+
 describe('TrainService GPU memory', () => {
   /** A GPU that would run the model (the CPU does, under the name): only the fit check can stop it. */
   const gpu = (limits: ChosenBackend['gpuLimits']): ChosenBackend => ({ ...cpu(), info: { name: 'webgpu', description: 'test GPU', fallbackReason: null }, gpuLimits: limits });
