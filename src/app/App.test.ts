@@ -11,6 +11,7 @@ import type { Screen, StudioState, StudioStore } from '../store/types.ts';
 import { StudioContext } from '../store/useStudio.ts';
 import { App } from './App.tsx';
 import { singleLabelFields } from '../../workers/summary-fixture.ts';
+import { roundedDomain } from './evaluate/TaskResults.tsx';
 
 const summary: DatasetSummary = {
   fileName: 'reviews.csv',
@@ -280,3 +281,14 @@ describe('Evaluate per task', () => {
   });
 });
 
+
+describe('roundedDomain', () => {
+  it('gives both scatter axes one range that starts and ends on a round step', () => {
+    expect(roundedDomain([0, 5, 0.21, 4.8])).toEqual([0, 5]);
+    expect(roundedDomain([-0.3, 5.3])).toEqual([-1, 6]);
+    const [from, to] = roundedDomain([0.423, 0.468]);
+    expect(from).toBeCloseTo(0.42, 10);
+    expect(to).toBeCloseTo(0.47, 10);
+    expect(roundedDomain([2, 2])).toEqual([2, 2.2]);
+  });
+});
