@@ -501,5 +501,116 @@ describe('TrainService checkpoint files and the training project', () => {
     const swapped = { ...rows, train: rows.train.map((r, i) => (i === 0 ? { ...r, label: r.label === 'neg' ? 'pos' : 'neg' } : r)) };
     await expect(h.service.handle({ type: 'export-project', rows: swapped })).rejects.toThrow(/no longer the one this run trained on/);
   });
+
+  /** The single-label rows with `target` for another task: each row's class as the task's target. */
+  function tasked(task: TokenizedDataset['task'], labels: readonly string[], target: (label: number, length: number) => Int32Array | Float32Array, labelOptions = { labelSeparator: ';' }): TokenizedDataset {
+    const relabel = (packed: TokenizedDataset['train']) => packRows(unpackRows(packed).map((r) => ({ ...r, target: target(r.target[0]!, r.inputIds.length) })));
+    const base = data();
+    return { ...base, task, labelOptions, labels, train: relabel(base.train), validation: relabel(base.validation) };
+  }
+  const oneEpoch = { ...settings, epochs: 1 };
+
+  it('trains the dataset’s task: its head, loss and metrics per epoch, its checkpoint, export and training project', async () => {
+    const h = harness();
+    await load(h);
+    // Label 1 rows are "b" and "c", label 0 rows "a": a multi-hot row of three, read with "|" between labels.
+    const multi = tasked('multi-label', ['a', 'b', 'c'], (label) => Float32Array.of(1 - label, label, label), { labelSeparator: '|' });
+    await train(h, { data: multi, settings: oneEpoch });
+    await h.service.loop;
+    expect(h.of('run-started')[0]!.task).toBe('multi-label');
+    const metrics = h.of('eval')[0]!.record.metrics;
+    if (metrics.task !== 'multi-label') throw new Error(`expected multi-label metrics, got ${metrics.task}`);
+    expect(metrics.perLabel.map((l) => l.label)).toEqual(['a', 'b', 'c']);
+
+    await h.service.handle({ type: 'export-checkpoint' });
+    const checkpoint = parseCheckpoint(h.of('exported')[0]!.bytes, 'run');
+    expect(checkpoint.modelConfig).toMatchObject({ problem_type: 'multi_label_classification', architectures: ['BertForSequenceClassification'], id2label: { 0: 'a', 1: 'b', 2: 'c' } });
+    expect(checkpoint.labelOptions).toEqual({ labelSeparator: '|' });
+    expect(checkpoint.paramShapes.get('classifier.weight')).toEqual([3, 16]);
+
+    await h.service.handle({ type: 'export' });
+    const files = unzipSync(h.of('exported')[1]!.bytes);
+    expect(JSON.parse(new TextDecoder().decode(files['config.json']))).toMatchObject({ problem_type: 'multi_label_classification' });
+    expect(new TextDecoder().decode(files['README.md'])).toMatch(/Micro F1/);
+
+    const labelled = (packed: TokenizedDataset['train']) => unpackRows(packed).map((r, i) => ({ text: `row ${i}`, label: r.target[0] === 1 ? 'a' : 'c|b' }));
+    const rows: SplitRows = { train: labelled(multi.train), validation: labelled(multi.validation), description: 'a stratified 25% share of d.csv held out, seed 42' };
+    await h.service.handle({ type: 'export-project', rows });
+    const project = unzipSync(h.of('exported')[2]!.bytes);
+    expect(new TextDecoder().decode(project['training-project/train.py'])).toContain('cell.split("|")');
+    const dropped = { ...rows, validation: rows.validation.map((r, i) => (i === 0 ? { ...r, label: r.label === 'a' ? 'b' : 'a' } : r)) };
+    await expect(h.service.handle({ type: 'export-project', rows: dropped })).rejects.toThrow(/no longer the one this run trained on/);
+  });
+
+  it('trains regression on one output with Pearson per epoch, and token classification per token with entity scores', async () => {
+    const regression = harness();
+    await load(regression);
+    await train(regression, { data: tasked('regression', ['LABEL_0'], (label) => Float32Array.of(label * 4 + 0.5)), settings: oneEpoch });
+    await regression.service.loop;
+    expect(regression.of('eval')[0]!.record.metrics).toMatchObject({ task: 'regression', pearson: expect.any(Number) });
+    await regression.service.handle({ type: 'export-checkpoint' });
+    const scored = parseCheckpoint(regression.of('exported')[0]!.bytes, 'run');
+    expect(scored.modelConfig).toMatchObject({ problem_type: 'regression', id2label: { 0: 'LABEL_0' } });
+    expect(scored.paramShapes.get('classifier.weight')).toEqual([1, 16]);
+
+    const ner = harness();
+    await load(ner);
+    // The first token is [CLS] (-100); every word after it is a B-X word for label 1 rows, O otherwise.
+    const tags = tasked('token-classification', ['O', 'B-X'], (label, length) => Int32Array.from({ length }, (_, i) => (i === 0 ? -100 : label)));
+    await train(ner, { data: tags, settings: oneEpoch });
+    await ner.service.loop;
+    expect(ner.of('run-started')[0]!.task).toBe('token-classification');
+    expect(ner.of('eval')[0]!.record.metrics).toMatchObject({ task: 'token-classification', f1: expect.any(Number) });
+    await ner.service.handle({ type: 'export-checkpoint' });
+    expect(parseCheckpoint(ner.of('exported')[0]!.bytes, 'run').modelConfig.architectures).toEqual(['BertForTokenClassification']);
+  });
+
+  it('starts a new head when a model fine-tuned for three labels trains on two, naming the old and new labels', async () => {
+    // A model a first run fine-tuned for neg/neutral/pos, as the Hub or a folder would give it: config.json with id2label and its head.
+    const first = harness();
+    await load(first);
+    const three = tasked('single-label', ['neg', 'neutral', 'pos'], (label) => Int32Array.of(label * 2));
+    await train(first, { data: three, settings: oneEpoch });
+    await first.service.loop;
+    await first.service.handle({ type: 'export-checkpoint' });
+    const fineTuned = parseCheckpoint(first.of('exported')[0]!.bytes, 'run');
+    const weights = new Map([...fineTuned.params].map(([name, data]) => [name, { shape: [...fineTuned.paramShapes.get(name)!], data }]));
+    const source = { name: 'sentiment-3', configJson: fineTuned.modelConfig, weights };
+    const loaded: LoadedModel = { source, tokenizer: model.tokenizer, summary: { ...summarize('sentiment-3', source.configJson, 'folder', 'WordPiece (vocab.txt)'), fineTunedLabels: ['neg', 'neutral', 'pos'] } };
+
+    const h = harness(memoryStore(), { loadModel: async () => loaded });
+    await h.service.handle({ type: 'load-model', source: { kind: 'hub', id: 'sentiment-3', endpoint: 'http://hub' } });
+    await train(h, { settings: oneEpoch });
+    await h.service.loop;
+    expect(h.of('run-started')[0]!.notice).toContain(
+      'sentiment-3 was fine-tuned for 3 labels (neg, neutral, pos), and this data has 2 labels (neg, pos): a new classification head is trained for them, as from_pretrained(..., ignore_mismatched_sizes=True) does.',
+    );
+    await h.service.handle({ type: 'export-checkpoint' });
+    const run = parseCheckpoint(h.of('exported')[0]!.bytes, 'run');
+    expect(run.labels).toEqual(['neg', 'pos']);
+    expect(run.paramShapes.get('classifier.weight')).toEqual([2, 16]);
+
+    // The same names in another order keep the head, its outputs matched by name.
+    const again = harness(memoryStore(), { loadModel: async () => loaded });
+    await again.service.handle({ type: 'load-model', source: { kind: 'hub', id: 'sentiment-3', endpoint: 'http://hub' } });
+    await train(again, { data: tasked('single-label', ['pos', 'neutral', 'neg'], (label) => Int32Array.of(label * 2)), settings: oneEpoch });
+    await again.service.loop;
+    expect(again.of('run-started')[0]!.notice).toContain('sentiment-3 was fine-tuned for these 3 labels (neg, neutral, pos): its classification head is kept, its outputs matched to the data\'s labels by name.');
+  });
+
+  it('refuses a checkpoint of another task than the data is read for', async () => {
+    const first = harness();
+    await load(first);
+    await train(first, { data: tasked('regression', ['LABEL_0'], (label) => Float32Array.of(label)), settings: oneEpoch });
+    await first.service.loop;
+    await first.service.handle({ type: 'export-checkpoint' });
+    const download = first.of('exported')[0]!;
+    const second = harness();
+    await load(second);
+    await second.service.handle({ type: 'load-checkpoint', file: new File([download.bytes.slice()], download.fileName) });
+    await expect(train(second, { checkpointUse: 'fine-tune' })).rejects.toThrow(
+      'The checkpoint is a regression run and the data on the Data screen is read for single-label classification. Choose regression on the Data screen to use the checkpoint, or train a new run from the model.',
+    );
+  });
 });
 

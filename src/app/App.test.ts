@@ -292,3 +292,66 @@ describe('roundedDomain', () => {
     expect(roundedDomain([2, 2])).toEqual([2, 2.2]);
   });
 });
+
+/** A screen of the finished run whose dataset is read for another task. */
+function withDataset(screen: Screen, changes: Partial<DatasetSummary>, task: TaskId | null = null, metrics: TaskMetrics | null = null): string {
+  const store = finishedRun(screen);
+  const s = store.getState();
+  store.setState({
+    dataset: { ...s.dataset, summary: { ...summary, ...changes } },
+    training: { ...s.training, task, ...(metrics ? { evals: [{ step: 1, epoch: 1, trainLoss: 0.7, metrics }] } : {}) },
+  });
+  return render(store);
+}
+
+describe('Data and Train screens per task', () => {
+  const multiLabelTask = { id: 'multi-label', guess: { id: 'multi-label', reason: 'some rows have several labels (such as "joy;love")' }, chosen: false, labelOptions: { labelSeparator: '|' } } as const;
+
+  it('names the guessed task with its reason, offers the others, and shows the separator for multi-label', () => {
+    const html = withDataset('data', { task: multiLabelTask });
+    expect(html).toContain('<strong>Task: Multi-label classification</strong> — some rows have several labels (such as &quot;joy;love&quot;)');
+    expect(html).toMatch(/data-testid="task-select"[\s\S]*Single-label classification[\s\S]*Multi-label classification \(suggested\)[\s\S]*Regression/);
+    expect(html).toMatch(/data-testid="label-separator"[^>]*value="\|"/);
+    expect(html).toContain('Rows per label (a row counts for each of its labels)');
+    const chosen = withDataset('data', { task: { ...multiLabelTask, id: 'single-label', chosen: true } });
+    expect(chosen).toContain('(chosen; the labels suggest multi-label classification: some rows have several labels');
+    expect(chosen).not.toContain('label-separator');
+  });
+
+  it('shows a regression dataset’s scores instead of rows per label', () => {
+    const scores = { min: 0, max: 5, mean: 2.7, bins: [{ from: 0, to: 2.5, train: 3, validation: 1 }, { from: 2.5, to: 5, train: 5, validation: 1 }] };
+    const html = withDataset('data', { task: { ...multiLabelTask, id: 'regression', guess: { id: 'regression', reason: 'every label is a number and some have decimals (such as "3.8")' } }, labels: ['LABEL_0'], scores });
+    expect(html).toContain('a score per row, from 0.00 to 5.00 (mean 2.70)');
+    expect(testIds(html)).toContain('score-chart');
+    expect(testIds(html)).not.toContain('label-chart');
+  });
+
+  it('shows tagged sentences as token classification with entities per type, and no column or task choice', () => {
+    const task = { id: 'token-classification', guess: { id: 'token-classification', reason: 'the file holds tagged sentences (a tag per word)' }, chosen: false, labelOptions: { labelSeparator: ';' } } as const;
+    const html = withDataset('data', { task, tagged: true, labels: ['O', 'B-PER', 'I-PER'], entities: { types: ['PER'], train: [4], validation: [1] } });
+    expect(html).toContain('<strong>Task: Token classification (NER)</strong> — the file holds tagged sentences (a tag per word)');
+    expect([...testIds(html)]).toEqual(expect.arrayContaining(['entity-chart', 'label-chart', 'tag-names']));
+    expect([...testIds(html)]).not.toEqual(expect.arrayContaining(['task-select']));
+    expect([...testIds(html)]).not.toEqual(expect.arrayContaining(['column-text']));
+  });
+
+  it('says on the Model screen that a model fine-tuned for three labels gets a new head for the data’s two, naming both', () => {
+    const store = finishedRun('model');
+    const s = store.getState();
+    store.setState({ model: { ...s.model, summary: { ...model, fineTunedLabels: ['neg', 'neutral', 'pos'] } } });
+    expect(render(store)).toContain(
+      'prajjwal1/bert-tiny was fine-tuned for 3 labels (neg, neutral, pos), and this data has 2 labels (neg, pos): a new classification head is trained for them, as from_pretrained(..., ignore_mismatched_sizes=True) does.',
+    );
+  });
+
+  it('scores each epoch with the task’s own metrics on the Train screen, and offers them for the best model', () => {
+    const regression = withDataset('train', {}, 'regression', { task: 'regression', loss: 0.5, mse: 0.5, pearson: 0.8125, spearman: 0.75, examples: 2 });
+    expect(regression).toMatch(/<th>Pearson’s r<\/th><\/tr>/);
+    expect(regression).not.toContain('<th>Accuracy</th>');
+    expect(regression).toContain('<td>0.813</td>');
+    expect(regression).toMatch(/data-testid="setting-metricForBestModel"[\s\S]*?<option value="macroF1"[^>]*>Pearson’s r<\/option><option value="loss"[^>]*>lowest validation loss<\/option><\/select>/);
+    const ner = withDataset('train', {}, 'token-classification', { task: 'token-classification', precision: 0.5, recall: 1, f1: 2 / 3, accuracy: 0.75, words: 4, loss: 0.3, examples: 1, perType: [] });
+    expect(ner).toContain('<th>Token accuracy</th><th>Entity F1</th>');
+    expect(ner).toContain('<td>75.0%</td><td>0.667</td>');
+  });
+});

@@ -82,6 +82,27 @@ export const createDatasetSlice: SliceCreator<DatasetSlice> = (set, get, deps) =
     if (lockedByRun(get)) return;
     deps.data.post({ type: 'set-mapping', mapping });
   },
+  setTask(task) {
+    if (lockedByRun(get)) return;
+    const summary = get().dataset.summary;
+    if (!summary) return;
+    deps.data.post({ type: 'set-task', task, labelOptions: summary.task.labelOptions });
+  },
+  setLabelSeparator(separator) {
+    if (lockedByRun(get)) return;
+    const summary = get().dataset.summary;
+    if (!summary) return;
+    deps.data.post({ type: 'set-task', task: summary.task.chosen ? summary.task.id : null, labelOptions: { ...summary.task.labelOptions, labelSeparator: separator } });
+  },
+  setTagNames(text) {
+    if (lockedByRun(get)) return;
+    const names = text.split(',').map((name) => name.trim());
+    if (text.trim() !== '' && names.some((name) => name === '' || /\s/.test(name))) {
+      return get().showError('data', `Tag names are names without spaces separated by commas, such as O,B-PER,I-PER; got “${text}”.`);
+    }
+    get().clearError('data');
+    deps.data.post({ type: 'set-tag-names', tagNames: text.trim() === '' ? null : names });
+  },
   setSplit(split) {
     if (lockedByRun(get)) return;
     deps.data.post({ type: 'set-split', split });

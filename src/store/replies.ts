@@ -3,14 +3,15 @@
  * updates, and forwards what one worker made to the other (tokenizer files to the data
  * worker, tokenized rows and encoded text to the train worker).
  */
-import type { DataReply, ErrorFix, ErrorScope, TrainReply } from '../../workers/protocol.ts';
+import type { DataReply, ErrorFix, ErrorScope, PackedRows, TrainReply } from '../../workers/protocol.ts';
 import { rescoreIfStale } from './evaluation.ts';
 import { paceBetween } from './pace.ts';
 import { patch } from './patch.ts';
 import { dropoutOverrides } from './training.ts';
 import type { StoreDeps, StudioStore, TrainingStatus } from './types.ts';
 
-const sum = (counts: readonly number[]) => counts.reduce((a, b) => a + b, 0);
+/** Rows of a packed split (a row's target may hold several values: a multi-hot row, a tag per token). */
+const rowsOf = (rows: PackedRows) => rows.offsets.length - 1;
 
 /** A run's id: 128 random bits. crypto.randomUUID needs a secure context, which a classroom's plain-http LAN address is not. */
 function newRunId(): string {
@@ -72,15 +73,15 @@ export function handleDataReply(store: StudioStore, deps: StoreDeps, reply: Data
         run: {
           datasetName: s.dataset.summary.fileName,
           modelName: s.model.summary.name,
-          trainRows: reply.data.train.labels.length,
+          trainRows: rowsOf(reply.data.train),
           validationCounts: s.dataset.summary.validationCounts,
           labels: reply.data.labels,
           settings,
         },
       });
       const runId = newRunId();
-      const validationRows = reply.data.validation.labels.length;
-      patch(set, get, 'runs', { current: { id: runId, fingerprint: reply.data.fingerprint, trainRows: reply.data.train.labels.length, validationRows }, runningSince: null });
+      const validationRows = rowsOf(reply.data.validation);
+      patch(set, get, 'runs', { current: { id: runId, fingerprint: reply.data.fingerprint, trainRows: rowsOf(reply.data.train), validationRows }, runningSince: null });
       deps.train.post({
         runId,
         type: 'train',
@@ -203,7 +204,7 @@ export function handleTrainReply(store: StudioStore, deps: StoreDeps, reply: Tra
         run: {
           datasetName: reply.dataset.fileName,
           modelName: reply.model.name,
-          trainRows: sum(reply.dataset.trainCounts),
+          trainRows: reply.dataset.trainRows,
           validationCounts: reply.dataset.validationCounts,
           labels: reply.dataset.labels,
           settings: reply.settings,

@@ -5,6 +5,7 @@ import { packRows } from '../../workers/packed-rows.ts';
 import type { DataRequest, DatasetSummary, EvalRecord, ModelSummary, SavedRunInfo, TokenizedDataset, TrainRequest } from '../../workers/protocol.ts';
 import { defaultSettings, fineTuneMethodOf } from '../engine/settings.ts';
 import { memoryRunStore } from '../runs/run-store.ts';
+import { DATASET_LOCKED } from './dataset.ts';
 import { handleDataReply, handleTrainReply, handleTrainWorkerLost } from './replies.ts';
 import { createStudioStore } from './store.ts';
 import { discardedByNewRun, dropoutOverrides, effectiveMaxLength, plannedSteps, resumeBlocker, settingFieldProblems, settingLock, trainBlocker } from './training.ts';
@@ -227,6 +228,38 @@ describe('the studio store', () => {
     const details = { task: 'single-label' as const, worst: [] };
     h.trainReply({ type: 'evaluation', metrics: evalRecord(10).metrics, details });
     expect(h.s().evaluation).toMatchObject({ status: 'ready', metrics: evalRecord(10).metrics, details });
+  });
+
+  it('reads the dataset for another task, separator or tag names through the data worker, and not while a run trains', () => {
+    const h = ready();
+    h.s().setTask('multi-label');
+    expect(h.data.at(-1)).toEqual({ type: 'set-task', task: 'multi-label', labelOptions: { labelSeparator: ';' } });
+    // The guess stays the guess when only the separator changes; a chosen task stays chosen.
+    h.s().setLabelSeparator('|');
+    expect(h.data.at(-1)).toEqual({ type: 'set-task', task: null, labelOptions: { labelSeparator: '|' } });
+    h.dataReply({ type: 'dataset', summary: { ...summary, task: { ...summary.task, id: 'regression', chosen: true } } });
+    h.s().setLabelSeparator(',');
+    expect(h.data.at(-1)).toEqual({ type: 'set-task', task: 'regression', labelOptions: { labelSeparator: ',' } });
+    h.s().setTagNames(' O, B-PER ,I-PER ');
+    expect(h.data.at(-1)).toEqual({ type: 'set-tag-names', tagNames: ['O', 'B-PER', 'I-PER'] });
+    h.s().setTagNames('');
+    expect(h.data.at(-1)).toEqual({ type: 'set-tag-names', tagNames: null });
+    const sent = h.data.length;
+    h.s().setTagNames('O,B PER');
+    expect(h.s().ui.error?.message).toBe('Tag names are names without spaces separated by commas, such as O,B-PER,I-PER; got “O,B PER”.');
+    startRun(h, 4);
+    h.s().setTask('single-label');
+    expect(h.data.length).toBe(sent + 1);
+    expect(h.s().ui.error?.message).toBe(DATASET_LOCKED);
+  });
+
+  it('counts a run’s rows, not its target values: a multi-hot row holds one value per label', () => {
+    const h = ready();
+    h.s().startTraining();
+    const multiHot = packRows(Array.from({ length: 3 }, () => ({ inputIds: Int32Array.of(101, 102), tokenTypeIds: null, target: Float32Array.of(1, 0, 1) })));
+    h.dataReply({ type: 'tokenized', data: { ...tokenizedRows(0), task: 'multi-label', labels: ['a', 'b', 'c'], train: multiHot } });
+    expect(h.s().training.run?.trainRows).toBe(3);
+    expect(h.s().runs.current?.trainRows).toBe(3);
   });
 
   it('keeps every run: recorded at its start, each evaluation and its end, renamed, pinned, exported and deleted', async () => {

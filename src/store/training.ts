@@ -3,6 +3,7 @@ import type { ModelType } from '../engine/models/config.ts';
 import { modelFamilies } from '../engine/models/families/index.ts';
 import { plannedUpdates, SCHEDULE_SETTINGS } from '../engine/run-plan.ts';
 import { defaultSettings, type NumericSetting, settingNames, settingProblems, type TrainingSettings } from '../engine/settings.ts';
+import { DEFAULT_TASK, type TaskId } from '../engine/tasks/index.ts';
 import { DEFAULT_GPU_MEMORY_BUDGET_MB } from '../../workers/protocol.ts';
 import { patch } from './patch.ts';
 import type { SettingField, SliceCreator, StudioState, TrainingSlice, TrainingStatus } from './types.ts';
@@ -264,3 +265,8 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, deps)
     patch(set, get, 'training', { checkpoint: null });
   },
 });
+
+/** The task the Train screen scores: the run's once the train worker names it, before that the Data screen's. */
+export function trainingTask(s: Pick<StudioState, 'training' | 'dataset'>): TaskId {
+  return s.training.task ?? s.dataset.summary?.task.id ?? DEFAULT_TASK;
+}

@@ -127,6 +127,12 @@ export interface DatasetSlice {
   removeValidationFile(): void;
   loadDemoDataset(): void;
   setMapping(mapping: ColumnMapping): void;
+  /** Reads the labels for `task`; null for the one the labels suggest. */
+  setTask(task: TaskId | null): void;
+  /** The character between the labels of a multi-label cell. */
+  setLabelSeparator(separator: string): void;
+  /** The tag of each id for tagged JSON Lines, as typed: names separated by commas; empty for none. */
+  setTagNames(text: string): void;
   setSplit(split: SplitChoice): void;
   nextTokenPreview(): void;
   requestTokenStats(): void;

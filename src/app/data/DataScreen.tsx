@@ -1,16 +1,20 @@
-import { useRef } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
+import { taskById, type TaskId } from '../../engine/tasks/index.ts';
 import { useShallow } from 'zustand/react/shallow';
 import type { ColumnMapping, DatasetSummary, SplitChoice } from '../../../workers/protocol.ts';
 import { effectiveMaxLength, isTraining, settingFieldProblems, settingLock } from '../../store/training.ts';
 import { useStudio } from '../../store/useStudio.ts';
-import { formatCount, formatPercent } from '../format.ts';
+import { formatCount, formatNumber, formatPercent } from '../format.ts';
 import { RunNote } from '../shell/RunNote.tsx';
 import { Card, NextButton, NumberField, ProgressBar, ScreenHeader } from '../shell/ui.tsx';
 import { useFocusKeeper } from '../shell/useFocusKeeper.ts';
-import { LabelChart, LengthChart } from './charts.tsx';
+import { EntityChart, LabelChart, LengthChart, ScoreChart } from './charts.tsx';
 import { HubDatasetCard } from './HubDatasetCard.tsx';
 
-const ACCEPT = '.csv,.tsv,.txt,.json,.jsonl,.ndjson,.parquet,text/csv,text/tab-separated-values,application/json';
+const ACCEPT = '.csv,.tsv,.txt,.json,.jsonl,.ndjson,.conll,.parquet,text/csv,text/tab-separated-values,application/json';
+
+/** The tasks a file with a label column can be read for; tagged sentences are token classification by themselves. */
+const TEXT_TASKS: readonly TaskId[] = ['single-label', 'multi-label', 'regression'];
 
 export function DataScreen() {
   const summary = useStudio((s) => s.dataset.summary);
@@ -30,17 +34,18 @@ export function DataScreen() {
             <p className="note">This is the dataset of the saved run. Load a file to start something new.</p>
           )}
           <div className="grid-2">
-            <Card title="Columns">
+            <Card title="Columns and task">
               <DatasetFacts summary={summary} />
-              <MappingControls summary={summary} disabled={fixed} />
+              {!summary.tagged && <MappingControls summary={summary} disabled={fixed} />}
+              <TaskControls summary={summary} disabled={fixed} />
             </Card>
             <Card title="Training and validation rows">
               <SplitControls summary={summary} disabled={fixed} />
             </Card>
           </div>
           <div className="grid-2">
-            <Card title="Rows per label">
-              <LabelChart summary={summary} />
+            <Card title={labelCardTitle(summary)}>
+              <LabelStats summary={summary} />
               {summary.warnings.length > 0 && (
                 <ul className="warnings" data-testid="label-warnings">
                   {summary.warnings.map((w) => (
@@ -94,8 +99,12 @@ function LoadCard() {
             }}
           />
         </label>
-        <span className="hint">or drop a file anywhere on the page. CSV, TSV, JSON, JSON Lines or Parquet, with a text column and a label column.</span>
+        <span className="hint">
+          or drop a file anywhere on the page. CSV, TSV, JSON, JSON Lines or Parquet, with a text column and a label column (a class, several labels, or a score); or tagged
+          sentences for entity recognition: CoNLL, or JSON Lines with tokens and ner_tags.
+        </span>
       </div>
+      <TagNamesField disabled={disabled} />
       {loading && (
         <ProgressBar
           fraction={loading.phase === 'reading' ? loading.fraction : null}
@@ -107,8 +116,6 @@ function LoadCard() {
 }
 
 function DatasetFacts({ summary }: { summary: DatasetSummary }) {
-  const train = summary.trainCounts.reduce((a, b) => a + b, 0);
-  const validation = summary.validationCounts.reduce((a, b) => a + b, 0);
   return (
     <dl className="facts" data-testid="dataset-summary">
       <dt>File</dt>
@@ -116,18 +123,133 @@ function DatasetFacts({ summary }: { summary: DatasetSummary }) {
       <dt>Read as</dt>
       <dd data-testid="dataset-read-as">{summary.readAs}</dd>
       <dt>Rows</dt>
-      <dd data-testid="dataset-rows">{formatCount(summary.rowCount)}</dd>
-      <dt>Labels</dt>
-      <dd>
-        {summary.labels.length}: {summary.labels.slice(0, 8).join(', ')}
-        {summary.labels.length > 8 ? ', …' : ''}
+      <dd data-testid="dataset-rows">
+        {formatCount(summary.rowCount)}
+        {summary.tagged ? ' sentences' : ''}
+      </dd>
+      <dt>{summary.tagged ? 'Tags' : 'Labels'}</dt>
+      <dd data-testid="dataset-labels">
+        {summary.scores ? (
+          `a score per row, from ${formatNumber(summary.scores.min, 2)} to ${formatNumber(summary.scores.max, 2)} (mean ${formatNumber(summary.scores.mean, 2)})`
+        ) : (
+          <>
+            {summary.labels.length}: {summary.labels.slice(0, 8).join(', ')}
+            {summary.labels.length > 8 ? ', …' : ''}
+          </>
+        )}
       </dd>
       <dt>Split</dt>
       <dd>
-        {formatCount(train)} training, {formatCount(validation)} validation
+        {formatCount(summary.trainRows)} training, {formatCount(summary.validationRows)} validation
       </dd>
     </dl>
   );
+}
+
+/**
+ * The task the rows are read for, with why it was guessed, and a select to read them for
+ * another; multi-label shows the separator between a cell's labels.
+ */
+function TaskControls({ summary, disabled }: { summary: DatasetSummary; disabled: boolean }) {
+  const { setTask, setLabelSeparator } = useStudio(useShallow((s) => ({ setTask: s.setTask, setLabelSeparator: s.setLabelSeparator })));
+  const { task } = summary;
+  const selectId = useId();
+  return (
+    <div className="stack stack-tight" data-testid="dataset-task">
+      <p data-testid="task-reason">
+        <strong>Task: {taskById(task.id).title}</strong>
+        {task.chosen ? <span className="muted"> (chosen; the labels suggest {taskById(task.guess.id).title.toLowerCase()}: {task.guess.reason})</span> : <> — {task.guess.reason}</>}
+      </p>
+      {!summary.tagged && (
+        <div className="field-row">
+          <div className="field">
+            <label htmlFor={selectId}>Read the labels as</label>
+            <select id={selectId} data-testid="task-select" value={task.id} disabled={disabled} onChange={(e) => setTask(e.target.value === task.guess.id ? null : (e.target.value as TaskId))}>
+              {TEXT_TASKS.map((id) => (
+                <option key={id} value={id}>
+                  {taskById(id).title}
+                  {id === task.guess.id ? ' (suggested)' : ''}
+                </option>
+              ))}
+            </select>
+          </div>
+          {task.id === 'multi-label' && <SeparatorField separator={task.labelOptions.labelSeparator} disabled={disabled} onChange={setLabelSeparator} />}
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** The separator between a cell's labels; applied once it is not empty, so clearing the field to type another does not fail. */
+function SeparatorField({ separator, disabled, onChange }: { separator: string; disabled: boolean; onChange: (separator: string) => void }) {
+  const id = useId();
+  const [text, setText] = useState(separator);
+  useEffect(() => setText(separator), [separator]);
+  return (
+    <div className="field">
+      <label htmlFor={id}>Label separator</label>
+      <input
+        id={id}
+        data-testid="label-separator"
+        value={text}
+        size={4}
+        disabled={disabled}
+        onChange={(e) => {
+          setText(e.target.value);
+          if (e.target.value.trim() !== '') onChange(e.target.value);
+        }}
+      />
+      <span className="hint">between the labels of a row, as in joy;love (a JSON list like ["joy", "love"] needs none)</span>
+    </div>
+  );
+}
+
+/** The tag of each id, for JSON Lines whose ner_tags are ids (as the CLI's --tag-names); a file that failed for want of them is read again. */
+function TagNamesField({ disabled }: { disabled: boolean }) {
+  const id = useId();
+  const tagNames = useStudio((s) => s.dataset.summary?.tagNames ?? null);
+  const setTagNames = useStudio((s) => s.setTagNames);
+  const [text, setText] = useState(tagNames?.join(',') ?? '');
+  return (
+    <details className="tag-names">
+      <summary>Tagged sentences whose tags are numbers?</summary>
+      <div className="field">
+        <label htmlFor={id}>Tag names, in id order</label>
+        <input
+          id={id}
+          data-testid="tag-names"
+          value={text}
+          placeholder="O,B-PER,I-PER,B-ORG,I-ORG"
+          disabled={disabled}
+          onChange={(e) => setText(e.target.value)}
+          onBlur={() => setTagNames(text)}
+          onKeyDown={(e) => e.key === 'Enter' && setTagNames(text)}
+        />
+        <span className="hint">the dataset’s ClassLabel names, separated by commas; tag 0 is the first</span>
+      </div>
+    </details>
+  );
+}
+
+function labelCardTitle(summary: DatasetSummary): string {
+  if (summary.scores) return 'Scores';
+  if (summary.entities) return 'Entities and tags';
+  return summary.task.id === 'multi-label' ? 'Rows per label (a row counts for each of its labels)' : 'Rows per label';
+}
+
+/** Rows per label; for regression the scores' histogram, for tagged sentences the entities per type and the sentences with each tag. */
+function LabelStats({ summary }: { summary: DatasetSummary }) {
+  if (summary.scores) return <ScoreChart scores={summary.scores} />;
+  if (summary.entities) {
+    return (
+      <>
+        <EntityChart entities={summary.entities} />
+        <p className="muted">Sentences with each tag:</p>
+        <LabelChart summary={summary} />
+      </>
+    );
+  }
+  return <LabelChart summary={summary} />;
 }
 
 function MappingControls({ summary, disabled }: { summary: DatasetSummary; disabled: boolean }) {

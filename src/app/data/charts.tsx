@@ -1,6 +1,6 @@
-/** The data screen's two charts: rows per label, and token lengths with the max length marked. */
+/** The data screen's charts: rows per label (a regression's scores, tagged sentences' entities), and token lengths with the max length marked. */
 import { Bar, BarChart, CartesianGrid, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { DatasetSummary, TokenStats } from '../../../workers/protocol.ts';
+import type { DatasetSummary, EntityCounts, ScoreSummary, TokenStats } from '../../../workers/protocol.ts';
 import { ChartLegend, type LegendItem } from '../shell/ChartLegend.tsx';
 import { chartColors, chartText } from '../shell/chart-style.ts';
 
@@ -9,25 +9,54 @@ const rowsLegend: readonly LegendItem[] = [
   { name: 'validation rows', color: chartColors.secondary },
 ];
 
-export function LabelChart({ summary }: { summary: DatasetSummary }) {
-  const data = summary.labels.map((label, i) => ({ label, training: summary.trainCounts[i] ?? 0, validation: summary.validationCounts[i] ?? 0 }));
-  // Long label lists get a taller chart, so every name stays readable.
-  const height = Math.max(260, Math.min(560, 60 + data.length * 28));
+const entitiesLegend: readonly LegendItem[] = [
+  { name: 'in training rows', color: chartColors.primary },
+  { name: 'in validation rows', color: chartColors.secondary },
+];
+
+interface SplitCount {
+  readonly name: string;
+  readonly training: number;
+  readonly validation: number;
+}
+
+/** Training and validation counts stacked per name: bars across with the names down the side, or upright bins along the bottom. */
+function SplitBars({ data, across, height, legend, testId }: { data: readonly SplitCount[]; across: boolean; height: number; legend: readonly LegendItem[]; testId: string }) {
   return (
-    <div className="chart" data-testid="label-chart">
+    <div className="chart" data-testid={testId}>
       <ResponsiveContainer width="100%" height={height}>
-        <BarChart data={data} layout="vertical" margin={{ left: 12, right: 24, top: 8, bottom: 8 }}>
-          <CartesianGrid strokeDasharray="3 3" horizontal={false} />
-          <XAxis type="number" allowDecimals={false} tick={chartText} />
-          <YAxis type="category" dataKey="label" width={140} tick={chartText} interval={0} />
+        <BarChart data={data as SplitCount[]} layout={across ? 'vertical' : 'horizontal'} margin={{ left: across ? 12 : 8, right: 24, top: 8, bottom: 8 }}>
+          <CartesianGrid strokeDasharray="3 3" horizontal={!across} vertical={across} />
+          {across ? <XAxis type="number" allowDecimals={false} tick={chartText} /> : <XAxis dataKey="name" tick={chartText} interval="preserveStartEnd" />}
+          {across ? <YAxis type="category" dataKey="name" width={140} tick={chartText} interval={0} /> : <YAxis allowDecimals={false} tick={chartText} />}
           <Tooltip />
-          <Bar dataKey="training" name="training rows" stackId="rows" fill={chartColors.primary} isAnimationActive={false} />
-          <Bar dataKey="validation" name="validation rows" stackId="rows" fill={chartColors.secondary} isAnimationActive={false} />
+          <Bar dataKey="training" name={legend[0]!.name} stackId="split" fill={chartColors.primary} isAnimationActive={false} />
+          <Bar dataKey="validation" name={legend[1]!.name} stackId="split" fill={chartColors.secondary} isAnimationActive={false} />
         </BarChart>
       </ResponsiveContainer>
-      <ChartLegend items={rowsLegend} />
+      <ChartLegend items={legend} />
     </div>
   );
+}
+
+/** Long lists get a taller chart, so every name stays readable. */
+const acrossHeight = (names: number, least: number, most: number) => Math.max(least, Math.min(most, 60 + names * 28));
+
+export function LabelChart({ summary }: { summary: DatasetSummary }) {
+  const data = summary.labels.map((label, i) => ({ name: label, training: summary.trainCounts[i] ?? 0, validation: summary.validationCounts[i] ?? 0 }));
+  return <SplitBars data={data} across height={acrossHeight(data.length, 260, 560)} legend={rowsLegend} testId="label-chart" />;
+}
+
+/** A regression's scores: how many training and validation rows fall in each tenth of their range. */
+export function ScoreChart({ scores }: { scores: ScoreSummary }) {
+  const data = scores.bins.map((b) => ({ name: `${b.from.toFixed(2)}–${b.to.toFixed(2)}`, training: b.train, validation: b.validation }));
+  return <SplitBars data={data} across={false} height={260} legend={rowsLegend} testId="score-chart" />;
+}
+
+/** Tagged sentences' entities per type (a B- tag and the I- tags after it count once). */
+export function EntityChart({ entities }: { entities: EntityCounts }) {
+  const data = entities.types.map((type, i) => ({ name: type, training: entities.train[i] ?? 0, validation: entities.validation[i] ?? 0 }));
+  return <SplitBars data={data} across height={acrossHeight(data.length, 160, 400)} legend={entitiesLegend} testId="entity-chart" />;
 }
 
 export function LengthChart({ stats }: { stats: TokenStats }) {

@@ -1,12 +1,13 @@
 import { useId } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { BestModelMetric } from '../../engine/settings.ts';
-import { settingFieldProblems, settingLock } from '../../store/training.ts';
+import { settingFieldProblems, settingLock, trainingTask } from '../../store/training.ts';
 import { useStudio } from '../../store/useStudio.ts';
 import { LockReason, NumberField } from '../shell/ui.tsx';
+import { bestModelChoices, shownBestModelMetric } from './task-scores.ts';
 
-const metricNames: Record<BestModelMetric, string> = { accuracy: 'accuracy', macroF1: 'macro-F1', loss: 'validation loss' };
-const metricChoices: Record<BestModelMetric, string> = { accuracy: 'accuracy', macroF1: 'macro-F1', loss: 'lowest validation loss' };
+/** "Best means the highest …": the lowest, for the loss. */
+const choiceText = (metric: BestModelMetric, name: string) => (metric === 'loss' ? `lowest ${name}` : name);
 
 /** Trainer's load_best_model_at_end, metric_for_best_model and EarlyStoppingCallback, as three controls. */
 export function BestModelFields() {
@@ -18,6 +19,10 @@ export function BestModelFields() {
       threshold: s.training.settings.earlyStoppingThreshold,
     })),
   );
+  const task = useStudio(trainingTask);
+  const choices = bestModelChoices(task);
+  const shown = shownBestModelMetric(task, metric);
+  const metricName = choices.find((c) => c.metric === shown)!.name;
   const problems = useStudio(useShallow(settingFieldProblems));
   // One reason locks all four: they are decided together when the run starts.
   const lock = useStudio((s) => settingLock(s, 'loadBestModelAtEnd'));
@@ -41,12 +46,12 @@ export function BestModelFields() {
       <div className={lock ? 'field field-locked' : 'field'}>
         <label htmlFor="best-metric">Best means the highest</label>
         {lock ? (
-          <input id="best-metric" data-testid="setting-metricForBestModel" readOnly aria-disabled value={metricChoices[metric]} aria-describedby={lockIds.metric} />
+          <input id="best-metric" data-testid="setting-metricForBestModel" readOnly aria-disabled value={choiceText(shown, metricName)} aria-describedby={lockIds.metric} />
         ) : (
-          <select id="best-metric" data-testid="setting-metricForBestModel" value={metric} onChange={(e) => setSetting('metricForBestModel', e.target.value as BestModelMetric)}>
-            {(Object.keys(metricChoices) as BestModelMetric[]).map((m) => (
-              <option key={m} value={m}>
-                {metricChoices[m]}
+          <select id="best-metric" data-testid="setting-metricForBestModel" value={shown} onChange={(e) => setSetting('metricForBestModel', e.target.value as BestModelMetric)}>
+            {choices.map((c) => (
+              <option key={c.metric} value={c.metric}>
+                {choiceText(c.metric, c.name)}
               </option>
             ))}
           </select>
@@ -65,7 +70,7 @@ export function BestModelFields() {
       {patience > 0 && (
         <NumberField
           label="Improvement threshold"
-          hint={`how much better ${metricNames[metric]} must get to count`}
+          hint={`how much better ${metricName} must get to count`}
           value={threshold}
           testId="setting-earlyStoppingThreshold"
           error={problems.earlyStoppingThreshold ?? null}

@@ -1,6 +1,7 @@
 import { memo, useDeferredValue, useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useShallow } from 'zustand/react/shallow';
+import { trainingTask } from '../../store/training.ts';
 import { useStudio } from '../../store/useStudio.ts';
 import { formatNumber, formatPercent } from '../format.ts';
 import { ChartLegend, type LegendItem } from '../shell/ChartLegend.tsx';
@@ -9,6 +10,7 @@ import { Card } from '../shell/ui.tsx';
 import { useDelayed } from '../shell/useDelayed.ts';
 import { useThrottled } from '../shell/useThrottled.ts';
 import { type ChanceLevels, chanceLevels, epochRows, type LossAxis, lossAxis, smoothLoss } from './chart-data.ts';
+import { TASK_SCORES, type TaskScores } from './task-scores.ts';
 
 /** How often the live loss curve redraws while steps stream in. */
 const CHART_REFRESH_MS = 1000;
@@ -17,12 +19,16 @@ const CHART_REFRESH_MS = 1000;
 // costs an extra render per update: props that never change are made once, here.
 const margin = { left: 8, right: 24, top: 8, bottom: 8 };
 const shareDomain = [0, 1] as const;
+const correlationDomain = [-1, 1] as const;
+const correlationTicks = [-1, -0.5, 0, 0.5, 1];
 const stepLabel = { value: 'step', position: 'insideBottomRight', offset: -4, ...chartText } as const;
 const shareTick = (v: number) => formatPercent(v, 0);
 const lossTicks = [0, 1, 2, 3, 4].map((digits) => (v: number) => formatNumber(v, digits));
 const lossTick = (axis: LossAxis) => lossTicks[Math.min(axis.digits, lossTicks.length - 1)]!;
 const lossTooltip = (v: unknown) => (typeof v === 'number' ? formatNumber(v, 4) : String(v));
 const shareTooltip = (v: unknown) => (typeof v === 'number' ? formatPercent(v) : String(v));
+const correlationTick = (v: number) => formatNumber(v, 1);
+const correlationTooltip = (v: unknown) => (typeof v === 'number' ? formatNumber(v, 4) : String(v));
 /** The scores chart redraws this long after the loss chart, so an epoch's end is two short tasks, not one long one. */
 const SCORES_CHART_DELAY_MS = 120;
 
@@ -68,17 +74,20 @@ export function LossChart() {
   );
 }
 
-/** After each epoch: training and validation loss, accuracy and macro-F1, as charts and as a table. */
+/** After each epoch: training and validation loss and the task's two scores (accuracy and macro-F1 for classes), as charts and as a table. */
 export function EpochMetrics() {
   const evals = useStudio((s) => s.training.evals);
+  const scores = TASK_SCORES[useStudio(trainingTask)];
   const epochs = useStudio((s) => s.training.run?.settings.epochs ?? s.training.settings.epochs);
   const presentation = useStudio((s) => s.ui.presentation);
   // The run's validation rows once there is a run; before, those of the dataset on the data screen.
   const { labels, validationCounts } = useStudio(
     useShallow((s) => s.training.run ?? { labels: s.dataset.summary?.labels ?? noCounts, validationCounts: s.dataset.summary?.validationCounts ?? noCounts }),
   );
-  const chance = useMemo(() => chanceLevels(labels, validationCounts), [labels, validationCounts]);
-  const hasValidation = chance !== null || validationCounts.length === 0;
+  const classChance = useMemo(() => chanceLevels(labels, validationCounts), [labels, validationCounts]);
+  const hasValidation = classChance !== null || validationCounts.length === 0;
+  const chance = scores.chance ? classChance : null;
+  const series = useMemo(() => scoresSeriesOf(scores), [scores]);
   const rows = useDeferredValue(useMemo(() => epochRows(evals), [evals]));
   const scoreRows = useDelayed(rows, SCORES_CHART_DELAY_MS);
   const lastEpoch = rows.at(-1)?.epoch ?? 0;
@@ -88,8 +97,8 @@ export function EpochMetrics() {
   return (
     <Card title="After each epoch" testId="epoch-metrics">
       <div className={presentation ? 'epoch-charts epoch-charts-stacked' : 'epoch-charts'}>
-        <EpochChart rows={rows} domain={epochDomain} series={epochLossSeries} axis={axis} height={height} chance={null} />
-        <EpochChart rows={scoreRows} domain={epochDomain} series={scoresSeries} axis={null} height={height} chance={chance} />
+        <EpochChart rows={rows} domain={epochDomain} series={epochLossSeries} axis={axis} scale={null} height={height} chance={null} />
+        <EpochChart rows={scoreRows} domain={epochDomain} series={series} axis={null} scale={scores.scale} height={height} chance={chance} />
       </div>
       {rows.length === 0 ? (
         <p className="muted">{hasValidation ? 'The validation rows are scored at the end of each epoch; the first scores appear then.' : 'There are no validation rows, so nothing can be scored.'}</p>
@@ -101,8 +110,8 @@ export function EpochMetrics() {
               <th>Step</th>
               <th>Training loss</th>
               <th>Validation loss</th>
-              <th>Accuracy</th>
-              <th>Macro-F1</th>
+              {scores.accuracy !== null && <th>{capitalized(scores.accuracy)}</th>}
+              <th>{capitalized(scores.macroF1)}</th>
             </tr>
           </thead>
           <tbody>
@@ -112,7 +121,7 @@ export function EpochMetrics() {
                 <td>{r.step}</td>
                 <td>{formatNumber(r.trainLoss, 4)}</td>
                 <td>{formatNumber(r.validationLoss, 4)}</td>
-                <td>{formatPercent(r.accuracy)}</td>
+                {scores.accuracy !== null && <td>{formatPercent(r.accuracy)}</td>}
                 <td>{formatNumber(r.macroF1, 3)}</td>
               </tr>
             ))}
@@ -137,17 +146,26 @@ const epochLossSeries: readonly EpochSeries[] = [
   { key: 'trainLoss', legend: { name: 'training loss', color: chartColors.primary }, connectNulls: true },
   { key: 'validationLoss', legend: { name: 'validation loss', color: chartColors.secondary } },
 ];
-const scoresSeries: readonly EpochSeries[] = [
-  { key: 'accuracy', legend: { name: 'accuracy', color: chartColors.tertiary } },
-  { key: 'macroF1', legend: { name: 'macro-F1', color: chartColors.primary, dashed: true } },
-];
+/** The scores chart's lines, named as the task calls them; a task with one score draws one. */
+function scoresSeriesOf(scores: TaskScores): EpochSeries[] {
+  return [
+    ...(scores.accuracy === null ? [] : [{ key: 'accuracy', legend: { name: scores.accuracy, color: chartColors.tertiary } } as const]),
+    { key: 'macroF1', legend: { name: scores.macroF1, color: chartColors.primary, dashed: scores.accuracy !== null } },
+  ];
+}
+
+function capitalized(name: string): string {
+  return `${name[0]!.toUpperCase()}${name.slice(1)}`;
+}
 
 interface EpochChartProps {
   readonly rows: EpochRows;
   readonly domain: EpochDomain;
   readonly series: readonly EpochSeries[];
-  /** The loss chart's axis; null for scores, on 0-100%. */
+  /** The loss chart's axis; null for scores. */
   readonly axis: LossAxis | null;
+  /** The scores' axis: 0-100%, or −1 to 1 for a correlation; null for the loss chart. */
+  readonly scale: TaskScores['scale'] | null;
   readonly height: number;
   /** Marked on the scores chart: what a model that learned nothing scores. */
   readonly chance: ChanceLevels | null;
@@ -162,7 +180,7 @@ function chanceLines(chance: ChanceLevels | null): { y: number; legend: LegendIt
 }
 
 /** One per-epoch chart: losses on an axis fitted to them, or scores on 0-100% with the chance levels marked. */
-const EpochChart = memo(function EpochChart({ rows, domain, series, axis, height, chance }: EpochChartProps) {
+const EpochChart = memo(function EpochChart({ rows, domain, series, axis, scale, height, chance }: EpochChartProps) {
   const marks = chanceLines(chance);
   return (
     <div className="chart" data-testid={axis ? 'epoch-loss-chart' : 'epoch-score-chart'}>
@@ -172,13 +190,15 @@ const EpochChart = memo(function EpochChart({ rows, domain, series, axis, height
           <XAxis dataKey="epoch" type="number" domain={domain} allowDecimals={false} tick={chartText} />
           {axis ? (
             <YAxis tick={chartText} domain={axis.domain} ticks={axis.ticks} tickFormatter={lossTick(axis)} width={64} />
+          ) : scale === 'correlation' ? (
+            <YAxis tick={chartText} domain={correlationDomain} ticks={correlationTicks} tickFormatter={correlationTick} width={56} />
           ) : (
             <YAxis tick={chartText} domain={shareDomain} tickFormatter={shareTick} width={56} />
           )}
           {marks.map((mark) => (
             <ReferenceLine key={mark.legend.name} y={mark.y} stroke={mark.legend.color} strokeWidth={2} strokeDasharray="6 4" />
           ))}
-          <Tooltip formatter={axis ? lossTooltip : shareTooltip} />
+          <Tooltip formatter={axis ? lossTooltip : scale === 'correlation' ? correlationTooltip : shareTooltip} />
           {series.map((line) => (
             <Line
               key={line.key}
