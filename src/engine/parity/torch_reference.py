@@ -1141,7 +1141,8 @@ def cmd_step(args: argparse.Namespace) -> None:
 
 def cmd_logits(args: argparse.Namespace) -> None:
     """``logits``: load a saved folder by HF names (mirrors ``AutoModelForSequenceClassification.from_pretrained``)
-    and write the eval-mode logits of a batch, padded as ``DataCollatorWithPadding`` pads it, as JSON."""
+    and write the eval-mode logits of a batch, padded as ``DataCollatorWithPadding`` pads it, as JSON; for a
+    sequence classifier also the scores the text-classification pipeline reports from them."""
     if args.threads:
         torch.set_num_threads(args.threads)
     model, config = load_model(args.model)
@@ -1153,9 +1154,23 @@ def cmd_logits(args: argparse.Namespace) -> None:
     batch = pad_batch(rows, range(len(rows["input_ids"])), int(config.pad_token_id), token_labels)
     with torch.no_grad():
         logits = forward_logits(model, batch)
+    out: dict[str, Any] = {"logits": logits.tolist(), "id2label": config.values.get("id2label")}
+    if not token_labels:
+        out["scores"] = pipeline_scores(logits, config).tolist()
     with open(args.out, "w", encoding="utf-8") as f:
-        json.dump({"logits": logits.tolist(), "id2label": config.values.get("id2label")}, f)
+        json.dump(out, f)
     print(json.dumps({"rows": logits.shape[0], "labels": logits.shape[1]}))
+
+
+def pipeline_scores(logits: torch.Tensor, config: HFConfig) -> torch.Tensor:
+    """Mirrors ``TextClassificationPipeline.postprocess``'s default ``function_to_apply``, chosen from
+    config.json: none for ``regression``, sigmoid for ``multi_label_classification`` or a single label,
+    softmax otherwise."""
+    if config.problem_type == "regression":
+        return logits
+    if config.problem_type == "multi_label_classification" or config.num_labels == 1:
+        return torch.sigmoid(logits)
+    return torch.softmax(logits, dim=-1)
 
 
 def _evaluate(model: nn.Module, config: HFConfig, data: dict[str, list[Any]], batch_size: int) -> tuple[float, float, list[list[float]]]:

@@ -1,0 +1,153 @@
+// The multi-label and regression folders the CLI writes, read outside the studio as their users read
+// them: the PyTorch reference (src/engine/parity/torch_reference.py) builds the model from config.json
+// and loads model.safetensors by HF names, and transformers.js runs onnx/model.onnx offline. Each must
+// give what `finetune-studio predict` gave, within 1e-4.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PYTHON, torchUnavailable } from '../engine/parity/python.ts';
+import { Rng } from '../engine/random.ts';
+import { BASE_VOCAB, NEGATIVE, POSITIVE, runCli, writeBaseModel } from './cli-fixtures.ts';
+
+const SCRIPT = path.resolve(import.meta.dirname, '../engine/parity/torch_reference.py');
+const TOLERANCE = 1e-4;
+const torchMissing = torchUnavailable();
+
+const work = mkdtempSync(path.join(tmpdir(), 'cli-task-exports-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+const cli = (args: string[]) => runCli(work, args);
+
+const FILLER = ['the', 'film', 'was', 'a', 'plot', 'and', 'acting', 'story'];
+
+/**
+ * Reviews with zero to two praising and zero to two critical words: labelled `praise` and/or
+ * `criticism` (multi-label), scored 2.5 + 1 per praising word - 1 per critical word (regression).
+ */
+function reviews(count: number, seed: number): { text: string; labels: string; score: string }[] {
+  const rng = new Rng(seed);
+  return Array.from({ length: count }, () => {
+    const good = rng.nextInt(3);
+    const bad = rng.nextInt(3);
+    const words = Array.from({ length: 2 + rng.nextInt(4) }, () => FILLER[rng.nextInt(FILLER.length)]!);
+    for (let i = 0; i < good; i++) words.splice(rng.nextInt(words.length + 1), 0, POSITIVE[rng.nextInt(POSITIVE.length)]!);
+    for (let i = 0; i < bad; i++) words.splice(rng.nextInt(words.length + 1), 0, NEGATIVE[rng.nextInt(NEGATIVE.length)]!);
+    const labels = [...(good > 0 ? ['praise'] : []), ...(bad > 0 ? ['criticism'] : [])];
+    return { text: words.join(' '), labels: labels.length > 0 ? labels.join(';') : 'neither', score: (2.5 + good - bad).toFixed(1) };
+  });
+}
+
+const validation = reviews(40, 2);
+const texts = validation.map((r) => r.text);
+const jsonLines = <T>(file: string) => readFileSync(path.join(work, file), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as T);
+
+beforeAll(async () => {
+  writeBaseModel(path.join(work, 'base'), { vocab: BASE_VOCAB });
+  const csv = (rows: { text: string; labels: string; score: string }[]) => `text,labels,score\n${rows.map((r) => `${r.text},${r.labels},${r.score}`).join('\n')}\n`;
+  writeFileSync(path.join(work, 'train.csv'), csv(reviews(240, 1)));
+  writeFileSync(path.join(work, 'validation.csv'), csv(validation));
+  const common = ['train', '--model', 'base', '--data', 'train.csv', '--epochs', '8', '--batch-size', '16', '--lr', '3e-3', '--max-length', '32'];
+  for (const [task, label, out] of [['multi-label', 'labels', 'tags'], ['regression', 'score', 'scorer']] as const) {
+    const train = await cli([...common, '--task', task, '--label-column', label, '--out', out]);
+    expect(train.code, train.stderr).toBe(0);
+    const predict = await cli(['predict', '--model', out, '--data', 'validation.csv', '--out', `${out}.jsonl`]);
+    expect(predict.code, predict.stderr).toBe(0);
+  }
+}, 240_000);
+
+/** The rows' texts as transformers.js's tokenizer encodes them from the exported tokenizer files, padded to the longest. */
+async function encodedByTransformersJs(folder: string): Promise<Record<string, number[][]>> {
+  const { AutoTokenizer } = await transformersJs();
+  const encoded = (await AutoTokenizer.from_pretrained(folder))(texts, { padding: true, truncation: true }) as Record<string, { tolist(): bigint[][] }>;
+  return Object.fromEntries(['input_ids', 'attention_mask', 'token_type_ids'].map((name) => [name, encoded[name]!.tolist().map((row) => row.map(Number))]));
+}
+
+/** transformers.js reading this test's folders only, never the network. */
+async function transformersJs() {
+  const library = await import('@huggingface/transformers');
+  library.env.allowRemoteModels = false;
+  library.env.allowLocalModels = true;
+  library.env.localModelPath = `${work}/`;
+  return library;
+}
+
+/** The scores the PyTorch reference's text-classification postprocessing gives, the folder loaded by HF names. */
+function torchScores(folder: string, batch: Record<string, number[][]>): { scores: number[][]; id2label: Record<string, string> } {
+  const dir = path.join(work, folder);
+  writeFileSync(path.join(dir, 'batch.json'), JSON.stringify(batch));
+  execFileSync(PYTHON, [SCRIPT, 'logits', '--model', dir, '--batch', path.join(dir, 'batch.json'), '--out', path.join(dir, 'torch.json')], { stdio: 'pipe' });
+  return JSON.parse(readFileSync(path.join(dir, 'torch.json'), 'utf8')) as { scores: number[][]; id2label: Record<string, string> };
+}
+
+function worstDifference(ours: number[][], theirs: number[][]): number {
+  expect(theirs.map((r) => r.length)).toEqual(ours.map((r) => r.length));
+  return Math.max(...ours.flatMap((row, r) => row.map((x, i) => Math.abs(x - theirs[r]![i]!))));
+}
+
+/** How far apart the rows' values of the most spread column are: a model that ignored its input would give ~0. */
+const widestSpread = (rows: number[][]) => Math.max(...rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!)) - Math.min(...rows.map((r) => r[i]!))));
+
+const multiLabel = () => {
+  const preds = jsonLines<{ probabilities: Record<string, number> }>('tags.jsonl');
+  const labels = Object.keys(preds[0]!.probabilities);
+  return { labels, probabilities: preds.map((p) => labels.map((l) => p.probabilities[l]!)) };
+};
+const regression = () => jsonLines<{ score: number }>('scorer.jsonl').map((p) => [p.score]);
+
+describe('the predictions the tests compare against', () => {
+  it('come from models that read their input: multi-label probabilities and regression scores differ between rows', () => {
+    const { labels, probabilities } = multiLabel();
+    expect(labels).toEqual(['criticism', 'neither', 'praise']);
+    expect(probabilities).toHaveLength(validation.length);
+    console.log(JSON.stringify({ multiLabelSpread: widestSpread(probabilities), regressionSpread: widestSpread(regression()) }));
+    expect(widestSpread(probabilities)).toBeGreaterThan(0.5);
+    expect(widestSpread(regression())).toBeGreaterThan(1);
+  });
+});
+
+describe.skipIf(torchMissing !== null)(`PyTorch loads the exported multi-label and regression folders by HF names${torchMissing ? ` (skipped: ${torchMissing})` : ''}`, () => {
+  it(`multi-label: the reference's sigmoid probabilities (chosen from problem_type) are predict's within ${TOLERANCE}`, async () => {
+    const ours = multiLabel();
+    const reference = torchScores('tags', await encodedByTransformersJs('tags'));
+    expect(Object.values(reference.id2label)).toEqual(ours.labels);
+    const worst = worstDifference(ours.probabilities, reference.scores);
+    console.log(JSON.stringify({ check: 'multi-label predict vs torch sigmoid', rows: texts.length, max_abs_diff: worst }));
+    expect(worst).toBeLessThanOrEqual(TOLERANCE);
+  });
+
+  it(`regression: the reference's raw score (no activation for problem_type regression) is predict's within ${TOLERANCE}`, async () => {
+    const reference = torchScores('scorer', await encodedByTransformersJs('scorer'));
+    expect(reference.id2label).toEqual({ 0: 'LABEL_0' });
+    const worst = worstDifference(regression(), reference.scores);
+    console.log(JSON.stringify({ check: 'regression predict vs torch score', rows: texts.length, max_abs_diff: worst }));
+    expect(worst).toBeLessThanOrEqual(TOLERANCE);
+  });
+});
+
+describe('transformers.js runs the exported multi-label and regression ONNX offline', () => {
+  it(`multi-label: pipeline("text-classification", top_k: null) gives every label predict's probability within ${TOLERANCE} (sigmoid, from problem_type)`, async () => {
+    const ours = multiLabel();
+    const classify = await (await transformersJs()).pipeline('text-classification', 'tags', { dtype: 'fp32' });
+    const found = (await classify(texts, { top_k: null })) as { label: string; score: number }[][];
+    await classify.dispose();
+    const theirs = found.map((row) => ours.labels.map((l) => row.find((f) => f.label === l)!.score));
+    const worst = worstDifference(ours.probabilities, theirs);
+    console.log(JSON.stringify({ check: 'multi-label predict vs transformers.js pipeline', rows: texts.length, max_abs_diff: worst }));
+    expect(worst).toBeLessThanOrEqual(TOLERANCE);
+  });
+
+  it(`regression: the pipeline softmaxes the one logit to 1, so the score is AutoModelForSequenceClassification's logit, predict's within ${TOLERANCE}`, async () => {
+    const { AutoModelForSequenceClassification, AutoTokenizer, pipeline } = await transformersJs();
+    const classify = await pipeline('text-classification', 'scorer', { dtype: 'fp32' });
+    expect(await classify(texts[0]!)).toEqual([{ label: 'LABEL_0', score: 1 }]);
+    await classify.dispose();
+    const tokenizer = await AutoTokenizer.from_pretrained('scorer');
+    const model = await AutoModelForSequenceClassification.from_pretrained('scorer', { dtype: 'fp32' });
+    const { logits } = (await model(tokenizer(texts, { padding: true, truncation: true }))) as { logits: { tolist(): number[][] } };
+    await model.dispose();
+    const worst = worstDifference(regression(), logits.tolist());
+    console.log(JSON.stringify({ check: 'regression predict vs transformers.js model logits', rows: texts.length, max_abs_diff: worst }));
+    expect(worst).toBeLessThanOrEqual(TOLERANCE);
+  });
+});
