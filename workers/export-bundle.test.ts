@@ -48,7 +48,7 @@ const dataset: DatasetSummary = {
   labels: ['neg', 'pos|mixed'],
   trainCounts: [4, 4],
   validationCounts: [2, 2],
-  ...singleLabelFields(16, 4),
+  ...singleLabelFields(8, 4),
   warnings: [],
   split: { kind: 'fraction', fraction: 0.2, seed: 42 },
   validationFile: null,
@@ -125,7 +125,7 @@ describe('studioCardRun', () => {
   it('describes the run from the dataset and model screens', () => {
     const run = studioCardRun(checkpoint, info);
     expect(run.baseModel).toEqual({ name: 'google/bert_uncased_L-2_H-128_A-2', fromHub: true, pretrained: true });
-    expect(run.data).toMatchObject({ fileName: 'My Reviews.csv', rows: 12, split: { kind: 'fraction', fraction: 0.2, seed: 42 }, trainCounts: [4, 4] });
+    expect(run.data).toMatchObject({ fileName: 'My Reviews.csv', rows: 12, split: { kind: 'fraction', fraction: 0.2, seed: 42 }, trainCounts: [4, 4], trainRows: 8, validationRows: 4 });
     expect(run.trainedWith).toBe('in a web browser (WebGPU: SwiftShader)');
     const withFile = studioCardRun(checkpoint, { ...info, dataset: { ...dataset, split: { kind: 'file' }, validationFile: { fileName: 'dev.csv', rowCount: 4 } }, backend: null });
     expect(withFile.data.split).toEqual({ kind: 'file', fileName: 'dev.csv', rows: 4 });

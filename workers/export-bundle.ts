@@ -48,6 +48,8 @@ export function studioCardRun(c: TrainingCheckpoint, info: ExportRequestInfo, qu
           : dataset.split,
       trainCounts: dataset.trainCounts,
       validationCounts: dataset.validationCounts,
+      trainRows: dataset.trainRows,
+      validationRows: dataset.validationRows,
     },
     trainedWith: `in a web browser${backend ? ` (${backend.name === 'webgpu' ? 'WebGPU' : 'WASM'}: ${backend.description})` : ''}`,
     quantization,

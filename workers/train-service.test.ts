@@ -52,7 +52,7 @@ const dataset: DatasetSummary = {
   labels: ['neg', 'pos'],
   trainCounts: [12, 12],
   validationCounts: [4, 4],
-  ...singleLabelFields(16, 8),
+  ...singleLabelFields(24, 8),
   warnings: [],
   split: { kind: 'fraction', fraction: 0.25, seed: 42 },
   validationFile: null,
@@ -515,7 +515,8 @@ describe('TrainService checkpoint files and the training project', () => {
     await load(h);
     // Label 1 rows are "b" and "c", label 0 rows "a": a multi-hot row of three, read with "|" between labels.
     const multi = tasked('multi-label', ['a', 'b', 'c'], (label) => Float32Array.of(1 - label, label, label), { labelSeparator: '|' });
-    await train(h, { data: multi, settings: oneEpoch });
+    const counted = { ...dataset, labels: ['a', 'b', 'c'], trainCounts: [12, 12, 12], validationCounts: [4, 4, 4] };
+    await train(h, { data: multi, settings: oneEpoch, dataset: counted });
     await h.service.loop;
     expect(h.of('run-started')[0]!.task).toBe('multi-label');
     const metrics = h.of('eval')[0]!.record.metrics;
@@ -531,7 +532,10 @@ describe('TrainService checkpoint files and the training project', () => {
     await h.service.handle({ type: 'export' });
     const files = unzipSync(h.of('exported')[1]!.bytes);
     expect(JSON.parse(new TextDecoder().decode(files['config.json']))).toMatchObject({ problem_type: 'multi_label_classification' });
-    expect(new TextDecoder().decode(files['README.md'])).toMatch(/Micro F1/);
+    const card = new TextDecoder().decode(files['README.md']);
+    expect(card).toMatch(/Micro F1/);
+    // Rows, not label counts: a multi-label row counts once however many labels it has.
+    expect(card).toContain('24 training and 8 validation rows');
 
     const labelled = (packed: TokenizedDataset['train']) => unpackRows(packed).map((r, i) => ({ text: `row ${i}`, label: r.target[0] === 1 ? 'a' : 'c|b' }));
     const rows: SplitRows = { train: labelled(multi.train), validation: labelled(multi.validation), description: 'a stratified 25% share of d.csv held out, seed 42' };

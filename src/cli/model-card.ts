@@ -36,6 +36,8 @@ export function cliCardRun(
         : { kind: 'fraction', fraction: cmd.validationSplit, seed: cmd.settings.seed },
       trainCounts: rows.task.labelCounts(rows.train.map((e) => e.label), final.labels, cmd.labelOptions),
       validationCounts: rows.task.labelCounts(rows.validation.map((e) => e.label), final.labels, cmd.labelOptions),
+      trainRows: rows.train.length,
+      validationRows: rows.validation.length,
     },
     trainedWith: `from the command line (\`finetune-studio train\`) on ${facts.backend}`,
     quantization: facts.quantization,

@@ -58,6 +58,8 @@ const run: ModelCardRun = {
     split: { kind: 'fraction', fraction: 0.2, seed: 42 },
     trainCounts: [4, 4],
     validationCounts: [2, 2],
+    trainRows: 8,
+    validationRows: 4,
   },
   trainedWith: 'in a web browser (WebGPU: SwiftShader)',
 };

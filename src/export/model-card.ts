@@ -27,9 +27,11 @@ export interface ModelCardData {
   readonly split:
     | { readonly kind: 'fraction'; readonly fraction: number; readonly seed: number }
     | { readonly kind: 'file'; readonly fileName: string; readonly rows: number };
-  /** Rows per label in label-id order. */
+  /** Rows with each label in label-id order (a multi-label row counts for each of its labels). */
   readonly trainCounts: readonly number[];
   readonly validationCounts: readonly number[];
+  readonly trainRows: number;
+  readonly validationRows: number;
   /** The Hub dataset id when the data came from the Hub; listed under `datasets`. */
   readonly hubDatasetId?: string | null;
 }
@@ -50,7 +52,6 @@ const CURVE_POINTS = 100;
 const percent = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : 'n/a');
 const fixed = (x: number | null, digits = 4) => (x === null || !Number.isFinite(x) ? 'n/a' : x.toFixed(digits));
 const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
-const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 
 /** Markdown table cells must not contain pipes or line breaks. */
 function cell(text: string): string {
@@ -203,7 +204,7 @@ function dataSection(run: ModelCardRun): string {
     '## Training data',
     `\`${data.fileName}\`: ${data.rows} rows; text column \`${data.columns.text}\`` +
       `${data.columns.textPair ? `, second text column \`${data.columns.textPair}\`` : ''}, label column \`${data.columns.label}\`. ` +
-      `${sum(data.trainCounts)} training and ${sum(data.validationCounts)} validation rows, ${splitText}.`,
+      `${data.trainRows} training and ${data.validationRows} validation rows, ${splitText}.`,
     table(
       ['label', 'id', 'training rows', 'validation rows'],
       checkpoint.labels.map((label, i) => [label, i, data.trainCounts[i] ?? 0, data.validationCounts[i] ?? 0]),
