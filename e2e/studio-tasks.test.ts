@@ -5,6 +5,8 @@
  * with its own validation file, the task read from the labels, one short epoch of a tiny random
  * BERT from the stand-in Hub, then the Evaluate screen's scores for that task and a Try it
  * answer. The multi-label threshold is moved and tuned, and its scores follow without retraining.
+ * Models this small learn no WNUT entity in a CI minute, so a made-up CoNLL file of cities and
+ * names, which they do learn, shows the entities marked in a typed sentence.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -14,7 +16,18 @@ import { checkScreen } from './support/accessibility.ts';
 import { type DevServer, repoRoot } from './support/browser.ts';
 import { fixtureBertRepo, TINY_BERT } from './support/fixture-model.ts';
 import type { HubServer } from './support/hub-server.ts';
-import { configureTraining, dropFile, loadHubModel, openStudio, startTraining, type StudioPage, waitForDataset, waitForTrainStatus } from './support/studio.ts';
+import {
+  configureTraining,
+  dropFile,
+  loadHubModel,
+  openStudio,
+  SCREEN_SIZES,
+  type SettingKey,
+  startTraining,
+  type StudioPage,
+  waitForDataset,
+  waitForTrainStatus,
+} from './support/studio.ts';
 import { type StudioEnvironment, startStudioEnvironment } from './support/studio-environment.ts';
 
 const FIXTURE_REPO = 'e2e-fixtures/bert-tiny-random';
@@ -61,7 +74,7 @@ function filesOf(folder: string, extension: 'csv' | 'jsonl'): TaskFiles {
 }
 
 /** Drops the training file, gives the validation file, lets `mapColumns` set what the guess did not, loads the model and trains one epoch. */
-async function trainOn(studio: StudioPage, files: TaskFiles, mapColumns: () => Promise<void> = async () => undefined): Promise<void> {
+async function trainOn(studio: StudioPage, files: TaskFiles, settings: Partial<Record<SettingKey, number>> = TRAINING, mapColumns: () => Promise<void> = async () => undefined): Promise<void> {
   const { page } = studio;
   await dropFile(page, files.train.name, files.train.bytes, files.type);
   await waitForDataset(studio, files.train.name);
@@ -69,10 +82,26 @@ async function trainOn(studio: StudioPage, files: TaskFiles, mapColumns: () => P
   await page.getByTestId('validation-input').setInputFiles({ name: files.validation.name, mimeType: files.type, buffer: Buffer.from(files.validation.bytes) });
   await expect.poll(() => page.getByTestId('validation-file').innerText(), { timeout: 60_000 }).toContain(`${files.validation.name} (${VALIDATION_ROWS} rows)`);
   await loadHubModel(studio, FIXTURE_REPO);
-  await configureTraining(studio, TRAINING);
+  await configureTraining(studio, settings);
   await startTraining(studio);
   await waitForTrainStatus(studio, ['finished'], 240_000);
   await page.getByTestId('nav-evaluate').click();
+}
+
+/**
+ * Sentences whose entities a tiny model learns in one short run: a city (location) or a first
+ * and last name (person) in a fixed frame, as a CoNLL file (a word and its tag per line).
+ */
+function placesAndPeople(count: number, seed: number): Uint8Array {
+  const cities = ['paris', 'london', 'tokyo', 'berlin', 'rome', 'madrid', 'chicago', 'boston'];
+  const people = [['john', 'smith'], ['mary', 'jones'], ['david', 'brown'], ['sarah', 'miller']];
+  const sentences = Array.from({ length: count }, (_, i) => {
+    const n = (i >> 1) + seed;
+    if (i % 2 === 0) return [['we', 'O'], ['flew', 'O'], ['to', 'O'], [cities[n % cities.length]!, 'B-location'], ['last', 'O'], ['week', 'O']];
+    const [first, last] = people[n % people.length]!;
+    return [[first!, 'B-person'], [last!, 'I-person'], ['called', 'O'], ['me', 'O'], ['today', 'O']];
+  });
+  return new TextEncoder().encode(sentences.map((words) => words.map(([word, tag]) => `${word} ${tag}\n`).join('')).join('\n'));
 }
 
 async function tryIt(studio: StudioPage, text: string): Promise<void> {
@@ -85,7 +114,7 @@ describe.skipIf(missing !== undefined)(`the studio's other tasks${missing ? ` (s
     const studio = await openStudio(browser, server.url, { hub: hub.url, backend: 'wasm' });
     const { page } = studio;
     try {
-      await trainOn(studio, filesOf('goemotions', 'csv'), async () => expect(await page.getByTestId('column-label').inputValue()).toBe('labels'));
+      await trainOn(studio, filesOf('goemotions', 'csv'), TRAINING, async () => expect(await page.getByTestId('column-label').inputValue()).toBe('labels'));
       await expect.poll(() => page.getByTestId('eval-micro-f1').innerText(), { timeout: 60_000 }).toMatch(THREE_DECIMALS);
       expect(await page.getByTestId('eval-macro-f1').innerText()).toMatch(THREE_DECIMALS);
       expect(await page.getByTestId('eval-subset-accuracy').innerText()).toMatch(THREE_DECIMALS);
@@ -111,6 +140,7 @@ describe.skipIf(missing !== undefined)(`the studio's other tasks${missing ? ` (s
       // Rounded to 0.1%: a value shown at the threshold may sit on either side of it.
       expect(probabilities.filter((p) => Math.abs(p.value - threshold) > 0.05).every((p) => p.marked === p.value > threshold)).toBe(true);
       expect(await page.getByTestId('try-labels').innerText()).toMatch(/probability at least|No label reaches the threshold/);
+      await page.getByTestId('try-output').scrollIntoViewIfNeeded();
       await checkScreen(page, 'tasks-multi-label-evaluate');
     } finally {
       await studio.context.close();
@@ -121,7 +151,7 @@ describe.skipIf(missing !== undefined)(`the studio's other tasks${missing ? ` (s
     const studio = await openStudio(browser, server.url, { hub: hub.url, backend: 'wasm' });
     const { page } = studio;
     try {
-      await trainOn(studio, filesOf('stsb', 'csv'), async () => {
+      await trainOn(studio, filesOf('stsb', 'csv'), TRAINING, async () => {
         expect(await page.getByTestId('column-label').inputValue()).toBe('score');
         await page.getByTestId('column-pair').selectOption('sentence2');
         await expect.poll(() => page.getByTestId('column-pair').inputValue()).toBe('sentence2');
@@ -138,6 +168,32 @@ describe.skipIf(missing !== undefined)(`the studio's other tasks${missing ? ` (s
       await tryIt(studio, 'A man is playing a guitar.');
       await expect.poll(() => page.getByTestId('try-score').innerText(), { timeout: 60_000 }).toMatch(THREE_DECIMALS);
       await checkScreen(page, 'tasks-regression-evaluate');
+    } finally {
+      await studio.context.close();
+    }
+  });
+
+  it('token classification, learnt: the entities of a typed sentence are marked in place and named by their type', { timeout: 420_000 }, async () => {
+    const studio = await openStudio(browser, server.url, { hub: hub.url, backend: 'wasm' });
+    const { page } = studio;
+    try {
+      const files: TaskFiles = {
+        train: { name: 'places-train.conll', bytes: placesAndPeople(240, 0) },
+        validation: { name: 'places-validation.conll', bytes: placesAndPeople(VALIDATION_ROWS, 3) },
+        type: 'text/plain',
+      };
+      await trainOn(studio, files, { ...TRAINING, epochs: 2, learningRate: 0.005 });
+      await expect.poll(() => page.getByTestId('eval-entity-f1').innerText(), { timeout: 60_000 }).toMatch(THREE_DECIMALS);
+      const marked = async (sentence: string) => {
+        await tryIt(studio, sentence);
+        await expect.poll(() => page.getByTestId('try-tags').locator('tbody td:first-child').allInnerTexts(), { timeout: 60_000 }).toEqual(sentence.split(' '));
+        return page.getByTestId('try-entity').evaluateAll((found) => found.map((m) => ({ type: m.getAttribute('data-entity'), text: m.textContent })));
+      };
+      expect(await marked('we flew to tokyo last week')).toEqual([{ type: 'location', text: 'tokyo location' }]);
+      expect(await marked('mary jones called me today')).toEqual([{ type: 'person', text: 'mary jones person' }]);
+      expect(await page.getByTestId('try-sentence').innerText()).toMatch(/^mary jones PERSON\s+called me today$/);
+      await page.getByTestId('try-output').scrollIntoViewIfNeeded();
+      await checkScreen(page, 'tasks-token-classification-marks', [SCREEN_SIZES[0]]);
     } finally {
       await studio.context.close();
     }

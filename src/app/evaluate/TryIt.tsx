@@ -84,7 +84,8 @@ function byProbability(probabilities: Readonly<Record<string, number>>): { label
     .sort((a, b) => b.probability - a.probability);
 }
 
-function ProbabilityRow({ label, probability, marked }: { label: string; probability: number; marked?: boolean }) {
+/** `threshold`: where a multi-label bar is marked, the probability a label needs. */
+function ProbabilityRow({ label, probability, marked, threshold }: { label: string; probability: number; marked?: boolean; threshold?: number }) {
   return (
     <li className={marked ? 'prob-marked' : undefined} data-testid="try-probability">
       <span className="prob-label">
@@ -98,6 +99,7 @@ function ProbabilityRow({ label, probability, marked }: { label: string; probabi
       </span>
       <span className="prob-bar">
         <span style={{ width: `${(probability * 100).toFixed(1)}%` }} />
+        {threshold !== undefined && <span className="prob-threshold" style={{ left: `${(threshold * 100).toFixed(1)}%` }} aria-hidden="true" />}
       </span>
       <span className="prob-value">{formatPercent(probability)}</span>
     </li>
@@ -139,7 +141,7 @@ function MultiLabelAnswer({ prediction, threshold }: { prediction: PredictionOf<
       </p>
       <ul className="probabilities" aria-label="Each label's probability; ticked labels reach the threshold">
         {ranked.map((p) => (
-          <ProbabilityRow key={p.label} {...p} marked={p.probability >= threshold} />
+          <ProbabilityRow key={p.label} {...p} marked={p.probability >= threshold} threshold={threshold} />
         ))}
       </ul>
     </>
@@ -175,7 +177,7 @@ function TaggedSentence({ prediction }: { prediction: PredictionOf<'token-classi
         <thead>
           <tr>
             <th>Word</th>
-            <th>Tag</th>
+            <th className="label-cell">Tag</th>
             <th>Probability</th>
           </tr>
         </thead>
