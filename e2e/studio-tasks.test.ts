@@ -2,7 +2,7 @@
  * The studio's other tasks end to end in headless Chromium (production build, WASM): a few
  * hundred rows of GoEmotions (multi-label), STS-B (regression, sentence pairs) and WNUT-17
  * (token classification, tagged JSON Lines) from ../shared/data, each dropped on the Data screen
- * with its own validation file, the task read from the labels, one short epoch of a tiny random
+ * with its own validation file, the task the Data screen reads from the labels, one short epoch of a tiny random
  * BERT from the stand-in Hub, then the Evaluate screen's scores for that task and a Try it
  * answer. The multi-label threshold is moved and tuned, and its scores follow without retraining.
  * Models this small learn no WNUT entity in a CI minute, so a made-up CoNLL file of cities and
@@ -12,6 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TaskId, taskById } from '../src/engine/tasks/index.ts';
 import { checkScreen } from './support/accessibility.ts';
 import { type DevServer, repoRoot } from './support/browser.ts';
 import { fixtureBertRepo, TINY_BERT } from './support/fixture-model.ts';
@@ -59,14 +60,17 @@ function head(file: string, rows: number, header: boolean): Uint8Array {
 }
 
 interface TaskFiles {
+  /** The task the Data screen reads the files for, from their labels. */
+  readonly task: TaskId;
   readonly train: { readonly name: string; readonly bytes: Uint8Array };
   readonly validation: { readonly name: string; readonly bytes: Uint8Array };
   readonly type: string;
 }
 
-function filesOf(folder: string, extension: 'csv' | 'jsonl'): TaskFiles {
+function filesOf(folder: string, extension: 'csv' | 'jsonl', task: TaskId): TaskFiles {
   const header = extension === 'csv';
   return {
+    task,
     train: { name: `${folder}-train.${extension}`, bytes: head(`${folder}/train.${extension}`, TRAIN_ROWS, header) },
     validation: { name: `${folder}-validation.${extension}`, bytes: head(`${folder}/validation.${extension}`, VALIDATION_ROWS, header) },
     type: header ? 'text/csv' : 'application/jsonl',
@@ -79,6 +83,7 @@ async function trainOn(studio: StudioPage, files: TaskFiles, settings: Partial<R
   await dropFile(page, files.train.name, files.train.bytes, files.type);
   await waitForDataset(studio, files.train.name);
   await mapColumns();
+  expect(await page.getByTestId('task-reason').innerText()).toContain(`Task: ${taskById(files.task).title}`);
   await page.getByTestId('validation-input').setInputFiles({ name: files.validation.name, mimeType: files.type, buffer: Buffer.from(files.validation.bytes) });
   await expect.poll(() => page.getByTestId('validation-file').innerText(), { timeout: 60_000 }).toContain(`${files.validation.name} (${VALIDATION_ROWS} rows)`);
   await loadHubModel(studio, FIXTURE_REPO);
@@ -114,7 +119,7 @@ describe.skipIf(missing !== undefined)(`the studio's other tasks${missing ? ` (s
     const studio = await openStudio(browser, server.url, { hub: hub.url, backend: 'wasm' });
     const { page } = studio;
     try {
-      await trainOn(studio, filesOf('goemotions', 'csv'), TRAINING, async () => expect(await page.getByTestId('column-label').inputValue()).toBe('labels'));
+      await trainOn(studio, filesOf('goemotions', 'csv', 'multi-label'), TRAINING, async () => expect(await page.getByTestId('column-label').inputValue()).toBe('labels'));
       await expect.poll(() => page.getByTestId('eval-micro-f1').innerText(), { timeout: 60_000 }).toMatch(THREE_DECIMALS);
       expect(await page.getByTestId('eval-macro-f1').innerText()).toMatch(THREE_DECIMALS);
       expect(await page.getByTestId('eval-subset-accuracy').innerText()).toMatch(THREE_DECIMALS);
@@ -151,7 +156,7 @@ describe.skipIf(missing !== undefined)(`the studio's other tasks${missing ? ` (s
     const studio = await openStudio(browser, server.url, { hub: hub.url, backend: 'wasm' });
     const { page } = studio;
     try {
-      await trainOn(studio, filesOf('stsb', 'csv'), TRAINING, async () => {
+      await trainOn(studio, filesOf('stsb', 'csv', 'regression'), TRAINING, async () => {
         expect(await page.getByTestId('column-label').inputValue()).toBe('score');
         await page.getByTestId('column-pair').selectOption('sentence2');
         await expect.poll(() => page.getByTestId('column-pair').inputValue()).toBe('sentence2');
@@ -178,6 +183,7 @@ describe.skipIf(missing !== undefined)(`the studio's other tasks${missing ? ` (s
     const { page } = studio;
     try {
       const files: TaskFiles = {
+        task: 'token-classification',
         train: { name: 'places-train.conll', bytes: placesAndPeople(240, 0) },
         validation: { name: 'places-validation.conll', bytes: placesAndPeople(VALIDATION_ROWS, 3) },
         type: 'text/plain',
@@ -203,7 +209,7 @@ describe.skipIf(missing !== undefined)(`the studio's other tasks${missing ? ` (s
     const studio = await openStudio(browser, server.url, { hub: hub.url, backend: 'wasm' });
     const { page } = studio;
     try {
-      await trainOn(studio, filesOf('wnut17', 'jsonl'));
+      await trainOn(studio, filesOf('wnut17', 'jsonl', 'token-classification'));
       await expect.poll(() => page.getByTestId('eval-entity-f1').innerText(), { timeout: 60_000 }).toMatch(THREE_DECIMALS);
       for (const id of ['eval-entity-precision', 'eval-entity-recall', 'eval-token-accuracy']) expect(await page.getByTestId(id).innerText()).toMatch(THREE_DECIMALS);
       const types = await page.getByTestId('per-entity-type').locator('tbody td:first-child').allInnerTexts();
