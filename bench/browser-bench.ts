@@ -31,6 +31,7 @@ export async function runBrowserBench(options: BrowserBenchOptions): Promise<Bro
     const query = new URLSearchParams({
       presets: options.presets.join(','),
       backends: options.backends.join(','),
+      method: options.method,
       batch: String(options.batch),
       seq: String(options.seq),
       steps: String(options.steps),

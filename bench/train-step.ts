@@ -316,6 +316,7 @@ async function webgpuLines(o: Options): Promise<Line[]> {
   const lines = await runBrowserBench({
     presets: o.presets,
     backends: ['webgpu'],
+    method: o.method,
     batch: o.batch,
     seq: o.seq,
     steps: o.steps ?? 1,

@@ -4,10 +4,12 @@
  * workers/bench.worker.ts, src/bench-page/ and bench/browser-bench.ts.
  */
 export type BenchBackendName = 'webgpu' | 'wasm';
+export type BenchMethod = 'full' | 'lora';
 
 export interface BenchRequest {
   readonly backend: BenchBackendName;
   readonly preset: string;
+  readonly method: BenchMethod;
   readonly batch: number;
   readonly seq: number;
   /** Timed steps, after `warmup` untimed ones. */
@@ -23,6 +25,7 @@ export interface BenchRequest {
 export interface BenchLine {
   readonly backend: 'ort-web-webgpu' | 'ort-web-wasm-browser';
   readonly preset: string;
+  readonly method: BenchMethod;
   readonly seq: number;
   readonly batch: number;
   readonly steps: number;

@@ -11,6 +11,7 @@ import { benchRun } from '../bench/common.ts';
 import { estimateTrainingMemory } from '../src/engine/memory/training-memory.ts';
 import { parseModelConfig } from '../src/engine/models/config.ts';
 import type { OrtModule, RuntimeSession, RuntimeSessionOptions } from '../src/engine/runtime.ts';
+import { fineTuneMethodOf } from '../src/engine/settings.ts';
 import { singleLabel } from '../src/engine/tasks/single-label.ts';
 import { Trainer } from '../src/engine/trainer.ts';
 import { type ChosenBackend, wasmBackend, webgpuBackend } from './backend.ts';
@@ -56,12 +57,12 @@ async function chosenBackend(name: BenchRequest['backend']): Promise<ChosenBacke
 }
 
 export async function measureStep(request: BenchRequest, meter: GpuMeter | null, progress: (text: string) => void): Promise<BenchLine> {
-  const { preset, batch, seq, steps, warmup } = request;
+  const { preset, method, batch, seq, steps, warmup } = request;
   if (steps < 1) throw new Error('a benchmark needs at least one timed step');
   const chosen = await chosenBackend(request.backend);
   const counted = countingGraphDispatches(chosen.backend.ort, request.backend === 'webgpu' ? meter : null);
   const backend = { ...chosen.backend, ort: counted.ort };
-  const { checkpoint, rows } = benchRun(preset, batch, seq, warmup + steps);
+  const { checkpoint, rows } = benchRun(preset, batch, seq, warmup + steps, { method });
   const stamps: number[] = [];
   const dispatchesAt: number[] = [];
   const graphAt: number[] = [];
@@ -105,6 +106,7 @@ export async function measureStep(request: BenchRequest, meter: GpuMeter | null,
           batchSize: batch,
           seqLength: seq,
           gradAccumulation: 1,
+          method: fineTuneMethodOf(checkpoint.settings),
           maxBindingBytes: device.limits.maxStorageBufferBindingSize,
         })
       : null;
@@ -112,6 +114,7 @@ export async function measureStep(request: BenchRequest, meter: GpuMeter | null,
     return {
       backend: request.backend === 'webgpu' ? 'ort-web-webgpu' : 'ort-web-wasm-browser',
       preset,
+      method,
       seq,
       batch,
       steps: timed.length,

@@ -87,10 +87,11 @@ export function BenchPage({ parsed }: { parsed: ParsedBenchOptions }) {
     <main className="bench">
       <h1>Benchmark: how fast this browser trains</h1>
       <p>
-        Trains {options.warmup + options.steps} steps ({options.warmup} warm-up, {options.steps} timed) of BERT {options.presets.join(', ')} on{' '}
+        Trains {options.warmup + options.steps} steps ({options.warmup} warm-up, {options.steps} timed) of BERT {options.presets.join(', ')}
+        {options.method === 'lora' ? ' with LoRA adapters' : ''} on{' '}
         {options.backends.map((b) => (b === 'webgpu' ? 'WebGPU' : 'WASM')).join(' and ')}, batch {options.batch} × {options.seq} tokens, with random
         weights and data: nothing is downloaded and nothing leaves this computer. Other presets and sizes: add{' '}
-        <code>?presets=tiny,mini,small,base&amp;backends=webgpu&amp;batch=8</code> to the address.
+        <code>?presets=tiny,mini,small,base&amp;backends=webgpu&amp;method=lora&amp;batch=8</code> to the address.
       </p>
       <p className="bench-note">
         Dispatches are the GPU compute kernels one training step launches; on a real GPU each costs tens of microseconds before any math. Peak GPU

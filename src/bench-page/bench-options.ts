@@ -1,16 +1,19 @@
 /**
- * The benchmark page's settings from its address (`bench.html?presets=tiny,mini&backends=webgpu&auto`),
+ * The benchmark page's settings from its address (`bench.html?presets=tiny,mini&backends=webgpu&method=lora&auto`),
  * so a link, a person, or `npm run bench -- --backends webgpu` in headless Chromium asks for the
  * same runs. A wrong value is refused by name rather than replaced by a default.
  */
-import type { BenchBackendName, BenchRequest } from '../../workers/bench-protocol.ts';
+import type { BenchBackendName, BenchMethod, BenchRequest } from '../../workers/bench-protocol.ts';
 
 export const benchPresets = ['tiny', 'mini', 'small', 'base'] as const;
 const benchBackends: readonly BenchBackendName[] = ['webgpu', 'wasm'];
+const benchMethods: readonly BenchMethod[] = ['full', 'lora'];
 
 export interface BenchOptions {
   readonly presets: readonly string[];
   readonly backends: readonly BenchBackendName[];
+  /** What every run trains: all weights, or LoRA adapters (the studio's defaults) with the head. */
+  readonly method: BenchMethod;
   readonly batch: number;
   readonly seq: number;
   readonly steps: number;
@@ -19,7 +22,7 @@ export interface BenchOptions {
   readonly auto: boolean;
 }
 
-export const defaultBenchOptions: BenchOptions = { presets: ['tiny', 'mini'], backends: ['webgpu', 'wasm'], batch: 16, seq: 128, steps: 3, warmup: 1, auto: false };
+export const defaultBenchOptions: BenchOptions = { presets: ['tiny', 'mini'], backends: ['webgpu', 'wasm'], method: 'full', batch: 16, seq: 128, steps: 3, warmup: 1, auto: false };
 
 export type ParsedBenchOptions = { readonly ok: true; readonly options: BenchOptions } | { readonly ok: false; readonly error: string };
 
@@ -50,6 +53,11 @@ export function parseBenchOptions(search: string): ParsedBenchOptions {
     if (typeof parsed === 'string') return { ok: false, error: parsed };
     found.backends = parsed;
   }
+  const method = query.get('method');
+  if (method !== null) {
+    if (!(benchMethods as readonly string[]).includes(method)) return { ok: false, error: `unknown method "${method}"; use ${benchMethods.join(', ')}` };
+    found.method = method as BenchMethod;
+  }
   const numbers = [
     ['batch', 1, 512],
     ['seq', 8, 512],
@@ -68,6 +76,6 @@ export function parseBenchOptions(search: string): ParsedBenchOptions {
 
 /** The runs in the order they are measured: each preset on each backend. */
 export function benchRequests(options: BenchOptions): BenchRequest[] {
-  const { batch, seq, steps, warmup } = options;
-  return options.presets.flatMap((preset) => options.backends.map((backend) => ({ backend, preset, batch, seq, steps, warmup })));
+  const { method, batch, seq, steps, warmup } = options;
+  return options.presets.flatMap((preset) => options.backends.map((backend) => ({ backend, preset, method, batch, seq, steps, warmup })));
 }
