@@ -16,6 +16,8 @@
  *   npm run bench -- --method lora --presets mini,small --backends ort-node-cpu,pytorch-cpu
  *                                                   LoRA r 8, alpha 8 on query and value (peft's defaults), in both
  *                                                   the engine and PyTorch (torch_reference.py's hand-written LoRA)
+ *   npm run bench -- --method lora --backends webgpu --presets tiny,mini
+ *                                                   the benchmark page with LoRA: its peak GPU memory beside LoRA's estimate
  *   npm run bench -- --presets base --static --batch 8
  *                                                   nodes_per_step and gpu_estimate_mb without running a step
  *
