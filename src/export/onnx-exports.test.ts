@@ -1,6 +1,8 @@
 // What a user does with a folder `finetune-studio train --out` wrote: load it in transformers.js
 // offline, and run both ONNX files in onnxruntime-node. The models are small ones trained from
-// scratch on SST-2 with the real bert-base-uncased and roberta-base tokenizers.
+// scratch on SST-2 with the real bert-base-uncased and roberta-base tokenizers; a LoRA run on top
+// of the BERT one exports its adapters merged into the weights, which transformers.js loads as a
+// plain model.
 import { singleLabel } from '../engine/tasks/single-label.ts';
 import { defaultLabelOptions } from '../engine/tasks/task.ts';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +21,7 @@ import { defaultSettings } from '../engine/settings.ts';
 import { writeSafetensors } from '../engine/weights/safetensors.ts';
 import { createTokenizer } from '../tokenize/tokenizer.ts';
 import { tokenizeExamples } from '../tokenize/tokenize-examples.ts';
+import { ADAPTER_FOLDER } from './lora-export.ts';
 import { describeQuantization, FP32_MODEL_FILE, measureQuantization, QUANTIZED_MODEL_FILE } from './quantize.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -91,6 +94,17 @@ interface Prediction {
 }
 
 const trained = new Map<Architecture, { folder: string; log: string[] }>();
+/** The BERT run's folder, fine-tuned again with LoRA (r 8, alpha 16 on query and value) on the same rows. */
+const LORA_FOLDER = path.join(work, 'tuned-bert-lora');
+
+async function train(args: readonly string[], out: string): Promise<string[]> {
+  const log: string[] = [];
+  const data = ['--data', path.join(work, 'train.csv'), '--validation', path.join(work, 'validation.csv')];
+  const command = parseCommand(['train', ...args, ...data, '--epochs', '2', '--batch-size', '32', '--lr', '3e-3', '--max-length', String(MAX_LENGTH), '--out', out]);
+  if (command.command !== 'train') throw new Error('expected a train command');
+  await runTrain(command, (line) => log.push(line));
+  return log;
+}
 
 beforeAll(async () => {
   if (skip) return;
@@ -101,13 +115,9 @@ beforeAll(async () => {
   writeCsv(path.join(work, 'compare.csv'), rows.slice(TRAIN_ROWS + VALIDATION_ROWS, TRAIN_ROWS + VALIDATION_ROWS + COMPARED_ROWS));
   for (const arch of Object.keys(architectures) as Architecture[]) {
     const out = path.join(work, `tuned-${arch}`);
-    const log: string[] = [];
-    const args = ['train', '--model', writeBaseModel(arch), '--data', path.join(work, 'train.csv'), '--validation', path.join(work, 'validation.csv')];
-    const command = parseCommand([...args, '--epochs', '2', '--batch-size', '32', '--lr', '3e-3', '--max-length', String(MAX_LENGTH), '--out', out]);
-    if (command.command !== 'train') throw new Error('expected a train command');
-    await runTrain(command, (line) => log.push(line));
-    trained.set(arch, { folder: out, log });
+    trained.set(arch, { folder: out, log: await train(['--model', writeBaseModel(arch)], out) });
   }
+  await train(['--model', trained.get('bert')!.folder, '--method', 'lora', '--lora-r', '8', '--lora-alpha', '16'], LORA_FOLDER);
 }, 600_000);
 
 async function predictWithCli(folder: string): Promise<Prediction[]> {
@@ -137,20 +147,34 @@ async function classifyInTransformersJs(folder: string, options: { dtype?: 'q8' 
   return { predictions, loaded };
 }
 
+/** transformers.js's fp32 pipeline gives the CLI's label and score on every compared row; the CLI's answers come back. */
+async function expectPipelineAgreesWithCli(folder: string): Promise<Prediction[]> {
+  const expected = await predictWithCli(folder);
+  expect(expected).toHaveLength(COMPARED_ROWS);
+  const { predictions, loaded } = await classifyInTransformersJs(folder);
+  expect(loaded).toContain(FP32_MODEL_FILE);
+  expect(predictions).toHaveLength(COMPARED_ROWS);
+  predictions.forEach((p, i) => {
+    expect(p.label, `row ${i}`).toBe(expected[i]!.label);
+    expect(Math.abs(p.score - expected[i]!.score), `row ${i}`).toBeLessThan(1e-4);
+  });
+  // Both labels occur, so agreeing on them is not agreeing on a constant.
+  expect(new Set(expected.map((p) => p.label)).size).toBe(2);
+  return expected;
+}
+
 describe.skipIf(skip !== null)(`exported folders load in transformers.js and onnxruntime-node${skip ? ` (skipped: ${skip})` : ''}`, () => {
   it.each(Object.keys(architectures) as Architecture[])('%s: pipeline("text-classification") offline equals finetune-studio predict on 50 rows within 1e-4', async (arch) => {
-    const { folder } = trained.get(arch)!;
-    const expected = await predictWithCli(folder);
-    expect(expected).toHaveLength(COMPARED_ROWS);
-    const { predictions, loaded } = await classifyInTransformersJs(folder);
-    expect(loaded).toContain(FP32_MODEL_FILE);
-    expect(predictions).toHaveLength(COMPARED_ROWS);
-    predictions.forEach((p, i) => {
-      expect(p.label, `row ${i}`).toBe(expected[i]!.label);
-      expect(Math.abs(p.score - expected[i]!.score), `row ${i}`).toBeLessThan(1e-4);
-    });
-    // Both labels occur, so agreeing on them is not agreeing on a constant.
-    expect(new Set(expected.map((p) => p.label)).size).toBe(2);
+    await expectPipelineAgreesWithCli(trained.get(arch)!.folder);
+  });
+
+  it('bert with LoRA: the merged export in pipeline("text-classification") offline equals finetune-studio predict on 50 rows within 1e-4', async () => {
+    // The run was LoRA: peft's adapter folder sits beside the merged model.
+    expect(existsSync(path.join(LORA_FOLDER, ADAPTER_FOLDER, 'adapter_model.safetensors'))).toBe(true);
+    const expected = await expectPipelineAgreesWithCli(LORA_FOLDER);
+    // The adapters changed the model: its answers are not the base run's.
+    const base = await predictWithCli(trained.get('bert')!.folder);
+    expect(Math.max(...base.map((p, i) => Math.abs(p.score - expected[i]!.score)))).toBeGreaterThan(1e-3);
   });
 
   it.each(Object.keys(architectures) as Architecture[])('%s: dtype q8 makes transformers.js load onnx/model_quantized.onnx, whose answers are close', async (arch) => {
