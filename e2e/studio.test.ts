@@ -20,7 +20,7 @@ import { contrastRatio } from '../src/app/shell/contrast.ts';
 import { readSafetensors } from '../src/engine/weights/safetensors.ts';
 import { checkScreen } from './support/accessibility.ts';
 import { type DevServer, repoRoot } from './support/browser.ts';
-import { fixtureBertRepo, TINY_BERT } from './support/fixture-model.ts';
+import { fineTunedBertRepo, fixtureBertRepo, TINY_BERT } from './support/fixture-model.ts';
 import type { HubServer } from './support/hub-server.ts';
 import {
   type BackendName,
@@ -47,6 +47,8 @@ import {
 import { type StudioEnvironment, startStudioEnvironment } from './support/studio-environment.ts';
 
 const FIXTURE_REPO = 'e2e-fixtures/bert-tiny-random';
+/** The same model as if fine-tuned for three sentiment labels, for data with two. */
+const FINE_TUNED_REPO = 'e2e-fixtures/bert-tiny-sentiment-3';
 /** Rows of public/demo/reviews.csv, and its 80/20 stratified split at the default seed. */
 const DEMO_ROWS = 294;
 const DEMO_LABELS = ['negative', 'positive'];
@@ -94,7 +96,7 @@ let browser: Browser;
 let work: string;
 
 beforeAll(async () => {
-  env = await startStudioEnvironment('studio-e2e', { repos: { [FIXTURE_REPO]: fixtureBertRepo(TINY_BERT) } });
+  env = await startStudioEnvironment('studio-e2e', { repos: { [FIXTURE_REPO]: fixtureBertRepo(TINY_BERT), [FINE_TUNED_REPO]: fineTunedBertRepo(['neg', 'neutral', 'pos']) } });
   ({ server, hub, browser, work } = env);
 }, 300_000);
 
@@ -543,6 +545,48 @@ describe('studio app in headless Chromium', () => {
       const { files } = await downloadExport(studio);
       const history = json(files, 'training_history.json') as { steps: { step: number }[] };
       expect(history.steps.map((s) => s.step)).toEqual(Array.from({ length: longer }, (_, i) => i + 1));
+      expect(studio.problems.filter((p) => p.startsWith('page error'))).toEqual([]);
+    } finally {
+      await studio.context.close();
+    }
+  });
+
+  it('(f) the task on the Data screen: guessed with its reason, changed and refused by row; and a model fine-tuned for three labels on two-label data', { timeout: 120_000 }, async () => {
+    const feelings = join(work, 'feelings.csv');
+    writeFileSync(feelings, `text,labels\n${Array.from({ length: 12 }, (_, i) => `row ${i},${['joy', 'joy;love', 'anger', 'love|anger'][i % 4]}`).join('\n')}\n`);
+    const studio = await openStudio(browser, server.url, { hub: hub.url, backend: 'wasm' });
+    const { page } = studio;
+    const labelsShown = () => page.getByTestId('dataset-labels').innerText();
+    try {
+      await page.getByTestId('dataset-input').setInputFiles(feelings);
+      await waitForDataset(studio, 'feelings.csv');
+      expect(await page.getByTestId('task-reason').innerText()).toBe('Task: Multi-label classification — some rows have several labels (such as "joy;love")');
+      expect(await labelsShown()).toBe('4: anger, joy, love, love|anger');
+      await checkScreen(page, 'task-1-multi-label');
+
+      await page.getByTestId('task-select').selectOption('single-label');
+      await expect.poll(labelsShown).toBe('4: anger, joy, joy;love, love|anger');
+      expect(await page.getByTestId('task-reason').innerText()).toContain('(chosen; the labels suggest multi-label classification');
+      await page.getByTestId('task-select').selectOption('regression');
+      const message = page.getByTestId('error-message');
+      await message.waitFor({ timeout: 30_000 });
+      expect(await message.innerText()).toContain('feelings.csv: row 1 has the score "joy", which is not a number');
+      expect(await page.getByTestId('task-select').inputValue()).toBe('single-label');
+      await page.getByRole('button', { name: 'Dismiss the error' }).click();
+
+      await page.getByTestId('task-select').selectOption('multi-label');
+      await page.getByTestId('label-separator').fill('|');
+      await expect.poll(labelsShown).toBe('4: anger, joy, joy;love, love');
+
+      const two = join(work, 'two.csv');
+      writeFileSync(two, `text,label\n${Array.from({ length: 12 }, (_, i) => `row ${i},${i % 2 ? 'pos' : 'neg'}`).join('\n')}\n`);
+      await page.getByTestId('dataset-input').setInputFiles(two);
+      await waitForDataset(studio, 'two.csv');
+      expect(await page.getByTestId('task-reason').innerText()).toBe('Task: Single-label classification — each row has one label');
+      await loadHubModel(studio, FINE_TUNED_REPO);
+      expect(await page.getByTestId('model-start').innerText()).toBe(
+        `pretrained weights; ${FINE_TUNED_REPO} was fine-tuned for 3 labels (neg, neutral, pos), and this data has 2 labels (neg, pos): a new classification head is trained for them, as from_pretrained(..., ignore_mismatched_sizes=True) does.`,
+      );
       expect(studio.problems.filter((p) => p.startsWith('page error'))).toEqual([]);
     } finally {
       await studio.context.close();

@@ -75,3 +75,19 @@ export function fixtureBertRepo(shape: FixtureBertShape = TINY_BERT): Record<str
     'special_tokens_map.json': JSON.stringify({ unk_token: '[UNK]', sep_token: '[SEP]', pad_token: '[PAD]', cls_token: '[CLS]', mask_token: '[MASK]' }),
   };
 }
+
+/**
+ * The same BERT as if fine-tuned for `labels`: config.json as save_pretrained writes a
+ * BertForSequenceClassification (id2label, label2id) and its weights with the `bert.` prefix
+ * and the classification head, so loading it meets a head trained for other labels.
+ */
+export function fineTunedBertRepo(labels: readonly string[], shape: FixtureBertShape = TINY_BERT): Record<string, Uint8Array | string> {
+  const base = fixtureBertRepo(shape);
+  const configJson = JSON.parse(base['config.json'] as string) as Record<string, unknown>;
+  const { checkpoint } = startingPoint({ name: 'fixture', configJson, weights: new Map() }, labels, { ...defaultSettings, seed: shape.seed });
+  const weights = writeSafetensors(
+    [...checkpoint.params].map(([name, data]) => [name, { shape: [...checkpoint.paramShapes.get(name)!], data }]),
+    { format: 'pt' },
+  );
+  return { ...base, 'config.json': JSON.stringify(checkpoint.modelConfig, null, 2), 'model.safetensors': weights };
+}

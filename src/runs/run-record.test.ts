@@ -35,6 +35,9 @@ describe('run records', () => {
     expect(bestEvaluation(run('1'))).toEqual({ metric: 'accuracy', value: 0.8, epoch: 2 });
     expect(bestEvaluation(run('1', { settings: { ...defaultSettings, metricForBestModel: 'loss' } }))).toEqual({ metric: 'validation loss', value: 0.45, epoch: 3 });
     expect(bestEvaluation(run('1', { evals: [] }))).toBeNull();
+    // Named as the run's task calls it: a regression run's best is its Pearson's r, whichever of the two scores the setting names.
+    const pearson = (epoch: number, r: number): EvalRecord => ({ step: epoch * 10, epoch, trainLoss: null, metrics: { task: 'regression', loss: 1 - r, mse: 1 - r, pearson: r, spearman: r, examples: 10 } });
+    expect(bestEvaluation(run('1', { evals: [pearson(1, 0.5), pearson(2, 0.75)] }))).toEqual({ metric: 'Pearson’s r', value: 0.75, epoch: 2 });
     expect(timePerEpoch(run('1'))).toBe(30_000);
     expect(timePerEpoch(run('1', { steps: [] }))).toBeNull();
   });

@@ -5,7 +5,8 @@
  */
 import { metricValue } from '../engine/best-model.ts';
 import type { EvalRecord, StepRecord } from '../engine/checkpoint.ts';
-import type { BestModelMetric, TrainingSettings } from '../engine/settings.ts';
+import type { TrainingSettings } from '../engine/settings.ts';
+import { bestModelMetricName } from '../engine/tasks/score-names.ts';
 
 export interface RunRecord {
   readonly id: string;
@@ -29,8 +30,6 @@ export interface RunRecord {
   readonly pinned: boolean;
 }
 
-const metricNames: Record<BestModelMetric, string> = { accuracy: 'accuracy', macroF1: 'macro-F1', loss: 'validation loss' };
-
 /** The run's best evaluation by the metric its settings name (higher is better, loss lower); null before any. */
 export function bestEvaluation(run: RunRecord): { readonly metric: string; readonly value: number; readonly epoch: number } | null {
   const metric = run.settings.metricForBestModel;
@@ -40,7 +39,7 @@ export function bestEvaluation(run: RunRecord): { readonly metric: string; reado
     if (!Number.isFinite(value)) continue;
     if (best === null || (metric === 'loss' ? value < metricValue(best.metrics, metric) : value > metricValue(best.metrics, metric))) best = e;
   }
-  return best === null ? null : { metric: metricNames[metric], value: metricValue(best.metrics, metric), epoch: best.epoch };
+  return best === null ? null : { metric: bestModelMetricName(best.metrics.task, metric), value: metricValue(best.metrics, metric), epoch: best.epoch };
 }
 
 /** Epochs trained so far, fractions included. */

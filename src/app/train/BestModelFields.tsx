@@ -4,7 +4,7 @@ import type { BestModelMetric } from '../../engine/settings.ts';
 import { settingFieldProblems, settingLock, trainingTask } from '../../store/training.ts';
 import { useStudio } from '../../store/useStudio.ts';
 import { LockReason, NumberField } from '../shell/ui.tsx';
-import { bestModelChoices, shownBestModelMetric } from './task-scores.ts';
+import { bestModelChoices, bestModelMetricName, shownBestModelMetric } from '../../engine/tasks/score-names.ts';
 
 /** "Best means the highest …": the lowest, for the loss. */
 const choiceText = (metric: BestModelMetric, name: string) => (metric === 'loss' ? `lowest ${name}` : name);
@@ -22,7 +22,7 @@ export function BestModelFields() {
   const task = useStudio(trainingTask);
   const choices = bestModelChoices(task);
   const shown = shownBestModelMetric(task, metric);
-  const metricName = choices.find((c) => c.metric === shown)!.name;
+  const metricName = bestModelMetricName(task, metric);
   const problems = useStudio(useShallow(settingFieldProblems));
   // One reason locks all four: they are decided together when the run starts.
   const lock = useStudio((s) => settingLock(s, 'loadBestModelAtEnd'));

@@ -10,7 +10,7 @@ import { Card } from '../shell/ui.tsx';
 import { useDelayed } from '../shell/useDelayed.ts';
 import { useThrottled } from '../shell/useThrottled.ts';
 import { type ChanceLevels, chanceLevels, epochRows, type LossAxis, lossAxis, smoothLoss } from './chart-data.ts';
-import { TASK_SCORES, type TaskScores } from './task-scores.ts';
+import { TASK_SCORES, type TaskScores } from '../../engine/tasks/score-names.ts';
 
 /** How often the live loss curve redraws while steps stream in. */
 const CHART_REFRESH_MS = 1000;

@@ -1,11 +1,11 @@
 /**
- * What the Train screen calls an evaluation's two scores for each task: best-model.ts reads them
+ * What the studio (Train screen, best-model choice, Runs) calls an evaluation's two scores for each task: best-model.ts reads them
  * as `accuracy` and `macroF1` (Trainer's metric_for_best_model names), and each task maps those
  * onto its own metrics (multi-label: subset accuracy and micro-F1; NER: token accuracy and entity
  * F1; regression: Pearson's r for both).
  */
-import type { BestModelMetric } from '../../engine/settings.ts';
-import type { TaskId } from '../../engine/tasks/index.ts';
+import type { BestModelMetric } from '../settings.ts';
+import type { TaskId } from './index.ts';
 
 export interface TaskScores {
   /** The name of the `accuracy` value; null where it is the same score as `macroF1` (regression). */
@@ -33,6 +33,11 @@ export function bestModelChoices(task: TaskId): { metric: BestModelMetric; name:
     { metric: 'macroF1', name: scores.macroF1 },
     { metric: 'loss', name: 'validation loss' },
   ];
+}
+
+/** What `metric` is called for `task`'s evaluations. */
+export function bestModelMetricName(task: TaskId, metric: BestModelMetric): string {
+  return bestModelChoices(task).find((c) => c.metric === shownBestModelMetric(task, metric))!.name;
 }
 
 /** The choice shown for a setting: regression shows its `accuracy` setting as the one score it is. */
