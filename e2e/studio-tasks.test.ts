@@ -152,7 +152,7 @@ describe.skipIf(missing !== undefined)(`the studio's other tasks${missing ? ` (s
     }
   });
 
-  it('regression (STS-B pairs): MSE, Pearson and Spearman, predicted against true score for every validation row, and a predicted score in Try it', { timeout: 420_000 }, async () => {
+  it('regression (STS-B pairs): MSE, Pearson and Spearman, predicted against true score for every validation row, and the score of a typed pair in Try it', { timeout: 420_000 }, async () => {
     const studio = await openStudio(browser, server.url, { hub: hub.url, backend: 'wasm' });
     const { page } = studio;
     try {
@@ -170,7 +170,11 @@ describe.skipIf(missing !== undefined)(`the studio's other tasks${missing ? ` (s
       expect(await scatter.locator('.recharts-reference-line').count()).toBe(1);
       await expect.poll(() => page.getByTestId('worst-row').count()).toBe(12);
 
-      await tryIt(studio, 'A man is playing a guitar.');
+      // A pair model scores two texts: Try it waits for the second.
+      await page.getByTestId('try-input').fill('A man is playing a guitar.');
+      expect(await page.getByTestId('try-submit').isDisabled()).toBe(true);
+      await page.getByTestId('try-pair-input').fill('A man plays the guitar.');
+      await page.getByTestId('try-submit').click();
       await expect.poll(() => page.getByTestId('try-score').innerText(), { timeout: 60_000 }).toMatch(THREE_DECIMALS);
       await checkScreen(page, 'tasks-regression-evaluate');
     } finally {

@@ -144,14 +144,19 @@ describe('DataService', () => {
     expect(unpackRows(data.validation).every((r) => r.inputIds.length <= 6 && r.inputIds[0] === 101)).toBe(true);
     expect(data.validationTexts).toHaveLength(4);
 
-    await s.handle({ type: 'encode', requestId: 7, text: 'Lovely!', maxLength: 16, asWords: false });
+    await s.handle({ type: 'encode', requestId: 7, text: 'Lovely!', textPair: null, maxLength: 16, asWords: false });
     expect(last('encoded')).toMatchObject({ requestId: 7, words: null, wordIds: null });
     expect(Array.from(last('encoded')!.ids)).toEqual([101, 8403, 999, 102]);
 
     // A token classifier's sentence: split at whitespace, each word's tokens marked with its index.
-    await s.handle({ type: 'encode', requestId: 8, text: ' Lovely!  day ', maxLength: 16, asWords: true });
+    await s.handle({ type: 'encode', requestId: 8, text: ' Lovely!  day ', textPair: null, maxLength: 16, asWords: true });
     expect(last('encoded')).toMatchObject({ requestId: 8, words: ['Lovely!', 'day'], wordIds: [null, 0, 0, 1, null] });
     expect(Array.from(last('encoded')!.ids)).toEqual([101, 8403, 999, 2154, 102]);
+
+    // A pair model's two texts, as the tokenizer encodes a pair: [SEP] between them, segment 1 for the second.
+    await s.handle({ type: 'encode', requestId: 9, text: 'Lovely!', textPair: 'day', maxLength: 16, asWords: false });
+    expect(Array.from(last('encoded')!.ids)).toEqual([101, 8403, 999, 102, 2154, 102]);
+    expect(Array.from(last('encoded')!.typeIds!)).toEqual([0, 0, 0, 0, 1, 1]);
   });
 
   it('hands over the mapped rows of the current split, saying how they were split', async () => {

@@ -149,7 +149,7 @@ export class DataService {
           const encoded = this.requireTokenizer().encodeWords(words, maxLength);
           return this.deps.send({ type: 'encoded', requestId, ids: encoded.inputIds, typeIds: encoded.tokenTypeIds, words, wordIds: encoded.wordIds });
         }
-        const encoded = this.requireTokenizer().encode(text, undefined, maxLength);
+        const encoded = this.requireTokenizer().encode(text, request.textPair ?? undefined, maxLength);
         return this.deps.send({ type: 'encoded', requestId, ids: encoded.inputIds, typeIds: encoded.tokenTypeIds, words: null, wordIds: null });
       }
     }

@@ -353,8 +353,8 @@ export type DataRequest =
   | { readonly type: 'tokenize'; readonly maxLength: number }
   /** The mapped rows of the current split, for the training project. */
   | { readonly type: 'split-rows' }
-  /** A typed sentence for Try it; `asWords`: split into words (typed-words.ts) for a token classifier. */
-  | { readonly type: 'encode'; readonly requestId: number; readonly text: string; readonly maxLength: number; readonly asWords: boolean };
+  /** A typed sentence (and its second text, for a pair model) for Try it; `asWords`: split into words (typed-words.ts) for a token classifier. */
+  | { readonly type: 'encode'; readonly requestId: number; readonly text: string; readonly textPair: string | null; readonly maxLength: number; readonly asWords: boolean };
 
 export type DatasetSource =
   | { readonly kind: 'file'; readonly file: File }

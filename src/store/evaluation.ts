@@ -19,7 +19,7 @@ export function rescoreIfStale(s: StudioState, deps: StoreDeps): void {
 const INSPECT_LIMIT = 50;
 
 export const createEvaluationSlice: SliceCreator<EvaluationSlice> = (set, get, deps) => ({
-  evaluation: { status: 'idle', metrics: null, details: null, threshold: DEFAULT_THRESHOLD, tryText: '', tryRequestId: 0, trying: false, tryResult: null, exporting: false, exportPhase: null, exported: null, inspected: null, inspectFilter: null },
+  evaluation: { status: 'idle', metrics: null, details: null, threshold: DEFAULT_THRESHOLD, tryText: '', tryPairText: '', tryRequestId: 0, trying: false, tryResult: null, exporting: false, exportPhase: null, exported: null, inspected: null, inspectFilter: null },
   inspectRows(filter) {
     patch(set, get, 'evaluation', { inspectFilter: filter, ...(filter === null ? { inspected: null } : {}) });
     if (filter !== null) deps.train.post({ type: 'inspect-rows', filter, limit: INSPECT_LIMIT });
@@ -41,15 +41,21 @@ export const createEvaluationSlice: SliceCreator<EvaluationSlice> = (set, get, d
   setTryText(tryText) {
     patch(set, get, 'evaluation', { tryText });
   },
+  setTryPairText(tryPairText) {
+    patch(set, get, 'evaluation', { tryPairText });
+  },
   classify() {
     const s = get();
     const text = s.evaluation.tryText.trim();
     if (text === '') return s.showError('evaluate', 'Type a sentence to classify first.');
     if (!hasIdleModel(s)) return s.showError('evaluate', 'Train a model first, or pause the run, to try it.');
+    const pairColumn = s.dataset.summary?.mapping.textPair;
+    const textPair = pairColumn === undefined ? null : s.evaluation.tryPairText.trim();
+    if (textPair === '') return s.showError('evaluate', `This model reads text pairs: type the second text (${pairColumn}) too.`);
     const requestId = s.evaluation.tryRequestId + 1;
     patch(set, get, 'evaluation', { trying: true, tryRequestId: requestId });
     const asWords = s.training.task !== null && taskById(s.training.task).head === 'token-classification';
-    deps.data.post({ type: 'encode', requestId, text, maxLength: effectiveMaxLength(s), asWords });
+    deps.data.post({ type: 'encode', requestId, text, textPair, maxLength: effectiveMaxLength(s), asWords });
   },
   exportModel() {
     if (!hasIdleModel(get())) return get().showError('export', 'Train a model first, or pause the run, to download it.');

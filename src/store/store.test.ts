@@ -538,7 +538,7 @@ describe('the studio store', () => {
     h.trainReply({ type: 'run-ended', end: 'finished', message: null });
     h.s().setTryText('  what a day  ');
     h.s().classify();
-    expect(h.data.at(-1)).toEqual({ type: 'encode', requestId: 1, text: 'what a day', maxLength: 64, asWords: false });
+    expect(h.data.at(-1)).toEqual({ type: 'encode', requestId: 1, text: 'what a day', textPair: null, maxLength: 64, asWords: false });
     h.s().classify();
     h.dataReply({ type: 'encoded', requestId: 1, ids: Int32Array.of(1), typeIds: null, words: null, wordIds: null });
     expect(h.train.filter((r) => r.type === 'classify')).toEqual([]);
@@ -662,6 +662,23 @@ describe('the studio store', () => {
     expect(h.train.at(-1)).toMatchObject({ type: 'classify', options: { threshold: 0.55 } });
   });
 
+  it('asks a pair model for both texts, and says so when the second is missing', () => {
+    const h = setup();
+    h.dataReply({ type: 'dataset', summary: { ...summary, mapping: { text: 'sentence1', textPair: 'sentence2', label: 'score' } } });
+    h.trainReply({ type: 'model-loaded', summary: model, tokenizer });
+    startRun(h);
+    h.trainReply({ type: 'run-started', task: 'regression', backend: { name: 'wasm', description: 'cpu', fallbackReason: null }, totalSteps: 1, step: 0, notice: null });
+    h.trainReply({ type: 'steps', records: [{ step: 1, epoch: 1, loss: 1, learningRate: 1, gradNorm: 1 }], totalSteps: 1 });
+    h.trainReply({ type: 'run-ended', end: 'finished', message: null });
+    h.s().setTryText('A man plays the guitar.');
+    h.s().classify();
+    expect(h.data.filter((r) => r.type === 'encode')).toEqual([]);
+    expect(h.s().ui.error).toMatchObject({ scope: 'evaluate', message: 'This model reads text pairs: type the second text (sentence2) too.' });
+    h.s().setTryPairText(' A man is playing a guitar. ');
+    h.s().classify();
+    expect(h.data.at(-1)).toEqual({ type: 'encode', requestId: 1, text: 'A man plays the guitar.', textPair: 'A man is playing a guitar.', maxLength: 64, asWords: false });
+  });
+
   it('reads a typed sentence as words for a token classifier', () => {
     const h = ready();
     startRun(h);
@@ -670,7 +687,7 @@ describe('the studio store', () => {
     h.trainReply({ type: 'run-ended', end: 'finished', message: null });
     h.s().setTryText('Ada met Grace');
     h.s().classify();
-    expect(h.data.at(-1)).toEqual({ type: 'encode', requestId: 1, text: 'Ada met Grace', maxLength: 64, asWords: true });
+    expect(h.data.at(-1)).toEqual({ type: 'encode', requestId: 1, text: 'Ada met Grace', textPair: null, maxLength: 64, asWords: true });
     const words = ['Ada', 'met', 'Grace'];
     const wordIds = [null, 0, 1, 2, null];
     h.dataReply({ type: 'encoded', requestId: 1, ids: Int32Array.of(101, 7, 8, 9, 102), typeIds: null, words, wordIds });

@@ -253,6 +253,8 @@ export interface EvaluationSlice {
     /** Multi-label: the probability at and above which a label is predicted, in the metrics and in Try it. */
     threshold: number;
     tryText: string;
+    /** The second text, for a model trained on text pairs. */
+    tryPairText: string;
     /** Try-it answers come back after two worker hops; only the latest request's answer is shown. */
     tryRequestId: number;
     trying: boolean;
@@ -274,6 +276,7 @@ export interface EvaluationSlice {
   /** Sets the threshold with the best micro-F1 on the validation rows. */
   tuneThreshold(): void;
   setTryText(text: string): void;
+  setTryPairText(text: string): void;
   classify(): void;
   exportModel(): void;
   /** training-project.zip: the data worker gives the rows, the train worker the rest. */

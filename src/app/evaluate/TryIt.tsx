@@ -17,17 +17,27 @@ type PredictionOf<Id extends TaskId> = Extract<TaskPrediction, { task: Id }>;
 const prompts: { readonly [Id in TaskId]: { readonly placeholder: string; readonly submit: string } } = {
   'single-label': { placeholder: 'Type a sentence, e.g. “The soup was cold and the waiter ignored us.”', submit: 'Classify' },
   'multi-label': { placeholder: 'Type a sentence, e.g. “Thanks so much, I love it!”', submit: 'Classify' },
-  regression: { placeholder: 'Type a sentence (a pair is scored with an empty second text)', submit: 'Score' },
+  regression: { placeholder: 'Type a sentence, e.g. “A man is playing a guitar.”', submit: 'Score' },
   'token-classification': { placeholder: 'Type a sentence, e.g. “Ada Lovelace met Charles Babbage in London .”', submit: 'Find entities' },
 };
 
 export function TryIt() {
-  const { text, trying, result, threshold, task } = useStudio(
-    useShallow((s) => ({ text: s.evaluation.tryText, trying: s.evaluation.trying, result: s.evaluation.tryResult, threshold: s.evaluation.threshold, task: s.training.task })),
+  const { text, pairText, trying, result, threshold, task } = useStudio(
+    useShallow((s) => ({
+      text: s.evaluation.tryText,
+      pairText: s.evaluation.tryPairText,
+      trying: s.evaluation.trying,
+      result: s.evaluation.tryResult,
+      threshold: s.evaluation.threshold,
+      task: s.training.task,
+    })),
   );
+  /** The column of the second text, for a model trained on pairs (STS-B's sentence2). */
+  const pairColumn = useStudio((s) => s.dataset.summary?.mapping.textPair ?? null);
   const idle = useStudio(hasIdleModel);
-  const { setTryText, classify } = useStudio(useShallow((s) => ({ setTryText: s.setTryText, classify: s.classify })));
+  const { setTryText, setTryPairText, classify } = useStudio(useShallow((s) => ({ setTryText: s.setTryText, setTryPairText: s.setTryPairText, classify: s.classify })));
   const prompt = prompts[task ?? 'single-label'];
+  const missing = text.trim() === '' || (pairColumn !== null && pairText.trim() === '');
   return (
     <Card title="Try it" wide>
       <form
@@ -40,13 +50,24 @@ export function TryIt() {
         <input
           className="try-input"
           data-testid="try-input"
-          aria-label="A sentence for the model"
+          aria-label={pairColumn === null ? 'A sentence for the model' : 'The first text of the pair'}
           value={text}
           placeholder={idle ? prompt.placeholder : 'Available once a model is trained (or paused)'}
           disabled={!idle}
           onChange={(e) => setTryText(e.target.value)}
         />
-        <button type="submit" className="button button-primary button-big" data-testid="try-submit" disabled={!idle || trying || text.trim() === ''}>
+        {pairColumn !== null && (
+          <input
+            className="try-input"
+            data-testid="try-pair-input"
+            aria-label={`The second text of the pair (${pairColumn})`}
+            value={pairText}
+            placeholder={idle ? `The second text (${pairColumn}), e.g. “A man is playing a flute.”` : ''}
+            disabled={!idle}
+            onChange={(e) => setTryPairText(e.target.value)}
+          />
+        )}
+        <button type="submit" className="button button-primary button-big" data-testid="try-submit" disabled={!idle || trying || missing}>
           {trying ? 'Thinking…' : prompt.submit}
         </button>
       </form>
