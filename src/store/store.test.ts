@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { multiLabelMetrics } from '../engine/multi-label-metrics.ts';
-import { metricsOfTask } from '../engine/tasks/index.ts';
+import { metricsOfTask, type TaskId } from '../engine/tasks/index.ts';
 import { packRows } from '../../workers/packed-rows.ts';
 import type { DataRequest, DatasetSummary, EvalRecord, ModelSummary, SavedRunInfo, TokenizedDataset, TrainRequest } from '../../workers/protocol.ts';
 import { defaultSettings, fineTuneMethodOf } from '../engine/settings.ts';
@@ -116,6 +116,14 @@ const tokenizedRows = (rows: number): TokenizedDataset => ({
 function startRun(h: ReturnType<typeof setup>, rows = 0): void {
   h.s().startTraining();
   h.dataReply({ type: 'tokenized', data: tokenizedRows(rows) });
+}
+
+/** A one-update run of `task`, started and finished, as the train worker reports it. */
+function finishRun(h: ReturnType<typeof setup>, task: TaskId): void {
+  startRun(h);
+  h.trainReply({ type: 'run-started', task, backend: { name: 'wasm', description: 'cpu', fallbackReason: null }, totalSteps: 1, step: 0, notice: null });
+  h.trainReply({ type: 'steps', records: [{ step: 1, epoch: 1, loss: 1, learningRate: 1, gradNorm: 1 }], totalSteps: 1 });
+  h.trainReply({ type: 'run-ended', end: 'finished', message: null });
 }
 
 describe('settingsFromUrl', () => {
@@ -633,10 +641,7 @@ describe('the studio store', () => {
 
   it('scores a multi-label evaluation again at a chosen or tuned threshold, without running the model, and tries sentences at it', () => {
     const h = ready();
-    startRun(h);
-    h.trainReply({ type: 'run-started', task: 'multi-label', backend: { name: 'wasm', description: 'cpu', fallbackReason: null }, totalSteps: 1, step: 0, notice: null });
-    h.trainReply({ type: 'steps', records: [{ step: 1, epoch: 1, loss: 1, learningRate: 1, gradNorm: 1 }], totalSteps: 1 });
-    h.trainReply({ type: 'run-ended', end: 'finished', message: null });
+    finishRun(h, 'multi-label');
     // Set while the evaluation runs: the evaluation asked for 0.5, so its answer is scored again at 0.3.
     h.s().setThreshold(0.3);
     expect(h.train.filter((r) => r.type === 'rescore')).toEqual([]);
@@ -666,10 +671,7 @@ describe('the studio store', () => {
     const h = setup();
     h.dataReply({ type: 'dataset', summary: { ...summary, mapping: { text: 'sentence1', textPair: 'sentence2', label: 'score' } } });
     h.trainReply({ type: 'model-loaded', summary: model, tokenizer });
-    startRun(h);
-    h.trainReply({ type: 'run-started', task: 'regression', backend: { name: 'wasm', description: 'cpu', fallbackReason: null }, totalSteps: 1, step: 0, notice: null });
-    h.trainReply({ type: 'steps', records: [{ step: 1, epoch: 1, loss: 1, learningRate: 1, gradNorm: 1 }], totalSteps: 1 });
-    h.trainReply({ type: 'run-ended', end: 'finished', message: null });
+    finishRun(h, 'regression');
     h.s().setTryText('A man plays the guitar.');
     h.s().classify();
     expect(h.data.filter((r) => r.type === 'encode')).toEqual([]);
@@ -681,10 +683,7 @@ describe('the studio store', () => {
 
   it('reads a typed sentence as words for a token classifier', () => {
     const h = ready();
-    startRun(h);
-    h.trainReply({ type: 'run-started', task: 'token-classification', backend: { name: 'wasm', description: 'cpu', fallbackReason: null }, totalSteps: 1, step: 0, notice: null });
-    h.trainReply({ type: 'steps', records: [{ step: 1, epoch: 1, loss: 1, learningRate: 1, gradNorm: 1 }], totalSteps: 1 });
-    h.trainReply({ type: 'run-ended', end: 'finished', message: null });
+    finishRun(h, 'token-classification');
     h.s().setTryText('Ada met Grace');
     h.s().classify();
     expect(h.data.at(-1)).toEqual({ type: 'encode', requestId: 1, text: 'Ada met Grace', textPair: null, maxLength: 64, asWords: true });
