@@ -10,7 +10,7 @@ import { parseModelConfig } from '../src/engine/models/config.ts';
 import type { FineTuneMethod } from '../src/engine/models/fine-tune-method.ts';
 import { maxSequenceLength } from '../src/engine/models/positions.ts';
 import { fineTuneMethodOf } from '../src/engine/settings.ts';
-import { type AnyTask, DEFAULT_TASK, taskById, taskOfModelConfig } from '../src/engine/tasks/index.ts';
+import { type AnyTask, taskOfModelConfig } from '../src/engine/tasks/index.ts';
 import type { ErrorFix, MemoryEstimate } from './protocol.ts';
 
 export interface RunShape {
@@ -47,8 +47,8 @@ function estimator(modelConfig: Record<string, unknown>, numLabels: number, task
  * The Model screen's figure: what training this model with these settings holds on a GPU. The
  * task's head is a sliver of the total, so the default task stands in for the data's.
  */
-export function memoryEstimate(modelConfig: Record<string, unknown>, numLabels: number, shape: RunShape, maxBindingBytes: number): MemoryEstimate {
-  const { at, seqLength } = estimator(modelConfig, numLabels, taskById(DEFAULT_TASK), shape, maxBindingBytes);
+export function memoryEstimate(modelConfig: Record<string, unknown>, task: AnyTask, numLabels: number, shape: RunShape, maxBindingBytes: number): MemoryEstimate {
+  const { at, seqLength } = estimator(modelConfig, numLabels, task, shape, maxBindingBytes);
   // Each method once: the run's own is one of the three, with the run's LoRA and freezing settings.
   const byMethod = {
     full: at(shape.batchSize, { ...shape.method, kind: 'full' }),

@@ -416,6 +416,8 @@ export type TrainRequest =
   /** The training memory estimate of the loaded model for these settings; answered with memory-estimate. */
   | {
       readonly type: 'estimate-memory';
+      /** The Data screen's task: its head (a token classifier's logits are per token) and output count. */
+      readonly task: TaskId;
       readonly numLabels: number;
       readonly batchSize: number;
       readonly maxLength: number;

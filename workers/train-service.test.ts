@@ -337,10 +337,10 @@ describe('TrainService GPU memory', () => {
 
   it('estimates what training the loaded model takes, growing with the batch', async () => {
     const { service, of } = harness();
-    await expect(service.handle({ type: 'estimate-memory', numLabels: 2, batchSize: 8, maxLength: 16, gradAccumulation: 1, method: fullFineTune })).rejects.toThrow(/load a model/);
+    await expect(service.handle({ type: 'estimate-memory', task: 'single-label', numLabels: 2, batchSize: 8, maxLength: 16, gradAccumulation: 1, method: fullFineTune })).rejects.toThrow(/load a model/);
     await service.handle({ type: 'load-model', source: { kind: 'scratch', size: 'tiny', vocabUrl: 'unused' } });
-    await service.handle({ type: 'estimate-memory', numLabels: 2, batchSize: 8, maxLength: 64, gradAccumulation: 1, method: fullFineTune });
-    await service.handle({ type: 'estimate-memory', numLabels: 2, batchSize: 16, maxLength: 64, gradAccumulation: 1, method: fullFineTune });
+    await service.handle({ type: 'estimate-memory', task: 'single-label', numLabels: 2, batchSize: 8, maxLength: 64, gradAccumulation: 1, method: fullFineTune });
+    await service.handle({ type: 'estimate-memory', task: 'single-label', numLabels: 2, batchSize: 16, maxLength: 64, gradAccumulation: 1, method: fullFineTune });
     const [small, large] = of('memory-estimate').map((r) => r.estimate);
     // The position table holds 32: longer settings are capped as the run caps them.
     expect(small).toMatchObject({ batchSize: 8, seqLength: 32 });
@@ -348,13 +348,18 @@ describe('TrainService GPU memory', () => {
     expect(small!.totalBytes).toBe(small!.parameterBytes + small!.optimizerBytes + small!.workingBytes);
     expect(large!.workingBytes).toBeGreaterThan(small!.workingBytes);
     expect(large!.parameters).toBe(small!.parameters);
+    // A token classifier has no pooler and scores every token: fewer weights, more working memory.
+    await service.handle({ type: 'estimate-memory', task: 'token-classification', numLabels: 2, batchSize: 8, maxLength: 64, gradAccumulation: 1, method: fullFineTune });
+    const tagger = of('memory-estimate').at(-1)!.estimate;
+    expect(tagger.parameters).toBeLessThan(small!.parameters);
+    expect(tagger.workingBytes).not.toBe(small!.workingBytes);
   });
 
   it('refuses a run over the budget before it starts, offering a batch size that fits, and does not fall back to WASM', async () => {
     const { service, of } = harness(memoryStore(), { chooseBackend: async () => gpu(roomy) });
     await service.handle({ type: 'load-model', source: { kind: 'scratch', size: 'tiny', vocabUrl: 'unused' } });
-    await service.handle({ type: 'estimate-memory', numLabels: 2, batchSize: 8, maxLength: 16, gradAccumulation: 1, method: fullFineTune });
-    await service.handle({ type: 'estimate-memory', numLabels: 2, batchSize: 4, maxLength: 16, gradAccumulation: 1, method: fullFineTune });
+    await service.handle({ type: 'estimate-memory', task: 'single-label', numLabels: 2, batchSize: 8, maxLength: 16, gradAccumulation: 1, method: fullFineTune });
+    await service.handle({ type: 'estimate-memory', task: 'single-label', numLabels: 2, batchSize: 4, maxLength: 16, gradAccumulation: 1, method: fullFineTune });
     const [at8, at4] = of('memory-estimate').map((r) => r.estimate.totalBytes);
     // A budget between what batch 4 and batch 8 need.
     const budgetMb = (at4! + at8!) / 2 / 1e6;
@@ -372,7 +377,7 @@ describe('TrainService GPU memory', () => {
   it('says LoRA fits when a full fine-tune does not, and starts the LoRA run with the same budget', async () => {
     const { service, of } = harness(memoryStore(), { chooseBackend: async () => gpu(roomy) });
     await service.handle({ type: 'load-model', source: { kind: 'scratch', size: 'tiny', vocabUrl: 'unused' } });
-    await service.handle({ type: 'estimate-memory', numLabels: 2, batchSize: 8, maxLength: 16, gradAccumulation: 1, method: fullFineTune });
+    await service.handle({ type: 'estimate-memory', task: 'single-label', numLabels: 2, batchSize: 8, maxLength: 16, gradAccumulation: 1, method: fullFineTune });
     const { totalByMethod, totalBytes } = of('memory-estimate')[0]!.estimate;
     expect(totalByMethod.full).toBe(totalBytes);
     expect(totalByMethod.lora).toBeLessThan(totalByMethod.full);

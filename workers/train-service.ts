@@ -132,7 +132,7 @@ export class TrainService {
       case 'estimate-memory': {
         const model = this.model;
         if (!model) throw new Error('load a model before asking what training it takes');
-        const estimate = memoryEstimate(model.source.configJson, request.numLabels, request, WEBGPU_DEFAULT_LIMITS.maxStorageBufferBindingSize);
+        const estimate = memoryEstimate(model.source.configJson, taskById(request.task), request.numLabels, request, WEBGPU_DEFAULT_LIMITS.maxStorageBufferBindingSize);
         return this.deps.send({ type: 'memory-estimate', estimate });
       }
       case 'train':

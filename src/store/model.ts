@@ -1,6 +1,7 @@
 import { patch } from './patch.ts';
 import { effectiveMaxLength, isTraining } from './training.ts';
 import { fineTuneMethodOf } from '../engine/settings.ts';
+import { DEFAULT_TASK } from '../engine/tasks/index.ts';
 import type { ModelSlice, SliceCreator } from './types.ts';
 
 /** The vocabulary a from-scratch model uses: bert-base-uncased's WordPiece, served by the app for offline classrooms. */
@@ -40,7 +41,7 @@ export const createModelSlice: SliceCreator<ModelSlice> = (set, get, deps) => {
       if (!s.model.summary || s.model.summary.source === 'saved-run' || s.model.loading) return;
       const { batchSize, gradAccumulation } = s.training.settings;
       const numLabels = s.dataset.summary?.labels.length ?? 2;
-      deps.train.post({ type: 'estimate-memory', numLabels, batchSize, maxLength: effectiveMaxLength(s), gradAccumulation, method: fineTuneMethodOf(s.training.settings) });
+      deps.train.post({ type: 'estimate-memory', task: s.dataset.summary?.task.id ?? DEFAULT_TASK, numLabels, batchSize, maxLength: effectiveMaxLength(s), gradAccumulation, method: fineTuneMethodOf(s.training.settings) });
     },
     loadScratchModel(size) {
       if (!begin(`Setting up a ${size} model from scratch`)) return;

@@ -516,7 +516,7 @@ describe('the studio store', () => {
     h.s().setSetting('batchSize', 8);
     h.s().estimateMemory();
     // Max length 128 is capped at the model's 64 positions, as the run would be.
-    expect(h.train.at(-1)).toEqual({ type: 'estimate-memory', numLabels: 2, batchSize: 8, maxLength: 64, gradAccumulation: 1, method: fineTuneMethodOf(h.s().training.settings) });
+    expect(h.train.at(-1)).toEqual({ type: 'estimate-memory', task: 'single-label', numLabels: 2, batchSize: 8, maxLength: 64, gradAccumulation: 1, method: fineTuneMethodOf(h.s().training.settings) });
     const estimate = { batchSize: 8, seqLength: 64, parameters: 10, parameterBytes: 40, optimizerBytes: 80, workingBytes: 100, totalBytes: 220, method: 'full' as const, totalByMethod: { full: 220, lora: 150, 'head-only': 120 } };
     h.trainReply({ type: 'memory-estimate', estimate });
     expect(h.s().model.memory).toEqual(estimate);
