@@ -665,6 +665,10 @@ describe('the studio store', () => {
     expect(h.data.at(-1)).toMatchObject({ type: 'encode', asWords: false });
     h.dataReply({ type: 'encoded', requestId: 1, ids: Int32Array.of(101, 7, 102), typeIds: null, words: null, wordIds: null });
     expect(h.train.at(-1)).toMatchObject({ type: 'classify', options: { threshold: 0.55 } });
+
+    // A new run's model starts again at 0.5.
+    h.s().startTraining();
+    expect(h.s().evaluation.threshold).toBe(0.5);
   });
 
   it('asks a pair model for both texts, and says so when the second is missing', () => {

@@ -1,6 +1,7 @@
 import { validateCadence } from '../engine/checkpoint-cadence.ts';
 import type { ModelType } from '../engine/models/config.ts';
 import { modelFamilies } from '../engine/models/families/index.ts';
+import { DEFAULT_THRESHOLD } from '../engine/multi-label-metrics.ts';
 import { plannedUpdates, SCHEDULE_SETTINGS } from '../engine/run-plan.ts';
 import { defaultSettings, type NumericSetting, settingNames, settingProblems, type TrainingSettings } from '../engine/settings.ts';
 import { DEFAULT_TASK, type TaskId } from '../engine/tasks/index.ts';
@@ -227,7 +228,8 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (set, get, deps)
     if (blocker) return s.showError('train', blocker);
     s.clearError('train');
     patch(set, get, 'training', { ...noProgress, run: null, status: 'preparing', phase: { id: 'tokenizing', since: performance.now() } });
-    patch(set, get, 'evaluation', { status: 'idle', metrics: null, details: null, tryResult: null, exported: null, inspected: null, inspectFilter: null });
+    // A threshold tuned for the last model means nothing for the next one.
+    patch(set, get, 'evaluation', { status: 'idle', metrics: null, details: null, threshold: DEFAULT_THRESHOLD, tryResult: null, exported: null, inspected: null, inspectFilter: null });
     deps.data.post({ type: 'tokenize', maxLength: effectiveMaxLength(s) });
   },
   pauseTraining() {
