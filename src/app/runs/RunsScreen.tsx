@@ -95,7 +95,7 @@ const RunCurves = memo(function RunCurves({ runs, colorOf, kind }: { runs: reado
       })),
     [runs, kind],
   );
-  const metricName = kind === 'loss' ? 'loss' : 'accuracy / macro-F1 (each run’s best-model metric)';
+  const metricName = kind === 'loss' ? 'loss' : 'validation score (each run’s best-model score, as its task names it: accuracy, macro-F1, micro-F1, Pearson’s r, entity F1…)';
   // The losses' own range on round ticks, as on the Train screen, so runs close to each other stay apart.
   const axis = useMemo(() => lossAxis(series.flatMap((s) => s.points.map((p) => p.y))), [series]);
   return (
