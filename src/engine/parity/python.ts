@@ -12,3 +12,12 @@ export function torchUnavailable(): string | null {
     return `${PYTHON} cannot import torch`;
   }
 }
+
+/**
+ * The environment for a reference run on `threads` threads: libgomp's default spin-waiting and
+ * OpenBLAS's own thread pool make PyTorch several times slower on a busy machine (bench/README.md);
+ * how threads wait changes no result.
+ */
+export function quietTorchEnv(threads: number): NodeJS.ProcessEnv {
+  return { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', OPENBLAS_NUM_THREADS: String(threads) };
+}

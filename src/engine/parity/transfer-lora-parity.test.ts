@@ -34,7 +34,7 @@ import { singleLabel } from '../tasks/single-label.ts';
 import { defaultLabelOptions } from '../tasks/task.ts';
 import { Trainer } from '../trainer.ts';
 import { readSafetensors, writeSafetensors } from '../weights/safetensors.ts';
-import { torchUnavailable } from './python.ts';
+import { quietTorchEnv, torchUnavailable } from './python.ts';
 import { namedTensors, noDropout, PYTHON } from './step-fixture.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -109,7 +109,7 @@ async function engineTrain(checkpoint: TrainingCheckpoint, data: Split): Promise
 }
 
 function torchTrain(model: string, dataFile: string, out: string, flags: readonly string[]): { accuracy: number; seconds: number } {
-  execFileSync(PYTHON, [SCRIPT, 'train', '--model', model, '--data', dataFile, '--out', out, '--threads', '2', ...flags], { stdio: ['ignore', 'pipe', 'inherit'] });
+  execFileSync(PYTHON, [SCRIPT, 'train', '--model', model, '--data', dataFile, '--out', out, '--threads', '2', ...flags], { stdio: ['ignore', 'pipe', 'inherit'], env: quietTorchEnv(2) });
   const result = JSON.parse(readFileSync(out, 'utf8')) as { epochs: { val_accuracy: number }[]; seconds: number };
   return { accuracy: result.epochs.at(-1)!.val_accuracy, seconds: result.seconds };
 }
