@@ -160,6 +160,33 @@ describe('backward', () => {
     expect(actual).toEqual(expected);
   });
 
+  it('recomputes a value that costs a product only when asked to, and reads recomputed values in a recomputation', async () => {
+    const build = (recomputeProducts: boolean) => {
+      const g = new Graph('recompute-products');
+      const x = g.param('x', [2, 3]);
+      const w = g.param('w', [3, 4]);
+      const expanded = op.matMul(x, w);
+      g.recomputeInBackward(expanded, () => op.matMul(op.mul(x, 1), w), 'product');
+      const activated = op.gelu(expanded, 'none');
+      g.recomputeInBackward(activated, (read) => op.geluContrib(read(expanded), 'none'));
+      const loss = op.reduceSum(op.mul(activated, activated), [0, 1]);
+      const grads = backward(loss, [x, w], { recomputeProducts });
+      const readers = g.nodes.filter((n) => n.name.startsWith('grad/') && n.inputs.some((v) => v === expanded || v === activated));
+      return { g, readers, dx: grads.get(x)!, dw: grads.get(w)! };
+    };
+    const kept = build(false);
+    const recomputed = build(true);
+    // Without products, the GELU gradient reads the forward product; with them, nothing reads the forward values.
+    expect(kept.readers.length).toBeGreaterThan(0);
+    expect(kept.g.nodes.filter((n) => n.name.includes('recompute/') && n.op === 'MatMul')).toHaveLength(0);
+    expect(recomputed.readers.map((n) => n.name)).toEqual([]);
+    expect(recomputed.g.nodes.filter((n) => n.name.includes('recompute/') && n.op === 'MatMul')).toHaveLength(1);
+    const feeds = { x: uniform([2, 3], 13), w: uniform([3, 4], 14) };
+    const expected = await evaluate(kept.g, { dx: kept.dx, dw: kept.dw }, feeds);
+    const actual = await evaluate(recomputed.g, { dx: recomputed.dx, dw: recomputed.dw }, feeds);
+    for (const key of ['dx', 'dw']) actual[key]!.forEach((v, i) => expect(v).toBeCloseTo(expected[key]![i]!, 6));
+  });
+
   it('throws for an op without a gradient rule, naming the op and the node', () => {
     const g = new Graph('unknown');
     const x = g.param('x', [2]);

@@ -11,6 +11,12 @@ import { gradientRules } from './rules/index.ts';
 export interface BackwardOptions {
   /** Values treated as constants: no gradient flows into or through them. */
   readonly stopGradient?: ReadonlySet<Value>;
+  /**
+   * Also recompute the values marked with cost 'product' (Graph.recomputeInBackward), trading a
+   * matrix product for memory: the WebGPU step, where memory is what limits the batch. Cheap
+   * recomputations happen either way.
+   */
+  readonly recomputeProducts?: boolean;
 }
 
 /**
@@ -49,7 +55,7 @@ export function backward(loss: Value, wrt: readonly Value[], options: BackwardOp
     return sum;
   };
 
-  const recompute = recomputer(graph);
+  const recompute = recomputer(graph, options.recomputeProducts ?? false);
   if (dependsOnSources.has(loss)) contribute(loss, graph.scalar(1));
   for (let i = graph.nodes.length - 1; i >= 0; i--) {
     const node = graph.nodes[i]!;
@@ -89,20 +95,21 @@ function valuesDependingOn(graph: Graph, sources: ReadonlySet<Value>, differenti
 }
 
 /** For values marked with Graph.recomputeInBackward: their recomputation, recorded the first time a rule asks, then reused. */
-function recomputer(graph: Graph): (v: Value) => Value {
+function recomputer(graph: Graph, products: boolean): (v: Value) => Value {
   const copies = new Map<Value, Value>();
-  return (v: Value): Value => {
-    const recompute = graph.recomputed.get(v);
-    if (!recompute) return v;
+  const read = (v: Value): Value => {
+    const marked = graph.recomputed.get(v);
+    if (!marked || (marked.cost === 'product' && !products)) return v;
     let copy = copies.get(v);
     if (!copy) {
-      copy = graph.scope(`recompute/${v.name}`, recompute);
+      copy = graph.scope(`recompute/${v.name}`, () => marked.recompute(read));
       const expected = `${v.dtype}${formatShape(v.shape)}`;
       if (`${copy.dtype}${formatShape(copy.shape)}` !== expected) throw new Error(`backward: the recomputation of ${v.name} gave ${copy.toString()}, expected ${expected}`);
       copies.set(v, copy);
     }
     return copy;
   };
+  return read;
 }
 
 /** The node as its gradient rule sees it: a recomputed value is read from its copy, made when first read. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Graph } from '../onnx/graph.ts';
 import * as op from '../onnx/ops.ts';
-import { bucketBytes, elementCount, simulateWorkingMemory } from './working-memory.ts';
+import { liveNodes } from '../onnx/encode.ts';
+import { bucketBytes, elementCount, executionOrder, simulateWorkingMemory } from './working-memory.ts';
 
 describe('bucketBytes', () => {
   it("rounds a request up to onnxruntime's next cache bucket, and past the largest to 16 bytes", () => {
@@ -60,5 +61,19 @@ describe('simulateWorkingMemory', () => {
     // Only the scalar 2 remains, an initializer.
     expect(simulateWorkingMemory(g, {}, new Set([param, grad])).peakBytes).toBe(64);
     expect(simulateWorkingMemory(g, {}, new Set([param])).peakBytes).toBe(64 + 4096);
+  });
+});
+
+describe('executionOrder of an encoded graph', () => {
+  it("runs a weight's Transpose just before its MatMul, not every layer's at the start", () => {
+    const g = new Graph('layers');
+    let h = g.input('x', 'float32', ['batch', 8]);
+    const weights = [0, 1, 2].map((i) => g.param(`w${i}`, [8, 8]));
+    for (const w of weights) h = op.matMul(h, op.transpose(w, [1, 0]));
+    g.output(h, 'y');
+    const order = executionOrder(liveNodes(g)).map((n) => n.op);
+    expect(order).toEqual(['Transpose', 'MatMul', 'Transpose', 'MatMul', 'Transpose', 'MatMul']);
+    // Each transposed weight is freed by its MatMul before the next one is made: x, one weight, two activations.
+    expect(simulateWorkingMemory(g, { batch: 16 }, new Set(weights), 1).peakBytes).toBe(512 + 256 + 2 * 512);
   });
 });

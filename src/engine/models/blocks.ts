@@ -10,7 +10,7 @@ import type { ConfigFields, ConfigReader, EncoderConfig } from './config.ts';
 import type { Dropout } from './dropout.ts';
 import type { EncoderInputs } from './encoder.ts';
 import type { BuildContext, HeadDefinition, ModelFamily, ModuleSpec } from './family.ts';
-import { activation, layerNorm, linear } from './layers.ts';
+import { expandAndActivate, layerNorm, linear } from './layers.ts';
 
 export const linearModule = (name: string, outFeatures: number, inFeatures: number): ModuleSpec => ({ kind: 'linear', name, inFeatures, outFeatures });
 export const layerNormModule = (name: string, width: number): ModuleSpec => ({ kind: 'layer-norm', name, width });
@@ -104,8 +104,18 @@ export function multiHeadAttention(
   const query = op.transpose(split(projections.query), [0, 2, 1, 3]);
   const keyT = op.transpose(split(projections.key), [0, 2, 3, 1]);
   const value = op.transpose(split(projections.value), [0, 2, 1, 3]);
-  const scores = op.add(op.mul(op.matMul(query, keyT), 1 / Math.sqrt(headSize)), additiveMask);
-  const probs = dropout.apply(op.softmax(scores, -1), probsDropout, site);
+  const scale = 1 / Math.sqrt(headSize);
+  const scores = op.add(op.mul(op.matMul(query, keyT), scale), additiveMask);
+  // The probabilities ([batch, heads, seq, seq], a layer's second-largest tensor) are made again
+  // in the backward pass from the query and key it keeps anyway, scaling the query instead of
+  // the product: other nodes than the forward ones, and for a power-of-two √headSize (64: 8)
+  // the same numbers.
+  const softmaxed = query.graph.recomputeInBackward(
+    op.softmax(scores, -1),
+    () => op.softmax(op.add(op.matMul(op.mul(query, scale), keyT), additiveMask), -1),
+    'product',
+  );
+  const probs = dropout.apply(softmaxed, probsDropout, site);
   const context = op.transpose(op.matMul(probs, value), [0, 2, 1, 3]);
   return op.reshape(context, [batch, seq, hidden]);
 }
@@ -177,7 +187,7 @@ export const bertLayer: ModelFamily['layer'] = {
       const projected = dropout.apply(linear(context, params, `${out}.dense`), config.hiddenDropout, `${out}.dropout`);
       return layerNorm(op.add(projected, x), params, `${out}.LayerNorm`, config.layerNormEps);
     });
-    const intermediate = g.scope(`${name}.intermediate`, () => activation(linear(attended, params, `${name}.intermediate.dense`), config.hiddenAct));
+    const intermediate = g.scope(`${name}.intermediate`, () => expandAndActivate(attended, params, `${name}.intermediate.dense`, config.hiddenAct));
     return g.scope(`${name}.output`, () => {
       const out = dropout.apply(linear(intermediate, params, `${name}.output.dense`), config.hiddenDropout, `${name}.output.dropout`);
       return layerNorm(op.add(out, attended), params, `${name}.output.LayerNorm`, config.layerNormEps);

@@ -1,13 +1,41 @@
+import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
+import { backward } from '../autodiff/backward.ts';
+import { encodeModel } from '../onnx/encode.ts';
+import { assertStaticShape, Graph, type Value } from '../onnx/graph.ts';
+import * as op from '../onnx/ops.ts';
 import { ShapeError } from '../onnx/shape.ts';
-import { Graph, type Value } from '../onnx/graph.ts';
 import { buildClassifier } from './classifier.ts';
-import { type ModelType, parseModelConfig } from './config.ts';
+import { type EncoderConfig, type ModelType, parseModelConfig } from './config.ts';
 import { classifierParamSpecs } from './params.ts';
-import { classifierGraph, padRows, randomWeights, runClassifier, tinyConfigs, type TokenRow } from './test-support.ts';
+import { classifierGraph, type PaddedRows, padRows, randomWeights, runClassifier, tinyConfigs, type TokenRow } from './test-support.ts';
 
 const architectures = Object.keys(tinyConfigs) as ModelType[];
 const numLabels = 3;
+
+/**
+ * The gradients of Σ logits² for every parameter, with dropout (seed 0.25), the backward pass
+ * recomputing what a matrix product makes again or not; and the graph, to look at.
+ */
+async function parameterGradients(config: EncoderConfig, weights: ReadonlyMap<string, Float32Array>, rows: PaddedRows, recomputeProducts: boolean) {
+  const g = classifierGraph(config, numLabels, true);
+  const logits = g.outputs[0]!;
+  const grads = backward(op.reduceSum(op.mul(logits, logits), [0, 1]), g.params, { recomputeProducts });
+  for (const p of g.params) g.output(op.identity(grads.get(p)!), `grad.${p.name}`);
+  const session = await ort.InferenceSession.create(encodeModel(g));
+  const dims = [rows.batch, rows.seq];
+  const feeds: Record<string, ort.Tensor> = {
+    input_ids: new ort.Tensor('int64', rows.inputIds, dims),
+    position_ids: new ort.Tensor('int32', rows.positionIds, dims),
+    attention_mask: new ort.Tensor('float32', rows.attentionMask, dims),
+    dropout_seed: new ort.Tensor('float32', Float32Array.of(0.25), []),
+  };
+  if (config.typeVocabSize > 0) feeds.token_type_ids = new ort.Tensor('int64', rows.tokenTypeIds, dims);
+  for (const p of g.params) feeds[p.name] = new ort.Tensor('float32', weights.get(p.name)!, [...assertStaticShape('weights', p)]);
+  const out = await session.run(feeds);
+  await session.release();
+  return { g, grads: new Map(g.params.map((p) => [p.name, out[`grad.${p.name}`]!.data as Float32Array])) };
+}
 
 /** Rows of different lengths; the first token stands for [CLS]/<s>, ids avoid the pad ids 0 and 1. */
 const typedRows: TokenRow[] = [
@@ -71,6 +99,29 @@ describe.each(architectures)('%s sequence classifier', (architecture) => {
     expect(a).toEqual(b);
     expect(a).not.toEqual(c);
     expect(a).not.toEqual(evalLogits);
+  });
+
+  it('gives the same gradients when the backward pass recomputes the attention probabilities and the feed-forward expansion', async () => {
+    const batch = padRows(config, rows, 7);
+    const kept = await parameterGradients(config, weights, batch, false);
+    const recomputed = await parameterGradients(config, weights, batch, true);
+    for (const [name, expected] of kept.grads) {
+      const actual = recomputed.grads.get(name)!;
+      const scale = Math.max(...expected.map(Math.abs), 1e-6);
+      const worst = Math.max(...actual.map((v, i) => Math.abs(v - expected[i]!)));
+      expect(worst / scale, name).toBeLessThan(1e-5);
+    }
+    // Each layer's softmax and expansion run again in the backward pass, and no gradient node
+    // reads the forward ones: those are freed once the forward pass is done with them.
+    const { g } = recomputed;
+    const softmaxes = g.nodes.filter((n) => n.op === 'Softmax');
+    expect(softmaxes.filter((n) => n.name.includes('recompute/'))).toHaveLength(config.numLayers);
+    const forwardOnly = new Set(softmaxes.filter((n) => !n.name.startsWith('grad/')).flatMap((n) => n.outputs));
+    const expansion = /(intermediate|ffn)\/Add_\d+:out$/;
+    for (const v of g.nodes.filter((n) => !n.name.startsWith('grad/')).flatMap((n) => n.outputs)) if (expansion.test(v.name) && v.shape.at(-1) === config.intermediateSize) forwardOnly.add(v);
+    expect(forwardOnly.size).toBe(2 * config.numLayers);
+    const readers = g.nodes.filter((n) => n.name.startsWith('grad/') && n.inputs.some((v) => v !== null && forwardOnly.has(v)));
+    expect(readers.map((n) => n.name)).toEqual([]);
   });
 
   it('matches eval mode when every dropout probability is overridden to 0', async () => {

@@ -55,12 +55,29 @@ export function layerNorm(x: Value, params: Params, name: string, eps: number): 
 }
 
 /**
- * The feed-forward activation. Its output (intermediate-sized, the largest tensor of a layer)
- * is recomputed from its input in the backward pass rather than kept: the input is kept anyway
- * for the activation's own gradient, and one elementwise op is cheap.
+ * The feed-forward block's first half: a Linear into the intermediate size, then the activation.
+ * Both results are intermediate-sized, the largest tensors of a layer, and the backward pass
+ * needs neither kept: the activation's output is recomputed from its input (one elementwise
+ * op), and where memory is worth a matrix product (BackwardOptions.recomputeProducts) the
+ * activation's input is recomputed from x, which is 1/4 of its size when the expansion is 4×.
+ * The recomputed product reads the weight through Unsqueeze → Transpose [1, in, out] where the
+ * forward reads Transpose [in, out], so onnxruntime's common-subexpression elimination cannot
+ * merge it into the forward product and keep that alive after all. An adapted Linear's LoRA
+ * branch would merge that way, so a LoRA target keeps its output instead.
  */
-export function activation(x: Value, kind: HiddenAct): Value {
-  if (kind === 'relu') return x.graph.recomputeInBackward(op.relu(x), () => op.reluByMax(x));
+export function expandAndActivate(x: Value, params: Params, name: string, kind: HiddenAct): Value {
+  const expanded = linear(x, params, name);
+  if (!params.adapterOf(name)) {
+    const weight = params.get(`${name}.weight`);
+    const recomputed = () => op.add(op.matMul(x, op.transpose(op.unsqueeze(weight, [0]), [0, 2, 1])), params.get(`${name}.bias`));
+    x.graph.recomputeInBackward(expanded, recomputed, 'product');
+  }
+  return activation(expanded, kind);
+}
+
+/** The activation, its output recomputed from its input in the backward pass rather than kept. */
+function activation(x: Value, kind: HiddenAct): Value {
+  if (kind === 'relu') return x.graph.recomputeInBackward(op.relu(x), (read) => op.reluByMax(read(x)));
   const approximate = kind === 'gelu' ? 'none' : 'tanh';
-  return x.graph.recomputeInBackward(op.gelu(x, approximate), () => op.geluContrib(x, approximate));
+  return x.graph.recomputeInBackward(op.gelu(x, approximate), (read) => op.geluContrib(read(x), approximate));
 }

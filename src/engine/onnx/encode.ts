@@ -53,16 +53,23 @@ function valueInfo(v: Value): onnxProto.onnx.IValueInfoProto {
   };
 }
 
-/** The nodes the outputs depend on, in recorded (hence topological) order. */
 /**
  * The nodes the graph's outputs depend on — the ones an encoded model contains — in the order
- * the model lists them: the order they were recorded, except that the nodes nothing reads (each
+ * the model lists them: the order they were recorded, except that nodes reading no node result
+ * (a weight's Transpose, a cast of a batch input) come first, and the nodes nothing reads (each
  * output's last op) come last, the last-recorded first. onnxruntime runs a model in the order
- * of a depth-first walk up from those nodes, the last-listed first (executionOrder in
- * memory/working-memory.ts). Listed as recorded, a training graph's weight gradients, which
- * nothing reads, would all run after the whole backward pass, keeping every layer's inputs and
- * output gradients alive until then; listed this way the walk meets them in the order backward
- * made them, and each runs as soon as its gradient input exists.
+ * of a depth-first walk up from those nodes, the last-listed first, visiting a node's producers
+ * the last-listed first (executionOrder in memory/working-memory.ts).
+ *
+ * - Listed as recorded, a training graph's weight gradients, which nothing reads, would all run
+ *   after the whole backward pass, keeping every layer's inputs and output gradients alive until
+ *   then; listed last, the walk meets them in the order backward made them, and each runs as
+ *   soon as its gradient input exists.
+ * - A node reading only inputs and parameters, listed where it was recorded (after the
+ *   activations it is used with), is visited before them and so runs as soon as the walk
+ *   reaches its consumer's producers: the WebGPU step ran every layer's transposed weights
+ *   before the first layer and held them until their layer. Listed first, it runs just before
+ *   the node that reads it.
  */
 export function liveNodes(graph: Graph): Node[] {
   const needed = new Set<Value>(graph.outputs);
@@ -77,7 +84,9 @@ export function liveNodes(graph: Graph): Node[] {
   const read = new Set<Value>();
   for (const node of live) for (const input of node.inputs) if (input) read.add(input);
   const isSink = (node: Node) => !node.outputs.some((o) => read.has(o));
-  return [...live.filter((n) => !isSink(n)), ...live.filter(isSink).reverse()];
+  const isLeaf = (node: Node) => node.inputs.every((input) => input === null || input.kind !== 'node');
+  const inner = live.filter((n) => !isSink(n));
+  return [...inner.filter(isLeaf), ...inner.filter((n) => !isLeaf(n)), ...live.filter(isSink).reverse()];
 }
 
 function frozenParams(graph: Graph, values: ReadonlyMap<string, Float32Array> | undefined, int8: ReadonlyMap<string, Int8Weight>): Map<Value, ConstTensor> {

@@ -56,6 +56,14 @@ export interface OutputSpec {
   readonly shape: Shape;
 }
 
+/** What recomputing a value costs: one cheap op, or a matrix product (see Graph.recomputeInBackward). */
+export type RecomputeCost = 'elementwise' | 'product';
+
+export interface Recomputation {
+  readonly recompute: (read: (v: Value) => Value) => Value;
+  readonly cost: RecomputeCost;
+}
+
 const dtypeArray = {
   float32: Float32Array,
   int32: Int32Array,
@@ -74,7 +82,7 @@ export class Graph {
   readonly nodes: Node[] = [];
   readonly outputs: Value[] = [];
   /** Forward values the backward pass computes again where a gradient needs them, and how (see recomputeInBackward). */
-  readonly recomputed = new Map<Value, () => Value>();
+  readonly recomputed = new Map<Value, Recomputation>();
   private readonly names = new Set<string>();
   private readonly scopes: string[] = [];
   private readonly scalarCache = new Map<string, Value>();
@@ -160,17 +168,23 @@ export class Graph {
 
   /**
    * Marks a node result as cheaper to compute again than to keep: a gradient rule that reads it
-   * gets `recompute()`'s value, recorded in the backward pass when first needed, so the forward
+   * gets `recompute(read)`'s value, recorded in the backward pass when first needed, so the forward
    * value can be freed as soon as the forward pass is done with it. Worth it for a large value
-   * made by one cheap op from values that are kept anyway.
+   * made from values that are kept anyway. `recompute` reads other forward values through `read`,
+   * so a recomputation can start from another recomputed value.
    *
-   * `recompute` must give the same numbers by different ops: onnxruntime's common-subexpression
-   * elimination merges a node with an earlier one of the same op over the same inputs, which
-   * would make the recomputation the forward value again, kept after all.
+   * `cost` 'elementwise' (the default): a cheap op, always recomputed. 'product': recomputing
+   * takes a matrix product, done only where the backward pass is asked to trade compute for
+   * memory (BackwardOptions.recomputeProducts).
+   *
+   * `recompute` must give the same numbers by different ops or over different inputs:
+   * onnxruntime's common-subexpression elimination merges a node with an earlier one of the same
+   * op over the same inputs, which would make the recomputation the forward value again, kept
+   * after all.
    */
-  recomputeInBackward(value: Value, recompute: () => Value): Value {
+  recomputeInBackward(value: Value, recompute: (read: (v: Value) => Value) => Value, cost: RecomputeCost = 'elementwise'): Value {
     if (value.graph !== this || value.kind !== 'node') throw new Error(`recomputeInBackward: ${value.name} is not a node result of ${this.name}`);
-    this.recomputed.set(value, recompute);
+    this.recomputed.set(value, { recompute, cost });
     return value;
   }
 

@@ -7,7 +7,7 @@ import type { Value } from '../../onnx/graph.ts';
 import * as op from '../../onnx/ops.ts';
 import { embeddingModule, firstToken, layerNormModule, linearModule, multiHeadAttention, tokenClassificationHead } from '../blocks.ts';
 import type { BuildContext, ModelFamily } from '../family.ts';
-import { activation, layerNorm, linear } from '../layers.ts';
+import { expandAndActivate, layerNorm, linear } from '../layers.ts';
 
 export const distilbert: ModelFamily = {
   modelType: 'distilbert',
@@ -103,7 +103,7 @@ export const distilbert: ModelFamily = {
       });
       return g.scope(`${name}.ffn`, () => {
         const f = `${name}.ffn`;
-        const hidden = activation(linear(attended, params, `${f}.lin1`), config.hiddenAct);
+        const hidden = expandAndActivate(attended, params, `${f}.lin1`, config.hiddenAct);
         const out = dropout.apply(linear(hidden, params, `${f}.lin2`), config.hiddenDropout, `${f}.dropout`);
         return layerNorm(op.add(out, attended), params, `${name}.output_layer_norm`, config.layerNormEps);
       });
