@@ -187,8 +187,8 @@ export function gradientStepGraph(config: EncoderConfig, numLabels: number, task
   const sparseParams = new Set(sparse.map((s) => s.param));
   const dense = batch.params.filter((p) => !sparseParams.has(p));
   const { loss, stopGradient } = lossOf(batch, numLabels);
-  // The WebGPU step: memory limits the batch there, so the backward pass recomputes what a matrix product can make again.
-  const grads = backward(loss, [...dense, ...sparse.map((s) => s.rows)], { stopGradient, recomputeProducts: true });
+  // The WebGPU step: memory limits the batch there, so the backward pass recomputes what it can make again.
+  const grads = backward(loss, [...dense, ...sparse.map((s) => s.rows)], { stopGradient, saveMemory: true });
   g.output(loss, io.loss);
   // A gradient that is a shared value (an input, or another output) gets an Identity to be an output of its own.
   const outputOwn = (value: Value, name: string) => g.output(value.kind === 'node' && !g.outputs.includes(value) ? value : op.identity(value), name);

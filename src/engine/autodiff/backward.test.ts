@@ -161,16 +161,16 @@ describe('backward', () => {
   });
 
   it('recomputes a value that costs a product only when asked to, and reads recomputed values in a recomputation', async () => {
-    const build = (recomputeProducts: boolean) => {
+    const build = (saveMemory: boolean) => {
       const g = new Graph('recompute-products');
       const x = g.param('x', [2, 3]);
       const w = g.param('w', [3, 4]);
       const expanded = op.matMul(x, w);
-      g.recomputeInBackward(expanded, () => op.matMul(op.mul(x, 1), w), 'product');
+      g.recomputeInBackward(expanded, () => op.matMul(op.mul(x, 1), w), 'to-save-memory');
       const activated = op.gelu(expanded, 'none');
       g.recomputeInBackward(activated, (read) => op.geluContrib(read(expanded), 'none'));
       const loss = op.reduceSum(op.mul(activated, activated), [0, 1]);
-      const grads = backward(loss, [x, w], { recomputeProducts });
+      const grads = backward(loss, [x, w], { saveMemory });
       const readers = g.nodes.filter((n) => n.name.startsWith('grad/') && n.inputs.some((v) => v === expanded || v === activated));
       return { g, readers, dx: grads.get(x)!, dw: grads.get(w)! };
     };

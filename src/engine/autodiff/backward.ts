@@ -12,11 +12,11 @@ export interface BackwardOptions {
   /** Values treated as constants: no gradient flows into or through them. */
   readonly stopGradient?: ReadonlySet<Value>;
   /**
-   * Also recompute the values marked with cost 'product' (Graph.recomputeInBackward), trading a
-   * matrix product for memory: the WebGPU step, where memory is what limits the batch. Cheap
-   * recomputations happen either way.
+   * Also recompute the values marked 'to-save-memory' (Graph.recomputeInBackward), trading
+   * compute for memory: the WebGPU step, where memory is what limits the batch. Values marked
+   * 'always' are recomputed either way.
    */
-  readonly recomputeProducts?: boolean;
+  readonly saveMemory?: boolean;
 }
 
 /**
@@ -55,7 +55,7 @@ export function backward(loss: Value, wrt: readonly Value[], options: BackwardOp
     return sum;
   };
 
-  const recompute = recomputer(graph, options.recomputeProducts ?? false);
+  const recompute = recomputer(graph, options.saveMemory ?? false);
   if (dependsOnSources.has(loss)) contribute(loss, graph.scalar(1));
   for (let i = graph.nodes.length - 1; i >= 0; i--) {
     const node = graph.nodes[i]!;
@@ -95,11 +95,11 @@ function valuesDependingOn(graph: Graph, sources: ReadonlySet<Value>, differenti
 }
 
 /** For values marked with Graph.recomputeInBackward: their recomputation, recorded the first time a rule asks, then reused. */
-function recomputer(graph: Graph, products: boolean): (v: Value) => Value {
+function recomputer(graph: Graph, saveMemory: boolean): (v: Value) => Value {
   const copies = new Map<Value, Value>();
   const read = (v: Value): Value => {
     const marked = graph.recomputed.get(v);
-    if (!marked || (marked.cost === 'product' && !products)) return v;
+    if (!marked || (marked.when === 'to-save-memory' && !saveMemory)) return v;
     let copy = copies.get(v);
     if (!copy) {
       copy = graph.scope(`recompute/${v.name}`, () => marked.recompute(read));

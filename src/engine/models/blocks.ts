@@ -104,18 +104,8 @@ export function multiHeadAttention(
   const query = op.transpose(split(projections.query), [0, 2, 1, 3]);
   const keyT = op.transpose(split(projections.key), [0, 2, 3, 1]);
   const value = op.transpose(split(projections.value), [0, 2, 1, 3]);
-  const scale = 1 / Math.sqrt(headSize);
-  const scores = op.add(op.mul(op.matMul(query, keyT), scale), additiveMask);
-  // The probabilities ([batch, heads, seq, seq], a layer's second-largest tensor) are made again
-  // in the backward pass from the query and key it keeps anyway, scaling the query instead of
-  // the product: other nodes than the forward ones, and for a power-of-two √headSize (64: 8)
-  // the same numbers.
-  const softmaxed = query.graph.recomputeInBackward(
-    op.softmax(scores, -1),
-    () => op.softmax(op.add(op.matMul(op.mul(query, scale), keyT), additiveMask), -1),
-    'product',
-  );
-  const probs = dropout.apply(softmaxed, probsDropout, site);
+  const scores = op.add(op.mul(op.matMul(query, keyT), 1 / Math.sqrt(headSize)), additiveMask);
+  const probs = dropout.apply(op.softmax(scores, -1), probsDropout, site);
   const context = op.transpose(op.matMul(probs, value), [0, 2, 1, 3]);
   return op.reshape(context, [batch, seq, hidden]);
 }

@@ -17,10 +17,10 @@ const numLabels = 3;
  * The gradients of Σ logits² for every parameter, with dropout (seed 0.25), the backward pass
  * recomputing what a matrix product makes again or not; and the graph, to look at.
  */
-async function parameterGradients(config: EncoderConfig, weights: ReadonlyMap<string, Float32Array>, rows: PaddedRows, recomputeProducts: boolean) {
+async function parameterGradients(config: EncoderConfig, weights: ReadonlyMap<string, Float32Array>, rows: PaddedRows, saveMemory: boolean) {
   const g = classifierGraph(config, numLabels, true);
   const logits = g.outputs[0]!;
-  const grads = backward(op.reduceSum(op.mul(logits, logits), [0, 1]), g.params, { recomputeProducts });
+  const grads = backward(op.reduceSum(op.mul(logits, logits), [0, 1]), g.params, { saveMemory });
   for (const p of g.params) g.output(op.identity(grads.get(p)!), `grad.${p.name}`);
   const session = await ort.InferenceSession.create(encodeModel(g));
   const dims = [rows.batch, rows.seq];
@@ -101,7 +101,7 @@ describe.each(architectures)('%s sequence classifier', (architecture) => {
     expect(a).not.toEqual(evalLogits);
   });
 
-  it('gives the same gradients when the backward pass recomputes the attention probabilities and the feed-forward expansion', async () => {
+  it('gives the same gradients when the backward pass saves memory by recomputing LayerNorm outputs and the feed-forward expansion', async () => {
     const batch = padRows(config, rows, 7);
     const kept = await parameterGradients(config, weights, batch, false);
     const recomputed = await parameterGradients(config, weights, batch, true);
@@ -111,17 +111,17 @@ describe.each(architectures)('%s sequence classifier', (architecture) => {
       const worst = Math.max(...actual.map((v, i) => Math.abs(v - expected[i]!)));
       expect(worst / scale, name).toBeLessThan(1e-5);
     }
-    // Each layer's softmax and expansion run again in the backward pass, and no gradient node
-    // reads the forward ones: those are freed once the forward pass is done with them.
+    // No gradient node reads a forward LayerNorm output or expansion: those are freed once the
+    // forward pass is done with them, and made again where a gradient needs them.
     const { g } = recomputed;
-    const softmaxes = g.nodes.filter((n) => n.op === 'Softmax');
-    expect(softmaxes.filter((n) => n.name.includes('recompute/'))).toHaveLength(config.numLayers);
-    const forwardOnly = new Set(softmaxes.filter((n) => !n.name.startsWith('grad/')).flatMap((n) => n.outputs));
-    const expansion = /(intermediate|ffn)\/Add_\d+:out$/;
-    for (const v of g.nodes.filter((n) => !n.name.startsWith('grad/')).flatMap((n) => n.outputs)) if (expansion.test(v.name) && v.shape.at(-1) === config.intermediateSize) forwardOnly.add(v);
-    expect(forwardOnly.size).toBe(2 * config.numLayers);
-    const readers = g.nodes.filter((n) => n.name.startsWith('grad/') && n.inputs.some((v) => v !== null && forwardOnly.has(v)));
+    const forward = g.nodes.filter((n) => !n.name.startsWith('grad/'));
+    const expansions = forward.filter((n) => n.op === 'Add' && n.outputs[0]!.shape.at(-1) === config.intermediateSize).map((n) => n.outputs[0]!);
+    const normalized = forward.filter((n) => n.op === 'LayerNormalization').map((n) => n.outputs[0]!);
+    expect(expansions).toHaveLength(config.numLayers);
+    const freed = new Set([...expansions, ...normalized]);
+    const readers = g.nodes.filter((n) => n.name.startsWith('grad/') && n.inputs.some((v) => v !== null && freed.has(v)));
     expect(readers.map((n) => n.name)).toEqual([]);
+    expect(g.nodes.filter((n) => n.name.includes('recompute/') && n.op === 'LayerNormalization').length).toBeGreaterThanOrEqual(2 * config.numLayers);
   });
 
   it('matches eval mode when every dropout probability is overridden to 0', async () => {

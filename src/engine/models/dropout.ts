@@ -306,7 +306,7 @@ export function createHashDropout(g: Graph, seed: Value, attentionMask: Value, s
       if (p === 0) return x;
       // Only the bool mask is kept for backward: where a gradient needs the dropped values (attention
       // probabilities times V), they are recomputed from x and the mask, as x times 0 or 1/(1−p),
-      // x itself read as recomputed where it is (the probabilities, on the WebGPU step).
+      // x itself read as recomputed where it is (a LayerNorm output, on the WebGPU step).
       return g.scope(`dropout(${site})`, () => {
         const drop = dropped(site, p);
         const y = op.where(drop, g.scalar(0), op.mul(x, 1 / (1 - p)));

@@ -46,20 +46,29 @@ export function linear(x: Value, params: Params, name: string): Value {
   const adapter = params.adapterOf(name);
   if (!adapter) return base;
   const down = op.matMul(adapter.dropInput(x), op.transpose(adapter.a, [1, 0]));
-  const up = op.matMul(down, op.transpose(adapter.b, [1, 0]));
-  return op.add(base, op.mul(up, x.graph.scalar(adapter.scale)));
+  // The scaling goes on the rank-r product (r columns, not the output's): peft's
+  // lora_B(lora_A(x))·scaling up to rounding, and no op at all for scaling 1 (alpha = r).
+  const scaled = adapter.scale === 1 ? down : op.mul(down, x.graph.scalar(adapter.scale));
+  return op.add(base, op.matMul(scaled, op.transpose(adapter.b, [1, 0])));
 }
 
+/**
+ * torch.nn.LayerNorm over the last axis. Its gradient keeps x; where memory counts
+ * (BackwardOptions.saveMemory) the output is recomputed from x by one more LayerNorm node rather
+ * than kept too (a layer's output is the next layer's weight-gradient and LoRA input; its
+ * attention block's is the feed-forward block's).
+ */
 export function layerNorm(x: Value, params: Params, name: string, eps: number): Value {
-  return op.layerNorm(x, params.get(`${name}.weight`), params.get(`${name}.bias`), eps).y;
+  const [scale, bias] = [params.get(`${name}.weight`), params.get(`${name}.bias`)];
+  return x.graph.recomputeInBackward(op.layerNorm(x, scale, bias, eps).y, (read) => op.layerNormOutput(read(x), scale, bias, eps), 'to-save-memory');
 }
 
 /**
  * The feed-forward block's first half: a Linear into the intermediate size, then the activation.
  * Both results are intermediate-sized, the largest tensors of a layer, and the backward pass
  * needs neither kept: the activation's output is recomputed from its input (one elementwise
- * op), and where memory is worth a matrix product (BackwardOptions.recomputeProducts) the
- * activation's input is recomputed from x, which is 1/4 of its size when the expansion is 4×.
+ * op), and where memory is worth a matrix product (BackwardOptions.saveMemory) the activation's
+ * input is recomputed from x, which is 1/4 of its size when the expansion is 4×.
  * The recomputed product reads the weight through Unsqueeze → Transpose [1, in, out] where the
  * forward reads Transpose [in, out], so onnxruntime's common-subexpression elimination cannot
  * merge it into the forward product and keep that alive after all. An adapted Linear's LoRA
@@ -69,8 +78,8 @@ export function expandAndActivate(x: Value, params: Params, name: string, kind: 
   const expanded = linear(x, params, name);
   if (!params.adapterOf(name)) {
     const weight = params.get(`${name}.weight`);
-    const recomputed = () => op.add(op.matMul(x, op.transpose(op.unsqueeze(weight, [0]), [0, 2, 1])), params.get(`${name}.bias`));
-    x.graph.recomputeInBackward(expanded, recomputed, 'product');
+    const recomputed = (read: (v: Value) => Value) => op.add(op.matMul(read(x), op.transpose(op.unsqueeze(weight, [0]), [0, 2, 1])), params.get(`${name}.bias`));
+    x.graph.recomputeInBackward(expanded, recomputed, 'to-save-memory');
   }
   return activation(expanded, kind);
 }

@@ -56,12 +56,15 @@ export interface OutputSpec {
   readonly shape: Shape;
 }
 
-/** What recomputing a value costs: one cheap op, or a matrix product (see Graph.recomputeInBackward). */
-export type RecomputeCost = 'elementwise' | 'product';
+/**
+ * When the backward pass recomputes a marked value (Graph.recomputeInBackward): 'always', or
+ * 'to-save-memory' only in graphs that trade compute for memory (BackwardOptions.saveMemory).
+ */
+export type RecomputeWhen = 'always' | 'to-save-memory';
 
 export interface Recomputation {
   readonly recompute: (read: (v: Value) => Value) => Value;
-  readonly cost: RecomputeCost;
+  readonly when: RecomputeWhen;
 }
 
 const dtypeArray = {
@@ -173,18 +176,18 @@ export class Graph {
    * made from values that are kept anyway. `recompute` reads other forward values through `read`,
    * so a recomputation can start from another recomputed value.
    *
-   * `cost` 'elementwise' (the default): a cheap op, always recomputed. 'product': recomputing
-   * takes a matrix product, done only where the backward pass is asked to trade compute for
-   * memory (BackwardOptions.recomputeProducts).
+   * `when` 'always' (the default) suits one cheap op whose input is kept anyway. 'to-save-memory'
+   * suits the rest (a matrix product, or a value no gradient reads in some graphs, which would
+   * then be recomputed for nothing): only graphs that ask (BackwardOptions.saveMemory) do it.
    *
    * `recompute` must give the same numbers by different ops or over different inputs:
    * onnxruntime's common-subexpression elimination merges a node with an earlier one of the same
    * op over the same inputs, which would make the recomputation the forward value again, kept
    * after all.
    */
-  recomputeInBackward(value: Value, recompute: (read: (v: Value) => Value) => Value, cost: RecomputeCost = 'elementwise'): Value {
+  recomputeInBackward(value: Value, recompute: (read: (v: Value) => Value) => Value, when: RecomputeWhen = 'always'): Value {
     if (value.graph !== this || value.kind !== 'node') throw new Error(`recomputeInBackward: ${value.name} is not a node result of ${this.name}`);
-    this.recomputed.set(value, { recompute, cost });
+    this.recomputed.set(value, { recompute, when });
     return value;
   }
 

@@ -249,6 +249,15 @@ export interface LayerNormResult {
 }
 
 /** LayerNormalization over the last axis (opset 17), returning the statistics backward needs. */
+/**
+ * LayerNormalization's y alone, its axis given as the last axis's index rather than -1: for
+ * recomputing a LayerNorm's output, a node onnxruntime's common-subexpression elimination does
+ * not merge with the forward one (the attributes differ), with the same numbers.
+ */
+export function layerNormOutput(x: Value, scale: Value, bias: Value, epsilon: number): Value {
+  return x.graph.addNode('LayerNormalization', [x, scale, bias], [{ dtype: 'float32', shape: x.shape }], { axis: { int: x.rank - 1 }, epsilon: { float: epsilon } })[0]!;
+}
+
 export function layerNorm(x: Value, scale: Value, bias: Value, epsilon: number): LayerNormResult {
   graphOf('LayerNormalization', x, scale, bias);
   requireDtype('LayerNormalization', x, float);
