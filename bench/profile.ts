@@ -14,6 +14,7 @@
  * Options: --backend ort-node-cpu|ort-web-wasm, --preset, --steps, --warmup, --opt-level
  * all|extended|basic|disabled, --threads N (intraOpNumThreads), --inter N, --mode
  * sequential|parallel, --wasm-threads N, --save-optimized file.onnx, --save-model file.onnx,
+ * --method full|lora (LoRA r 8, alpha 8 on query and value, as `npm run bench -- --method lora`),
  * --top N (rows per table), --json (one JSON line instead of tables).
  */
 import fs from 'node:fs';
@@ -138,11 +139,18 @@ async function main(): Promise<void> {
   const { positionIdsFor } = await imp('models/positions.ts');
   const { startingPoint } = await imp('pretrained.ts');
   const { defaultSettings } = await imp('settings.ts');
+  const { singleLabel } = await imp('tasks/single-label.ts');
+  const methodMod = await imp('models/fine-tune-method.ts');
+  const methodKind = opt('method', 'full');
+  if (methodKind !== 'full' && methodKind !== 'lora') throw new Error('--method must be full or lora');
 
   const config = configMod.parseModelConfig({ ...presetConfigJson(preset), id2label: { 0: 'A', 1: 'B' } });
   const optimizer = { ...adamMod.trainerAdamW, weightDecay: 0.01 };
   const tCompile = performance.now();
-  const artifacts = artifactsMod.compileTrainingArtifacts({ config, numLabels: 2, optimizer, maxGradNorm: 1, gradAccumulation: 1 });
+  // LoRA as the bench runs it: r 8, alpha 8 on query and value.
+  const method = { ...methodMod.fullFineTune, kind: methodKind, lora: { r: 8, alpha: 8, dropout: 0, targetModules: ['query', 'value'] } };
+  const plan = methodMod.parameterPlan(config, 2, method);
+  const artifacts = artifactsMod.compileTrainingArtifacts({ config, numLabels: 2, task: singleLabel, optimizer, maxGradNorm: 1, gradAccumulation: 1, update: 'in-graph', plan });
   const compileMs = performance.now() - tCompile;
   const model: Uint8Array = artifacts.trainStep;
   if (opt('save-model')) fs.writeFileSync(opt('save-model')!, model);
@@ -189,16 +197,18 @@ async function main(): Promise<void> {
   const sessionMs = performance.now() - tSession;
 
   // Initial state as a run from scratch has it.
-  const settings = { ...defaultSettings, batchSize: batch, maxLength: seq };
+  const settings = { ...defaultSettings, batchSize: batch, maxLength: seq, method: methodKind, loraR: 8, loraAlpha: 8, loraDropout: 0, loraTargets: 'query,value' };
   const { checkpoint } = startingPoint({ name: 'bench', configJson: presetConfigJson(preset), weights: new Map() }, ['A', 'B'], settings);
   const state = new Map<string, AnyTensor>();
+  const trainable = artifacts.trainable as ReadonlySet<string>;
   for (const p of artifacts.params as { name: string; shape: number[] }[]) {
     const data = checkpoint.params.get(p.name) as Float32Array;
     state.set(p.name, new ort.Tensor('float32', data, p.shape));
+    if (!trainable.has(p.name)) continue;
     state.set(artifactsMod.io.m(p.name), new ort.Tensor('float32', new Float32Array(data.length), p.shape));
     state.set(artifactsMod.io.v(p.name), new ort.Tensor('float32', new Float32Array(data.length), p.shape));
   }
-  const rules = { padTokenId: 0, maxLength: seq, positionIds: (ids: Int32Array, s: number) => positionIdsFor(config, ids, 1, s) };
+  const rules = { padTokenId: 0, maxLength: seq, positionIds: (ids: Int32Array, s: number) => positionIdsFor(config, ids, 1, s), target: singleLabel.target, numLabels: 2 };
   const rows = randomRows(batch, seq, 30522, 1);
   const b = padBatch(rows, rules);
   const dims = [b.size, b.seq];
@@ -256,6 +266,7 @@ async function main(): Promise<void> {
   const result: Record<string, unknown> = {
     backend: backendName,
     preset,
+    method: methodKind,
     options: { ...options, enableProfiling: undefined, profileFilePrefix: undefined },
     engine: path.relative(process.cwd(), engine) || '.',
     model_mb: r1(model.byteLength / 2 ** 20),

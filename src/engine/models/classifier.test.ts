@@ -2,20 +2,20 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { backward } from '../autodiff/backward.ts';
 import { encodeModel } from '../onnx/encode.ts';
-import { assertStaticShape, Graph, type Value } from '../onnx/graph.ts';
+import { Graph, type Value } from '../onnx/graph.ts';
 import * as op from '../onnx/ops.ts';
 import { ShapeError } from '../onnx/shape.ts';
 import { buildClassifier } from './classifier.ts';
 import { type EncoderConfig, type ModelType, parseModelConfig } from './config.ts';
 import { classifierParamSpecs } from './params.ts';
-import { classifierGraph, type PaddedRows, padRows, randomWeights, runClassifier, tinyConfigs, type TokenRow } from './test-support.ts';
+import { classifierFeeds, classifierGraph, type PaddedRows, padRows, randomWeights, runClassifier, tinyConfigs, type TokenRow } from './test-support.ts';
 
 const architectures = Object.keys(tinyConfigs) as ModelType[];
 const numLabels = 3;
 
 /**
  * The gradients of Σ logits² for every parameter, with dropout (seed 0.25), the backward pass
- * recomputing what a matrix product makes again or not; and the graph, to look at.
+ * saving memory by recomputation or not; and the graph, to look at.
  */
 async function parameterGradients(config: EncoderConfig, weights: ReadonlyMap<string, Float32Array>, rows: PaddedRows, saveMemory: boolean) {
   const g = classifierGraph(config, numLabels, true);
@@ -23,15 +23,7 @@ async function parameterGradients(config: EncoderConfig, weights: ReadonlyMap<st
   const grads = backward(op.reduceSum(op.mul(logits, logits), [0, 1]), g.params, { saveMemory });
   for (const p of g.params) g.output(op.identity(grads.get(p)!), `grad.${p.name}`);
   const session = await ort.InferenceSession.create(encodeModel(g));
-  const dims = [rows.batch, rows.seq];
-  const feeds: Record<string, ort.Tensor> = {
-    input_ids: new ort.Tensor('int64', rows.inputIds, dims),
-    position_ids: new ort.Tensor('int32', rows.positionIds, dims),
-    attention_mask: new ort.Tensor('float32', rows.attentionMask, dims),
-    dropout_seed: new ort.Tensor('float32', Float32Array.of(0.25), []),
-  };
-  if (config.typeVocabSize > 0) feeds.token_type_ids = new ort.Tensor('int64', rows.tokenTypeIds, dims);
-  for (const p of g.params) feeds[p.name] = new ort.Tensor('float32', weights.get(p.name)!, [...assertStaticShape('weights', p)]);
+  const feeds = classifierFeeds(config, g, weights, rows, { dropoutSeed: 0.25 });
   const out = await session.run(feeds);
   await session.release();
   return { g, grads: new Map(g.params.map((p) => [p.name, out[`grad.${p.name}`]!.data as Float32Array])) };

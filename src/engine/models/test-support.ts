@@ -92,16 +92,14 @@ export function classifierGraph(config: EncoderConfig, numLabels: number, withDr
   return g;
 }
 
-/** Row-major logits [batch, numLabels]. */
-export async function runClassifier(
+/** The feeds of a classifierGraph: the padded rows, the weights, and the dropout seed when given. */
+export function classifierFeeds(
   config: EncoderConfig,
-  numLabels: number,
+  g: Graph,
   weights: ReadonlyMap<string, Float32Array>,
   rows: PaddedRows,
   options: RunOptions = {},
-): Promise<Float32Array> {
-  const g = classifierGraph(config, numLabels, options.dropoutSeed !== undefined);
-  const session = await ort.InferenceSession.create(encodeModel(g));
+): Record<string, ort.Tensor> {
   const dims = [rows.batch, rows.seq];
   const feeds: Record<string, ort.Tensor> = {
     input_ids: new ort.Tensor('int64', rows.inputIds, dims),
@@ -115,6 +113,19 @@ export async function runClassifier(
     if (!data) throw new Error(`no weights for ${p.name}`);
     feeds[p.name] = new ort.Tensor('float32', data, [...assertStaticShape('weights', p)]);
   }
-  const out = await session.run(feeds);
+  return feeds;
+}
+
+/** Row-major logits [batch, numLabels]. */
+export async function runClassifier(
+  config: EncoderConfig,
+  numLabels: number,
+  weights: ReadonlyMap<string, Float32Array>,
+  rows: PaddedRows,
+  options: RunOptions = {},
+): Promise<Float32Array> {
+  const g = classifierGraph(config, numLabels, options.dropoutSeed !== undefined);
+  const session = await ort.InferenceSession.create(encodeModel(g));
+  const out = await session.run(classifierFeeds(config, g, weights, rows, options));
   return out.logits!.data as Float32Array;
 }
