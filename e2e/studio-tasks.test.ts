@@ -176,6 +176,7 @@ describe.skipIf(missing !== undefined)(`the studio's other tasks${missing ? ` (s
       await page.getByTestId('try-pair-input').fill('A man plays the guitar.');
       await page.getByTestId('try-submit').click();
       await expect.poll(() => page.getByTestId('try-score').innerText(), { timeout: 60_000 }).toMatch(THREE_DECIMALS);
+      expect(await page.getByTestId('try-score-range').innerText()).toMatch(/the training scores run from \d\.\d\d to \d\.\d\d/);
       await checkScreen(page, 'tasks-regression-evaluate');
     } finally {
       await studio.context.close();

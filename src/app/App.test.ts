@@ -196,11 +196,11 @@ describe('App', () => {
 });
 
 /** The evaluate screen of a finished run of another task, with its evaluation and a try-it answer. */
-function evaluated(task: TaskId, metrics: TaskMetrics, details: EvaluationDetails, prediction: TaskPrediction, mapping = summary.mapping): string {
+function evaluated(task: TaskId, metrics: TaskMetrics, details: EvaluationDetails, prediction: TaskPrediction, data: Partial<DatasetSummary> = {}): string {
   const store = finishedRun('evaluate');
   const s = store.getState();
   store.setState({
-    dataset: { ...s.dataset, summary: { ...summary, mapping } },
+    dataset: { ...s.dataset, summary: { ...summary, ...data } },
     training: { ...s.training, task, evals: [{ step: 1, epoch: 1, trainLoss: 0.7, metrics }] },
     evaluation: { ...s.evaluation, metrics, details, tryText: 'typed', tryResult: { text: 'typed', prediction } },
   });
@@ -240,7 +240,7 @@ describe('Evaluate per task', () => {
       { task: 'regression', loss: 2.125, mse: 2.125, pearson: 1, spearman: 1, examples: 2 },
       { task: 'regression', worst: [{ ...points[1]!, text: 'two dogs run' }], points },
       { task: 'regression', score: 3.21, logits: [3.21] },
-      { text: 'sentence1', textPair: 'sentence2', label: 'score' },
+      { mapping: { text: 'sentence1', textPair: 'sentence2', label: 'score' }, scores: { min: 0, max: 5, mean: 2.7, bins: [] } },
     );
     expect(html).toContain('data-testid="eval-mse">2.125<');
     expect(html).toContain('data-testid="eval-pearson">1.000<');
@@ -248,6 +248,7 @@ describe('Evaluate per task', () => {
     expect(html).toMatch(/data-testid="regression-scatter" data-points="2"/);
     expect(html).toMatch(/two dogs run<\/td><td>4.00<\/td><td>2.00<\/td><td class="wrong">−2.00</);
     expect(html).toContain('data-testid="try-score">3.210<');
+    expect(html).toMatch(/data-testid="try-score-range">[\s\S]*the training scores run from 0.00 to 5.00, 2.70 on average/);
     // Trained on pairs: Try it asks for both texts.
     expect(/<input[^>]*data-testid="try-pair-input"[^>]*>/.exec(html)?.[0]).toContain('aria-label="The second text of the pair (sentence2)"');
   });

@@ -85,17 +85,29 @@ function TryOutput({ prediction, threshold }: { prediction: TaskPrediction; thre
     case 'multi-label':
       return <MultiLabelAnswer prediction={prediction} threshold={threshold} />;
     case 'regression':
-      return (
-        <p className="try-answer">
-          Predicted score{' '}
-          <span className="try-label" data-testid="try-score">
-            {formatNumber(prediction.score, 3)}
-          </span>
-        </p>
-      );
+      return <ScoreAnswer prediction={prediction} />;
     case 'token-classification':
       return <TaggedSentence prediction={prediction} />;
   }
+}
+
+/** The predicted score, beside the range of the scores the model learnt from: a regression head's output is not bounded to it. */
+function ScoreAnswer({ prediction }: { prediction: PredictionOf<'regression'> }) {
+  const scores = useStudio((s) => s.dataset.summary?.scores ?? null);
+  return (
+    <p className="try-answer">
+      Predicted score{' '}
+      <span className="try-label" data-testid="try-score">
+        {formatNumber(prediction.score, 3)}
+      </span>
+      {scores && (
+        <span className="muted" data-testid="try-score-range">
+          {' '}
+          (the training scores run from {formatNumber(scores.min, 2)} to {formatNumber(scores.max, 2)}, {formatNumber(scores.mean, 2)} on average)
+        </span>
+      )}
+    </p>
+  );
 }
 
 /** Label names with their probabilities, the most likely first. */
