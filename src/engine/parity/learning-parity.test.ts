@@ -6,7 +6,7 @@
 // validation, 2 epochs, batch 32, lr 1e-4, seed 42, dropout on): about 40 minutes of CPU on two
 // cores, too long for every CI run. By default CI runs the same comparison on the first 6,000
 // rows for one epoch with dropout off, so the two trajectories differ only by float rounding.
-import { PYTHON, torchUnavailable } from './python.ts';
+import { PYTHON, quietTorchEnv, torchUnavailable } from './python.ts';
 import { singleLabel } from '../tasks/single-label.ts';
 import { defaultLabelOptions } from '../tasks/task.ts';
 import { execFileSync } from 'node:child_process';
@@ -96,7 +96,7 @@ describe.skipIf(skip !== null)(`learning on SST-2 matches PyTorch (${full ? 'ful
     const engineEvals = trainer.history.evals.map((e) => ({ epoch: e.epoch, accuracy: e.metrics.task === 'single-label' ? e.metrics.accuracy : NaN, loss: e.metrics.loss }));
     await trainer.release();
 
-    execFileSync(PYTHON, [path.join(here, 'torch_reference.py'), 'train', '--model', folder, '--data', path.join(scratch, 'data.json'), '--out', path.join(scratch, 'torch.json'), '--threads', '2'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    execFileSync(PYTHON, [path.join(here, 'torch_reference.py'), 'train', '--model', folder, '--data', path.join(scratch, 'data.json'), '--out', path.join(scratch, 'torch.json'), '--threads', '2'], { stdio: ['ignore', 'pipe', 'inherit'], env: quietTorchEnv(2) });
     const reference = JSON.parse(readFileSync(path.join(scratch, 'torch.json'), 'utf8')) as { epochs: { epoch: number; val_accuracy: number; val_loss: number }[]; seconds: number };
 
     const ours = engineEvals.at(-1)!.accuracy;

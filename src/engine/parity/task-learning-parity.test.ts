@@ -8,7 +8,7 @@
 // validation split, STS-B: every row, 3 epochs, dropout on): about an hour of CPU on two cores.
 // By default CI runs a small one (1,000 training and 400 validation rows, 2 epochs, dropout off,
 // so the two trajectories differ only by float rounding).
-import { PYTHON, torchUnavailable } from './python.ts';
+import { PYTHON, quietTorchEnv, torchUnavailable } from './python.ts';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -118,7 +118,7 @@ describe.skipIf(skip !== null)(`learning matches PyTorch beyond single-label (${
       await trainer.release();
 
       const out = path.join(folder, 'torch.json');
-      execFileSync(PYTHON, [path.join(here, 'torch_reference.py'), 'train', '--model', folder, '--data', dataFile, '--out', out, '--threads', '2'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      execFileSync(PYTHON, [path.join(here, 'torch_reference.py'), 'train', '--model', folder, '--data', dataFile, '--out', out, '--threads', '2'], { stdio: ['ignore', 'pipe', 'inherit'], env: quietTorchEnv(2) });
       const reference = JSON.parse(readFileSync(out, 'utf8')) as { epochs: { val_loss: number; val_logits: number[][] }[] };
       const theirs = Float32Array.from(reference.epochs.at(-1)!.val_logits.flat());
 
