@@ -72,7 +72,7 @@ describe('the studio keeps the last good state', () => {
     const { page } = studio;
     try {
       await loadDemoDataset(studio);
-      for (const file of badDatasetFiles()) {
+      for (const file of badDatasetFiles().filter((f) => !f.taggedSentences)) {
         await page.getByTestId('dataset-input').setInputFiles(fileIn(file.name, file.bytes));
         const message = page.getByTestId('error-message');
         await message.waitFor({ timeout: 30_000 });

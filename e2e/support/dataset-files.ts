@@ -16,6 +16,11 @@ export interface BadDatasetFile {
   readonly bytes: Uint8Array;
   /** The whole message, file name first, as both faces show it. */
   readonly message: string;
+  /**
+   * Bad only for a text classifier: the studio reads it as token classification data (the task
+   * of tagged sentences), so only the CLI's `--task single-label` and the parser see the message.
+   */
+  readonly taggedSentences?: true;
 }
 
 export interface ReadableDatasetFile {
@@ -138,6 +143,7 @@ export function badDatasetFiles(): BadDatasetFile[] {
     {
       what: 'CoNLL token tags (one tag per word)',
       name: 'entities.conll',
+      taggedSentences: true,
       bytes: utf8('-DOCSTART- O\n\nEU B-ORG\nrejects O\nGerman B-MISC\ncall O\n\nPeter B-PER\nBlackburn I-PER\n'),
       message:
         'entities.conll: is CoNLL (a word and its tag per line): 2 sentences with a tag for every word. That trains a token tagger; ' +
