@@ -224,7 +224,7 @@ describe('Evaluate per task', () => {
     expect(html).toMatch(/data-testid="per-label"[\s\S]*joy[\s\S]*love[\s\S]*anger/);
     // Ticked, and said in words, at or above 0.5: joy and anger, most likely first; love is not.
     expect(html).toMatch(/data-testid="try-labels"><span class="try-label">joy, anger</);
-    expect(html.match(/\(predicted\)/g)).toHaveLength(2);
+    expect(html.match(/role="img" aria-label="predicted"/g)).toHaveLength(2);
     expect(html.match(/class="prob-threshold" style="left:50.0%"/g)).toHaveLength(3);
     expect(html).toMatch(/data-testid="worst-rows"[\s\S]*so sweet[\s\S]*joy, love[\s\S]*>joy</);
     expect(html).not.toContain('confusion-matrix');

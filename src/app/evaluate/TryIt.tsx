@@ -123,12 +123,11 @@ function ProbabilityRow({ label, probability, marked, threshold }: { label: stri
     <li className={marked ? 'prob-marked' : undefined} data-testid="try-probability">
       <span className="prob-label">
         {marked && (
-          <span className="prob-mark" aria-hidden="true">
+          <span className="prob-mark" role="img" aria-label="predicted">
             ✓{' '}
           </span>
         )}
         {label}
-        {marked && <span className="visually-hidden"> (predicted)</span>}
       </span>
       <span className="prob-bar">
         <span style={{ width: `${(probability * 100).toFixed(1)}%` }} />
