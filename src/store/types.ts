@@ -16,6 +16,7 @@ import type {
   ErrorFix,
   ErrorScope,
   EvalRecord,
+  EvaluationDetails,
   HubDatasetInfo,
   InspectedRow,
   RowFilter,
@@ -32,7 +33,6 @@ import type {
   TrainingSettings,
   TrainRequest,
 } from '../../workers/protocol.ts';
-import type { EvaluationDetails } from '../../workers/protocol.ts';
 import type { TaskId, TaskMetrics, TaskPrediction } from '../engine/tasks/index.ts';
 import type { RunRecord } from '../runs/run-record.ts';
 import type { RunStore } from '../runs/run-store.ts';
