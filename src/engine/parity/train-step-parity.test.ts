@@ -84,8 +84,9 @@ describe.skipIf(skipReason !== null)(`one training step matches PyTorch${skipRea
       const logits = await predictor.logits(data, predictor.upload(start.checkpoint.params, start.checkpoint.paramShapes), { maxLength: 32, batchSize: 6 });
       await predictor.release();
       const refLogits = task.head === 'token-classification' ? unpadded(ref('logits'), data, task.numLabels(LABELS)) : ref('logits');
+      // Both sides are float32 on the same weights, each row's own tokens compared: about 1e-7 apart.
       const logitError = Math.max(...Array.from(logits, (x, i) => Math.abs(x - refLogits[i]!)));
-      expect(logitError).toBeLessThanOrEqual(1e-4);
+      expect(logitError).toBeLessThanOrEqual(1e-5);
 
       // One update on the whole batch.
       const steps: StepRecord[] = [];
