@@ -447,7 +447,7 @@ export class TrainService {
           this.abort = null;
           this.intent = null;
           run.state = end;
-          this.deps.send({ type: 'run-ended', end, message: end === 'finished' ? run.keeper.describe() : null });
+          this.deps.send({ type: 'run-ended', end, message: end === 'finished' ? run.keeper.describe(trainer.task.id) : null });
           return;
         }
       }

@@ -169,7 +169,7 @@ export async function runTrain(cmd: TrainCommand, log: (line: string) => void): 
   // The model is the best evaluation's when asked for, as load_best_model_at_end does, once the run has finished.
   const best = keeper.bestWeights;
   const final: TrainingCheckpoint = best && outcome === 'finished' ? { ...last, params: new Map(best) } : last;
-  const kept = keeper.describe();
+  const kept = keeper.describe(task.id);
   if (kept) log(kept);
 
   const { fp32, int8, quantization, measurementError } = await onnxExports(parseModelConfig(final.modelConfig), task.numLabels(labels), task, mergedWeights(final, checkpointPlan(final)), { backend, rows: tokenized.validation.rows, labels });

@@ -7,6 +7,7 @@ import type { ClassificationMetrics } from './metrics.ts';
 import { startingPoint } from './pretrained.ts';
 import { Rng } from './random.ts';
 import { defaultSettings } from './settings.ts';
+import type { TaskId } from './tasks/index.ts';
 import { Trainer } from './trainer.ts';
 
 /**
@@ -75,6 +76,21 @@ describe('best model and early stopping, as transformers Trainer', () => {
     const notKept = new BestModelKeeper(settings({ loadBestModelAtEnd: false }));
     await notKept.afterEvaluation(evalRecord(10, { accuracy: 0.6 }), read(1));
     expect(notKept.bestWeights).toBeNull();
+  });
+
+  it('says which evaluation the model is and why the run stopped with the score as the task names it, and that lower is better for the loss', async () => {
+    const ended = async (task: TaskId, overrides: Partial<BestModelSettings>) => {
+      const keeper = new BestModelKeeper(settings({ earlyStoppingPatience: 1, ...overrides }));
+      for (const [step, value] of [[10, 0.6], [20, 0.5]] as const) await keeper.afterEvaluation(evalRecord(step, { accuracy: value, macroF1: value, loss: value }), async () => new Map());
+      return keeper.describe(task);
+    };
+    expect(await ended('single-label', { metricForBestModel: 'macroF1' })).toBe('stopped early: macro-F1 did not improve for 1 evaluation; kept the best model, from step 10 (macro-F1 0.6000, the highest)');
+    expect(await ended('multi-label', { metricForBestModel: 'accuracy' })).toBe('stopped early: subset accuracy did not improve for 1 evaluation; kept the best model, from step 10 (subset accuracy 0.6000, the highest)');
+    expect(await ended('token-classification', { metricForBestModel: 'macroF1', earlyStoppingPatience: 0 })).toBe('kept the best model, from step 10 (entity F1 0.6000, the highest)');
+    // Regression's one score stands for both of its settings; its loss is the mean squared error.
+    expect(await ended('regression', { metricForBestModel: 'accuracy', earlyStoppingPatience: 0 })).toBe('kept the best model, from step 10 (Pearson’s r 0.6000, the highest)');
+    expect(await ended('regression', { metricForBestModel: 'loss', earlyStoppingPatience: 0 })).toBe('kept the best model, from step 20 (validation MSE 0.5000, the lowest)');
+    expect(await ended('regression', { metricForBestModel: 'loss', earlyStoppingPatience: 0, loadBestModelAtEnd: false })).toBeNull();
   });
 });
 

@@ -10,7 +10,8 @@
  * function of the evaluation history, so a resumed run replays it instead of storing it.
  */
 import type { EvalRecord } from './checkpoint.ts';
-import { type TaskMetrics, taskOfMetrics } from './tasks/index.ts';
+import { type TaskId, type TaskMetrics, taskOfMetrics } from './tasks/index.ts';
+import { bestModelMetricName } from './tasks/score-names.ts';
 import type { BestModelMetric, TrainingSettings } from './settings.ts';
 
 export type BestModelSettings = Pick<TrainingSettings, 'loadBestModelAtEnd' | 'metricForBestModel' | 'earlyStoppingPatience' | 'earlyStoppingThreshold'>;
@@ -102,12 +103,14 @@ export class BestModelKeeper {
     return state.shouldStop ? 'stop' : 'continue';
   }
 
-  /** For people: which evaluation the final model is, and why the run ended early. */
-  describe(): string | null {
+  /** For people: which evaluation the final model is, and why the run ended early, with the score as `task` names it. */
+  describe(task: TaskId): string | null {
     const { bestMetric, bestStep, shouldStop, patienceCounter } = this.current;
+    const metric = this.settings.metricForBestModel;
+    const name = bestModelMetricName(task, metric);
     const parts: string[] = [];
-    if (shouldStop) parts.push(`stopped early: ${this.settings.metricForBestModel} did not improve for ${patienceCounter} evaluations`);
-    if (this.bestWeights !== null && bestMetric !== null) parts.push(`kept the best model, from step ${bestStep} (${this.settings.metricForBestModel} ${bestMetric.toFixed(4)})`);
+    if (shouldStop) parts.push(`stopped early: ${name} did not improve for ${patienceCounter} evaluation${patienceCounter === 1 ? '' : 's'}`);
+    if (this.bestWeights !== null && bestMetric !== null) parts.push(`kept the best model, from step ${bestStep} (${name} ${bestMetric.toFixed(4)}, the ${greaterIsBetter(metric) ? 'highest' : 'lowest'})`);
     return parts.length > 0 ? parts.join('; ') : null;
   }
 }

@@ -12,6 +12,8 @@ export interface TaskScores {
   readonly accuracy: string | null;
   /** The name of the `macroF1` value: the task's headline score. */
   readonly macroF1: string;
+  /** The name of the validation loss, lower is better: regression's is the mean squared error. */
+  readonly loss: string;
   /** Shares on 0–100%, or a correlation from −1 to 1. */
   readonly scale: 'share' | 'correlation';
   /** Whether guessing a class is a baseline worth drawing (one class per row). */
@@ -19,10 +21,10 @@ export interface TaskScores {
 }
 
 export const TASK_SCORES: Readonly<Record<TaskId, TaskScores>> = {
-  'single-label': { accuracy: 'accuracy', macroF1: 'macro-F1', scale: 'share', chance: true },
-  'multi-label': { accuracy: 'subset accuracy', macroF1: 'micro-F1', scale: 'share', chance: false },
-  regression: { accuracy: null, macroF1: 'Pearson’s r', scale: 'correlation', chance: false },
-  'token-classification': { accuracy: 'token accuracy', macroF1: 'entity F1', scale: 'share', chance: false },
+  'single-label': { accuracy: 'accuracy', macroF1: 'macro-F1', loss: 'validation loss', scale: 'share', chance: true },
+  'multi-label': { accuracy: 'subset accuracy', macroF1: 'micro-F1', loss: 'validation loss', scale: 'share', chance: false },
+  regression: { accuracy: null, macroF1: 'Pearson’s r', loss: 'validation MSE', scale: 'correlation', chance: false },
+  'token-classification': { accuracy: 'token accuracy', macroF1: 'entity F1', loss: 'validation loss', scale: 'share', chance: false },
 };
 
 /** The best-model choices the task offers, each with its name; regression's one score stands for both of its values. */
@@ -31,7 +33,7 @@ export function bestModelChoices(task: TaskId): { metric: BestModelMetric; name:
   return [
     ...(scores.accuracy === null ? [] : [{ metric: 'accuracy' as const, name: scores.accuracy }]),
     { metric: 'macroF1', name: scores.macroF1 },
-    { metric: 'loss', name: 'validation loss' },
+    { metric: 'loss', name: scores.loss },
   ];
 }
 
