@@ -1,3 +1,4 @@
+import type { RunRecord } from '../runs/run-record.ts';
 import { memoryRunStore } from '../runs/run-store.ts';
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
@@ -359,5 +360,33 @@ describe('Data and Train screens per task', () => {
     const ner = withDataset('train', {}, 'token-classification', { task: 'token-classification', precision: 0.5, recall: 1, f1: 2 / 3, accuracy: 0.75, words: 4, loss: 0.3, examples: 1, perType: [] });
     expect(ner).toContain('<th>Token accuracy</th><th>Entity F1</th>');
     expect(ner).toContain('<td>75.0%</td><td>0.667</td>');
+  });
+});
+
+describe('Runs', () => {
+  it('plots each run’s headline score named by its task, and shows a regression run’s best MSE and Pearson’s r as numbers, not shares', () => {
+    const store = finishedRun('runs');
+    const s = store.getState();
+    const record = (id: string, metricForBestModel: 'loss' | 'accuracy', evalMetrics: TaskMetrics): RunRecord => ({
+      id,
+      name: `run ${id}`,
+      createdAt: '2026-01-01T10:00:00.000Z',
+      updatedAt: '2026-01-01T10:05:00.000Z',
+      model: { name: model.name, className: model.className, parameters: 4_000_000 },
+      dataset: { name: 'stsb.csv', fingerprint: 'f', trainRows: 8, validationRows: 2 },
+      labels: ['score'],
+      settings: { ...defaultSettings, metricForBestModel },
+      backend: null,
+      status: 'finished',
+      steps: [],
+      evals: [{ step: 1, epoch: 1, trainLoss: null, metrics: evalMetrics }],
+      trainingMs: 1000,
+      pinned: false,
+    });
+    const regression = { task: 'regression', loss: 0.5, mse: 0.5, pearson: 0.8125, spearman: 0.75, examples: 2 } as const;
+    store.setState({ runs: { ...s.runs, records: [record('a', 'loss', regression), record('b', 'accuracy', regression)], selected: ['a', 'b'] } });
+    const html = render(store);
+    expect(html).toContain('data-testid="runs-metric-axes">x: epoch · y: Pearson’s r</p>');
+    expect(html.match(/data-testid="run-best">[^<]*</g)).toEqual(['data-testid="run-best">validation MSE 0.5000 (epoch 1)<', 'data-testid="run-best">Pearson’s r 0.813 (epoch 1)<']);
   });
 });

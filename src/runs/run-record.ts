@@ -6,7 +6,8 @@
 import { metricValue } from '../engine/best-model.ts';
 import type { EvalRecord, StepRecord } from '../engine/checkpoint.ts';
 import type { TrainingSettings } from '../engine/settings.ts';
-import { bestModelMetricName } from '../engine/tasks/score-names.ts';
+import type { TaskId } from '../engine/tasks/index.ts';
+import { bestModelMetricName, TASK_SCORES, type TaskScores } from '../engine/tasks/score-names.ts';
 
 export interface RunRecord {
   readonly id: string;
@@ -30,8 +31,11 @@ export interface RunRecord {
   readonly pinned: boolean;
 }
 
-/** The run's best evaluation by the metric its settings name (higher is better, loss lower); null before any. */
-export function bestEvaluation(run: RunRecord): { readonly metric: string; readonly value: number; readonly epoch: number } | null {
+/**
+ * The run's best evaluation by the metric its settings name (higher is better, loss lower), with
+ * how its value reads (a loss, a share, a correlation); null before any.
+ */
+export function bestEvaluation(run: RunRecord): { readonly metric: string; readonly value: number; readonly kind: 'loss' | TaskScores['scale']; readonly epoch: number } | null {
   const metric = run.settings.metricForBestModel;
   let best: EvalRecord | null = null;
   for (const e of run.evals) {
@@ -39,7 +43,27 @@ export function bestEvaluation(run: RunRecord): { readonly metric: string; reado
     if (!Number.isFinite(value)) continue;
     if (best === null || (metric === 'loss' ? value < metricValue(best.metrics, metric) : value > metricValue(best.metrics, metric))) best = e;
   }
-  return best === null ? null : { metric: bestModelMetricName(best.metrics.task, metric), value: metricValue(best.metrics, metric), epoch: best.epoch };
+  if (best === null) return null;
+  const { task } = best.metrics;
+  return { metric: bestModelMetricName(task, metric), value: metricValue(best.metrics, metric), kind: metric === 'loss' ? 'loss' : TASK_SCORES[task].scale, epoch: best.epoch };
+}
+
+/**
+ * The run's headline score after each evaluation (macro-F1, micro-F1, Pearson's r or entity F1,
+ * as its task names it), whatever its best-model setting: the Runs chart draws the same score for
+ * every run of a task, and never a loss on a score's axis.
+ */
+export function headlineScores(run: RunRecord): { readonly epoch: number; readonly score: number }[] {
+  return run.evals.map((e) => ({ epoch: e.epoch, score: metricValue(e.metrics, 'macroF1') }));
+}
+
+/** What the headline scores of `runs` are called, one name per task among them, and their shared scale: a correlation's when one is. */
+export function headlineScoreAxis(runs: readonly RunRecord[]): { readonly name: string; readonly scale: TaskScores['scale'] } {
+  const tasks = [...new Set(runs.flatMap((run): TaskId[] => (run.evals.length > 0 ? [run.evals[0]!.metrics.task] : [])))];
+  return {
+    name: tasks.length === 0 ? 'validation score' : tasks.map((task) => TASK_SCORES[task].macroF1).join(' / '),
+    scale: tasks.some((task) => TASK_SCORES[task].scale === 'correlation') ? 'correlation' : 'share',
+  };
 }
 
 /** Epochs trained so far, fractions included. */

@@ -1,13 +1,13 @@
 import { memo, useMemo } from 'react';
-import { metricValue } from '../../engine/best-model.ts';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useShallow } from 'zustand/react/shallow';
 import type { TrainingSettings } from '../../engine/settings.ts';
-import { bestEvaluation, differingSettings, type RunRecord, timePerEpoch } from '../../runs/run-record.ts';
+import { bestEvaluation, differingSettings, headlineScoreAxis, headlineScores, type RunRecord, timePerEpoch } from '../../runs/run-record.ts';
 import { useStudio } from '../../store/useStudio.ts';
 import { formatDuration, formatNumber, formatPercent } from '../format.ts';
 import { ChartLegend } from '../shell/ChartLegend.tsx';
 import { chartText } from '../shell/chart-style.ts';
+import { SCORE_AXES } from '../shell/score-axis.ts';
 import { Card, ScreenHeader } from '../shell/ui.tsx';
 import { lossAxis, smoothLoss } from '../train/chart-data.ts';
 
@@ -82,7 +82,7 @@ export function RunsScreen() {
   );
 }
 
-/** Loss per step, or the best-model metric per evaluation, of each chosen run on shared axes. */
+/** Loss per step, or the task's headline score per evaluation, of each chosen run on shared axes. */
 const RunCurves = memo(function RunCurves({ runs, colorOf, kind }: { runs: readonly RunRecord[]; colorOf: (id: string) => string; kind: 'loss' | 'metric' }) {
   const series = useMemo(
     () =>
@@ -91,11 +91,12 @@ const RunCurves = memo(function RunCurves({ runs, colorOf, kind }: { runs: reado
         points:
           kind === 'loss'
             ? smoothLoss(run.steps, 0.6).map((p) => ({ x: p.step, y: p.smoothed }))
-            : run.evals.map((e) => ({ x: Math.round(e.epoch * 100) / 100, y: metricValue(e.metrics, run.settings.metricForBestModel === 'loss' ? 'accuracy' : run.settings.metricForBestModel) })),
+            : headlineScores(run).map((p) => ({ x: Math.round(p.epoch * 100) / 100, y: p.score })),
       })),
     [runs, kind],
   );
-  const metricName = kind === 'loss' ? 'loss' : 'validation score (each run’s best-model score, as its task names it: accuracy, macro-F1, micro-F1, Pearson’s r, entity F1…)';
+  const scores = useMemo(() => headlineScoreAxis(runs), [runs]);
+  const scoreAxis = SCORE_AXES[scores.scale];
   // The losses' own range on round ticks, as on the Train screen, so runs close to each other stay apart.
   const axis = useMemo(() => lossAxis(series.flatMap((s) => s.points.map((p) => p.y))), [series]);
   return (
@@ -107,15 +108,17 @@ const RunCurves = memo(function RunCurves({ runs, colorOf, kind }: { runs: reado
           {kind === 'loss' ? (
             <YAxis dataKey="y" tick={chartText} domain={axis.domain} ticks={axis.ticks} tickFormatter={(v: number) => formatNumber(v, axis.digits)} width={64} />
           ) : (
-            <YAxis dataKey="y" tick={chartText} domain={[0, 1]} tickFormatter={(v: number) => formatPercent(v, 0)} width={56} />
+            <YAxis dataKey="y" tick={chartText} domain={scoreAxis.domain} ticks={scoreAxis.ticks} tickFormatter={scoreAxis.tickFormatter} width={56} />
           )}
-          <Tooltip formatter={(v: unknown) => (typeof v === 'number' ? (kind === 'loss' ? formatNumber(v, 4) : formatPercent(v)) : String(v))} />
+          <Tooltip formatter={kind === 'loss' ? (v: unknown) => (typeof v === 'number' ? formatNumber(v, 4) : String(v)) : scoreAxis.tooltip} />
           {series.map(({ run, points }) => (
             <Line key={run.id} data={points} dataKey="y" name={run.name} stroke={colorOf(run.id)} strokeWidth={3} dot={kind === 'metric'} isAnimationActive={false} />
           ))}
         </LineChart>
       </ResponsiveContainer>
-      <p className="muted">x: {kind === 'loss' ? 'step' : 'epoch'} · y: {metricName}</p>
+      <p className="muted" data-testid={`runs-${kind}-axes`}>
+        x: {kind === 'loss' ? 'step' : 'epoch'} · y: {kind === 'loss' ? 'loss' : scores.name}
+      </p>
       <ChartLegend items={series.map(({ run }) => ({ name: run.name, color: colorOf(run.id) }))} />
     </div>
   );
@@ -180,7 +183,7 @@ function RunsTable({ records, chosen, colorOf }: { records: readonly RunRecord[]
                   {run.dataset.name} <span className="muted">({run.dataset.trainRows} + {run.dataset.validationRows} rows, {run.dataset.fingerprint.slice(0, 6)})</span>
                 </td>
                 <td data-testid="run-settings">{differing.length === 0 ? 'same' : differing.map((k) => `${settingLabels[k]} ${String(run.settings[k])}`).join(', ')}</td>
-                <td data-testid="run-best">{best ? `${best.metric} ${best.metric === 'validation loss' ? formatNumber(best.value, 4) : formatPercent(best.value)} (epoch ${best.epoch})` : '–'}</td>
+                <td data-testid="run-best">{best ? `${best.metric} ${best.kind === 'share' ? formatPercent(best.value) : formatNumber(best.value, best.kind === 'loss' ? 4 : 3)} (epoch ${best.epoch})` : '–'}</td>
                 <td data-testid="run-time">{perEpoch === null ? '–' : formatDuration(perEpoch)}</td>
                 <td data-testid="run-backend">{run.backend ? (run.backend.name === 'webgpu' ? 'WebGPU' : 'WASM') : '–'}</td>
                 <td>{run.status}</td>

@@ -6,6 +6,7 @@ import { useStudio } from '../../store/useStudio.ts';
 import { formatNumber, formatPercent } from '../format.ts';
 import { ChartLegend, type LegendItem } from '../shell/ChartLegend.tsx';
 import { chartColors, chartText } from '../shell/chart-style.ts';
+import { SCORE_AXES } from '../shell/score-axis.ts';
 import { Card } from '../shell/ui.tsx';
 import { useDelayed } from '../shell/useDelayed.ts';
 import { useThrottled } from '../shell/useThrottled.ts';
@@ -18,17 +19,10 @@ const CHART_REFRESH_MS = 1000;
 // recharts re-registers an axis or a series whenever one of its props is a new object, which
 // costs an extra render per update: props that never change are made once, here.
 const margin = { left: 8, right: 24, top: 8, bottom: 8 };
-const shareDomain = [0, 1] as const;
-const correlationDomain = [-1, 1] as const;
-const correlationTicks = [-1, -0.5, 0, 0.5, 1];
 const stepLabel = { value: 'step', position: 'insideBottomRight', offset: -4, ...chartText } as const;
-const shareTick = (v: number) => formatPercent(v, 0);
 const lossTicks = [0, 1, 2, 3, 4].map((digits) => (v: number) => formatNumber(v, digits));
 const lossTick = (axis: LossAxis) => lossTicks[Math.min(axis.digits, lossTicks.length - 1)]!;
 const lossTooltip = (v: unknown) => (typeof v === 'number' ? formatNumber(v, 4) : String(v));
-const shareTooltip = (v: unknown) => (typeof v === 'number' ? formatPercent(v) : String(v));
-const correlationTick = (v: number) => formatNumber(v, 1);
-const correlationTooltip = (v: unknown) => (typeof v === 'number' ? formatNumber(v, 4) : String(v));
 /** The scores chart redraws this long after the loss chart, so an epoch's end is two short tasks, not one long one. */
 const SCORES_CHART_DELAY_MS = 120;
 
@@ -182,6 +176,7 @@ function chanceLines(chance: ChanceLevels | null): { y: number; legend: LegendIt
 /** One per-epoch chart: losses on an axis fitted to them, or scores on 0-100% with the chance levels marked. */
 const EpochChart = memo(function EpochChart({ rows, domain, series, axis, scale, height, chance }: EpochChartProps) {
   const marks = chanceLines(chance);
+  const scoreAxis = SCORE_AXES[scale ?? 'share'];
   return (
     <div className="chart" data-testid={axis ? 'epoch-loss-chart' : 'epoch-score-chart'}>
       <ResponsiveContainer width="100%" height={height}>
@@ -190,15 +185,13 @@ const EpochChart = memo(function EpochChart({ rows, domain, series, axis, scale,
           <XAxis dataKey="epoch" type="number" domain={domain} allowDecimals={false} tick={chartText} />
           {axis ? (
             <YAxis tick={chartText} domain={axis.domain} ticks={axis.ticks} tickFormatter={lossTick(axis)} width={64} />
-          ) : scale === 'correlation' ? (
-            <YAxis tick={chartText} domain={correlationDomain} ticks={correlationTicks} tickFormatter={correlationTick} width={56} />
           ) : (
-            <YAxis tick={chartText} domain={shareDomain} tickFormatter={shareTick} width={56} />
+            <YAxis tick={chartText} domain={scoreAxis.domain} ticks={scoreAxis.ticks} tickFormatter={scoreAxis.tickFormatter} width={56} />
           )}
           {marks.map((mark) => (
             <ReferenceLine key={mark.legend.name} y={mark.y} stroke={mark.legend.color} strokeWidth={2} strokeDasharray="6 4" />
           ))}
-          <Tooltip formatter={axis ? lossTooltip : scale === 'correlation' ? correlationTooltip : shareTooltip} />
+          <Tooltip formatter={axis ? lossTooltip : scoreAxis.tooltip} />
           {series.map((line) => (
             <Line
               key={line.key}
