@@ -69,7 +69,7 @@ const model: ModelSummary = {
   pretrained: true,
   tokenizerKind: 'WordPiece (vocab.txt)',
 };
-const info: ExportRequestInfo = { dataset, model, backend: { name: 'webgpu', description: 'SwiftShader', fallbackReason: null } };
+const info: ExportRequestInfo = { dataset, model, backend: { name: 'webgpu', description: 'SwiftShader', fallbackReason: null }, threshold: 0.5 };
 
 describe('exportBundle', () => {
   it('zips the Hugging Face folder, the ONNX models, the model card and the history', async () => {

@@ -53,6 +53,7 @@ export function studioCardRun(c: TrainingCheckpoint, info: ExportRequestInfo, qu
     },
     trainedWith: `in a web browser${backend ? ` (${backend.name === 'webgpu' ? 'WebGPU' : 'WASM'}: ${backend.description})` : ''}`,
     quantization,
+    threshold: info.threshold,
   };
 }
 
@@ -71,7 +72,7 @@ export async function bundleFiles(
   const task = taskOfModelConfig(c.modelConfig);
   const { fp32, int8, quantization, measurementError } = await onnxExports(parseModelConfig(c.modelConfig), task.numLabels(c.labels), task, mergedWeights(c, checkpointPlan(c)), check && { ...check, labels: c.labels });
   if (measurementError) console.warn(measurementError);
-  const files = huggingFaceFolder(c, tokenizer, info.model.name);
+  const files = huggingFaceFolder(c, tokenizer, info.model.name, info.threshold);
   files.set(FP32_MODEL_FILE, fp32);
   files.set(QUANTIZED_MODEL_FILE, int8);
   const encoder = new TextEncoder();

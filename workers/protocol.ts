@@ -332,6 +332,8 @@ export interface ExportRequestInfo {
   readonly dataset: DatasetSummary;
   readonly model: ModelSummary;
   readonly backend: BackendInfo | null;
+  /** Multi-label: the Evaluate screen's decision threshold, written into config.json and the card. */
+  readonly threshold: number;
 }
 
 // ---------------------------------------------------------------- data worker
@@ -458,7 +460,8 @@ export type TrainRequest =
   /** Rows of the last evaluation matching the filter, hardest first. */
   | { readonly type: 'inspect-rows'; readonly filter: RowFilter; readonly limit: number }
   | ({ readonly type: 'classify'; readonly requestId: number; readonly options: MetricOptions; readonly backend: BackendChoice } & EncodedSentence)
-  | { readonly type: 'export' }
+  /** The Hugging Face zip; `threshold` is the Evaluate screen's, which a multi-label model's config.json keeps. */
+  | { readonly type: 'export'; readonly threshold: number }
   /** The run as a transformers.Trainer project; the rows come from the data worker, which owns the dataset. */
   | { readonly type: 'export-project'; readonly rows: SplitRows }
   | { readonly type: 'export-checkpoint' }

@@ -91,7 +91,7 @@ describe('TrainService', () => {
 
     await service.handle({ type: 'train', runId: 'run-1', settings, configOverrides: {}, data: data(), backend: 'auto', dataset });
     expect(of('run-started')[0]).toMatchObject({ task: 'single-label', totalSteps: 9, backend: { description: 'test CPU' } });
-    await expect(service.handle({ type: 'export' })).rejects.toThrow(/pause or stop training/);
+    await expect(service.handle({ type: 'export', threshold: 0.5 })).rejects.toThrow(/pause or stop training/);
     await service.loop;
     expect(of('steps').flatMap((r) => r.records).map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(of('eval').map((r) => r.record.epoch)).toEqual([1, 2, 3]);
@@ -120,11 +120,13 @@ describe('TrainService', () => {
     expect(prediction.probabilities.neg! + prediction.probabilities.pos!).toBeCloseTo(1);
     expect(prediction.score).toBe(Math.max(prediction.probabilities.neg!, prediction.probabilities.pos!));
 
-    await service.handle({ type: 'export' });
+    // The Evaluate screen's threshold is a multi-label model's only: a single-label config.json does not carry it.
+    await service.handle({ type: 'export', threshold: 0.35 });
     const files = unzipSync(of('exported')[0]!.bytes);
     expect(Object.keys(files)).toEqual(
       expect.arrayContaining(['config.json', 'model.safetensors', 'onnx/model.onnx', 'onnx/model_quantized.onnx', 'README.md', 'training_history.json']),
     );
+    expect(JSON.parse(new TextDecoder().decode(files['config.json']))).not.toHaveProperty('multi_label_threshold');
     // The card's ONNX section: both files measured on the run's 8 validation rows.
     expect(new TextDecoder().decode(files['README.md'])).toContain('Accuracy on the 8 validation rows');
     await expect(service.handle({ type: 'resume', backend: 'auto' })).rejects.toThrow(/has finished/);
@@ -534,10 +536,12 @@ describe('TrainService checkpoint files and the training project', () => {
     expect(checkpoint.labelOptions).toEqual({ labelSeparator: '|' });
     expect(checkpoint.paramShapes.get('classifier.weight')).toEqual([3, 16]);
 
-    await h.service.handle({ type: 'export' });
+    // The threshold the Evaluate screen sets (slider or tuned) is the one the folder keeps.
+    await h.service.handle({ type: 'export', threshold: 0.35 });
     const files = unzipSync(h.of('exported')[1]!.bytes);
-    expect(JSON.parse(new TextDecoder().decode(files['config.json']))).toMatchObject({ problem_type: 'multi_label_classification' });
+    expect(JSON.parse(new TextDecoder().decode(files['config.json']))).toMatchObject({ problem_type: 'multi_label_classification', multi_label_threshold: 0.35 });
     const card = new TextDecoder().decode(files['README.md']);
+    expect(card).toContain('A label is predicted when its sigmoid probability is at least **0.35**: config.json stores it as `multi_label_threshold`');
     expect(card).toMatch(/Micro F1/);
     // Rows, not label counts: a multi-label row counts once however many labels it has.
     expect(card).toContain('24 training and 8 validation rows');

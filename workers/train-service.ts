@@ -177,7 +177,7 @@ export class TrainService {
         this.deps.send({ type: 'export-phase', phase: 'writing-files' });
         // The int8 model's accuracy change, for the card, is measured where the run trained.
         const { backend } = await this.backendFor(run.backend?.name ?? this.backendChoice);
-        const info = { dataset: run.dataset, model: run.model, backend: run.backend };
+        const info = { dataset: run.dataset, model: run.model, backend: run.backend, threshold: request.threshold };
         const { fileName, bytes } = await exportBundle(checkpoint, run.tokenizer, info, { backend, rows: run.rows.validation });
         return this.deps.send({ type: 'exported', fileName, bytes });
       }

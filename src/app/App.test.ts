@@ -231,6 +231,14 @@ describe('Evaluate per task', () => {
     expect(html).not.toContain('confusion-matrix');
   });
 
+  it('says on the Export screen which threshold a multi-label model\'s config.json keeps, and none for another task', () => {
+    const store = finishedRun('export');
+    expect(render(store)).not.toContain('export-threshold');
+    const s = store.getState();
+    store.setState({ training: { ...s.training, task: 'multi-label' }, evaluation: { ...s.evaluation, threshold: 0.35 } });
+    expect(render(store)).toContain('data-testid="export-threshold">config.json keeps the decision threshold set on the Evaluate screen, 0.35, as <code>multi_label_threshold</code>');
+  });
+
   it('shows regression scores, the predicted-against-true plot, the largest errors and the predicted score', () => {
     const points = [
       { index: 0, truth: 1, predicted: 1.5 },

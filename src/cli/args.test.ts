@@ -83,6 +83,10 @@ describe('finetune-studio arguments', () => {
     expect(parseCommand(['predict', '--model', 'm', '--data', 'd.jsonl', '--out', 'p.jsonl'])).toMatchObject({ command: 'predict', out: 'p.jsonl', batchSize: 64 });
     expect(parseCommand(['eval', '--model', 'm', '--data', 'd.csv', '--label-column', 'y'])).toMatchObject({ command: 'eval', labelColumn: 'y' });
     expect(parseCommand([])).toEqual({ command: 'help' });
+    // Without --threshold the model folder's own decides (config.json's multi_label_threshold, else 0.5).
+    expect(parseCommand(['predict', '--model', 'm', '--data', 'd.csv'])).toMatchObject({ threshold: null });
+    expect(parseCommand(['eval', '--model', 'm', '--data', 'd.csv', '--threshold', '0.3'])).toMatchObject({ threshold: 0.3 });
+    expect(() => parseCommand(['predict', '--model', 'm', '--data', 'd.csv', '--threshold', '1'])).toThrow('--threshold must be between 0 and 1, got 1');
   });
 
   it('turns key=value overrides into JSON values where they parse', () => {

@@ -66,8 +66,8 @@ export interface PredictCommand extends ColumnFlags {
   readonly out: string | null;
   readonly backend: BackendChoice;
   readonly batchSize: number;
-  /** Multi-label: the probability from which a label is predicted. */
-  readonly threshold: number;
+  /** Multi-label: the probability from which a label is predicted; null for the folder's own (config.json's multi_label_threshold, else 0.5). */
+  readonly threshold: number | null;
 }
 
 export interface EvalCommand extends ColumnFlags {
@@ -76,7 +76,7 @@ export interface EvalCommand extends ColumnFlags {
   readonly data: string;
   readonly backend: BackendChoice;
   readonly batchSize: number;
-  readonly threshold: number;
+  readonly threshold: number | null;
 }
 
 export interface ServeCommand {
@@ -152,7 +152,8 @@ train options:
 
 predict / eval options:
   --model <dir> --data <file> [--text-column …] [--text-pair-column …] [--label-column …] [--batch-size n]
-  --threshold <p>             multi-label: predict each label whose probability is at least p (default ${DEFAULT_THRESHOLD})
+  --threshold <p>             multi-label: predict each label whose probability is at least p (default: the model folder's
+                              multi_label_threshold in config.json, which train writes; ${DEFAULT_THRESHOLD} for a folder without one)
   --label-separator <s>       eval, multi-label: as for train
   --tag-names <O,B-PER,…>     as for train
   predict: [--out preds.jsonl] (default: standard output); one line per row: {label, score, logits} (single-label),
@@ -354,7 +355,8 @@ function taskOf(raw: string | undefined): TaskId | null {
   return raw;
 }
 
-function thresholdOf(raw: string | undefined): number {
+function thresholdOf(raw: string | undefined): number | null {
+  if (raw === undefined) return null;
   const threshold = numberFlag('threshold', raw, DEFAULT_THRESHOLD);
   if (!(threshold > 0 && threshold < 1)) throw new UsageError(`--threshold must be between 0 and 1, got ${threshold}`);
   return threshold;

@@ -11,6 +11,7 @@ import { classifierParamSpecs } from '../engine/models/params.ts';
 import { maxSequenceLength } from '../engine/models/positions.ts';
 import { Predictor } from '../engine/predictor.ts';
 import { type AnyTask, taskOfModelConfig } from '../engine/tasks/index.ts';
+import { storedDecisionThreshold } from '../export/decision-threshold.ts';
 import { decodeModelFiles } from '../hub/model-contents.ts';
 import { tokenizeExamples } from '../tokenize/tokenize-examples.ts';
 import { completeTokenizerFiles } from '../tokenize/tokenizer-files.ts';
@@ -30,6 +31,8 @@ interface FineTuned {
   readonly params: Map<string, Float32Array>;
   readonly shapes: Map<string, readonly number[]>;
   readonly maxLength: number;
+  /** Multi-label: the decision threshold config.json stores, or 0.5. */
+  readonly threshold: number;
 }
 
 /** The labels in id order from config.json's id2label, which every fine-tuned folder has. */
@@ -60,7 +63,7 @@ async function loadFineTuned(spec: string): Promise<FineTuned> {
   requireTokenizerFitsModel(tokenizerFiles, contents.configJson, spec);
   const tokenizer = await createTokenizer(tokenizerFiles);
   const maxLength = Math.min(tokenizer.maxLength, maxSequenceLength(config));
-  return { config, task, labels, tokenizer, params, shapes, maxLength };
+  return { config, task, labels, tokenizer, params, shapes, maxLength, threshold: storedDecisionThreshold(spec, contents.configJson) };
 }
 
 async function logitsFor(model: FineTuned, rows: readonly TokenizedExample[], cmd: PredictCommand | EvalCommand): Promise<Float32Array> {
@@ -104,7 +107,7 @@ export async function runPredict(cmd: PredictCommand, write: (line: string) => v
     if (skipped.has(i)) return JSON.stringify({ label: null, score: null, logits: null });
     const row = logits.subarray(next * k, (next + 1) * k);
     next += 1;
-    return JSON.stringify(model.task.predict({ logits: row, labels: model.labels, wordIds: null, words: null, options: { threshold: cmd.threshold } }));
+    return JSON.stringify(model.task.predict({ logits: row, labels: model.labels, wordIds: null, words: null, options: { threshold: cmd.threshold ?? model.threshold } }));
   });
   if (cmd.out) writeFileSync(cmd.out, lines.map((l) => `${l}\n`).join(''));
   else lines.forEach(write);
@@ -151,5 +154,5 @@ export async function runEval(cmd: EvalCommand, write: (line: string) => void, l
   }
   const { rows: tokenized } = tokenizeExamples(model.tokenizer, examples, { task: model.task, labels: model.labels, options: cmd.labelOptions, file: fileName }, model.maxLength);
   const logits = await logitsFor(model, tokenized, cmd);
-  write(JSON.stringify(model.task.metrics(logits, tokenized, model.labels, { threshold: cmd.threshold })));
+  write(JSON.stringify(model.task.metrics(logits, tokenized, model.labels, { threshold: cmd.threshold ?? model.threshold })));
 }

@@ -13,6 +13,8 @@ export interface CliRunFacts {
   /** The backend as the progress line named it, e.g. "onnxruntime-node (CPU)". */
   readonly backend: string;
   readonly quantization: QuantizationReport | null;
+  /** Multi-label: the decision threshold the folder's config.json stores. */
+  readonly threshold: number;
 }
 
 
@@ -41,6 +43,7 @@ export function cliCardRun(
     },
     trainedWith: `from the command line (\`finetune-studio train\`) on ${facts.backend}`,
     quantization: facts.quantization,
+    threshold: facts.threshold,
   };
 }
 

@@ -3,7 +3,7 @@
 // and loads model.safetensors by HF names, and transformers.js runs onnx/model.onnx offline. Each must
 // give what `finetune-studio predict` gave, within 1e-4.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,6 +41,9 @@ function reviews(count: number, seed: number): { text: string; labels: string; s
 const validation = reviews(40, 2);
 const texts = validation.map((r) => r.text);
 const jsonLines = <T>(file: string) => readFileSync(path.join(work, file), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as T);
+const readConfig = (folder: string) => JSON.parse(readFileSync(path.join(work, folder, 'config.json'), 'utf8')) as Record<string, unknown>;
+/** What `train` logged, by output folder. */
+const trainLog = new Map<string, string>();
 
 beforeAll(async () => {
   writeBaseModel(path.join(work, 'base'), { vocab: BASE_VOCAB });
@@ -51,6 +54,7 @@ beforeAll(async () => {
   for (const [task, label, out] of [['multi-label', 'labels', 'tags'], ['regression', 'score', 'scorer']] as const) {
     const train = await cli([...common, '--task', task, '--label-column', label, '--out', out]);
     expect(train.code, train.stderr).toBe(0);
+    trainLog.set(out, train.stderr);
     const predict = await cli(['predict', '--model', out, '--data', 'validation.csv', '--out', `${out}.jsonl`]);
     expect(predict.code, predict.stderr).toBe(0);
   }
@@ -103,6 +107,43 @@ describe('the predictions the tests compare against', () => {
     console.log(JSON.stringify({ multiLabelSpread: widestSpread(probabilities), regressionSpread: widestSpread(regression()) }));
     expect(widestSpread(probabilities)).toBeGreaterThan(0.5);
     expect(widestSpread(regression())).toBeGreaterThan(1);
+  });
+});
+
+/** Each label predicted at `threshold` or above, and no other. */
+const labelledAt = (threshold: number, p: { labels: string[]; probabilities: Record<string, number> }) =>
+  Object.entries(p.probabilities).every(([label, probability]) => p.labels.includes(label) === probability >= threshold);
+
+describe('the multi-label decision threshold in the folder', () => {
+  it('is the validation rows\' best, written to config.json by train; predict uses it, and --threshold overrides it', async () => {
+    const log = trainLog.get('tags')!;
+    const best = Number(/\(best ([\d.]+): micro-F1 [\d.]+\)\n/.exec(log)?.[1]);
+    console.log(JSON.stringify({ check: 'multi-label threshold train wrote', threshold: best }));
+    expect(log).toContain(`threshold: ${best} (the best micro-F1 on the validation rows, `);
+    expect(log).toContain('written to config.json as multi_label_threshold: predict and eval use it unless --threshold is given');
+    expect(readConfig('tags').multi_label_threshold).toBe(best);
+    const preds = jsonLines<{ labels: string[]; probabilities: Record<string, number> }>('tags.jsonl');
+    expect(preds.every((p) => labelledAt(best, p))).toBe(true);
+
+    // A folder whose config.json says 0.9: predict reads it there, and --threshold 0.2 goes over it.
+    cpSync(path.join(work, 'tags'), path.join(work, 'tags-strict'), { recursive: true });
+    writeFileSync(path.join(work, 'tags-strict/config.json'), JSON.stringify({ ...readConfig('tags'), multi_label_threshold: 0.9 }));
+    for (const [args, threshold] of [[[], 0.9], [['--threshold', '0.2'], 0.2]] as const) {
+      const run = await cli(['predict', '--model', 'tags-strict', '--data', 'validation.csv', '--out', 'strict.jsonl', ...args]);
+      expect(run.code, run.stderr).toBe(0);
+      const strict = jsonLines<{ labels: string[]; probabilities: Record<string, number> }>('strict.jsonl');
+      expect(strict.every((p) => labelledAt(threshold, p))).toBe(true);
+      // Some row is labelled differently at 0.9 than at 0.2, so the lines above tell the thresholds apart.
+      expect(strict.some((p) => !labelledAt(threshold === 0.9 ? 0.2 : 0.9, p))).toBe(true);
+    }
+    const evaluation = await cli(['eval', '--model', 'tags-strict', '--data', 'validation.csv', '--label-column', 'labels']);
+    expect(evaluation.code, evaluation.stderr).toBe(0);
+    expect(JSON.parse(evaluation.stdout)).toMatchObject({ task: 'multi-label', threshold: 0.9 });
+  }, 60_000);
+
+  it('is a multi-label folder\'s only: the regression folder has none and train says nothing of one', () => {
+    expect(readConfig('scorer')).not.toHaveProperty('multi_label_threshold');
+    expect(trainLog.get('scorer')).not.toContain('threshold:');
   });
 });
 

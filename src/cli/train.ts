@@ -7,7 +7,7 @@
  * --out every few minutes; Ctrl-C, SIGTERM and SIGHUP stop after the current update and write
  * the folder; a non-finite loss stops with the weights of the last good update written.
  */
-import { taskOfMetrics, taskOfModelConfig } from '../engine/tasks/index.ts';
+import { type AnyTask, taskOfMetrics, taskOfModelConfig } from '../engine/tasks/index.ts';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { labelWarnings } from '../data/labels.ts';
@@ -18,10 +18,12 @@ import { parseCheckpoint, type TrainingCheckpoint } from '../engine/checkpoint.t
 import { dataFingerprint } from '../engine/data-fingerprint.ts';
 import { parseModelConfig } from '../engine/models/config.ts';
 import { maxSequenceLength } from '../engine/models/positions.ts';
+import { DEFAULT_THRESHOLD } from '../engine/multi-label-metrics.ts';
 import { startingPoint } from '../engine/pretrained.ts';
 import { plannedUpdates, resumedWith, ResumeSettingsError } from '../engine/run-plan.ts';
 import type { TrainingSettings } from '../engine/settings.ts';
 import { DivergedError, Trainer, type TrainOutcome } from '../engine/trainer.ts';
+import { THRESHOLD_CONFIG_KEY, validationTunedThreshold } from '../export/decision-threshold.ts';
 import { huggingFaceFolder } from '../export/hf-folder.ts';
 import { checkpointPlan, mergedWeights } from '../export/lora-export.ts';
 import { describeQuantization, FP32_MODEL_FILE, onnxExports, QUANTIZED_MODEL_FILE } from '../export/quantize.ts';
@@ -175,8 +177,9 @@ export async function runTrain(cmd: TrainCommand, log: (line: string) => void): 
   const { fp32, int8, quantization, measurementError } = await onnxExports(parseModelConfig(final.modelConfig), task.numLabels(labels), task, mergedWeights(final, checkpointPlan(final)), { backend, rows: tokenized.validation.rows, labels });
   if (quantization) log(describeQuantization(quantization));
   if (measurementError) log(`note: ${measurementError}`);
-  const files = huggingFaceFolder(final, tokenizerFiles, cmd.model);
-  files.set('README.md', cliModelCard(cmd, rows, final, { pretrained: contents.weights.size > 0, backend: backend.description ?? backend.name, quantization }));
+  const threshold = decisionThreshold(final, task, log);
+  const files = huggingFaceFolder(final, tokenizerFiles, cmd.model, threshold);
+  files.set('README.md', cliModelCard(cmd, rows, final, { pretrained: contents.weights.size > 0, backend: backend.description ?? backend.name, quantization, threshold }));
   files.set(FP32_MODEL_FILE, fp32);
   files.set(QUANTIZED_MODEL_FILE, int8);
   folder.writeFiles(files);
@@ -201,6 +204,16 @@ export async function runTrain(cmd: TrainCommand, log: (line: string) => void): 
   const scored = (best ? evals.find((e) => e.step === keeper.state.bestStep) : undefined) ?? evals.at(-1);
   log(`done: wrote ${cmd.out}${scored ? ` (validation ${taskOfMetrics(scored.metrics).summary(scored.metrics)})` : ''}`);
   return 'finished';
+}
+
+/** A multi-label run's threshold for the folder: the validation rows' best, or 0.5 without them; said in one line. */
+function decisionThreshold(final: TrainingCheckpoint, task: AnyTask, log: (line: string) => void): number {
+  if (task.id !== 'multi-label') return DEFAULT_THRESHOLD;
+  const tuned = validationTunedThreshold(final);
+  const threshold = tuned?.threshold ?? DEFAULT_THRESHOLD;
+  const why = tuned ? `the best micro-F1 on the validation rows, ${tuned.microF1.toFixed(4)}` : 'no validation rows to tune it on';
+  log(`threshold: ${threshold} (${why}), written to config.json as ${THRESHOLD_CONFIG_KEY}: predict and eval use it unless --threshold is given`);
+  return threshold;
 }
 
 function describeCadence(cmd: TrainCommand): string {

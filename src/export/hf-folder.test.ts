@@ -3,6 +3,7 @@ import { classifierParamSpecs } from '../engine/models/params.ts';
 import { parseModelConfig } from '../engine/models/config.ts';
 import { startingPoint } from '../engine/pretrained.ts';
 import { defaultSettings } from '../engine/settings.ts';
+import { taskById } from '../engine/tasks/index.ts';
 import { readSafetensors } from '../engine/weights/safetensors.ts';
 import { completeTokenizerFiles, type TokenizerSourceFiles } from '../tokenize/tokenizer-files.ts';
 import { configJsonText, savePretrainedConfig } from './hf-config.ts';
@@ -20,7 +21,7 @@ const bytePairs: TokenizerSourceFiles = {
 
 function folder(configJson: Record<string, unknown>, source: TokenizerSourceFiles, labels = ['neg', 'pos']) {
   const checkpoint = startingPoint({ name: 'tiny', configJson, weights: new Map() }, labels, defaultSettings).checkpoint;
-  return { checkpoint, files: huggingFaceFolder(checkpoint, completeTokenizerFiles(source, configJson), 'tiny') };
+  return { checkpoint, files: huggingFaceFolder(checkpoint, completeTokenizerFiles(source, configJson), 'tiny', 0.5) };
 }
 
 describe('huggingFaceFolder', () => {
@@ -56,6 +57,16 @@ describe('huggingFaceFolder', () => {
       problem_type: 'single_label_classification',
       dtype: 'float32',
     });
+  });
+
+  it('writes a multi-label model\'s decision threshold into config.json as multi_label_threshold, and none for a single-label one', () => {
+    const checkpoint = startingPoint({ name: 'tiny', configJson: bertConfig, weights: new Map() }, ['a', 'b', 'c'], defaultSettings, {}, taskById('multi-label')).checkpoint;
+    const text = decoder.decode(huggingFaceFolder(checkpoint, completeTokenizerFiles(wordPiece, bertConfig), 'tiny', 0.35).get('config.json'));
+    expect(JSON.parse(text)).toMatchObject({ problem_type: 'multi_label_classification', multi_label_threshold: 0.35 });
+    // Sorted among the other keys, as json.dumps(sort_keys=True) writes an attribute transformers keeps.
+    expect(text).toContain('"model_type": "bert",\n  "multi_label_threshold": 0.35,\n  "num_attention_heads"');
+    const single = decoder.decode(folder(bertConfig, wordPiece).files.get('config.json'));
+    expect(single).not.toContain('multi_label_threshold');
   });
 
   for (const configJson of [bertConfig, robertaConfig, { model_type: 'distilbert', vocab_size: 12, dim: 16, n_layers: 1, n_heads: 2, hidden_dim: 32, max_position_embeddings: 24 }, { model_type: 'electra', vocab_size: 12, embedding_size: 8, ...tiny }]) {

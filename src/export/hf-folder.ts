@@ -7,6 +7,7 @@ import { taskOfMetrics } from '../engine/tasks/index.ts';
 import { replayEvaluations } from '../engine/best-model.ts';
 import type { TrainingCheckpoint } from '../engine/checkpoint.ts';
 import { writeSafetensors } from '../engine/weights/safetensors.ts';
+import { withDecisionThreshold } from './decision-threshold.ts';
 import { configJsonText, savePretrainedConfig } from './hf-config.ts';
 import { checkpointPlan, mergedWeights, peftAdapterFiles } from './lora-export.ts';
 import { pythonJsonDumps } from './python-json.ts';
@@ -68,12 +69,13 @@ export function trainerState(c: TrainingCheckpoint): Record<string, unknown> {
 /**
  * The folder's files. A LoRA run's model.safetensors holds the merged weights, and its adapters
  * go into a PEFT folder beside them (lora-export.ts) for `baseModel`, the Hub id or path it was trained from.
+ * A multi-label model's config.json carries `threshold` (decision-threshold.ts); other tasks ignore it.
  */
-export function huggingFaceFolder(c: TrainingCheckpoint, tokenizer: TokenizerFileSet, baseModel: string): Map<string, Uint8Array> {
+export function huggingFaceFolder(c: TrainingCheckpoint, tokenizer: TokenizerFileSet, baseModel: string, threshold: number): Map<string, Uint8Array> {
   const files = new Map<string, Uint8Array>();
   const plan = checkpointPlan(c);
   const json = (name: string, value: unknown, sortKeys = true) => files.set(name, encoder.encode(pythonStyleJson(value, sortKeys)));
-  files.set('config.json', encoder.encode(configJsonText(savePretrainedConfig(c.modelConfig))));
+  files.set('config.json', encoder.encode(configJsonText(savePretrainedConfig(withDecisionThreshold(c.modelConfig, threshold)))));
   // safe_save_file(state_dict, metadata={"format": "pt"}): the parameters under their HF names. A
   // *ForSequenceClassification ties no weights, and its position_ids/token_type_ids buffers are
   // non-persistent, so the state dict is exactly the parameters.

@@ -2,7 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { EvalRecord } from '../engine/checkpoint.ts';
 import { startingPoint } from '../engine/pretrained.ts';
+import { multiLabelMetrics } from '../engine/multi-label-metrics.ts';
 import { defaultSettings } from '../engine/settings.ts';
+import { taskById } from '../engine/tasks/index.ts';
 import { curvePoints, modelCard, type ModelCardRun } from './model-card.ts';
 
 const PYTHON = '/usr/bin/python3';
@@ -62,6 +64,7 @@ const run: ModelCardRun = {
     validationRows: 4,
   },
   trainedWith: 'in a web browser (WebGPU: SwiftShader)',
+  threshold: 0.5,
 };
 
 /** The YAML between the leading `---` lines, parsed by PyYAML (what the Hub's tooling reads it with). */
@@ -169,6 +172,21 @@ describe('modelCard', () => {
     expect(card).toContain('validation rows from a separate file, `dev.jsonl` (4 rows)');
     expect(card).toContain('classify({"text": "First text", "text_pair": "Second text"})');
     expect(card).toContain("classify({ text: 'First text', text_pair: 'Second text' })");
+  });
+
+  it('states a multi-label model\'s decision threshold, where config.json keeps it and whether the validation rows chose it', () => {
+    const multi = startingPoint({ name: 'tiny', configJson, weights: new Map() }, ['a', 'b'], defaultSettings, {}, taskById('multi-label')).checkpoint;
+    const metrics = { task: 'multi-label' as const, ...multiLabelMetrics(Float32Array.of(2, -1, 0.1, -3), [1, 0, 0, 1], ['a', 'b']) };
+    expect(metrics.tuned.threshold).toBe(0.55);
+    const evaluated = { ...multi, history: { steps: checkpoint.history.steps, evals: [{ step: 4, epoch: 2, trainLoss: 0.4, metrics }] } };
+    const tuned = modelCard({ ...run, checkpoint: evaluated, threshold: 0.55 });
+    expect(tuned).toContain(
+      'A label is predicted when its sigmoid probability is at least **0.55**: config.json stores it as `multi_label_threshold` (`model.config.multi_label_threshold` once loaded), the threshold with the best micro-F1 on the validation rows.',
+    );
+    expect(tuned).toContain('These scores count a label as predicted at probability 0.5 or more; on these rows 0.55 gives the best micro-F1 (0.667).');
+    expect(modelCard({ ...run, checkpoint: evaluated, threshold: 0.3 })).toContain("at least **0.3**: config.json stores it as `multi_label_threshold` (`model.config.multi_label_threshold` once loaded); the validation rows' best micro-F1 is at 0.55.");
+    expect(modelCard({ ...run, checkpoint: multi, threshold: 0.5 })).toContain('at least **0.5**: config.json stores it as `multi_label_threshold` (`model.config.multi_label_threshold` once loaded).');
+    expect(modelCard(run)).not.toContain('multi_label_threshold');
   });
 
   it('reports the int8 ONNX model beside the float32 one', () => {

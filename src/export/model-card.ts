@@ -12,6 +12,7 @@ import { modelEvaluation } from '../engine/best-model.ts';
 import type { ColumnMapping } from '../data/columns.ts';
 import type { TrainingCheckpoint } from '../engine/checkpoint.ts';
 import { architectureClassName, parseModelConfig } from '../engine/models/config.ts';
+import { THRESHOLD_CONFIG_KEY, validationTunedThreshold } from './decision-threshold.ts';
 import { ADAPTER_FOLDER, checkpointPlan } from './lora-export.ts';
 import type { QuantizationReport } from './quantize.ts';
 
@@ -44,6 +45,8 @@ export interface ModelCardRun {
   /** Where the run happened, finishing "Trained with Fine-Tune Studio …", e.g. "in a web browser (WebGPU: …)". */
   readonly trainedWith: string;
   readonly quantization?: QuantizationReport | null;
+  /** Multi-label: the decision threshold config.json stores (decision-threshold.ts); other tasks ignore it. */
+  readonly threshold: number;
 }
 
 /** Enough points to redraw the curve's shape; the full per-step log is in trainer_state.json. */
@@ -268,7 +271,7 @@ function resultsSection(c: TrainingCheckpoint): string {
             .map((x) => `${x.name} **${fixed(x.value, 3)}**`)
             .join(', ');
     parts.push(`On the ${m.examples} validation rows after step ${last.step}: ${scores}, loss ${fixed(m.loss)}.`);
-    if (m.task === 'multi-label') parts.push(`A label is predicted at probability ${m.threshold} or more; on these rows ${m.tuned.threshold.toFixed(2)} would give the best micro-F1 (${fixed(m.tuned.microF1, 3)}).`);
+    if (m.task === 'multi-label') parts.push(`These scores count a label as predicted at probability ${m.threshold} or more; on these rows ${m.tuned.threshold.toFixed(2)} gives the best micro-F1 (${fixed(m.tuned.microF1, 3)}).`);
     const perLabel = perLabelScores(m);
     if (perLabel) {
       parts.push(table(['label', 'precision', 'recall', 'F1', 'support'], perLabel.map((p) => [p.label, fixed(p.precision, 3), fixed(p.recall, 3), fixed(p.f1, 3), p.support])));
@@ -333,13 +336,22 @@ function onnxSection(q: QuantizationReport): string {
   ].join('\n\n');
 }
 
+/** A multi-label model's decision threshold: its value, where config.json keeps it, and whether the validation rows chose it. */
+function thresholdParagraph(run: ModelCardRun): string {
+  const tuned = validationTunedThreshold(run.checkpoint);
+  const origin = tuned === null ? '' : tuned.threshold === run.threshold ? ', the threshold with the best micro-F1 on the validation rows' : `; the validation rows' best micro-F1 is at ${tuned.threshold.toFixed(2)}`;
+  return `A label is predicted when its sigmoid probability is at least **${run.threshold}**: config.json stores it as \`${THRESHOLD_CONFIG_KEY}\` (\`model.config.${THRESHOLD_CONFIG_KEY}\` once loaded)${origin}.`;
+}
+
 function usageSection(run: ModelCardRun): string {
   if (pipelineOf(run.checkpoint).tag === 'token-classification') return taggerUsageSection(run);
+  const multiLabel = taskOfModelConfig(run.checkpoint.modelConfig).id === 'multi-label';
   const pair = run.data.columns.textPair !== undefined && run.data.columns.textPair !== '';
   const example = pair ? '{"text": "First text", "text_pair": "Second text"}' : '"Type a sentence here"';
   const jsExample = pair ? "{ text: 'First text', text_pair: 'Second text' }" : "'Type a sentence here'";
   return [
     '## How to use',
+    ...(multiLabel ? [thresholdParagraph(run)] : []),
     'In Python with `transformers`:',
     [
       '```python',

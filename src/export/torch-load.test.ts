@@ -86,7 +86,7 @@ describe.skipIf(skipReason !== null)(`PyTorch loads the exported folder by HF na
 
       const folder = path.join(scratch, label.replace(/\W+/g, '-'));
       const tokenizer = completeTokenizerFiles({ vocabTxt: vocab.join('\n') }, baseConfig);
-      for (const [file, bytes] of huggingFaceFolder(trained, tokenizer, name)) {
+      for (const [file, bytes] of huggingFaceFolder(trained, tokenizer, name, 0.5)) {
         mkdirSync(path.dirname(path.join(folder, file)), { recursive: true });
         writeFileSync(path.join(folder, file), bytes);
       }
@@ -144,7 +144,7 @@ describe.skipIf(skipReason !== null)(`PyTorch loads an exported token classifier
       await trainer.release();
 
       const folder = path.join(scratch, `${name}-token-classification`);
-      for (const [file, bytes] of huggingFaceFolder(trained, completeTokenizerFiles({ vocabTxt: vocab.join('\n') }, baseConfig), name)) {
+      for (const [file, bytes] of huggingFaceFolder(trained, completeTokenizerFiles({ vocabTxt: vocab.join('\n') }, baseConfig), name, 0.5)) {
         mkdirSync(path.dirname(path.join(folder, file)), { recursive: true });
         writeFileSync(path.join(folder, file), bytes);
       }

@@ -60,7 +60,7 @@ export const createEvaluationSlice: SliceCreator<EvaluationSlice> = (set, get, d
   exportModel() {
     if (!hasIdleModel(get())) return get().showError('export', 'Train a model first, or pause the run, to download it.');
     patch(set, get, 'evaluation', { exporting: true, exportPhase: null, exported: null });
-    deps.train.post({ type: 'export' });
+    deps.train.post({ type: 'export', threshold: get().evaluation.threshold });
   },
   exportProject() {
     const s = get();

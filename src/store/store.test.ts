@@ -565,7 +565,7 @@ describe('the studio store', () => {
     h.trainReply({ type: 'steps', records: [{ step: 1, epoch: 1, loss: 1, learningRate: 1, gradNorm: 1 }], totalSteps: 1 });
     h.trainReply({ type: 'run-ended', end: 'finished', message: null });
     h.s().exportModel();
-    expect(h.train.at(-1)).toEqual({ type: 'export' });
+    expect(h.train.at(-1)).toEqual({ type: 'export', threshold: 0.5 });
     h.trainReply({ type: 'exported', fileName: 'm.zip', bytes: new Uint8Array(5) });
     expect(h.downloads).toEqual([['m.zip', 5]]);
     expect(h.s().evaluation).toMatchObject({ exporting: false, exported: { fileName: 'm.zip', bytes: 5 } });
@@ -665,6 +665,10 @@ describe('the studio store', () => {
     expect(h.data.at(-1)).toMatchObject({ type: 'encode', asWords: false });
     h.dataReply({ type: 'encoded', requestId: 1, ids: Int32Array.of(101, 7, 102), typeIds: null, words: null, wordIds: null });
     expect(h.train.at(-1)).toMatchObject({ type: 'classify', options: { threshold: 0.55 } });
+    // The download keeps the threshold on screen, for config.json and the model card.
+    h.s().exportModel();
+    expect(h.train.at(-1)).toEqual({ type: 'export', threshold: 0.55 });
+    h.trainReply({ type: 'exported', fileName: 'm.zip', bytes: new Uint8Array(5) });
 
     // A new run's model starts again at 0.5.
     h.s().startTraining();

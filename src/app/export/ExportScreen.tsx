@@ -1,5 +1,6 @@
 import { useShallow } from 'zustand/react/shallow';
 import type { ExportPhase } from '../../../workers/protocol.ts';
+import { THRESHOLD_CONFIG_KEY } from '../../export/decision-threshold.ts';
 import { hasIdleModel } from '../../store/evaluation.ts';
 import { isTraining } from '../../store/training.ts';
 import { useStudio } from '../../store/useStudio.ts';
@@ -28,6 +29,7 @@ export function ExportScreen() {
   );
   const ready = useStudio(hasIdleModel);
   const running = useStudio((s) => isTraining(s.training.status));
+  const threshold = useStudio((s) => (s.training.task === 'multi-label' ? s.evaluation.threshold : null));
   const { exportModel, exportProject, exportCheckpoint } = useStudio(
     useShallow((s) => ({ exportModel: s.exportModel, exportProject: s.exportProject, exportCheckpoint: s.exportCheckpoint })),
   );
@@ -50,6 +52,11 @@ export function ExportScreen() {
           The training project is this run as a Python script for Hugging Face Trainer, with your rows and settings, to train it on a bigger machine or
           several GPUs. The checkpoint holds the weights and optimizer state: load it on the Train screen later to continue or fine-tune further.
         </p>
+        {threshold !== null && (
+          <p className="muted" data-testid="export-threshold">
+            config.json keeps the decision threshold set on the Evaluate screen, {threshold}, as <code>{THRESHOLD_CONFIG_KEY}</code>: a label is predicted when its probability is at least that.
+          </p>
+        )}
         {!ready && <p className="muted">{running ? 'Pause or finish training to download the model.' : 'Train a model first (step 3).'}</p>}
         {exporting && <ProgressBar fraction={null} label={exportPhase ? phaseText[exportPhase].label : 'Packing the download'} expected={exportPhase ? phaseText[exportPhase].expected : undefined} />}
         {exported && (
