@@ -97,7 +97,11 @@ describe('DataService tasks, on small files', () => {
     const { s, last, load } = service();
     const ids = '{"tokens": ["EU", "rejects", "Bonn"], "ner_tags": [3, 0, 1]}\n{"tokens": ["Anna", "Smith"], "ner_tags": [1, 2]}\n';
     await load('ids.jsonl', ids);
-    expect(last('dataset-error')!.message).toMatch(/^ids\.jsonl, line 1: "ner_tags" holds tag ids \(3 for word 1\) but no tag list was given/);
+    // The message says where the Data screen takes the names, and the banner offers to go there.
+    expect(last('dataset-error')).toMatchObject({
+      message: expect.stringMatching(/^ids\.jsonl, line 1: "ner_tags" holds tag ids \(3 for word 1\) but no tag list was given to name them\. Give the tag names in id order under “Tagged sentences whose tags are numbers\?” below Choose a file… /),
+      fix: { kind: 'tag-names' },
+    });
     await s.handle({ type: 'set-tag-names', tagNames: ['O', 'B-PER', 'I-PER', 'B-ORG'] });
     const summary = last('dataset')!.summary;
     expect(summary).toMatchObject({ fileName: 'ids.jsonl', tagged: true, tagNames: ['O', 'B-PER', 'I-PER', 'B-ORG'], labels: ['O', 'B-ORG', 'B-PER', 'I-PER'] });

@@ -12,6 +12,7 @@ import { defaultLabelOptions, type LabelOptions } from '../src/engine/tasks/task
 import { tokenClassification } from '../src/engine/tasks/token-classification.ts';
 import { checkColumnRoles, ColumnRoleError, guessColumns, type ColumnMapping } from '../src/data/columns.ts';
 import { DatasetError } from '../src/data/dataset-error.ts';
+import { UnnamedTagIdsError } from '../src/data/tagged-jsonl.ts';
 import type { LabelledExample } from '../src/data/examples.ts';
 import { datasetFingerprint } from '../src/data/fingerprint.ts';
 import { labelledFile } from '../src/data/labelled-file.ts';
@@ -76,6 +77,9 @@ const PREVIEW_ROWS = 8;
 const PREVIEW_CELL_CHARS = 200;
 /** Progress messages at most this often: enough for a smooth bar, too few to cost anything. */
 const PROGRESS_INTERVAL_MS = 100;
+
+/** Where the Data screen takes the tag names of tag ids (DataScreen's TagNamesField), as the error about them says it. */
+const TAG_NAMES_FIELD = 'under “Tagged sentences whose tags are numbers?” below Choose a file…';
 
 export const DEFAULT_SPLIT: Extract<SplitChoice, { kind: 'fraction' }> = { kind: 'fraction', fraction: 0.2, seed: 42 };
 
@@ -160,6 +164,9 @@ export class DataService {
     try {
       await work();
     } catch (error) {
+      if (error instanceof UnnamedTagIdsError) {
+        return this.deps.send({ type: 'dataset-error', role, message: error.withTagNamesAt(TAG_NAMES_FIELD).message, fix: { kind: 'tag-names' } });
+      }
       if (!(error instanceof DatasetError)) throw error;
       this.deps.send({ type: 'dataset-error', role, message: error.message });
     }

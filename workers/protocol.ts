@@ -376,7 +376,7 @@ export type DataReply =
   | { readonly type: 'dataset-progress'; readonly role: 'main' | 'validation'; readonly fileName: string; readonly phase: 'reading' | 'parsing'; readonly fraction: number | null }
   | { readonly type: 'dataset'; readonly summary: DatasetSummary }
   | { readonly type: 'hub-dataset-info'; readonly info: HubDatasetInfo }
-  | { readonly type: 'dataset-error'; readonly role: 'main' | 'validation'; readonly message: string }
+  | { readonly type: 'dataset-error'; readonly role: 'main' | 'validation'; readonly message: string; readonly fix?: ErrorFix }
   | { readonly type: 'tokenizer-ready' }
   | { readonly type: 'token-stats'; readonly stats: TokenStats }
   | { readonly type: 'tokenize-progress'; readonly done: number; readonly total: number }
@@ -393,8 +393,8 @@ export type DataReply =
  */
 export const DEFAULT_GPU_MEMORY_BUDGET_MB = 4_000;
 
-/** A way out of an error the page can offer as a button. */
-export type ErrorFix = { readonly kind: 'batch-size'; readonly batchSize: number };
+/** A way out of an error the page can offer as a button: a batch size that fits, or the field that names tag ids. */
+export type ErrorFix = { readonly kind: 'batch-size'; readonly batchSize: number } | { readonly kind: 'tag-names' };
 
 /** What training the loaded model holds in GPU memory (WebGPU), for the Model screen. */
 export interface MemoryEstimate {

@@ -333,6 +333,17 @@ describe('Data and Train screens per task', () => {
     expect(chosen).not.toContain('label-separator');
   });
 
+  it('opens the collapsed tag names field while the error about unnamed tag ids is up, with a button to it in the banner', () => {
+    const collapsed = render(finishedRun('data', 'ids.jsonl, line 1: bad'));
+    expect(collapsed).toMatch(/<details class="tag-names"><summary>/);
+    const store = finishedRun('data');
+    const s = store.getState();
+    store.setState({ ui: { ...s.ui, error: { scope: 'data', message: 'ids.jsonl, line 1: "ner_tags" holds tag ids', fix: { kind: 'tag-names' } } } });
+    const html = render(store);
+    expect(html).toMatch(/<details class="tag-names" open=""><summary>Tagged sentences whose tags are numbers\?<\/summary>/);
+    expect(html).toMatch(/data-testid="error-fix">Type the tag names</);
+  });
+
   it('shows a regression dataset’s scores instead of rows per label', () => {
     const scores = { min: 0, max: 5, mean: 2.7, bins: [{ from: 0, to: 2.5, train: 3, validation: 1 }, { from: 2.5, to: 5, train: 5, validation: 1 }] };
     const html = withDataset('data', { task: { ...multiLabelTask, id: 'regression', guess: { id: 'regression', reason: 'every label is a number and some have decimals (such as "3.8")' } }, labels: ['LABEL_0'], scores });

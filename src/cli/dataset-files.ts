@@ -8,6 +8,7 @@ import { type LabelledFile, labelledFile } from '../data/labelled-file.ts';
 import { classificationTable, type ReadDataset, readDataset } from '../data/read-dataset.ts';
 import { taggedColumnsOf } from '../data/tagged-cells.ts';
 import { taggedFile } from '../data/tagged-file.ts';
+import { UnnamedTagIdsError } from '../data/tagged-jsonl.ts';
 import type { ColumnFlags } from './args.ts';
 
 export function columnMapping(flags: ColumnFlags): ColumnMapping {
@@ -24,7 +25,11 @@ export async function readDatasetFile(file: string, flag: string, tagNames: read
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder; give a data file' : (e as Error).message;
     throw new Error(`${flag} ${file}: ${why}`);
   }
-  return readDataset(path.basename(file), bytes, tagNames === null ? {} : { tagNames });
+  try {
+    return await readDataset(path.basename(file), bytes, tagNames === null ? {} : { tagNames });
+  } catch (error) {
+    throw error instanceof UnnamedTagIdsError ? error.withTagNamesAt('with --tag-names') : error;
+  }
 }
 
 export interface ReadExamples extends LabelledFile {

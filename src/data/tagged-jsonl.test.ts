@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseText } from './parse.ts';
 import { classificationTable, readDataset } from './read-dataset.ts';
 import { decodeTaggedCell, taggedColumnsOf } from './tagged-cells.ts';
-import { looksLikeTaggedJsonLines, parseTaggedJsonLines } from './tagged-jsonl.ts';
+import { looksLikeTaggedJsonLines, parseTaggedJsonLines, UnnamedTagIdsError } from './tagged-jsonl.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const wnut17 = path.resolve(here, '../../../shared/data/wnut17');
@@ -27,7 +27,18 @@ describe('tagged JSON Lines', () => {
     const ids = '{"tokens": ["EU", "rejects"], "ner_tags": [3, 0]}\n';
     expect(parseTaggedJsonLines('ids.jsonl', ids, { tagNames: ['O', 'B-PER', 'I-PER', 'B-ORG'] }).rows[0]!.ner_tags).toBe('["B-ORG","O"]');
     expect(() => parseTaggedJsonLines('ids.jsonl', ids)).toThrow(
-      'ids.jsonl, line 1: "ner_tags" holds tag ids (3 for word 1) but no tag list was given to name them.',
+      'ids.jsonl, line 1: "ner_tags" holds tag ids (3 for word 1) but no tag list was given to name them. Give the tag names in id order (the dataset\'s ClassLabel names, such as O,B-PER,I-PER), or write the tags as names.',
+    );
+    // Each front end says where it takes the list.
+    let unnamed: unknown = null;
+    try {
+      parseTaggedJsonLines('ids.jsonl', ids);
+    } catch (error) {
+      unnamed = error;
+    }
+    expect(unnamed).toBeInstanceOf(UnnamedTagIdsError);
+    expect((unnamed as UnnamedTagIdsError).withTagNamesAt('with --tag-names').message).toBe(
+      'ids.jsonl, line 1: "ner_tags" holds tag ids (3 for word 1) but no tag list was given to name them. Give the tag names in id order with --tag-names (the dataset\'s ClassLabel names, such as O,B-PER,I-PER), or write the tags as names.',
     );
     expect(() => parseTaggedJsonLines('ids.jsonl', ids, { tagNames: ['O', 'B-PER'] })).toThrow(
       'ids.jsonl, line 1: tag id 3 (word 1) is not in the tag list, which names ids 0 to 1.',

@@ -17,6 +17,25 @@ export interface TaggedReadOptions {
   readonly tagNames?: readonly string[];
 }
 
+/**
+ * Tags written as ids with no tag list to name them. The CLI takes the list as a flag and the
+ * studio in a field of its Data screen, so each says where with `withTagNamesAt`.
+ */
+export class UnnamedTagIdsError extends DatasetError {
+  constructor(
+    private readonly at: DatasetLocation,
+    private readonly found: string,
+    /** Where the tag names are given, as it reads after "Give the tag names in id order"; empty when it is not known. */
+    where = '',
+  ) {
+    super(at, `${found} Give the tag names in id order${where === '' ? '' : ` ${where}`} (the dataset's ClassLabel names, such as O,B-PER,I-PER), or write the tags as names.`);
+  }
+
+  withTagNamesAt(where: string): UnnamedTagIdsError {
+    return new UnnamedTagIdsError(this.at, this.found, where);
+  }
+}
+
 /** Whether JSON text is tagged sentences: its first row has a list of words under "tokens". */
 export function looksLikeTaggedJsonLines(text: string): boolean {
   const start = text.search(/\S/);
@@ -105,10 +124,7 @@ function tagsOf(
     if (typeof tag === 'string' && tag.trim() !== '' && !/\s/.test(tag.trim())) return tag.trim();
     if (typeof tag === 'number' && Number.isInteger(tag)) {
       if (tagNames === undefined) {
-        throw new DatasetError(
-          at,
-          `"${tagColumn}" holds tag ids (${JSON.stringify(tag)} for word ${position + 1}) but no tag list was given to name them. Give the tag names in id order (the dataset's ClassLabel names, such as O, B-PER, I-PER), or write the tags as names.`,
-        );
+        throw new UnnamedTagIdsError(at, `"${tagColumn}" holds tag ids (${JSON.stringify(tag)} for word ${position + 1}) but no tag list was given to name them.`);
       }
       const name = tagNames[tag];
       if (name === undefined) {

@@ -35,7 +35,7 @@ function lockedByRun(get: GetState): boolean {
 }
 
 export const createDatasetSlice: SliceCreator<DatasetSlice> = (set, get, deps) => ({
-  dataset: { summary: null, loading: null, tokenStats: null, previewRow: 0, fromSavedRun: false, hub: initialHubForm, pendingValidation: null },
+  dataset: { summary: null, loading: null, tokenStats: null, previewRow: 0, fromSavedRun: false, hub: initialHubForm, pendingValidation: null, tagNamesWanted: false },
   setHubForm(fields) {
     patch(set, get, 'dataset', { hub: { ...get().dataset.hub, ...fields } });
   },
@@ -102,6 +102,9 @@ export const createDatasetSlice: SliceCreator<DatasetSlice> = (set, get, deps) =
     }
     get().clearError('data');
     deps.data.post({ type: 'set-tag-names', tagNames: text.trim() === '' ? null : names });
+  },
+  tagNamesFocused() {
+    patch(set, get, 'dataset', { tagNamesWanted: false });
   },
   setSplit(split) {
     if (lockedByRun(get)) return;

@@ -51,7 +51,7 @@ export function handleDataReply(store: StudioStore, deps: StoreDeps, reply: Data
     case 'dataset-error':
       // The dataset already loaded (if any) stays: only the error is new.
       patch(set, get, 'dataset', { loading: null, pendingValidation: null });
-      get().showError('data', reply.message);
+      get().showError('data', reply.message, reply.fix);
       return;
     case 'tokenizer-ready':
       patch(set, get, 'model', { tokenizerReady: true });

@@ -165,6 +165,24 @@ describe('the studio store', () => {
     expect(h.s().ui.error).toBeNull();
   });
 
+  it('offers the tag names field when a file’s tags are ids without names: the banner’s button asks the Data screen to focus it, and the message stays', () => {
+    const h = setup();
+    h.s().goTo('train');
+    const message = 'ids.jsonl, line 1: "ner_tags" holds tag ids (3 for word 1) but no tag list was given to name them.';
+    h.dataReply({ type: 'dataset-error', role: 'main', message, fix: { kind: 'tag-names' } });
+    expect(h.s().ui.error).toEqual({ scope: 'data', message, fix: { kind: 'tag-names' } });
+    expect(h.s().dataset.tagNamesWanted).toBe(false);
+    h.s().applyErrorFix();
+    expect(h.s().ui.screen).toBe('data');
+    expect(h.s().dataset.tagNamesWanted).toBe(true);
+    expect(h.s().ui.error?.message).toBe(message);
+    h.s().tagNamesFocused();
+    expect(h.s().dataset.tagNamesWanted).toBe(false);
+    // Typed names clear the message; the worker reads the file again with them.
+    h.s().setTagNames('O,B-PER,I-PER,B-ORG');
+    expect(h.s().ui.error).toBeNull();
+  });
+
   it('asks for token statistics once both the dataset and the tokenizer are there, capped at the model’s length', () => {
     const h = setup();
     h.dataReply({ type: 'dataset', summary });

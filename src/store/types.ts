@@ -116,6 +116,8 @@ export interface DatasetSlice {
     hub: HubDatasetForm;
     /** The Hub validation split to read once the training split has loaded. */
     pendingValidation: DatasetSource | null;
+    /** The error banner asked for the tag names: the Data screen opens their field and moves the focus there, then says so. */
+    tagNamesWanted: boolean;
   };
   setHubForm(fields: Partial<HubDatasetForm>): void;
   /** Asks the Hub for the dataset's configs, splits and columns; `config` for another config than the first. */
@@ -133,6 +135,8 @@ export interface DatasetSlice {
   setLabelSeparator(separator: string): void;
   /** The tag of each id for tagged JSON Lines, as typed: names separated by commas; empty for none. */
   setTagNames(text: string): void;
+  /** The tag names field has the focus that `tagNamesWanted` asked for. */
+  tagNamesFocused(): void;
   setSplit(split: SplitChoice): void;
   nextTokenPreview(): void;
   requestTokenStats(): void;

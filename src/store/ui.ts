@@ -40,6 +40,12 @@ export const createUiSlice =
     applyErrorFix() {
       const fix = get().ui.error?.fix;
       if (!fix) return;
+      if (fix.kind === 'tag-names') {
+        // The message stays up while the names are typed: it says what they are.
+        patch(set, get, 'dataset', { tagNamesWanted: true });
+        get().goTo('data');
+        return;
+      }
       get().dismissError();
       get().setSetting('batchSize', fix.batchSize);
     },

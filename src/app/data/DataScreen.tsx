@@ -204,18 +204,35 @@ function SeparatorField({ separator, disabled, onChange }: { separator: string; 
   );
 }
 
-/** The tag of each id, for JSON Lines whose ner_tags are ids (as the CLI's --tag-names); a file that failed for want of them is read again. */
+/**
+ * The tag of each id, for JSON Lines whose ner_tags are ids (as the CLI's --tag-names); a file that
+ * failed for want of them is read again. Collapsed until wanted: it opens while the error about tag
+ * ids is up, and takes the focus when that error's button asks for it.
+ */
 function TagNamesField({ disabled }: { disabled: boolean }) {
   const id = useId();
   const tagNames = useStudio((s) => s.dataset.summary?.tagNames ?? null);
-  const setTagNames = useStudio((s) => s.setTagNames);
+  const { setTagNames, tagNamesFocused } = useStudio(useShallow((s) => ({ setTagNames: s.setTagNames, tagNamesFocused: s.tagNamesFocused })));
+  const needed = useStudio((s) => s.ui.error?.fix?.kind === 'tag-names');
+  const wanted = useStudio((s) => s.dataset.tagNamesWanted);
   const [text, setText] = useState(tagNames?.join(',') ?? '');
+  const [open, setOpen] = useState(needed || wanted);
+  const input = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (needed || wanted) setOpen(true);
+  }, [needed, wanted]);
+  useEffect(() => {
+    if (!open || !wanted) return;
+    input.current?.focus();
+    tagNamesFocused();
+  }, [open, wanted, tagNamesFocused]);
   return (
-    <details className="tag-names">
+    <details className="tag-names" open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
       <summary>Tagged sentences whose tags are numbers?</summary>
       <div className="field">
         <label htmlFor={id}>Tag names, in id order</label>
         <input
+          ref={input}
           id={id}
           data-testid="tag-names"
           value={text}

@@ -14,7 +14,7 @@ export function ErrorBanner() {
       <p data-testid="error-message">{error.message}</p>
       {error.fix && (
         <button type="button" className="button button-primary" onClick={applyFix} data-testid="error-fix">
-          Use batch size {error.fix.batchSize}
+          {error.fix.kind === 'tag-names' ? 'Type the tag names' : `Use batch size ${error.fix.batchSize}`}
         </button>
       )}
       <button type="button" className="button" onClick={dismiss} aria-label="Dismiss the error">
