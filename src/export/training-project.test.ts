@@ -6,12 +6,24 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
-import { afterAll, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabelledExample } from '../data/examples.ts';
+import { decodeTaggedCell } from '../data/tagged-cells.ts';
+import type { TokenizedExample } from '../engine/batching.ts';
+import { torchUnavailable, quietTorchEnv } from '../engine/parity/python.ts';
+import { type AnyTask, taskOfMetrics } from '../engine/tasks/index.ts';
+import { multiLabel } from '../engine/tasks/multi-label.ts';
+import { regression } from '../engine/tasks/regression.ts';
+import { tokenizeExamples } from '../tokenize/tokenize-examples.ts';
+import { completeTokenizerFiles } from '../tokenize/tokenizer-files.ts';
+import { createTokenizer, type TextTokenizer } from '../tokenize/tokenizer.ts';
+import { IGNORED_LABEL } from '../tokenize/word-labels.ts';
 import { defaultSettings, type TrainingSettings } from '../engine/settings.ts';
 import { dropoutEntries, PINNED_REQUIREMENTS, rowsCsv, trainingProjectFiles, trainingProjectZip, type TrainingProjectRun, yamlNumber } from './training-project.ts';
 
 const PYTHON = '/usr/bin/python3';
+const here = path.dirname(fileURLToPath(import.meta.url));
 const pythonMissing = existsSync(PYTHON) ? null : `${PYTHON} is not installed`;
 
 const work = mkdtempSync(path.join(tmpdir(), 'training-project-'));
@@ -50,84 +62,6 @@ def rows(name):
         return list(csv.DictReader(f))
 constants["HYPERPARAMETER_TYPES"] = {k: type(v).__name__ for k, v in constants["HYPERPARAMETERS"].items()}
 print(json.dumps({"constants": constants, "keywords": keywords, "copies": copies, "train": rows("train.csv"), "validation": rows("validation.csv")}))
-`;
-
-/** Records what train.py asks of transformers, written to $STUB_LOG when the script exits. */
-const TRANSFORMERS_STUB = `
-import atexit, json, os
-import numpy as np
-LOG = []
-atexit.register(lambda: json.dump(LOG, open(os.environ["STUB_LOG"], "w")))
-
-def set_seed(seed):
-    LOG.append({"kind": "seed", "seed": seed})
-
-class _Tokenizer:
-    def __call__(self, texts, pairs=None, truncation=False, max_length=None):
-        LOG.append({"kind": "tokenize", "rows": len(texts), "pairs": pairs is not None and len(pairs) == len(texts), "truncation": truncation, "max_length": max_length})
-        return {"input_ids": [[1] * min(len(t), max_length) for t in texts]}
-
-class AutoTokenizer:
-    @staticmethod
-    def from_pretrained(name):
-        return _Tokenizer()
-
-class AutoConfig:
-    @staticmethod
-    def from_pretrained(name, **kwargs):
-        return {"name": name, **kwargs}
-
-class AutoModelForSequenceClassification:
-    @staticmethod
-    def from_pretrained(name, **kwargs):
-        LOG.append({"kind": "model", "how": "from_pretrained", "name": name, "kwargs": kwargs})
-        return "model"
-    @staticmethod
-    def from_config(config):
-        LOG.append({"kind": "model", "how": "from_config", "config": config})
-        return "model"
-
-class DataCollatorWithPadding:
-    def __init__(self, tokenizer):
-        self.tokenizer = tokenizer
-
-class TrainingArguments:
-    def __init__(self, **kwargs):
-        LOG.append({"kind": "args", "kwargs": kwargs})
-
-class EarlyStoppingCallback:
-    def __init__(self, early_stopping_patience=1, early_stopping_threshold=0.0):
-        self.arguments = {"early_stopping_patience": early_stopping_patience, "early_stopping_threshold": early_stopping_threshold}
-
-class Trainer:
-    def __init__(self, model, args, train_dataset, eval_dataset, processing_class, data_collator, compute_metrics, callbacks):
-        self.compute_metrics = compute_metrics
-        LOG.append({"kind": "callbacks", "value": [{"name": type(c).__name__, **c.arguments} for c in callbacks]})
-        LOG.append({"kind": "trainer", "train_rows": len(train_dataset), "eval_rows": len(eval_dataset), "collator": type(data_collator).__name__, "labels": train_dataset.columns["label"]})
-    def train(self):
-        pass
-    def save_model(self, path):
-        LOG.append({"kind": "save", "path": path})
-    def evaluate(self):
-        logits = np.array([[2.0, 0, 0], [0, 2.0, 0], [0, 2.0, 0], [2.0, 0, 0]])
-        value = self.compute_metrics((logits, np.array([0, 1, 0, 0])))
-        LOG.append({"kind": "metrics", "value": value})
-        return value
-`;
-
-const DATASETS_STUB = `
-class Dataset:
-    def __init__(self, columns):
-        self.columns = columns
-    @classmethod
-    def from_dict(cls, columns):
-        return cls(dict(columns))
-    def __len__(self):
-        return len(self.columns["label"])
-    def map(self, fn, batched=False, remove_columns=()):
-        assert batched
-        kept = {k: v for k, v in self.columns.items() if k not in remove_columns}
-        return Dataset({**kept, **fn(self.columns)})
 `;
 
 interface Inspection {
@@ -259,52 +193,6 @@ describe.skipIf(pythonMissing !== null)(`train.py as Python reads it${pythonMiss
     expect([full.METHOD, full.LORA, full.FREEZE_EMBEDDINGS, full.FREEZE_LAYERS]).toEqual(['full', null, false, 0]);
   });
 
-  it('runs top to bottom against stand-ins for transformers and datasets, handing Trainer the run', () => {
-    const stubs = path.join(work, 'stubs');
-    mkdirSync(path.join(stubs, 'transformers'), { recursive: true });
-    mkdirSync(path.join(stubs, 'datasets'), { recursive: true });
-    writeFileSync(path.join(stubs, 'transformers', '__init__.py'), TRANSFORMERS_STUB);
-    writeFileSync(path.join(stubs, 'datasets', '__init__.py'), DATASETS_STUB);
-    const pairRows = awkward.map((r, i) => ({ ...r, textPair: `second ${i}` }));
-    const overrides = { hidden_dropout_prob: 0.05 };
-    const root = writeProject('stub-run', trainingProjectFiles(run(settingsB, { train: pairRows, validation: pairRows.slice(0, 4), configOverrides: overrides })));
-    const runScript = (env: Record<string, string>) => {
-      const log = path.join(root, `log-${Object.keys(env).length}.json`);
-      execFileSync(PYTHON, [path.join(root, 'train.py')], { env: { ...process.env, PYTHONPATH: stubs, STUB_LOG: log, ...env }, stdio: 'pipe' });
-      return JSON.parse(readFileSync(log, 'utf8')) as { kind: string; [key: string]: unknown }[];
-    };
-    const calls = runScript({ WORLD_SIZE: '4' });
-    const of = (kind: string) => calls.filter((c) => c.kind === kind);
-    expect(of('seed')).toEqual([{ kind: 'seed', seed: settingsB.seed }]);
-    expect(of('model')).toEqual([
-      {
-        kind: 'model',
-        how: 'from_pretrained',
-        name: 'prajjwal1/bert-tiny',
-        kwargs: { num_labels: 3, id2label: { 0: 'neg', 1: 'neutral', 2: 'pos' }, label2id: { neg: 0, neutral: 1, pos: 2 }, problem_type: 'single_label_classification', ...overrides },
-      },
-    ]);
-    // Every row tokenized as a pair, truncated to the run's max length.
-    expect(of('tokenize')).toEqual([
-      { kind: 'tokenize', rows: pairRows.length, pairs: true, truncation: true, max_length: settingsB.maxLength },
-      { kind: 'tokenize', rows: 4, pairs: true, truncation: true, max_length: settingsB.maxLength },
-    ]);
-    // Four processes share the batch of 12: 3 each, the same effective batch.
-    const args = of('args')[0]!.kwargs as Record<string, unknown>;
-    expect(args).toMatchObject({ ...expectedHyperparameters(settingsB), per_device_train_batch_size: 3 });
-    const trainer = of('trainer')[0]!;
-    expect(trainer).toMatchObject({ train_rows: pairRows.length, eval_rows: 4, collator: 'DataCollatorWithPadding', labels: [2, 0, 2, 1, 0, 2] });
-    // compute_metrics on known predictions: accuracy 3/4; F1 0.8 (neg), 2/3 (neutral), 0 (pos, never present).
-    expect(of('metrics')[0]!.value).toEqual({ accuracy: 0.75, f1: (0.8 + 2 / 3 + 0) / 3 });
-    expect(of('save')).toHaveLength(1);
-    // The best model needs a checkpoint at every evaluation (every 50 steps), and early stopping gets its patience.
-    expect(args).toMatchObject({ load_best_model_at_end: true, metric_for_best_model: 'loss', greater_is_better: false, save_strategy: 'steps', save_steps: 50 });
-    expect(of('callbacks')[0]!.value).toEqual([{ name: 'EarlyStoppingCallback', early_stopping_patience: 3, early_stopping_threshold: 0 }]);
-
-    const single = runScript({});
-    expect((single.find((c) => c.kind === 'args')!.kwargs as Record<string, unknown>).per_device_train_batch_size).toBe(settingsB.batchSize);
-  });
-
   it('ships the exact training and validation rows, which Python’s csv module reads back unchanged', () => {
     const pairRows = awkward.map((r, i) => ({ ...r, textPair: i % 2 ? `second, "${i}"` : `line\n${i}` }));
     for (const [name, project] of [
@@ -346,20 +234,6 @@ describe.skipIf(pythonMissing !== null)(`train.py as Python reads it${pythonMiss
     expect(inspect(folder).constants.MODEL).toBe('/data/models/my-bert');
   });
 
-  it('tokenizes words and aligns their tags for a token classifier, with its model class, collator and metrics', () => {
-    const sentences = [
-      { text: '["Ada", "wrote"]', label: '["B-PER", "O"]' },
-      { text: 'Paris today', label: 'B-LOC O' },
-    ];
-    const root = writeProject('ner-run', trainingProjectFiles(run(settingsA, { task: tokenClassification, labels: ['O', 'B-LOC', 'B-PER'], train: sentences, validation: sentences })));
-    compiles(root);
-    const script = readFileSync(path.join(root, 'train.py'), 'utf8');
-    expect(script).toContain('model = AutoModelForTokenClassification.from_pretrained(');
-    expect(script).toContain('data_collator=DataCollatorForTokenClassification(tokenizer)');
-    expect(script).toContain('encoded = tokenizer(words, is_split_into_words=True, truncation=True, max_length=MAX_LENGTH)');
-    expect(script).not.toContain('pairs = batch["text_pair"]');
-  });
-
   it('writes an AutoTrain config that PyYAML reads with the run’s values and types', () => {
     const hasYaml = (() => {
       try {
@@ -388,6 +262,388 @@ describe.skipIf(pythonMissing !== null)(`train.py as Python reads it${pythonMiss
       max_grad_norm: settingsB.maxGradNorm,
       seed: settingsB.seed,
     });
+  });
+});
+
+/** The stand-ins for transformers, datasets and peft that train.py runs against here (see its docstring). */
+const STAND_INS = path.join(here, 'training_project_stand_ins.py');
+const sharedTokenizers = path.resolve(here, '../../../shared/tokenizers');
+const tokenizersMissing = ['bert-base-uncased', 'roberta-base'].every((name) => existsSync(path.join(sharedTokenizers, name))) ? null : `${sharedTokenizers} lacks bert-base-uncased or roberta-base`;
+const runSkip = torchUnavailable() ?? tokenizersMissing;
+
+type TokenizerClass = 'BertTokenizerFast' | 'RobertaTokenizerFast';
+
+interface Scenario {
+  readonly project: TrainingProjectRun;
+  readonly tokenizer: TokenizerClass;
+  /** The script's environment: WORLD_SIZE as torchrun sets it. */
+  readonly env: Record<string, string>;
+  /** Exported as a run from random weights, shipping the tokenizer's files (known only once it is loaded). */
+  readonly fromScratch?: true;
+}
+
+interface StandInEvent {
+  readonly kind: string;
+  readonly [field: string]: unknown;
+}
+
+interface Executed {
+  readonly events: StandInEvent[];
+  /** The studio's own encoding of the exported rows: ids and the task's targets. */
+  readonly train: TokenizedExample[];
+  readonly validation: TokenizedExample[];
+  readonly padTokenId: number;
+  readonly script: string;
+}
+
+/**
+ * The stand-in model's logits (stand_in_logits in the stand-ins) for unpadded rows, concatenated
+ * as the task metrics take them: per token ((31·id + 17·position + 13·k) mod 23 − 11) / 4, per
+ * sequence the same over 31·Σ ids + 7·length.
+ */
+function standInLogits(rows: readonly TokenizedExample[], k: number, perToken: boolean): Float32Array {
+  const logit = (code: number) => ((code % 23) - 11) / 4;
+  const values: number[] = [];
+  for (const { inputIds } of rows) {
+    const codes = perToken ? Array.from(inputIds, (id, position) => id * 31 + position * 17) : [inputIds.reduce((sum, id) => sum + id, 0) * 31 + inputIds.length * 7];
+    for (const code of codes) for (let c = 0; c < k; c++) values.push(logit(code + c * 13));
+  }
+  return Float32Array.from(values);
+}
+
+/** The rows' targets as a label column holds them: a number per row, or a list per row of labels or tokens. */
+function targetsOf(task: AnyTask, rows: readonly TokenizedExample[]): (number | number[])[] {
+  return rows.map((r) => (task.target.per === 'row' ? r.target[0]! : Array.from(r.target)));
+}
+
+/** Python's float64 labels rounded as the studio stores them, to compare with its float32 targets. */
+function asFloat32(value: unknown): unknown {
+  return typeof value === 'number' ? Math.fround(value) : Array.isArray(value) ? value.map(asFloat32) : value;
+}
+
+const nerTags = ['O', 'B-LOC', 'I-LOC', 'B-PER', 'I-PER', 'B-creative-work', 'I-creative-work'];
+/** Words split into pieces, a number in a JSON words cell, IOB2 entities of every shape, and a sentence max length cuts. */
+const nerTrain: LabelledExample[] = [
+  { text: '["Ada", "Lovelace", "wrote", "notes"]', label: '["B-PER", "I-PER", "O", "O"]' },
+  { text: 'Paris is in France', label: 'B-LOC O O B-LOC' },
+  { text: '["Watching", "Star", "Wars", "tonight", 7]', label: '["O", "B-creative-work", "I-creative-work", "O", "O"]' },
+  { text: '["@paulwalk", "lives", "in", "Redondo", "Beach"]', label: 'B-PER O O B-LOC I-LOC' },
+];
+const nerValidation: LabelledExample[] = [
+  { text: '["Gardena", "and", "Compton", "Blvd"]', label: 'B-LOC O B-LOC I-LOC' },
+  { text: 'The Lord of the Rings by Tolkien is long indeed yes really', label: 'O B-creative-work I-creative-work I-creative-work I-creative-work O B-PER O O O O O' },
+  { text: 'bob smith met Anna', label: 'I-PER I-PER O B-PER' },
+];
+const nerSettings: TrainingSettings = { ...defaultSettings, maxLength: 12, batchSize: 3, evalBatchSize: 2, loadBestModelAtEnd: true, metricForBestModel: 'macroF1' };
+
+/** Logits whose float32 sigmoid rounds to 0.5 (−3e-8) though their true probability is below it, with 0 and a tiny positive one. */
+const nearThreshold = { logits: Array.from(Float32Array.of(-3e-8, 0, 3e-8, -1)), labels: [0, 1, 1, 0] };
+
+/** Word tags on token rows for seqeval's rules: an I- after O or after another type starts an entity, B- after B- splits one, hyphenated types. */
+const taggedCases = [
+  { truth: ['B-PER', 'I-PER', 'O', 'B-LOC'], predicted: ['B-PER', 'I-PER', 'O', 'I-LOC'] },
+  { truth: ['B-creative-work', 'I-creative-work', 'O'], predicted: ['B-creative-work', 'B-creative-work', 'O'] },
+  { truth: ['I-PER', 'O', 'B-LOC', 'I-PER', 'O'], predicted: ['I-PER', 'B-LOC', 'B-LOC', 'I-LOC', 'O'] },
+];
+
+/**
+ * The cases as the studio's rows (a special token, each word's first token, a second token after
+ * every other word, a special token; -100 where no tag is) with logits that pick the predicted tag
+ * on first tokens and some tag elsewhere, and as Trainer hands them to compute_metrics: padded to
+ * the longest row with -100.
+ */
+function taggedInputs(): { rows: TokenizedExample[]; logits: Float32Array; padded: { logits: number[][][]; labels: number[][] } } {
+  const k = nerTags.length;
+  const oneHot = (tag: number) => Array.from({ length: k }, (_, c) => (c === tag ? 5 : 0));
+  const tokens = taggedCases.map(({ truth, predicted }) => {
+    const rows: { label: number; logits: number[] }[] = [{ label: IGNORED_LABEL, logits: oneHot(1) }];
+    truth.forEach((tag, word) => {
+      rows.push({ label: nerTags.indexOf(tag), logits: oneHot(nerTags.indexOf(predicted[word]!)) });
+      if (word % 2 === 0) rows.push({ label: IGNORED_LABEL, logits: oneHot((word + 3) % k) });
+    });
+    return [...rows, { label: IGNORED_LABEL, logits: oneHot(2) }];
+  });
+  const width = Math.max(...tokens.map((t) => t.length));
+  const pad = <T>(values: T[], fill: T) => [...values, ...new Array<T>(width - values.length).fill(fill)];
+  return {
+    rows: tokens.map((t) => ({ inputIds: new Int32Array(t.length), tokenTypeIds: null, target: Int32Array.from(t, (token) => token.label) })),
+    logits: Float32Array.from(tokens.flatMap((t) => t.flatMap((token) => token.logits))),
+    padded: {
+      logits: tokens.map((t) => pad(t.map((token) => token.logits), new Array<number>(k).fill(IGNORED_LABEL))),
+      labels: tokens.map((t) => pad(t.map((token) => token.label), IGNORED_LABEL)),
+    },
+  };
+}
+
+const pairRows = awkward.map((r, i) => ({ ...r, textPair: `second ${i}` }));
+
+async function sharedTokenizer(name: TokenizerClass): Promise<TextTokenizer> {
+  const read = (file: string) => readFileSync(path.join(sharedTokenizers, file), 'utf8');
+  if (name === 'BertTokenizerFast') {
+    const tokenizerJson = JSON.parse(read('bert-base-uncased/tokenizer.json')) as Record<string, unknown>;
+    return createTokenizer(completeTokenizerFiles({ tokenizerJson }, { model_type: 'bert', max_position_embeddings: 512 }));
+  }
+  const vocabJson = JSON.parse(read('roberta-base/vocab.json')) as Record<string, number>;
+  return createTokenizer(completeTokenizerFiles({ vocabJson, mergesTxt: read('roberta-base/merges.txt') }, { model_type: 'roberta', max_position_embeddings: 514 }));
+}
+
+/** What the stand-in tokenizer returns: the studio's encoding of every exported row, words or texts. */
+function tokenizerPlan(tokenizer: TextTokenizer, className: TokenizerClass, project: TrainingProjectRun): Record<string, unknown> {
+  const maxLength = project.settings.maxLength;
+  const rows = [...project.train, ...project.validation];
+  const byWords = project.task.head === 'token-classification';
+  const ids = (encoded: { inputIds: Int32Array; tokenTypeIds: Int32Array | null }) => ({
+    max_length: maxLength,
+    input_ids: Array.from(encoded.inputIds),
+    token_type_ids: encoded.tokenTypeIds === null ? null : Array.from(encoded.tokenTypeIds),
+  });
+  return {
+    class_name: className,
+    byte_level: className === 'RobertaTokenizerFast',
+    pad_token_id: tokenizer.padTokenId,
+    model_input_names: className === 'BertTokenizerFast' ? ['input_ids', 'token_type_ids', 'attention_mask'] : ['input_ids', 'attention_mask'],
+    words: byWords
+      ? rows.map((r, i) => {
+          const words = decodeTaggedCell(r.text, { file: 'the test rows', row: i + 1 });
+          const encoded = tokenizer.encodeWords(words, maxLength);
+          return { words, word_ids: encoded.wordIds, ...ids(encoded) };
+        })
+      : [],
+    texts: byWords ? [] : rows.map((r) => ({ text: r.text, text_pair: r.textPair ?? null, ...ids(tokenizer.encode(r.text, r.textPair, maxLength)) })),
+  };
+}
+
+describe.skipIf(runSkip !== null)(`train.py run against stand-ins for transformers, datasets and peft${runSkip ? ` (skipped: ${runSkip})` : ''}`, () => {
+  const scenarios = {
+    'single-label pairs on 4 processes': { project: run(settingsB, { train: pairRows, validation: pairRows.slice(0, 4), configOverrides: { hidden_dropout_prob: 0.05 } }), tokenizer: 'BertTokenizerFast', env: { WORLD_SIZE: '4' } },
+    'single-label pairs on 1 process': { project: run(settingsB, { train: pairRows, validation: pairRows.slice(0, 4) }), tokenizer: 'BertTokenizerFast', env: {} },
+    'multi-label LoRA': {
+      project: run(
+        { ...defaultSettings, method: 'lora', loraR: 4, loraAlpha: 8, freezeLayers: 1, batchSize: 2, evalBatchSize: 2, loadBestModelAtEnd: true, metricForBestModel: 'macroF1' },
+        {
+          task: multiLabel,
+          labelOptions: { labelSeparator: '|' },
+          labels: ['politics', 'sports', 'tech'],
+          loraTargetModules: ['query', 'value'],
+          train: [
+            { text: 'Election night on the chips act', label: 'politics | tech' },
+            { text: 'The match went to penalties', label: 'sports' },
+            { text: 'A new phone', label: '["tech"]' },
+          ],
+          validation: [
+            { text: 'Vote on the stadium', label: 'politics|sports' },
+            { text: 'Robots play football', label: '["sports", "tech"]' },
+            { text: 'Parliament debates', label: 'politics' },
+            { text: 'Quiet day', label: 'tech' },
+            { text: 'Goal!', label: 'sports|tech|politics' },
+          ],
+        },
+      ),
+      tokenizer: 'BertTokenizerFast',
+      env: {},
+    },
+    'regression from scratch': {
+      project: run(
+        { ...defaultSettings, maxLength: 8, evalBatchSize: 3, loadBestModelAtEnd: true },
+        {
+          task: regression,
+          labels: ['LABEL_0'],
+          train: [
+            { text: 'a fine film', label: '3.8' },
+            { text: 'dull', label: '-1.25' },
+          ],
+          validation: [
+            { text: 'fine enough', label: '2' },
+            { text: 'a long text that the max length of eight tokens cuts short', label: '1e-1' },
+            { text: 'great', label: '4.5' },
+            { text: 'fine', label: '2' },
+            { text: 'bad', label: '0' },
+          ],
+        },
+      ),
+      tokenizer: 'BertTokenizerFast',
+      env: {},
+      fromScratch: true,
+    },
+    'token classification (BERT)': { project: run(nerSettings, { task: tokenClassification, labels: nerTags, train: nerTrain, validation: nerValidation }), tokenizer: 'BertTokenizerFast', env: {} },
+    'token classification (RoBERTa)': {
+      project: run(nerSettings, { base: { kind: 'hub', id: 'roberta-base' }, task: tokenClassification, labels: nerTags, train: nerTrain, validation: nerValidation }),
+      tokenizer: 'RobertaTokenizerFast',
+      env: {},
+    },
+  } satisfies Record<string, Scenario>;
+  type Name = keyof typeof scenarios;
+  const executed = new Map<Name, Executed>();
+  let direct: StandInEvent[] = [];
+  let directTags: StandInEvent[] = [];
+
+  beforeAll(async () => {
+    const tokenizers = new Map<TokenizerClass, TextTokenizer>();
+    for (const name of ['BertTokenizerFast', 'RobertaTokenizerFast'] as const) tokenizers.set(name, await sharedTokenizer(name));
+    const bert = tokenizers.get('BertTokenizerFast')!;
+    const entries = Object.entries(scenarios) as [Name, Scenario][];
+    const plan: Record<string, unknown>[] & { script: string; log: string }[] = entries.map(([, scenario], i) => {
+      const project = scenario.fromScratch ? { ...scenario.project, base: { kind: 'scratch' as const, description: 'a BERT of random weights', configJson: { model_type: 'bert' }, tokenizer: bert.files } } : scenario.project;
+      const root = writeProject(`stand-ins-${i}`, trainingProjectFiles(project));
+      const tokenizer = tokenizers.get(scenario.tokenizer)!;
+      return { script: path.join(root, 'train.py'), env: scenario.env, tokenizer: tokenizerPlan(tokenizer, scenario.tokenizer, project), log: path.join(root, 'stand-ins.json') };
+    });
+    const multi = entries.findIndex(([name]) => name === 'multi-label LoRA');
+    plan.push({ script: plan[multi]!.script, compute_metrics: [{ logits: [nearThreshold.logits], labels: [nearThreshold.labels], labels_dtype: 'float32' }], log: path.join(work, 'direct.json') });
+    const tagger = entries.findIndex(([name]) => name === 'token classification (BERT)');
+    plan.push({ script: plan[tagger]!.script, compute_metrics: [{ ...taggedInputs().padded, labels_dtype: 'int64' }], log: path.join(work, 'direct-tags.json') });
+    const planFile = path.join(work, 'stand-ins-plan.json');
+    writeFileSync(planFile, JSON.stringify(plan));
+    execFileSync(PYTHON, [STAND_INS, planFile], { stdio: 'pipe', env: quietTorchEnv(1) });
+    direct = JSON.parse(readFileSync(path.join(work, 'direct.json'), 'utf8')) as StandInEvent[];
+    directTags = JSON.parse(readFileSync(path.join(work, 'direct-tags.json'), 'utf8')) as StandInEvent[];
+    entries.forEach(([name, { project, tokenizer }], i) => {
+      const engine = (rows: readonly LabelledExample[]) =>
+        tokenizeExamples(tokenizers.get(tokenizer)!, rows, { task: project.task, labels: project.labels, options: project.labelOptions, file: null }, project.settings.maxLength).rows;
+      executed.set(name, {
+        events: JSON.parse(readFileSync(plan[i]!.log, 'utf8')) as StandInEvent[],
+        train: engine(project.train),
+        validation: engine(project.validation),
+        padTokenId: tokenizers.get(tokenizer)!.padTokenId,
+        script: readFileSync(plan[i]!.script, 'utf8'),
+      });
+    });
+  }, 120_000);
+
+  const eventsOf = (name: Name) => {
+    const { events } = executed.get(name)!;
+    const error = events.find((e) => e.kind === 'error');
+    if (error !== undefined) throw new Error(`train.py raised ${String(error.type)}: ${String(error.message)}\n${String(error.traceback)}`);
+    return (kind: string) => events.filter((e) => e.kind === kind);
+  };
+
+  it.each(Object.keys(scenarios) as Name[])('%s: the labels train.py builds are the studio’s targets, in the columns and batches the model reads', (name) => {
+    const { project } = scenarios[name];
+    const { train, validation, padTokenId } = executed.get(name)!;
+    const of = eventsOf(name);
+    const perToken = project.task.target.per === 'token';
+    const labelColumn = perToken ? 'labels' : 'label';
+    const tokenTypes = scenarios[name].tokenizer === 'BertTokenizerFast' ? ['token_type_ids'] : [];
+    const columns = of('columns') as unknown as { split: string; kept: string[]; ignored: string[]; rows: Record<string, unknown>[] }[];
+    for (const [split, rows] of [['train', train], ['eval', validation]] as const) {
+      const trainerRows = columns.find((c) => c.split === split)!;
+      expect(trainerRows.kept.sort()).toEqual(['attention_mask', 'input_ids', labelColumn, ...tokenTypes].sort());
+      expect(trainerRows.ignored).toEqual([]);
+      expect(trainerRows.rows.map((r) => r.input_ids)).toEqual(rows.map((r) => Array.from(r.inputIds)));
+      const labels = trainerRows.rows.map((r) => r[labelColumn]);
+      expect(project.task.target.dtype === 'float32' ? asFloat32(labels) : labels).toEqual(targetsOf(project.task, rows));
+    }
+    // Batched by the collator into the model: token labels padded with -100 to the batch's longest row, ids with the pad token.
+    const batchSize = (of('args')[0]!.kwargs as Record<string, number>).per_device_train_batch_size!;
+    const batches = (of('train')[0]!.batches as Record<string, unknown>[]).map((b) => ({ labels: b.labels, inputIds: b.input_ids }));
+    const expected = Array.from({ length: Math.ceil(train.length / batchSize) }, (_, b) => {
+      const rows = train.slice(b * batchSize, (b + 1) * batchSize);
+      const width = Math.max(...rows.map((r) => r.inputIds.length));
+      const padded = (values: ArrayLike<number>, fill: number) => [...Array.from(values), ...new Array<number>(width - values.length).fill(fill)];
+      return { labels: perToken ? rows.map((r) => padded(r.target, IGNORED_LABEL)) : targetsOf(project.task, rows), inputIds: rows.map((r) => padded(r.inputIds, padTokenId)) };
+    });
+    expect(project.task.target.dtype === 'float32' ? batches.map((b) => ({ ...b, labels: asFloat32(b.labels) })) : batches).toEqual(expected);
+  });
+
+  it.each(Object.keys(scenarios) as Name[])('%s: compute_metrics gives the studio’s metrics for the same logits, during training and at the end', (name) => {
+    const { project } = scenarios[name];
+    const { validation } = executed.get(name)!;
+    const logits = standInLogits(validation, project.task.numLabels(project.labels), project.task.head === 'token-classification');
+    const studio = project.task.metrics(logits, validation, project.labels, {});
+    const expected = taskOfMetrics(studio).trainerMetrics(studio);
+    const metrics = eventsOf(name)('metrics');
+    expect(metrics.map((m) => m.when)).toEqual(['during training', 'evaluate']);
+    for (const { value } of metrics) {
+      const got = value as Record<string, number>;
+      expect(Object.keys(got).sort()).toEqual(Object.keys(expected).sort());
+      for (const [key, number] of Object.entries(expected)) expect(got[key], key).toBeCloseTo(number, 12);
+    }
+  });
+  const sequence = (problemType: string, labels: readonly string[]) => ({
+    cls: 'AutoModelForSequenceClassification',
+    kwargs: { num_labels: labels.length, id2label: Object.fromEntries(labels.map((l, i) => [i, l])), label2id: Object.fromEntries(labels.map((l, i) => [l, i])), problem_type: problemType },
+  });
+  const tagger = { cls: 'AutoModelForTokenClassification', kwargs: { num_labels: nerTags.length, id2label: Object.fromEntries(nerTags.map((l, i) => [i, l])), label2id: Object.fromEntries(nerTags.map((l, i) => [l, i])) } };
+  const expectedModels: Record<Name, { cls: string; kwargs: Record<string, unknown>; collator: string; docstring: string }> = {
+    'single-label pairs on 4 processes': { ...sequence('single_label_classification', ['neg', 'neutral', 'pos']), collator: 'DataCollatorWithPadding', docstring: 'single-label classification' },
+    'single-label pairs on 1 process': { ...sequence('single_label_classification', ['neg', 'neutral', 'pos']), collator: 'DataCollatorWithPadding', docstring: 'single-label classification' },
+    'multi-label LoRA': { ...sequence('multi_label_classification', ['politics', 'sports', 'tech']), collator: 'DataCollatorWithPadding', docstring: 'multi-label classification' },
+    'regression from scratch': { ...sequence('regression', ['LABEL_0']), collator: 'DataCollatorWithPadding', docstring: 'regression' },
+    'token classification (BERT)': { ...tagger, collator: 'DataCollatorForTokenClassification', docstring: 'token classification (NER)' },
+    'token classification (RoBERTa)': { ...tagger, collator: 'DataCollatorForTokenClassification', docstring: 'token classification (NER)' },
+  };
+
+  it.each(Object.keys(scenarios) as Name[])('%s: builds its task’s model, collator and tokenization, and names the task', (name) => {
+    const { project, fromScratch }: Scenario = scenarios[name];
+    const of = eventsOf(name);
+    const { cls, kwargs, collator, docstring } = expectedModels[name];
+    const base = project.base.kind === 'hub' ? project.base.id : '';
+    const model = of('model')[0]!;
+    if (fromScratch) {
+      expect(model).toMatchObject({ cls, how: 'from_config', config: kwargs });
+      expect(String(of('config')[0]!.name)).toMatch(/base_model$/);
+    } else {
+      expect(of('model')).toEqual([{ kind: 'model', cls, how: 'from_pretrained', name: base, kwargs: { ...kwargs, ...project.configOverrides } }]);
+    }
+    expect(of('trainer')[0]).toMatchObject({ collator, train_rows: project.train.length, eval_rows: project.validation.length });
+    const byWords = project.task.head === 'token-classification';
+    const pairs = project.train.some((r) => r.textPair !== undefined);
+    expect(of('tokenize').map(({ kind: _kind, rows: _rows, ...call }) => call)).toEqual(
+      [project.train, project.validation].map(() => ({ pairs, truncation: true, max_length: project.settings.maxLength, is_split_into_words: byWords, add_special_tokens: true, padding: false, other: [] })),
+    );
+    expect(executed.get(name)!.script.split('\n')[0]).toContain(` for ${docstring}: the run Fine-Tune Studio made`);
+    expect(of('seed')).toEqual([{ kind: 'seed', seed: project.settings.seed }]);
+  });
+
+  it('hands Trainer the run’s hyperparameters, the batch divided among processes, checkpoints at every evaluation, and early stopping', () => {
+    for (const [name, perDevice] of [
+      ['single-label pairs on 4 processes', 3],
+      ['single-label pairs on 1 process', settingsB.batchSize],
+    ] as const) {
+      const of = eventsOf(name);
+      expect(of('args')[0]!.kwargs).toMatchObject({
+        ...expectedHyperparameters(settingsB),
+        per_device_train_batch_size: perDevice,
+        save_strategy: 'steps',
+        save_steps: 50,
+        output_dir: expect.stringMatching(/output$/),
+      });
+      expect(of('trainer')[0]!.callbacks).toEqual([{ name: 'EarlyStoppingCallback', early_stopping_patience: 3, early_stopping_threshold: 0 }]);
+      expect(of('save_model')).toEqual([{ kind: 'save_model', path: expect.stringMatching(/output$/), by: 'Trainer' }]);
+    }
+  });
+
+  it('wraps a LoRA run with peft, freezes what the run froze, and saves the adapter and the merged model', () => {
+    const of = eventsOf('multi-label LoRA');
+    expect(of('peft')).toEqual([{ kind: 'peft', config: { task_type: 'SEQ_CLS', r: 4, lora_alpha: 8, lora_dropout: 0, target_modules: ['query', 'value'] } }]);
+    expect(of('trainer')[0]).toMatchObject({ peft: true, frozen: ['base_model.model.bert.encoder.layer.0.weight', 'base_model.model.bert.encoder.layer.0.bias'] });
+    expect(of('save_adapter')).toEqual([{ kind: 'save_adapter', path: expect.stringMatching(/output\/lora-adapter$/) }]);
+    expect(of('save_model')).toEqual([{ kind: 'save_model', path: expect.stringMatching(/output$/), by: 'StandInModelForSequenceClassification' }]);
+    expect(of('save_tokenizer')).toHaveLength(1);
+  });
+
+  it('loads a RoBERTa tokenizer again with add_prefix_space, as words given one by one need', () => {
+    expect(eventsOf('token classification (RoBERTa)')('tokenizer').map((e) => e.kwargs)).toEqual([{}, { add_prefix_space: true }]);
+    expect(eventsOf('token classification (BERT)')('tokenizer').map((e) => e.kwargs)).toEqual([{}]);
+  });
+
+  it('predicts a multi-label label from probability 0.5 as the studio does, for logits just below and above 0', () => {
+    const labels = ['a', 'b', 'c', 'd'];
+    const studio = multiLabel.trainerMetrics(multiLabel.metrics(Float32Array.from(nearThreshold.logits), [{ inputIds: new Int32Array(1), tokenTypeIds: null, target: Float32Array.from(nearThreshold.labels) }], labels, {}));
+    const error = direct.find((e) => e.kind === 'error');
+    expect(error?.message).toBeUndefined();
+    expect(direct).toEqual([{ kind: 'metrics', when: 'direct', value: studio }]);
+  });
+
+  it('scores entities as the studio’s seqeval rules do, over the first token of each word, with Trainer’s -100 padding', () => {
+    const { rows, logits } = taggedInputs();
+    const studio = tokenClassification.trainerMetrics(tokenClassification.metrics(logits, rows, nerTags, {}));
+    expect(studio.f1).toBeGreaterThan(0);
+    expect(directTags.find((e) => e.kind === 'error')?.message).toBeUndefined();
+    expect(directTags).toHaveLength(1);
+    const got = directTags[0]!.value as Record<string, number>;
+    expect(Object.keys(got).sort()).toEqual(Object.keys(studio).sort());
+    for (const [key, value] of Object.entries(studio)) expect(got[key], key).toBeCloseTo(value, 12);
   });
 });
 

@@ -6,7 +6,7 @@
  * machine with `python train.py` and on several with `accelerate launch` or `torchrun`.
  * `autotrain.yml` is the same job for AutoTrain Advanced where AutoTrain can express it.
  */
-import type { LabelOptions } from '../engine/tasks/task.ts';
+import type { LabelOptions, TrainScriptParts } from '../engine/tasks/task.ts';
 import type { AnyTask } from '../engine/tasks/index.ts';
 import { zipSync, type Zippable } from 'fflate';
 import type { LabelledExample } from '../data/examples.ts';
@@ -164,6 +164,16 @@ function modelReference(base: BaseModel): string {
   }
 }
 
+/** The task as the script's docstring names it: "multi-label classification". */
+function taskName(task: AnyTask): string {
+  return task.title.charAt(0).toLowerCase() + task.title.slice(1);
+}
+
+/** The class of the task's data collator: DataCollatorWithPadding. */
+function collatorClass(parts: TrainScriptParts): string {
+  return parts.collator.split('(')[0]!;
+}
+
 /** main()'s tokenize for the sequence tasks: the text (and text pair) as they are. */
 const TOKENIZE_TEXT = [
   '    def tokenize(batch):',
@@ -181,7 +191,7 @@ function trainScript(run: TrainingProjectRun, withTextPair: boolean): string {
   const bundled = run.base.kind === 'scratch' || run.base.kind === 'weights';
   const { task } = run;
   const parts = task.trainScript(run.labelOptions);
-  return `"""Fine-tune ${modelReference(run.base)} for text classification: the run Fine-Tune Studio made, on transformers.Trainer.
+  return `"""Fine-tune ${modelReference(run.base)} for ${taskName(task)}: the run Fine-Tune Studio made, on transformers.Trainer.
 
 One machine:    python train.py
 Several GPUs:   accelerate launch --multi_gpu --num_processes N train.py
@@ -197,7 +207,7 @@ from transformers import (
     AutoConfig,
     ${parts.autoModelClass},
     AutoTokenizer,
-    ${parts.collator.split('(')[0]},
+    ${collatorClass(parts)},
     EarlyStoppingCallback,
     Trainer,
     TrainingArguments,
@@ -281,8 +291,13 @@ def main():
 ${parts.tokenize ?? TOKENIZE_TEXT}
 
     text_columns = ["text", "text_pair"] if HAS_TEXT_PAIR else ["text"]
-    train_rows = read_rows("train.csv").map(tokenize, batched=True, remove_columns=text_columns)
-    validation_rows = read_rows("validation.csv").map(tokenize, batched=True, remove_columns=text_columns)
+${
+  parts.tokenize === undefined
+    ? '    consumed_columns = text_columns'
+    : '    # tokenize turned the word tags into token labels; left in, `label` is what the collator would pad.\n    consumed_columns = text_columns + ["label"]'
+}
+    train_rows = read_rows("train.csv").map(tokenize, batched=True, remove_columns=consumed_columns)
+    validation_rows = read_rows("validation.csv").map(tokenize, batched=True, remove_columns=consumed_columns)
 
     arguments = dict(HYPERPARAMETERS)
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
@@ -351,6 +366,7 @@ export function yamlNumber(value: number): string {
 
 /** Why AutoTrain cannot run this job, or null when autotrain.yml is written. */
 export function autoTrainGap(run: TrainingProjectRun, withTextPair: boolean): string | null {
+  if (run.task.id !== 'single-label') return `The AutoTrain job written here is text classification, one class per text, and this run trained ${taskName(run.task)}.`;
   if (run.base.kind === 'scratch') return 'AutoTrain fine-tunes pretrained models, and this run started from random weights.';
   if (withTextPair) return 'AutoTrain’s text classification reads one text column, and this run classifies pairs of texts.';
   const s = run.settings;
@@ -463,7 +479,7 @@ The fine-tuned model is written to \`output/\` (config.json, model.safetensors, 
 ${settingRows.map(([k, v]) => `| ${k} | ${v} |`).join('\n')}
 
 AdamW (β 0.9/0.999, ε 1e-8, no decay on biases and LayerNorm weights), linear warmup and decay: Trainer's defaults, which the
-studio follows. Batches are padded to their longest row (\`DataCollatorWithPadding\`); texts longer than ${s.maxLength} tokens are truncated.
+studio follows. Batches are padded to their longest row (\`${collatorClass(run.task.trainScript(run.labelOptions))}\`); texts longer than ${s.maxLength} tokens are truncated.
 
 Same recipe, not the same random numbers: PyTorch initialises the new classification head and shuffles the rows with its
 own generator, so losses match the studio's run in trend, not digit for digit.

@@ -111,7 +111,8 @@ export const multiLabel: Task<'multi-label', MultiLabelTaskMetrics, MultiLabelPr
     computeMetrics: [
       'def compute_metrics(eval_pred):',
       '    logits, labels = eval_pred',
-      `    predicted = 1 / (1 + np.exp(-logits)) >= ${DEFAULT_THRESHOLD}`,
+      '    # In float64, as the studio: float32 rounds the sigmoid of logits just below 0 up to 0.5.',
+      `    predicted = 1 / (1 + np.exp(-logits.astype(np.float64))) >= ${DEFAULT_THRESHOLD}`,
       '    truth = labels >= 0.5',
       '    tp = np.sum(predicted & truth, axis=0)',
       '    wrong = np.sum(predicted != truth, axis=0)',

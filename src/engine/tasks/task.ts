@@ -100,14 +100,15 @@ export interface TrainScriptParts {
   readonly autoModelClass: string;
   /** The data collator's constructor call on `tokenizer`. */
   readonly collator: string;
-  /** A `def encode_label(cell):` turning a CSV label cell into the `labels` column's value, with LABELS, LABEL2ID in scope. */
+  /** A `def encode_label(cell):` (and the functions it calls) turning a CSV label cell into the `label` column's value, with LABELS, LABEL2ID in scope. */
   readonly encodeLabel: string;
   /** A `def compute_metrics(eval_pred):` returning the metrics under Trainer's names (`f1`, `accuracy`, `pearson`…). */
   readonly computeMetrics: string;
   /**
    * main()'s `def tokenize(batch):`, indented by 4, for a task whose rows need more than
    * `tokenizer(text, text_pair)`: token classification encodes words and aligns their tags.
-   * Absent: the text (and text pair) encoded as they are.
+   * It returns the rows' targets as `labels`, which replace the `label` column: a collator
+   * given both reads `label`. Absent: the text (and text pair) encoded as they are, `label` kept.
    */
   readonly tokenize?: string;
 }
