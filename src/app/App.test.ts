@@ -375,7 +375,7 @@ describe('Data and Train screens per task', () => {
     expect(regression).toMatch(/<th>Pearson’s r<\/th><\/tr>/);
     expect(regression).not.toContain('<th>Accuracy</th>');
     expect(regression).toContain('<td>0.813</td>');
-    expect(regression).toMatch(/data-testid="setting-metricForBestModel"[\s\S]*?<option value="macroF1"[^>]*>Pearson’s r<\/option><option value="loss"[^>]*>lowest validation MSE<\/option><\/select>/);
+    expect(regression).toMatch(/data-testid="setting-metricForBestModel"[\s\S]*?<option value="macroF1"[^>]*>the highest Pearson’s r<\/option><option value="loss"[^>]*>the lowest validation MSE<\/option><\/select>/);
     const ner = withDataset('train', {}, 'token-classification', { task: 'token-classification', precision: 0.5, recall: 1, f1: 2 / 3, accuracy: 0.75, words: 4, loss: 0.3, examples: 1, perType: [] });
     expect(ner).toContain('<th>Token accuracy</th><th>Entity F1</th>');
     expect(ner).toContain('<td>75.0%</td><td>0.667</td>');

@@ -6,8 +6,8 @@ import { useStudio } from '../../store/useStudio.ts';
 import { LockReason, NumberField } from '../shell/ui.tsx';
 import { bestModelChoices, bestModelMetricName, shownBestModelMetric } from '../../engine/tasks/score-names.ts';
 
-/** "Best means the highest …": the lowest, for the loss. */
-const choiceText = (metric: BestModelMetric, name: string) => (metric === 'loss' ? `lowest ${name}` : name);
+/** "Best means …": the lowest loss, the highest of any score. */
+const choiceText = (metric: BestModelMetric, name: string) => `${metric === 'loss' ? 'the lowest' : 'the highest'} ${name}`;
 
 /** Trainer's load_best_model_at_end, metric_for_best_model and EarlyStoppingCallback, as three controls. */
 export function BestModelFields() {
@@ -44,7 +44,7 @@ export function BestModelFields() {
         {lock && <LockReason id={lockIds.keep} reason={lock} />}
       </div>
       <div className={lock ? 'field field-locked' : 'field'}>
-        <label htmlFor="best-metric">Best means the highest</label>
+        <label htmlFor="best-metric">Best means</label>
         {lock ? (
           <input id="best-metric" data-testid="setting-metricForBestModel" readOnly aria-disabled value={choiceText(shown, metricName)} aria-describedby={lockIds.metric} />
         ) : (
