@@ -273,6 +273,13 @@ const runSkip = torchUnavailable() ?? tokenizersMissing;
 
 type TokenizerClass = 'BertTokenizerFast' | 'RobertaTokenizerFast';
 
+/** Runs the stand-ins on a plan (see their docstring); returns what the scripts printed. */
+function runStandIns(name: string, plan: readonly Record<string, unknown>[]): string {
+  const planFile = path.join(work, name);
+  writeFileSync(planFile, JSON.stringify(plan));
+  return execFileSync(PYTHON, [STAND_INS, planFile], { encoding: 'utf8', stdio: 'pipe', env: quietTorchEnv(1) });
+}
+
 interface Scenario {
   readonly project: TrainingProjectRun;
   readonly tokenizer: TokenizerClass;
@@ -492,9 +499,7 @@ describe.skipIf(runSkip !== null)(`train.py run against stand-ins for transforme
     plan.push({ script: plan[multi]!.script, compute_metrics: [{ logits: [nearThreshold.logits], labels: [nearThreshold.labels], labels_dtype: 'float32' }], log: path.join(work, 'direct.json') });
     const tagger = entries.findIndex(([name]) => name === 'token classification (BERT)');
     plan.push({ script: plan[tagger]!.script, compute_metrics: [{ ...taggedInputs().padded, labels_dtype: 'int64' }], log: path.join(work, 'direct-tags.json') });
-    const planFile = path.join(work, 'stand-ins-plan.json');
-    writeFileSync(planFile, JSON.stringify(plan));
-    execFileSync(PYTHON, [STAND_INS, planFile], { stdio: 'pipe', env: quietTorchEnv(1) });
+    runStandIns('stand-ins-plan.json', plan);
     direct = JSON.parse(readFileSync(path.join(work, 'direct.json'), 'utf8')) as StandInEvent[];
     directTags = JSON.parse(readFileSync(path.join(work, 'direct-tags.json'), 'utf8')) as StandInEvent[];
     entries.forEach(([name, { project, tokenizer }], i) => {
@@ -625,6 +630,22 @@ describe.skipIf(runSkip !== null)(`train.py run against stand-ins for transforme
   it('loads a RoBERTa tokenizer again with add_prefix_space, as words given one by one need', () => {
     expect(eventsOf('token classification (RoBERTa)')('tokenizer').map((e) => e.kwargs)).toEqual([{}, { add_prefix_space: true }]);
     expect(eventsOf('token classification (BERT)')('tokenizer').map((e) => e.kwargs)).toEqual([{}]);
+  });
+
+  it('trains the head alone without validation rows, on processes the batch does not divide among', async () => {
+    const bert = await sharedTokenizer('BertTokenizerFast');
+    const project = run({ ...settingsA, method: 'head-only', loadBestModelAtEnd: true }, { validation: [] });
+    const root = writeProject('stand-ins-head-only', trainingProjectFiles(project));
+    const log = path.join(root, 'stand-ins.json');
+    const printed = runStandIns('head-only-plan.json', [{ script: path.join(root, 'train.py'), env: { WORLD_SIZE: '5' }, tokenizer: tokenizerPlan(bert, 'BertTokenizerFast', project), log }]);
+    const events = JSON.parse(readFileSync(log, 'utf8')) as StandInEvent[];
+    const of = (kind: string) => events.filter((e) => e.kind === kind);
+    expect(of('error')).toEqual([]);
+    expect(printed).toContain(`note: batch ${settingsA.batchSize} does not divide among 5 processes; each takes the whole batch`);
+    expect(of('args')[0]!.kwargs).toMatchObject({ per_device_train_batch_size: settingsA.batchSize, eval_strategy: 'no', load_best_model_at_end: false, save_strategy: 'epoch' });
+    expect(of('trainer')[0]).toMatchObject({ eval_rows: null, callbacks: [], frozen: ['bert.embeddings.weight', 'bert.embeddings.bias', 'bert.encoder.layer.0.weight', 'bert.encoder.layer.0.bias', 'bert.encoder.layer.1.weight', 'bert.encoder.layer.1.bias'] });
+    expect(of('metrics')).toEqual([]);
+    expect(of('save_model')).toEqual([{ kind: 'save_model', path: expect.stringMatching(/output$/), by: 'Trainer' }]);
   });
 
   it('predicts a multi-label label from probability 0.5 as the studio does, for logits just below and above 0', () => {
