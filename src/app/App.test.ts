@@ -236,7 +236,11 @@ describe('Evaluate per task', () => {
     expect(render(store)).not.toContain('export-threshold');
     const s = store.getState();
     store.setState({ training: { ...s.training, task: 'multi-label' }, evaluation: { ...s.evaluation, threshold: 0.35 } });
-    expect(render(store)).toContain('data-testid="export-threshold">config.json keeps the decision threshold set on the Evaluate screen, 0.35, as <code>multi_label_threshold</code>');
+    const html = render(store);
+    expect(html).toContain('data-testid="export-threshold">config.json keeps the decision threshold set on the Evaluate screen, 0.35, as <code>multi_label_threshold</code>');
+    // The examples to use it are this task's, the threshold read from config.json.
+    expect(html).toMatch(/data-testid="usage-python">[^]*torch\.sigmoid[^]*# 0\.35/);
+    expect(html).toMatch(/data-testid="usage-js">[^]*top_k: null[^]*multi_label_threshold; \/\/ 0\.35/);
   });
 
   it('shows regression scores, the predicted-against-true plot, the largest errors and the predicted score', () => {

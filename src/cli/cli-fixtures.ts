@@ -1,16 +1,18 @@
 /**
  * For the CLI's tests: the CLI run as a user runs it (a separate process in a work folder, its
- * exit code and messages), a tiny base BERT with a WordPiece vocab.txt, and review CSVs it can
- * learn from. Node only.
+ * exit code and messages), a model card's JavaScript example run as its reader runs it, a tiny
+ * base BERT with a WordPiece vocab.txt, and review CSVs it can learn from. Node only.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { startingPoint } from '../engine/pretrained.ts';
 import { Rng } from '../engine/random.ts';
 import { defaultSettings } from '../engine/settings.ts';
 import { writeSafetensors } from '../engine/weights/safetensors.ts';
+import { EXAMPLE_TEXTS, JS_FOLDER, JS_MODELS_PATH } from '../export/usage-examples.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = path.join(repo, 'bin/finetune-studio.mjs');
@@ -37,6 +39,28 @@ export function startCli(cwd: string, args: readonly string[]): { child: ChildPr
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   return { child, stderr: () => stderr, exited };
+}
+
+/**
+ * Runs a model card's transformers.js example as its reader would, in a Node process of its own:
+ * `folder` in `work` and the texts put in place of the card's, the package found as a dependency
+ * installed in `work` (a link to this checkout's).
+ * What it logs comes back, one array of arguments per console.log call.
+ */
+export async function runCardExample(work: string, markdown: string, folder: string, inputs: { sentence?: string; first?: string; second?: string }): Promise<unknown[][]> {
+  const code = /```js\n([^]*?)```/.exec(markdown)?.[1];
+  if (!code) throw new Error('the card has no JavaScript example');
+  const installed = path.join(work, 'node_modules/@huggingface/transformers');
+  if (!existsSync(installed)) {
+    mkdirSync(path.dirname(installed), { recursive: true });
+    symlinkSync(path.join(repo, 'node_modules/@huggingface/transformers'), installed);
+  }
+  let script = code.replaceAll(`'${JS_MODELS_PATH}'`, JSON.stringify(work)).replaceAll(`'${JS_FOLDER}'`, JSON.stringify(folder));
+  for (const key of ['sentence', 'first', 'second'] as const) if (inputs[key]) script = script.replaceAll(`'${EXAMPLE_TEXTS[key]}'`, JSON.stringify(inputs[key]));
+  const file = path.join(work, `card-${folder}-${Object.keys(inputs).join('-')}.mjs`);
+  writeFileSync(file, `const printed = [];\nconsole.log = (...args) => printed.push(args);\n${script}\nprocess.stdout.write(JSON.stringify(printed));\n`);
+  const { stdout } = await promisify(execFile)(process.execPath, [file], { cwd: work });
+  return JSON.parse(stdout) as unknown[][];
 }
 
 export const POSITIVE = ['great', 'lovely', 'superb', 'moving', 'funny', 'brilliant'];

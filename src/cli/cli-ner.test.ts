@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../engine/random.ts';
-import { runCli, writeBaseModel } from './cli-fixtures.ts';
+import { runCardExample, runCli, writeBaseModel } from './cli-fixtures.ts';
 
 const work = mkdtempSync(path.join(tmpdir(), 'cli-ner-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -105,6 +105,15 @@ describe('the exported token classifier in transformers.js', () => {
     expect(found.map(({ entity, index, word }) => ({ entity, index, word }))).toEqual(expected.map(({ entity, index, word }) => ({ entity, index, word })));
     found.forEach((f, i) => expect(Math.abs(f.score - expected[i]!.score)).toBeLessThan(1e-4));
     expect(expected.length).toBe(3);
+  });
+
+  it("the model card's example names the entities predict finds", async () => {
+    const card = readFileSync(path.join(work, 'tagger/README.md'), 'utf8');
+    const [[entities]] = (await runCardExample(work, card, 'tagger', { sentence: 'then grace jr met in oslo .' })) as [[{ entity_group: string; word: string }[]]];
+    expect(entities.map(({ entity_group, word }) => ({ entity: entity_group, text: word }))).toEqual([
+      { entity: 'PER', text: 'grace jr' },
+      { entity: 'LOC', text: 'oslo' },
+    ]);
   });
 });
 

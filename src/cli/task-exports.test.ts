@@ -1,7 +1,8 @@
 // The multi-label and regression folders the CLI writes, read outside the studio as their users read
 // them: the PyTorch reference (src/engine/parity/torch_reference.py) builds the model from config.json
-// and loads model.safetensors by HF names, and transformers.js runs onnx/model.onnx offline. Each must
-// give what `finetune-studio predict` gave, within 1e-4.
+// and loads model.safetensors by HF names, transformers.js runs onnx/model.onnx offline, and so does
+// the model card's JavaScript example. Each must give what `finetune-studio predict` gave, within
+// 1e-4, multi-label labels at the threshold train wrote into config.json.
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PYTHON, torchUnavailable } from '../engine/parity/python.ts';
 import { Rng } from '../engine/random.ts';
-import { BASE_VOCAB, NEGATIVE, POSITIVE, runCli, writeBaseModel } from './cli-fixtures.ts';
+import { usageExamples } from '../export/usage-examples.ts';
+import { BASE_VOCAB, NEGATIVE, POSITIVE, runCardExample, runCli, writeBaseModel } from './cli-fixtures.ts';
 
 const SCRIPT = path.resolve(import.meta.dirname, '../engine/parity/torch_reference.py');
 const TOLERANCE = 1e-4;
@@ -191,4 +193,49 @@ describe('transformers.js runs the exported multi-label and regression ONNX offl
     console.log(JSON.stringify({ check: 'regression predict vs transformers.js model logits', rows: texts.length, max_abs_diff: worst }));
     expect(worst).toBeLessThanOrEqual(TOLERANCE);
   });
+});
+
+describe("the model card's transformers.js examples, run on the exported folders offline", () => {
+  const pairs = { first: validation[1]!.text, second: validation[2]!.text };
+  beforeAll(async () => {
+    writeFileSync(path.join(work, 'pairs.csv'), `text,second\n${pairs.first},${pairs.second}\n`);
+    for (const folder of ['tags', 'scorer']) {
+      const predict = await cli(['predict', '--model', folder, '--data', 'pairs.csv', '--text-pair-column', 'second', '--out', `${folder}-pair.jsonl`]);
+      expect(predict.code, predict.stderr).toBe(0);
+    }
+  }, 60_000);
+  const close = (a: number, b: number) => Math.abs(a - b) <= TOLERANCE;
+
+  it("multi-label (the card train wrote): every label's probability, and the labels at config.json's threshold, as predict gives them", async () => {
+    const card = readFileSync(path.join(work, 'tags/README.md'), 'utf8');
+    const [[labels, probabilities]] = (await runCardExample(work, card, 'tags', { sentence: texts[0]! })) as [[string[], { label: string; score: number }[]]];
+    const ours = jsonLines<{ labels: string[]; probabilities: Record<string, number> }>('tags.jsonl')[0]!;
+    expect([...labels].sort()).toEqual([...ours.labels].sort());
+    expect(probabilities).toHaveLength(Object.keys(ours.probabilities).length);
+    expect(probabilities.every((p) => close(p.score, ours.probabilities[p.label]!))).toBe(true);
+  }, 60_000);
+
+  it('regression (the card train wrote): the score, as predict gives it', async () => {
+    const card = readFileSync(path.join(work, 'scorer/README.md'), 'utf8');
+    const [[score]] = (await runCardExample(work, card, 'scorer', { sentence: texts[0]! })) as [[number]];
+    expect(close(score, regression()[0]![0]!)).toBe(true);
+  }, 60_000);
+
+  it('text pairs: each task reads the pair the tokenizer encodes as predict --text-pair-column does', async () => {
+    const facts = { textPair: true, maxLength: 32, threshold: readConfig('tags').multi_label_threshold as number };
+    const tagged = jsonLines<{ labels: string[]; probabilities: Record<string, number>; logits: number[] }>('tags-pair.jsonl')[0]!;
+    const [[labels, probabilities]] = (await runCardExample(work, usageExamples({ ...facts, task: 'multi-label' }), 'tags', pairs)) as [[string[], number[]]];
+    expect(labels).toEqual(tagged.labels);
+    expect(probabilities.every((p, i) => close(p, Object.values(tagged.probabilities)[i]!))).toBe(true);
+
+    // The single-label reading (softmax, argmax) of the same logits.
+    const softmax = tagged.logits.map((x) => Math.exp(x)).map((e, _, all) => e / all.reduce((a, b) => a + b, 0));
+    const best = softmax.indexOf(Math.max(...softmax));
+    const [[label, probability]] = (await runCardExample(work, usageExamples({ ...facts, task: 'single-label' }), 'tags', pairs)) as [[string, number]];
+    expect(label).toBe(Object.keys(tagged.probabilities)[best]);
+    expect(close(probability, softmax[best]!)).toBe(true);
+
+    const [[score]] = (await runCardExample(work, usageExamples({ ...facts, task: 'regression' }), 'scorer', pairs)) as [[number]];
+    expect(close(score, jsonLines<{ score: number }>('scorer-pair.jsonl')[0]!.score)).toBe(true);
+  }, 120_000);
 });

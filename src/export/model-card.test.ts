@@ -171,7 +171,9 @@ describe('modelCard', () => {
     expect(card).toContain('second text column `hypothesis`');
     expect(card).toContain('validation rows from a separate file, `dev.jsonl` (4 rows)');
     expect(card).toContain('classify({"text": "First text", "text_pair": "Second text"})');
-    expect(card).toContain("classify({ text: 'First text', text_pair: 'Second text' })");
+    // transformers.js's pipeline encodes one text: the pair goes through the tokenizer.
+    expect(card).toContain("await model(tokenizer('First text', { text_pair: 'Second text', truncation: true, max_length: 128 }))");
+    expect(card).not.toContain("pipeline('text-classification'");
   });
 
   it('states a multi-label model\'s decision threshold, where config.json keeps it and whether the validation rows chose it', () => {

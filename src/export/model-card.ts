@@ -14,6 +14,7 @@ import type { TrainingCheckpoint } from '../engine/checkpoint.ts';
 import { architectureClassName, parseModelConfig } from '../engine/models/config.ts';
 import { THRESHOLD_CONFIG_KEY, validationTunedThreshold } from './decision-threshold.ts';
 import { ADAPTER_FOLDER, checkpointPlan } from './lora-export.ts';
+import { usageExamples } from './usage-examples.ts';
 import type { QuantizationReport } from './quantize.ts';
 
 export type { QuantizationReport };
@@ -157,38 +158,6 @@ function frontMatter(run: ModelCardRun, cardName: string): string {
     ];
   }
   return ['---', ...yamlLines(metadata, ''), '---'].join('\n');
-}
-
-/** The transformers.js block of the usage section: the pipeline on the folder's local ONNX files. */
-function javascriptUsage(run: ModelCardRun, pipelineTag: string, name: string, example: string): string {
-  return [
-    '```js',
-    "import { env, pipeline } from '@huggingface/transformers';",
-    '',
-    "env.localModelPath = 'path/to'; // the folder that holds this one",
-    'env.allowRemoteModels = false;',
-    `const ${name} = await pipeline('${pipelineTag}', 'this-folder', { dtype: 'fp32' }); // onnx/model.onnx${run.quantization ? "; dtype 'q8' loads onnx/model_quantized.onnx" : ''}`,
-    `console.log(await ${name}(${example}));`,
-    '```',
-  ].join('\n');
-}
-
-/** How to run a token classifier: the pipelines group word pieces back into entities. */
-function taggerUsageSection(run: ModelCardRun): string {
-  return [
-    '## How to use',
-    'In Python with `transformers`:',
-    [
-      '```python',
-      'from transformers import pipeline',
-      '',
-      'tag = pipeline("token-classification", model="path/to/this/folder", aggregation_strategy="simple")',
-      'print(tag("Type a sentence here"))',
-      '```',
-    ].join('\n'),
-    'In JavaScript with transformers.js, from the local files:',
-    javascriptUsage(run, 'token-classification', 'tag', "'Type a sentence here'"),
-  ].join('\n\n');
 }
 
 function fileStem(fileName: string): string {
@@ -344,32 +313,14 @@ function thresholdParagraph(run: ModelCardRun): string {
 }
 
 function usageSection(run: ModelCardRun): string {
-  if (pipelineOf(run.checkpoint).tag === 'token-classification') return taggerUsageSection(run);
-  const multiLabel = taskOfModelConfig(run.checkpoint.modelConfig).id === 'multi-label';
-  const pair = run.data.columns.textPair !== undefined && run.data.columns.textPair !== '';
-  const example = pair ? '{"text": "First text", "text_pair": "Second text"}' : '"Type a sentence here"';
-  const jsExample = pair ? "{ text: 'First text', text_pair: 'Second text' }" : "'Type a sentence here'";
-  return [
-    '## How to use',
-    ...(multiLabel ? [thresholdParagraph(run)] : []),
-    'In Python with `transformers`:',
-    [
-      '```python',
-      'from transformers import AutoModelForSequenceClassification, AutoTokenizer, pipeline',
-      '',
-      'classify = pipeline("text-classification", model="path/to/this/folder")',
-      `print(classify(${example}))`,
-      '',
-      '# or the model itself',
-      'tokenizer = AutoTokenizer.from_pretrained("path/to/this/folder")',
-      'model = AutoModelForSequenceClassification.from_pretrained("path/to/this/folder")',
-      `inputs = tokenizer(${pair ? '"First text", "Second text"' : '"Type a sentence here"'}, truncation=True, max_length=${run.checkpoint.settings.maxLength}, return_tensors="pt")`,
-      'print(model.config.id2label[model(**inputs).logits.argmax(-1).item()])',
-      '```',
-    ].join('\n'),
-    'In JavaScript with transformers.js, from the local files:',
-    javascriptUsage(run, 'text-classification', 'classify', jsExample),
-  ].join('\n\n');
+  const task = taskOfModelConfig(run.checkpoint.modelConfig).id;
+  const examples = usageExamples({
+    task,
+    textPair: run.data.columns.textPair !== undefined && run.data.columns.textPair !== '',
+    maxLength: run.checkpoint.settings.maxLength,
+    threshold: run.threshold,
+  });
+  return ['## How to use', ...(task === 'multi-label' ? [thresholdParagraph(run)] : []), examples].join('\n\n');
 }
 
 export function modelCard(run: ModelCardRun): string {

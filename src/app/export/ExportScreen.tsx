@@ -1,8 +1,10 @@
 import { useShallow } from 'zustand/react/shallow';
 import type { ExportPhase } from '../../../workers/protocol.ts';
+import { DEFAULT_TASK } from '../../engine/tasks/index.ts';
 import { THRESHOLD_CONFIG_KEY } from '../../export/decision-threshold.ts';
+import { usageBlocks } from '../../export/usage-examples.ts';
 import { hasIdleModel } from '../../store/evaluation.ts';
-import { isTraining } from '../../store/training.ts';
+import { effectiveMaxLength, isTraining } from '../../store/training.ts';
 import { useStudio } from '../../store/useStudio.ts';
 import { formatBytes } from '../format.ts';
 import { Card, ProgressBar, ScreenHeader } from '../shell/ui.tsx';
@@ -23,6 +25,11 @@ const CONTENTS: [string, string][] = [
   ['training_history.json, trainer_state.json', 'every step’s loss and every evaluation'],
 ];
 
+/** A caption's `code` spans as <code>. */
+function captionParts(caption: string) {
+  return caption.split('`').map((part, i) => (i % 2 === 1 ? <code key={i}>{part}</code> : part));
+}
+
 export function ExportScreen() {
   const { exporting, exportPhase, exported } = useStudio(
     useShallow((s) => ({ exporting: s.evaluation.exporting, exportPhase: s.evaluation.exportPhase, exported: s.evaluation.exported })),
@@ -30,6 +37,10 @@ export function ExportScreen() {
   const ready = useStudio(hasIdleModel);
   const running = useStudio((s) => isTraining(s.training.status));
   const threshold = useStudio((s) => (s.training.task === 'multi-label' ? s.evaluation.threshold : null));
+  const facts = useStudio(
+    useShallow((s) => ({ task: s.training.task ?? DEFAULT_TASK, textPair: Boolean(s.dataset.summary?.mapping.textPair), maxLength: effectiveMaxLength(s), threshold: s.evaluation.threshold })),
+  );
+  const usage = usageBlocks(facts);
   const { exportModel, exportProject, exportCheckpoint } = useStudio(
     useShallow((s) => ({ exportModel: s.exportModel, exportProject: s.exportProject, exportCheckpoint: s.exportCheckpoint })),
   );
@@ -76,13 +87,13 @@ export function ExportScreen() {
           </ul>
         </Card>
         <Card title="Use it">
-          <p>Unzip it into a folder, then in Python:</p>
-          <pre>{`from transformers import pipeline
-classify = pipeline("text-classification", model="my-model")
-classify("What a lovely afternoon!")`}</pre>
-          <p>or in JavaScript:</p>
-          <pre>{`import { pipeline } from '@huggingface/transformers';
-const classify = await pipeline('text-classification', '/models/my-model');`}</pre>
+          <p>Unzip it into a folder; the model card (README.md) has the same examples.</p>
+          {usage.map((block) => (
+            <div key={block.language} data-testid={`usage-${block.language}`}>
+              <p>{captionParts(block.caption)}</p>
+              <pre>{block.code}</pre>
+            </div>
+          ))}
         </Card>
       </div>
     </div>
