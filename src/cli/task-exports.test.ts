@@ -1,16 +1,17 @@
 // The multi-label and regression folders the CLI writes, read outside the studio as their users read
 // them: the PyTorch reference (src/engine/parity/torch_reference.py) builds the model from config.json
-// and loads model.safetensors by HF names, transformers.js runs onnx/model.onnx offline, and so does
-// the model card's JavaScript example. Each must give what `finetune-studio predict` gave, within
-// 1e-4, multi-label labels at the threshold train wrote into config.json.
+// and loads model.safetensors by HF names, transformers.js runs onnx/model.onnx offline, and the model
+// card's examples run as written: JavaScript on transformers.js, Python on stand-ins for transformers
+// backed by the reference. Each must give what `finetune-studio predict` gave, within 1e-4,
+// multi-label labels at the threshold train wrote into config.json.
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PYTHON, torchUnavailable } from '../engine/parity/python.ts';
+import { PYTHON, quietTorchEnv, torchUnavailable } from '../engine/parity/python.ts';
 import { Rng } from '../engine/random.ts';
-import { usageExamples } from '../export/usage-examples.ts';
+import { EXAMPLE_TEXTS, PYTHON_FOLDER, usageExamples } from '../export/usage-examples.ts';
 import { BASE_VOCAB, NEGATIVE, POSITIVE, runCardExample, runCli, writeBaseModel } from './cli-fixtures.ts';
 
 const SCRIPT = path.resolve(import.meta.dirname, '../engine/parity/torch_reference.py');
@@ -195,7 +196,30 @@ describe('transformers.js runs the exported multi-label and regression ONNX offl
   });
 });
 
-describe("the model card's transformers.js examples, run on the exported folders offline", () => {
+const STAND_INS = path.resolve(import.meta.dirname, '../export/usage_example_stand_ins.py');
+
+/**
+ * Runs a model card's Python example with the stand-ins for transformers (usage_example_stand_ins.py:
+ * the PyTorch reference loads the folder), the folder and texts put in place of the card's, each text
+ * encoded by transformers.js's tokenizer from the exported files. What it prints comes back.
+ */
+async function runPythonExample(markdown: string, folder: string, inputs: { sentence?: string; first?: string; second?: string }): Promise<unknown[][]> {
+  const code = /```python\n([^]*?)```/.exec(markdown)?.[1];
+  if (!code) throw new Error('the card has no Python example');
+  let script = code.replaceAll(`"${PYTHON_FOLDER}"`, JSON.stringify(path.join(work, folder)));
+  for (const key of ['sentence', 'first', 'second'] as const) if (inputs[key]) script = script.replaceAll(`"${EXAMPLE_TEXTS[key]}"`, JSON.stringify(inputs[key]));
+  const tokenizer = await (await transformersJs()).AutoTokenizer.from_pretrained(folder);
+  const [text, textPair] = inputs.sentence ? [inputs.sentence, null] : [inputs.first!, inputs.second!];
+  const encoded = tokenizer(text, textPair === null ? {} : { text_pair: textPair }) as Record<string, { tolist(): bigint[][] }>;
+  const encoding = Object.fromEntries(['input_ids', 'attention_mask', 'token_type_ids'].map((name) => [name, encoded[name]!.tolist()[0]!.map(Number)]));
+  const file = (name: string) => path.join(work, `python-${folder}-${Object.keys(inputs).join('-')}.${name}`);
+  writeFileSync(file('py'), script);
+  writeFileSync(file('json'), JSON.stringify({ script: file('py'), folder: path.join(work, folder), encodings: [{ text, text_pair: textPair, ...encoding }], out: file('out.json') }));
+  execFileSync(PYTHON, [STAND_INS, file('json')], { stdio: 'pipe', env: quietTorchEnv(1) });
+  return JSON.parse(readFileSync(file('out.json'), 'utf8')) as unknown[][];
+}
+
+describe("the model card's examples, run on the exported folders offline", () => {
   const pairs = { first: validation[1]!.text, second: validation[2]!.text };
   beforeAll(async () => {
     writeFileSync(path.join(work, 'pairs.csv'), `text,second\n${pairs.first},${pairs.second}\n`);
@@ -237,5 +261,41 @@ describe("the model card's transformers.js examples, run on the exported folders
 
     const [[score]] = (await runCardExample(work, usageExamples({ ...facts, task: 'regression' }), 'scorer', pairs)) as [[number]];
     expect(close(score, jsonLines<{ score: number }>('scorer-pair.jsonl')[0]!.score)).toBe(true);
+  }, 120_000);
+
+  const withTorch = `with the PyTorch reference behind stand-ins for transformers${torchMissing ? ` (skipped: ${torchMissing})` : ''}`;
+  type Scored = { label: string; score: number };
+
+  it.skipIf(torchMissing !== null)(`Python, one text (the cards train wrote), ${withTorch}: multi-label probabilities and labels at the threshold, regression's score, as predict gives them`, async () => {
+    const ours = jsonLines<{ labels: string[]; probabilities: Record<string, number> }>('tags.jsonl')[0]!;
+    const [[everyLabel], [labels]] = (await runPythonExample(readFileSync(path.join(work, 'tags/README.md'), 'utf8'), 'tags', { sentence: texts[0]! })) as [[Scored[]], [string[]]];
+    expect(everyLabel).toHaveLength(Object.keys(ours.probabilities).length);
+    expect(everyLabel.every((p) => close(p.score, ours.probabilities[p.label]!))).toBe(true);
+    expect(labels).toEqual(ours.labels);
+
+    const [[[piped]], [score]] = (await runPythonExample(readFileSync(path.join(work, 'scorer/README.md'), 'utf8'), 'scorer', { sentence: texts[0]! })) as [[[Scored]], [number]];
+    expect(close(piped.score, regression()[0]![0]!)).toBe(true);
+    expect(close(score, regression()[0]![0]!)).toBe(true);
+  }, 60_000);
+
+  it.skipIf(torchMissing !== null)(`Python, text pairs, ${withTorch}: each task's reading of the pair, as predict --text-pair-column gives it`, async () => {
+    const facts = { textPair: true, maxLength: 32, threshold: readConfig('tags').multi_label_threshold as number };
+    const tagged = jsonLines<{ labels: string[]; probabilities: Record<string, number>; logits: number[] }>('tags-pair.jsonl')[0]!;
+    const [[everyLabel], [labels]] = (await runPythonExample(usageExamples({ ...facts, task: 'multi-label' }), 'tags', pairs)) as [[Scored[]], [string[]]];
+    expect(everyLabel.every((p) => close(p.score, tagged.probabilities[p.label]!))).toBe(true);
+    expect(labels).toEqual(tagged.labels);
+
+    const softmax = tagged.logits.map((x) => Math.exp(x)).map((e, _, all) => e / all.reduce((a, b) => a + b, 0));
+    const best = Object.keys(tagged.probabilities)[softmax.indexOf(Math.max(...softmax))];
+    const [[top], [label]] = (await runPythonExample(usageExamples({ ...facts, task: 'single-label' }), 'tags', pairs)) as [[Scored], [string]];
+    expect(top.label).toBe(best);
+    // The pipeline's score follows the folder's problem_type: sigmoid for this multi-label one.
+    expect(close(top.score, 1 / (1 + Math.exp(-Math.max(...tagged.logits))))).toBe(true);
+    expect(label).toBe(best);
+
+    const expected = jsonLines<{ score: number }>('scorer-pair.jsonl')[0]!.score;
+    const [[piped], [score]] = (await runPythonExample(usageExamples({ ...facts, task: 'regression' }), 'scorer', pairs)) as [[Scored], [number]];
+    expect(close(piped.score, expected)).toBe(true);
+    expect(close(score, expected)).toBe(true);
   }, 120_000);
 });

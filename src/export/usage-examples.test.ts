@@ -19,7 +19,7 @@ describe('usageExamples', () => {
 
   it("multi-label: every label's sigmoid probability, and the labels at the folder's threshold", () => {
     const py = python('multi-label');
-    expect(py).toContain('classify = pipeline("text-classification", model="path/to/this/folder", top_k=None)');
+    expect(py).toContain('print(classify("Type a sentence here", top_k=None))');
     expect(py).toContain('probabilities = torch.sigmoid(model(**inputs).logits)[0].tolist()');
     expect(py).toContain('threshold = model.config.multi_label_threshold  # 0.35');
     expect(py).toContain('if p >= threshold]');

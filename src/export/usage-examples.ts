@@ -78,7 +78,9 @@ function pythonSequence(facts: UsageFacts, task: SequenceTask): UsageBlock {
   const { textPair } = facts;
   const pipelineInput = textPair ? `{"text": "${FIRST}", "text_pair": "${SECOND}"}` : `"${SENTENCE}"`;
   const tokenizerInput = textPair ? `"${FIRST}", "${SECOND}"` : `"${SENTENCE}"`;
-  const pipelineArguments = { 'single-label': '', 'multi-label': ', top_k=None', regression: ', function_to_apply="none"' }[task];
+  const pipelineArguments = { 'single-label': '', 'multi-label': '', regression: ', function_to_apply="none"' }[task];
+  // top_k in the call: given to pipeline() instead, the pipeline wraps one text's answer in another list.
+  const callArguments = task === 'multi-label' ? ', top_k=None' : '';
   const pipelineNote = {
     'single-label': '',
     'multi-label': "  # every label's sigmoid probability",
@@ -98,7 +100,7 @@ function pythonSequence(facts: UsageFacts, task: SequenceTask): UsageBlock {
     'from transformers import AutoModelForSequenceClassification, AutoTokenizer, pipeline',
     '',
     `classify = pipeline("text-classification", model="${PYTHON_FOLDER}"${pipelineArguments})`,
-    `print(classify(${pipelineInput}))${pipelineNote}`,
+    `print(classify(${pipelineInput}${callArguments}))${pipelineNote}`,
     '',
     '# or the model itself',
     `tokenizer = AutoTokenizer.from_pretrained("${PYTHON_FOLDER}")`,
